@@ -1,0 +1,1302 @@
+/* lia-crypt-vfs.c: an SQLite VFS that encrypts every page at rest.
+ *
+ * This is a shim over the system's default VFS. The database file and its
+ * write-ahead log pass through it; every page is sealed with
+ * XChaCha20-Poly1305 on its way to disk and opened (and authenticated) on its
+ * way back. SQLite reserves LIA_CRYPT_RESERVE_BYTES at the end of each page
+ * for us, so an encrypted page is exactly as large as a plain one and file
+ * offsets are the same on both sides of the shim:
+ *
+ *   | ciphertext of bytes 0..4055 | nonce (24) | tag (16) |
+ *
+ * The nonce is fresh and random for every write. The associated data is the
+ * store's database salt and the page number, so a page cannot be moved to
+ * another position or into another store without failing authentication.
+ * Page 1, with SQLite's file header, is encrypted like any other page: the
+ * VFS knows the page size, so SQLite's first read of the 100-byte header
+ * is served by decrypting the whole page.
+ *
+ * In the WAL, SQLite's 32-byte file header and 24-byte frame headers pass
+ * through unchanged (they hold page numbers, salts and checksums, no
+ * content); the page image in each frame is sealed exactly as the page
+ * itself would be in the database file, with the page number taken from
+ * its frame header.
+ *
+ * No other file is written in clear: temporary files (sorter spills,
+ * statement journals, transient tables) are served from memory, and a
+ * rollback journal, which a WAL-mode store never needs, is refused outright.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sodium.h>
+#include <sqlite3.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lia-crypt-vfs.h"
+#include "lia-crypto.h"
+#include "lia-store.h"
+
+#define PAGE_SIZE     LIA_CRYPT_PAGE_SIZE
+#define USABLE_SIZE   (LIA_CRYPT_PAGE_SIZE - LIA_CRYPT_RESERVE_BYTES)
+#define AD_BYTES      (LIA_CRYPT_SALT_BYTES + 4)
+#define WAL_HDR_SIZE  32
+#define FRAME_HDR     24
+#define FRAME_SIZE    (FRAME_HDR + PAGE_SIZE)
+#define URI_PARAM     "lia_key"
+#define TOKEN_BYTES   16
+
+G_STATIC_ASSERT (LIA_CRYPT_NONCE_BYTES == crypto_aead_xchacha20poly1305_ietf_NPUBBYTES);
+G_STATIC_ASSERT (LIA_CRYPT_TAG_BYTES == crypto_aead_xchacha20poly1305_ietf_ABYTES);
+G_STATIC_ASSERT (LIA_CRYPT_KEY_BYTES == crypto_aead_xchacha20poly1305_ietf_KEYBYTES);
+
+struct _LiaCryptKeys
+{
+  gatomicrefcount ref;
+  /* Readers are page operations; the writer is lia_crypt_keys_revoke(), so
+   * the key is never wiped under an encryption in progress. */
+  GRWLock         key_lock;
+  guint8         *key;        /* owned, sodium_malloc(); NULL once revoked */
+  guint8          salt[LIA_CRYPT_SALT_BYTES];
+  char            token[TOKEN_BYTES * 2 + 1];
+  GMutex          failure_lock;
+  char           *failure;    /* owned, guarded by failure_lock */
+};
+
+typedef enum
+{
+  FILE_DATABASE,
+  FILE_WAL,
+} FileKind;
+
+/* An open database or WAL file. The real file object follows this struct in
+ * the same allocation, which SQLite sizes from szOsFile. */
+typedef struct
+{
+  sqlite3_file   base;
+  sqlite3_file  *real;        /* borrowed: points just past this struct */
+  LiaCryptKeys  *keys;        /* owned reference */
+  FileKind       kind;
+  guint8        *scratch;     /* owned; one WAL frame of ciphertext */
+  /* The last WAL frame header that SQLite wrote, so that the page image
+   * written right after it need not read the page number back from disk. */
+  sqlite3_int64  last_header_offset;
+  guint32        last_header_pgno;
+} CryptFile;
+
+/* A temporary file, held in memory and never written to disk. */
+typedef struct
+{
+  sqlite3_file base;
+  guint8      *data;          /* owned */
+  gsize        len;
+  gsize        allocated;
+} MemFile;
+
+static sqlite3_vfs crypt_vfs;
+static const sqlite3_io_methods crypt_io_methods;
+static const sqlite3_io_methods mem_io_methods;
+
+static GMutex registry_lock;
+static GHashTable *registry;  /* token -> LiaCryptKeys (borrowed) */
+
+/* ---- keys ---------------------------------------------------------------- */
+
+LiaCryptKeys *
+lia_crypt_keys_new (const guint8 *page_key,
+                    const guint8 *db_salt)
+{
+  LiaCryptKeys *keys = g_new0 (LiaCryptKeys, 1);
+  guint8 token[TOKEN_BYTES];
+
+  lia_crypto_init ();
+  g_atomic_ref_count_init (&keys->ref);
+  g_rw_lock_init (&keys->key_lock);
+  g_mutex_init (&keys->failure_lock);
+  keys->key = sodium_malloc (LIA_CRYPT_KEY_BYTES);
+  if (keys->key == NULL)
+    g_error ("Could not allocate locked memory for a page key");
+  memcpy (keys->key, page_key, LIA_CRYPT_KEY_BYTES);
+  memcpy (keys->salt, db_salt, LIA_CRYPT_SALT_BYTES);
+  randombytes_buf (token, sizeof token);
+  sodium_bin2hex (keys->token, sizeof keys->token, token, sizeof token);
+  return keys;
+}
+
+LiaCryptKeys *
+lia_crypt_keys_ref (LiaCryptKeys *keys)
+{
+  g_atomic_ref_count_inc (&keys->ref);
+  return keys;
+}
+
+void
+lia_crypt_keys_revoke (LiaCryptKeys *keys)
+{
+  g_rw_lock_writer_lock (&keys->key_lock);
+  if (keys->key != NULL)
+    {
+      sodium_free (keys->key);
+      keys->key = NULL;
+    }
+  g_rw_lock_writer_unlock (&keys->key_lock);
+}
+
+void
+lia_crypt_keys_unref (LiaCryptKeys *keys)
+{
+  if (keys == NULL || !g_atomic_ref_count_dec (&keys->ref))
+    return;
+  lia_crypt_keys_revoke (keys);
+  g_rw_lock_clear (&keys->key_lock);
+  g_mutex_clear (&keys->failure_lock);
+  g_free (keys->failure);
+  g_free (keys);
+}
+
+char *
+lia_crypt_keys_dup_failure (LiaCryptKeys *keys)
+{
+  char *copy;
+
+  g_mutex_lock (&keys->failure_lock);
+  copy = g_strdup (keys->failure);
+  g_mutex_unlock (&keys->failure_lock);
+  return copy;
+}
+
+static void
+record_failure (LiaCryptKeys *keys,
+                char         *description)
+{
+  g_mutex_lock (&keys->failure_lock);
+  g_free (keys->failure);
+  keys->failure = description;
+  g_mutex_unlock (&keys->failure_lock);
+  sqlite3_log (SQLITE_IOERR_AUTH, "liaison-crypt: %s failed authentication", description);
+}
+
+/* ---- page sealing -------------------------------------------------------- */
+
+static void
+make_ad (const LiaCryptKeys *keys,
+         guint32             pgno,
+         guint8              ad[AD_BYTES])
+{
+  memcpy (ad, keys->salt, LIA_CRYPT_SALT_BYTES);
+  ad[16] = pgno & 0xff;
+  ad[17] = (pgno >> 8) & 0xff;
+  ad[18] = (pgno >> 16) & 0xff;
+  ad[19] = (pgno >> 24) & 0xff;
+}
+
+/* Seals the plain page @in as page @pgno into @out. FALSE if the keys have
+ * been revoked. */
+static gboolean
+seal_page (LiaCryptKeys *keys,
+           guint32       pgno,
+           const guint8 *in,
+           guint8       *out)
+{
+  guint8 ad[AD_BYTES];
+  guint8 *nonce = out + USABLE_SIZE;
+  guint8 *tag = nonce + LIA_CRYPT_NONCE_BYTES;
+  gboolean ok = FALSE;
+
+  make_ad (keys, pgno, ad);
+  randombytes_buf (nonce, LIA_CRYPT_NONCE_BYTES);
+  g_rw_lock_reader_lock (&keys->key_lock);
+  if (keys->key != NULL)
+    {
+      crypto_aead_xchacha20poly1305_ietf_encrypt_detached (out, tag, NULL, in, USABLE_SIZE,
+                                                           ad, sizeof ad, NULL, nonce, keys->key);
+      ok = TRUE;
+    }
+  g_rw_lock_reader_unlock (&keys->key_lock);
+  return ok;
+}
+
+typedef enum
+{
+  OPEN_OK,
+  OPEN_FORGED,
+  OPEN_REVOKED,
+} OpenResult;
+
+/* Opens the sealed page @buf (page @pgno) in place. On success the reserved
+ * bytes are zeroed; on failure the whole page is, so that no unauthenticated
+ * byte ever reaches SQLite. */
+static OpenResult
+open_page (LiaCryptKeys *keys,
+           guint32       pgno,
+           guint8       *buf)
+{
+  guint8 ad[AD_BYTES];
+  guint8 nonce[LIA_CRYPT_NONCE_BYTES];
+  guint8 tag[LIA_CRYPT_TAG_BYTES];
+  OpenResult result = OPEN_REVOKED;
+
+  make_ad (keys, pgno, ad);
+  memcpy (nonce, buf + USABLE_SIZE, sizeof nonce);
+  memcpy (tag, buf + USABLE_SIZE + sizeof nonce, sizeof tag);
+  g_rw_lock_reader_lock (&keys->key_lock);
+  if (keys->key != NULL)
+    {
+      if (crypto_aead_xchacha20poly1305_ietf_decrypt_detached (buf, NULL, buf, USABLE_SIZE, tag,
+                                                               ad, sizeof ad, nonce,
+                                                               keys->key) == 0)
+        result = OPEN_OK;
+      else
+        result = OPEN_FORGED;
+    }
+  g_rw_lock_reader_unlock (&keys->key_lock);
+
+  if (result == OPEN_OK)
+    memset (buf + USABLE_SIZE, 0, LIA_CRYPT_RESERVE_BYTES);
+  else
+    memset (buf, 0, PAGE_SIZE);
+  return result;
+}
+
+static guint32
+get_be32 (const guint8 *p)
+{
+  return ((guint32) p[0] << 24) | ((guint32) p[1] << 16) | ((guint32) p[2] << 8) | p[3];
+}
+
+/* ---- reading and writing the real file ---------------------------------- */
+
+typedef enum
+{
+  READ_WHOLE,
+  READ_ABSENT,   /* entirely beyond the end of the file */
+  READ_PARTIAL,  /* the file ends inside the requested range */
+} ReadExtent;
+
+static int
+read_real (CryptFile     *cf,
+           guint8        *buf,
+           int            amt,
+           sqlite3_int64  offset,
+           ReadExtent    *extent)
+{
+  int rc = cf->real->pMethods->xRead (cf->real, buf, amt, offset);
+
+  *extent = READ_WHOLE;
+  if (rc == SQLITE_IOERR_SHORT_READ)
+    {
+      sqlite3_int64 size = 0;
+
+      rc = cf->real->pMethods->xFileSize (cf->real, &size);
+      if (rc != SQLITE_OK)
+        return rc;
+      *extent = size <= offset ? READ_ABSENT : READ_PARTIAL;
+    }
+  return rc;
+}
+
+/* SQLite reports a write that hit RLIMIT_FSIZE (EFBIG) as a generic I/O
+ * error; for the person at the keyboard it is the same as a full disk. */
+static int
+write_real (CryptFile     *cf,
+            const void    *buf,
+            int            amt,
+            sqlite3_int64  offset)
+{
+  int rc = cf->real->pMethods->xWrite (cf->real, buf, amt, offset);
+
+  if ((rc & 0xff) == SQLITE_IOERR)
+    {
+      int last_errno = 0;
+
+      if (cf->real->pMethods->xFileControl (cf->real, SQLITE_FCNTL_LAST_ERRNO, &last_errno)
+            == SQLITE_OK
+          && (last_errno == EFBIG || last_errno == ENOSPC))
+        rc = SQLITE_FULL;
+    }
+  return rc;
+}
+
+static int
+locked_error (void)
+{
+  sqlite3_log (SQLITE_IOERR, "liaison-crypt: the store has been locked; its key is gone");
+  return SQLITE_IOERR;
+}
+
+/* ---- the database file --------------------------------------------------- */
+
+static int
+database_read (CryptFile     *cf,
+               guint8        *out,
+               int            amt,
+               sqlite3_int64  offset)
+{
+  while (amt > 0)
+    {
+      sqlite3_int64 page_offset = offset - offset % PAGE_SIZE;
+      guint32 pgno = (guint32) (page_offset / PAGE_SIZE) + 1;
+      int in_page = (int) (offset - page_offset);
+      int n = MIN (amt, PAGE_SIZE - in_page);
+      gboolean whole = in_page == 0 && n == PAGE_SIZE;
+      guint8 *page = whole ? out : cf->scratch;
+      ReadExtent extent;
+      OpenResult result;
+      int rc;
+
+      rc = read_real (cf, page, PAGE_SIZE, page_offset, &extent);
+      if (extent == READ_ABSENT)
+        {
+          /* Past the end: SQLite expects zeros and a short read. */
+          memset (out, 0, amt);
+          return SQLITE_IOERR_SHORT_READ;
+        }
+      if (extent == READ_PARTIAL)
+        {
+          memset (out, 0, amt);
+          record_failure (cf->keys, g_strdup_printf ("page %u of the database (the file ends "
+                                                     "inside it)", pgno));
+          return SQLITE_IOERR_AUTH;
+        }
+      if (rc != SQLITE_OK)
+        return rc;
+
+      result = open_page (cf->keys, pgno, page);
+      if (result == OPEN_REVOKED)
+        return locked_error ();
+      if (result == OPEN_FORGED)
+        {
+          memset (out, 0, amt);
+          record_failure (cf->keys, g_strdup_printf ("page %u of the database", pgno));
+          return SQLITE_IOERR_AUTH;
+        }
+      if (!whole)
+        memcpy (out, page + in_page, n);
+
+      out += n;
+      offset += n;
+      amt -= n;
+    }
+  return SQLITE_OK;
+}
+
+static int
+database_write (CryptFile     *cf,
+                const guint8  *in,
+                int            amt,
+                sqlite3_int64  offset)
+{
+  /* SQLite writes whole, aligned pages to a database file; anything else
+   * would mean the page size is not the one this VFS seals. */
+  if (offset % PAGE_SIZE != 0 || amt % PAGE_SIZE != 0)
+    {
+      sqlite3_log (SQLITE_IOERR_WRITE, "liaison-crypt: refusing a write of %d bytes at offset "
+                   "%lld that is not whole pages", amt, (long long) offset);
+      return SQLITE_IOERR_WRITE;
+    }
+
+  for (; amt > 0; amt -= PAGE_SIZE, in += PAGE_SIZE, offset += PAGE_SIZE)
+    {
+      guint32 pgno = (guint32) (offset / PAGE_SIZE) + 1;
+      int rc;
+
+      if (!seal_page (cf->keys, pgno, in, cf->scratch))
+        return locked_error ();
+      rc = write_real (cf, cf->scratch, PAGE_SIZE, offset);
+      if (rc != SQLITE_OK)
+        return rc;
+    }
+  return SQLITE_OK;
+}
+
+/* ---- the write-ahead log ------------------------------------------------- */
+
+/* Where @offset falls in a WAL: in the file header, in a frame header, or in
+ * a frame's page image; @frame_offset is where its frame starts. */
+typedef enum
+{
+  WAL_FILE_HEADER,
+  WAL_FRAME_HEADER,
+  WAL_PAGE,
+} WalRegion;
+
+static WalRegion
+wal_locate (sqlite3_int64  offset,
+            sqlite3_int64 *frame_offset,
+            int           *region_start,
+            int           *region_len)
+{
+  sqlite3_int64 relative;
+  int in_frame;
+
+  if (offset < WAL_HDR_SIZE)
+    {
+      *frame_offset = 0;
+      *region_start = (int) offset;
+      *region_len = WAL_HDR_SIZE;
+      return WAL_FILE_HEADER;
+    }
+  relative = offset - WAL_HDR_SIZE;
+  *frame_offset = WAL_HDR_SIZE + (relative / FRAME_SIZE) * FRAME_SIZE;
+  in_frame = (int) (relative % FRAME_SIZE);
+  if (in_frame < FRAME_HDR)
+    {
+      *region_start = in_frame;
+      *region_len = FRAME_HDR;
+      return WAL_FRAME_HEADER;
+    }
+  *region_start = in_frame - FRAME_HDR;
+  *region_len = PAGE_SIZE;
+  return WAL_PAGE;
+}
+
+static guint64
+wal_frame_number (sqlite3_int64 frame_offset)
+{
+  return (guint64) ((frame_offset - WAL_HDR_SIZE) / FRAME_SIZE) + 1;
+}
+
+static int
+wal_read (CryptFile     *cf,
+          guint8        *out,
+          int            amt,
+          sqlite3_int64  offset)
+{
+  const sqlite3_int64 request_start = offset;
+
+  while (amt > 0)
+    {
+      sqlite3_int64 frame_offset;
+      int start, len, n;
+      WalRegion region = wal_locate (offset, &frame_offset, &start, &len);
+      ReadExtent extent;
+      int rc;
+
+      n = MIN (amt, len - start);
+      if (region != WAL_PAGE)
+        {
+          rc = read_real (cf, out, n, offset, &extent);
+          if (rc != SQLITE_OK)
+            {
+              if (rc == SQLITE_IOERR_SHORT_READ)
+                memset (out, 0, amt);
+              return rc;
+            }
+        }
+      else
+        {
+          guint8 *page = cf->scratch + FRAME_HDR;
+          guint32 pgno;
+          OpenResult result;
+
+          /* A read that takes in the frame header is SQLite recovering the
+           * WAL after a crash: it checks each frame against the checksum in
+           * its header and stops at the first that fails. Any other read is
+           * of a frame that SQLite already trusts. */
+          gboolean recovering = request_start <= frame_offset;
+
+          rc = read_real (cf, cf->scratch, FRAME_SIZE, frame_offset, &extent);
+          if (extent == READ_ABSENT || extent == READ_PARTIAL)
+            {
+              memset (out, 0, amt);
+              if (recovering)
+                return SQLITE_IOERR_SHORT_READ;
+              /* SQLite would take a short read as a page of zeros. */
+              record_failure (cf->keys, g_strdup_printf ("frame %" G_GUINT64_FORMAT " of the "
+                                                         "write-ahead log (the file ends "
+                                                         "before it)",
+                                                         wal_frame_number (frame_offset)));
+              return SQLITE_IOERR_AUTH;
+            }
+          if (rc != SQLITE_OK)
+            return rc;
+
+          pgno = get_be32 (cf->scratch);
+          result = open_page (cf->keys, pgno, page);
+          if (result == OPEN_REVOKED)
+            return locked_error ();
+          if (result == OPEN_FORGED)
+            {
+              /* During recovery, a frame whose page image does not open is
+               * most often one whose write a crash interrupted: hand SQLite
+               * the zeroed image, which fails the frame's checksum, and let
+               * it discard the frame as it would an unencrypted torn one.
+               * Anywhere else it is damage or tampering. */
+              if (!recovering)
+                {
+                  memset (out, 0, amt);
+                  record_failure (cf->keys,
+                                  g_strdup_printf ("page %u in frame %" G_GUINT64_FORMAT
+                                                   " of the write-ahead log",
+                                                   pgno, wal_frame_number (frame_offset)));
+                  return SQLITE_IOERR_AUTH;
+                }
+              sqlite3_log (SQLITE_NOTICE, "liaison-crypt: frame %" G_GUINT64_FORMAT " of the "
+                           "write-ahead log does not open; treating it as torn",
+                           wal_frame_number (frame_offset));
+            }
+          memcpy (out, page + start, n);
+        }
+      out += n;
+      offset += n;
+      amt -= n;
+    }
+  return SQLITE_OK;
+}
+
+static int
+wal_write (CryptFile     *cf,
+           const guint8  *in,
+           int            amt,
+           sqlite3_int64  offset)
+{
+  while (amt > 0)
+    {
+      sqlite3_int64 frame_offset;
+      int start, len, n, rc;
+      WalRegion region = wal_locate (offset, &frame_offset, &start, &len);
+
+      n = MIN (amt, len - start);
+      if (region != WAL_PAGE)
+        {
+          if (region == WAL_FRAME_HEADER)
+            {
+              if (start == 0 && n >= 4)
+                {
+                  cf->last_header_offset = frame_offset;
+                  cf->last_header_pgno = get_be32 (in);
+                }
+              else
+                cf->last_header_offset = -1;
+            }
+          rc = write_real (cf, in, n, offset);
+          if (rc != SQLITE_OK)
+            return rc;
+        }
+      else
+        {
+          guint32 pgno;
+
+          if (start != 0 || n != PAGE_SIZE)
+            {
+              sqlite3_log (SQLITE_IOERR_WRITE, "liaison-crypt: refusing a write of part of "
+                           "a page image in the write-ahead log");
+              return SQLITE_IOERR_WRITE;
+            }
+          if (cf->last_header_offset == frame_offset)
+            pgno = cf->last_header_pgno;
+          else
+            {
+              /* SQLite rewrote a page image in place, within one
+               * transaction: its frame header is already on disk. */
+              guint8 header[4];
+              ReadExtent extent;
+
+              rc = read_real (cf, header, sizeof header, frame_offset, &extent);
+              if (rc != SQLITE_OK)
+                return rc == SQLITE_IOERR_SHORT_READ ? SQLITE_IOERR_WRITE : rc;
+              pgno = get_be32 (header);
+            }
+          if (!seal_page (cf->keys, pgno, in, cf->scratch))
+            return locked_error ();
+          rc = write_real (cf, cf->scratch, PAGE_SIZE, offset);
+          if (rc != SQLITE_OK)
+            return rc;
+        }
+      in += n;
+      offset += n;
+      amt -= n;
+    }
+  return SQLITE_OK;
+}
+
+/* ---- sqlite3_io_methods for database and WAL ----------------------------- */
+
+static int
+crypt_close (sqlite3_file *file)
+{
+  CryptFile *cf = (CryptFile *) file;
+  int rc = cf->real->pMethods->xClose (cf->real);
+
+  g_clear_pointer (&cf->keys, lia_crypt_keys_unref);
+  g_clear_pointer (&cf->scratch, g_free);
+  return rc;
+}
+
+static int
+crypt_read (sqlite3_file *file, void *buf, int amt, sqlite3_int64 offset)
+{
+  CryptFile *cf = (CryptFile *) file;
+
+  if (cf->kind == FILE_WAL)
+    return wal_read (cf, buf, amt, offset);
+  return database_read (cf, buf, amt, offset);
+}
+
+static int
+crypt_write (sqlite3_file *file, const void *buf, int amt, sqlite3_int64 offset)
+{
+  CryptFile *cf = (CryptFile *) file;
+
+  if (cf->kind == FILE_WAL)
+    return wal_write (cf, buf, amt, offset);
+  return database_write (cf, buf, amt, offset);
+}
+
+#define REAL(file) (((CryptFile *) (file))->real)
+
+static int
+crypt_truncate (sqlite3_file *file, sqlite3_int64 size)
+{
+  return REAL (file)->pMethods->xTruncate (REAL (file), size);
+}
+
+static int
+crypt_sync (sqlite3_file *file, int flags)
+{
+  return REAL (file)->pMethods->xSync (REAL (file), flags);
+}
+
+static int
+crypt_file_size (sqlite3_file *file, sqlite3_int64 *size)
+{
+  return REAL (file)->pMethods->xFileSize (REAL (file), size);
+}
+
+static int
+crypt_lock (sqlite3_file *file, int level)
+{
+  return REAL (file)->pMethods->xLock (REAL (file), level);
+}
+
+static int
+crypt_unlock (sqlite3_file *file, int level)
+{
+  return REAL (file)->pMethods->xUnlock (REAL (file), level);
+}
+
+static int
+crypt_check_reserved_lock (sqlite3_file *file, int *out)
+{
+  return REAL (file)->pMethods->xCheckReservedLock (REAL (file), out);
+}
+
+static int
+crypt_file_control (sqlite3_file *file, int op, void *arg)
+{
+  if (op == SQLITE_FCNTL_VFSNAME)
+    {
+      *(char **) arg = sqlite3_mprintf ("%s", LIA_CRYPT_VFS_NAME);
+      return SQLITE_OK;
+    }
+  return REAL (file)->pMethods->xFileControl (REAL (file), op, arg);
+}
+
+static int
+crypt_sector_size (sqlite3_file *file)
+{
+  return REAL (file)->pMethods->xSectorSize (REAL (file));
+}
+
+static int
+crypt_device_characteristics (sqlite3_file *file)
+{
+  return REAL (file)->pMethods->xDeviceCharacteristics (REAL (file));
+}
+
+static int
+crypt_shm_map (sqlite3_file *file, int region, int size, int extend, void volatile **out)
+{
+  return REAL (file)->pMethods->xShmMap (REAL (file), region, size, extend, out);
+}
+
+static int
+crypt_shm_lock (sqlite3_file *file, int offset, int n, int flags)
+{
+  return REAL (file)->pMethods->xShmLock (REAL (file), offset, n, flags);
+}
+
+static void
+crypt_shm_barrier (sqlite3_file *file)
+{
+  REAL (file)->pMethods->xShmBarrier (REAL (file));
+}
+
+static int
+crypt_shm_unmap (sqlite3_file *file, int delete_flag)
+{
+  return REAL (file)->pMethods->xShmUnmap (REAL (file), delete_flag);
+}
+
+/* Version 2: shared memory for WAL, but no xFetch, so SQLite never maps the
+ * database into memory and reads every page through crypt_read(). */
+static const sqlite3_io_methods crypt_io_methods = {
+  .iVersion = 2,
+  .xClose = crypt_close,
+  .xRead = crypt_read,
+  .xWrite = crypt_write,
+  .xTruncate = crypt_truncate,
+  .xSync = crypt_sync,
+  .xFileSize = crypt_file_size,
+  .xLock = crypt_lock,
+  .xUnlock = crypt_unlock,
+  .xCheckReservedLock = crypt_check_reserved_lock,
+  .xFileControl = crypt_file_control,
+  .xSectorSize = crypt_sector_size,
+  .xDeviceCharacteristics = crypt_device_characteristics,
+  .xShmMap = crypt_shm_map,
+  .xShmLock = crypt_shm_lock,
+  .xShmBarrier = crypt_shm_barrier,
+  .xShmUnmap = crypt_shm_unmap,
+};
+
+/* ---- in-memory temporary files ------------------------------------------- */
+
+static int
+mem_close (sqlite3_file *file)
+{
+  MemFile *mf = (MemFile *) file;
+
+  if (mf->data != NULL)
+    sodium_memzero (mf->data, mf->allocated);
+  g_clear_pointer (&mf->data, g_free);
+  return SQLITE_OK;
+}
+
+static int
+mem_read (sqlite3_file *file, void *buf, int amt, sqlite3_int64 offset)
+{
+  MemFile *mf = (MemFile *) file;
+  gsize available = (gsize) offset < mf->len ? mf->len - (gsize) offset : 0;
+  gsize n = MIN ((gsize) amt, available);
+
+  if (n > 0)
+    memcpy (buf, mf->data + offset, n);
+  if (n < (gsize) amt)
+    {
+      memset ((guint8 *) buf + n, 0, amt - n);
+      return SQLITE_IOERR_SHORT_READ;
+    }
+  return SQLITE_OK;
+}
+
+static int
+mem_write (sqlite3_file *file, const void *buf, int amt, sqlite3_int64 offset)
+{
+  MemFile *mf = (MemFile *) file;
+  gsize end = (gsize) offset + (gsize) amt;
+
+  if (end > mf->allocated)
+    {
+      gsize allocated = MAX (end, MAX (mf->allocated * 2, (gsize) 64 * 1024));
+      guint8 *data = g_try_malloc0 (allocated);
+
+      if (data == NULL)
+        return SQLITE_NOMEM;
+      if (mf->data != NULL)
+        {
+          memcpy (data, mf->data, mf->len);
+          sodium_memzero (mf->data, mf->allocated);
+          g_free (mf->data);
+        }
+      mf->data = data;
+      mf->allocated = allocated;
+    }
+  if ((gsize) offset > mf->len)
+    memset (mf->data + mf->len, 0, offset - mf->len);
+  memcpy (mf->data + offset, buf, amt);
+  mf->len = MAX (mf->len, end);
+  return SQLITE_OK;
+}
+
+static int
+mem_truncate (sqlite3_file *file, sqlite3_int64 size)
+{
+  MemFile *mf = (MemFile *) file;
+
+  if ((gsize) size < mf->len)
+    {
+      sodium_memzero (mf->data + size, mf->len - size);
+      mf->len = (gsize) size;
+    }
+  return SQLITE_OK;
+}
+
+static int
+mem_sync (sqlite3_file *file, int flags)
+{
+  return SQLITE_OK;
+}
+
+static int
+mem_file_size (sqlite3_file *file, sqlite3_int64 *size)
+{
+  *size = (sqlite3_int64) ((MemFile *) file)->len;
+  return SQLITE_OK;
+}
+
+static int
+mem_lock (sqlite3_file *file, int level)
+{
+  return SQLITE_OK;
+}
+
+static int
+mem_check_reserved_lock (sqlite3_file *file, int *out)
+{
+  *out = 0;
+  return SQLITE_OK;
+}
+
+static int
+mem_file_control (sqlite3_file *file, int op, void *arg)
+{
+  return SQLITE_NOTFOUND;
+}
+
+static int
+mem_sector_size (sqlite3_file *file)
+{
+  return PAGE_SIZE;
+}
+
+static int
+mem_device_characteristics (sqlite3_file *file)
+{
+  return SQLITE_IOCAP_ATOMIC | SQLITE_IOCAP_SAFE_APPEND | SQLITE_IOCAP_SEQUENTIAL
+         | SQLITE_IOCAP_POWERSAFE_OVERWRITE;
+}
+
+static const sqlite3_io_methods mem_io_methods = {
+  .iVersion = 1,
+  .xClose = mem_close,
+  .xRead = mem_read,
+  .xWrite = mem_write,
+  .xTruncate = mem_truncate,
+  .xSync = mem_sync,
+  .xFileSize = mem_file_size,
+  .xLock = mem_lock,
+  .xUnlock = mem_lock,
+  .xCheckReservedLock = mem_check_reserved_lock,
+  .xFileControl = mem_file_control,
+  .xSectorSize = mem_sector_size,
+  .xDeviceCharacteristics = mem_device_characteristics,
+};
+
+/* ---- the VFS ------------------------------------------------------------- */
+
+#define BASE_VFS(vfs) ((sqlite3_vfs *) (vfs)->pAppData)
+
+static LiaCryptKeys *
+lookup_keys (const char *name)
+{
+  const char *token = sqlite3_uri_parameter (name, URI_PARAM);
+  LiaCryptKeys *keys = NULL;
+
+  if (token == NULL)
+    return NULL;
+  g_mutex_lock (&registry_lock);
+  if (registry != NULL)
+    keys = g_hash_table_lookup (registry, token);
+  if (keys != NULL)
+    lia_crypt_keys_ref (keys);
+  g_mutex_unlock (&registry_lock);
+  return keys;
+}
+
+static int
+crypt_open (sqlite3_vfs *vfs, sqlite3_filename name, sqlite3_file *file, int flags, int *out_flags)
+{
+  sqlite3_vfs *base = BASE_VFS (vfs);
+
+  if (flags & (SQLITE_OPEN_MAIN_DB | SQLITE_OPEN_WAL))
+    {
+      CryptFile *cf = (CryptFile *) file;
+      LiaCryptKeys *keys = lookup_keys (name);
+      int rc;
+
+      memset (cf, 0, sizeof *cf);
+      if (keys == NULL)
+        {
+          sqlite3_log (SQLITE_CANTOPEN, "liaison-crypt: %s was opened without a key", name);
+          return SQLITE_CANTOPEN;
+        }
+      cf->real = (sqlite3_file *) (cf + 1);
+      rc = base->xOpen (base, name, cf->real, flags, out_flags);
+      if (rc != SQLITE_OK)
+        {
+          lia_crypt_keys_unref (keys);
+          return rc;
+        }
+      cf->keys = keys;
+      cf->kind = (flags & SQLITE_OPEN_WAL) ? FILE_WAL : FILE_DATABASE;
+      cf->scratch = g_malloc (FRAME_SIZE);
+      cf->last_header_offset = -1;
+      cf->base.pMethods = &crypt_io_methods;
+      return SQLITE_OK;
+    }
+
+  if (flags & (SQLITE_OPEN_TEMP_DB | SQLITE_OPEN_TEMP_JOURNAL | SQLITE_OPEN_TRANSIENT_DB
+               | SQLITE_OPEN_SUBJOURNAL))
+    {
+      MemFile *mf = (MemFile *) file;
+
+      memset (mf, 0, sizeof *mf);
+      mf->base.pMethods = &mem_io_methods;
+      if (out_flags != NULL)
+        *out_flags = flags;
+      return SQLITE_OK;
+    }
+
+  /* A rollback or super-journal would hold whole pages in clear. A store in
+   * WAL mode never needs one; if SQLite ever asks, fail rather than leak. */
+  file->pMethods = NULL;
+  sqlite3_log (SQLITE_CANTOPEN, "liaison-crypt: refusing to open %s (flags 0x%x): it would be "
+               "written unencrypted", name ? name : "a temporary file", flags);
+  return SQLITE_CANTOPEN;
+}
+
+static int
+crypt_delete (sqlite3_vfs *vfs, const char *name, int sync_dir)
+{
+  return BASE_VFS (vfs)->xDelete (BASE_VFS (vfs), name, sync_dir);
+}
+
+static int
+crypt_access (sqlite3_vfs *vfs, const char *name, int flags, int *out)
+{
+  return BASE_VFS (vfs)->xAccess (BASE_VFS (vfs), name, flags, out);
+}
+
+static int
+crypt_full_pathname (sqlite3_vfs *vfs, const char *name, int n, char *out)
+{
+  return BASE_VFS (vfs)->xFullPathname (BASE_VFS (vfs), name, n, out);
+}
+
+static void *
+crypt_dl_open (sqlite3_vfs *vfs, const char *name)
+{
+  /* Extensions are never loaded into a store. */
+  return NULL;
+}
+
+static void
+crypt_dl_error (sqlite3_vfs *vfs, int n, char *out)
+{
+  g_strlcpy (out, "loading extensions is disabled in Liaison's stores", n);
+}
+
+static void (*crypt_dl_sym (sqlite3_vfs *vfs, void *handle, const char *symbol)) (void)
+{
+  return NULL;
+}
+
+static void
+crypt_dl_close (sqlite3_vfs *vfs, void *handle)
+{
+}
+
+static int
+crypt_randomness (sqlite3_vfs *vfs, int n, char *out)
+{
+  randombytes_buf (out, n);
+  return n;
+}
+
+static int
+crypt_sleep (sqlite3_vfs *vfs, int microseconds)
+{
+  return BASE_VFS (vfs)->xSleep (BASE_VFS (vfs), microseconds);
+}
+
+static int
+crypt_current_time (sqlite3_vfs *vfs, double *out)
+{
+  return BASE_VFS (vfs)->xCurrentTime (BASE_VFS (vfs), out);
+}
+
+static int
+crypt_get_last_error (sqlite3_vfs *vfs, int n, char *out)
+{
+  return BASE_VFS (vfs)->xGetLastError (BASE_VFS (vfs), n, out);
+}
+
+static int
+crypt_current_time_int64 (sqlite3_vfs *vfs, sqlite3_int64 *out)
+{
+  return BASE_VFS (vfs)->xCurrentTimeInt64 (BASE_VFS (vfs), out);
+}
+
+void
+lia_crypt_vfs_register (void)
+{
+  static gsize registered = 0;
+
+  if (g_once_init_enter (&registered))
+    {
+      sqlite3_vfs *base;
+      int rc;
+
+      lia_crypto_init ();
+      rc = sqlite3_initialize ();
+      if (rc != SQLITE_OK)
+        g_error ("SQLite could not be initialised: %s", sqlite3_errstr (rc));
+      base = sqlite3_vfs_find (NULL);
+      if (base == NULL || base->iVersion < 2)
+        g_error ("SQLite has no usable default VFS to build the encrypting VFS on");
+
+      crypt_vfs.iVersion = 2;
+      crypt_vfs.szOsFile = (int) MAX (sizeof (CryptFile) + (gsize) base->szOsFile,
+                                      sizeof (MemFile));
+      crypt_vfs.mxPathname = base->mxPathname;
+      crypt_vfs.zName = LIA_CRYPT_VFS_NAME;
+      crypt_vfs.pAppData = base;
+      crypt_vfs.xOpen = crypt_open;
+      crypt_vfs.xDelete = crypt_delete;
+      crypt_vfs.xAccess = crypt_access;
+      crypt_vfs.xFullPathname = crypt_full_pathname;
+      crypt_vfs.xDlOpen = crypt_dl_open;
+      crypt_vfs.xDlError = crypt_dl_error;
+      crypt_vfs.xDlSym = crypt_dl_sym;
+      crypt_vfs.xDlClose = crypt_dl_close;
+      crypt_vfs.xRandomness = crypt_randomness;
+      crypt_vfs.xSleep = crypt_sleep;
+      crypt_vfs.xCurrentTime = crypt_current_time;
+      crypt_vfs.xGetLastError = crypt_get_last_error;
+      crypt_vfs.xCurrentTimeInt64 = crypt_current_time_int64;
+
+      rc = sqlite3_vfs_register (&crypt_vfs, 0);
+      if (rc != SQLITE_OK)
+        g_error ("Could not register the encrypting SQLite VFS: %s", sqlite3_errstr (rc));
+
+      g_mutex_lock (&registry_lock);
+      registry = g_hash_table_new (g_str_hash, g_str_equal);
+      g_mutex_unlock (&registry_lock);
+      g_once_init_leave (&registered, 1);
+    }
+}
+
+char *
+lia_crypt_vfs_attach (LiaCryptKeys *keys,
+                      const char   *db_path)
+{
+  g_autofree char *escaped = NULL;
+
+  lia_crypt_vfs_register ();
+  g_mutex_lock (&registry_lock);
+  g_hash_table_insert (registry, keys->token, lia_crypt_keys_ref (keys));
+  g_mutex_unlock (&registry_lock);
+
+  /* Everything but '/' and unreserved characters is percent-encoded, so a
+   * '?' or '#' in a directory name cannot end the path early. */
+  escaped = g_uri_escape_string (db_path, "/", FALSE);
+  return g_strdup_printf ("file:%s?vfs=%s&" URI_PARAM "=%s", escaped, LIA_CRYPT_VFS_NAME,
+                          keys->token);
+}
+
+char *
+lia_crypt_vfs_dup_failure (sqlite3 *db)
+{
+  sqlite3_file *file = NULL;
+
+  if (db == NULL
+      || sqlite3_file_control (db, "main", SQLITE_FCNTL_FILE_POINTER, &file) != SQLITE_OK
+      || file == NULL || file->pMethods != &crypt_io_methods)
+    return NULL;
+  return lia_crypt_keys_dup_failure (((CryptFile *) file)->keys);
+}
+
+void
+lia_crypt_vfs_detach (LiaCryptKeys *keys)
+{
+  gboolean removed;
+
+  g_mutex_lock (&registry_lock);
+  removed = registry != NULL && g_hash_table_remove (registry, keys->token);
+  g_mutex_unlock (&registry_lock);
+  if (removed)
+    lia_crypt_keys_unref (keys);
+}
+
+/* ---- checking a store's files directly ------------------------------------ */
+
+static gboolean
+pread_exact (int fd, guint8 *buf, gsize len, goffset offset)
+{
+  gsize done = 0;
+
+  while (done < len)
+    {
+      ssize_t n = pread (fd, buf + done, len - done, offset + done);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        return FALSE;
+      done += n;
+    }
+  return TRUE;
+}
+
+static gboolean
+set_io_error (GError **error, const char *path, int saved_errno)
+{
+  g_set_error (error, LIA_STORE_ERROR, LIA_STORE_ERROR_FAILED, "Could not read %s: %s", path,
+               g_strerror (saved_errno));
+  return FALSE;
+}
+
+static gboolean
+set_tampered (GError **error, LiaCryptKeys *keys, char *description)
+{
+  g_set_error (error, LIA_STORE_ERROR, LIA_STORE_ERROR_TAMPERED,
+               "The store is damaged or has been tampered with: %s failed authentication. "
+               "Restore the store from a backup",
+               description);
+  record_failure (keys, description);
+  return FALSE;
+}
+
+static gboolean
+verify_database (LiaCryptKeys *keys, const char *path, guint64 *pages, GError **error)
+{
+  g_autofree guint8 *page = g_malloc (PAGE_SIZE);
+  int fd = open (path, O_RDONLY | O_CLOEXEC);
+  goffset size;
+  gboolean ok = TRUE;
+
+  if (fd < 0)
+    return set_io_error (error, path, errno);
+  size = lseek (fd, 0, SEEK_END);
+  if (size < 0)
+    {
+      int saved_errno = errno;
+
+      close (fd);
+      return set_io_error (error, path, saved_errno);
+    }
+  if (size % PAGE_SIZE != 0)
+    {
+      close (fd);
+      return set_tampered (error, keys, g_strdup_printf ("page %" G_GUINT64_FORMAT " of the "
+                                                         "database (the file ends inside it)",
+                                                         (guint64) (size / PAGE_SIZE) + 1));
+    }
+
+  for (goffset offset = 0; ok && offset < size; offset += PAGE_SIZE)
+    {
+      guint32 pgno = (guint32) (offset / PAGE_SIZE) + 1;
+      OpenResult result;
+
+      if (!pread_exact (fd, page, PAGE_SIZE, offset))
+        {
+          ok = set_io_error (error, path, errno ? errno : EIO);
+          break;
+        }
+      result = open_page (keys, pgno, page);
+      if (result == OPEN_REVOKED)
+        {
+          g_set_error_literal (error, LIA_STORE_ERROR, LIA_STORE_ERROR_LOCKED,
+                               "The store is locked");
+          ok = FALSE;
+        }
+      else if (result == OPEN_FORGED)
+        ok = set_tampered (error, keys, g_strdup_printf ("page %u of the database", pgno));
+      else
+        (*pages)++;
+    }
+  sodium_memzero (page, PAGE_SIZE);
+  close (fd);
+  return ok;
+}
+
+/* Checks the frames of the WAL's current generation: those whose salts
+ * match the WAL header's, as SQLite's own recovery does. */
+static gboolean
+verify_wal (LiaCryptKeys *keys, const char *path, guint64 *pages, GError **error)
+{
+  g_autofree guint8 *frame = g_malloc (FRAME_SIZE);
+  guint8 header[WAL_HDR_SIZE];
+  int fd = open (path, O_RDONLY | O_CLOEXEC);
+  goffset size;
+  guint64 n_frames;
+  gboolean ok = TRUE;
+
+  if (fd < 0)
+    return errno == ENOENT ? TRUE : set_io_error (error, path, errno);
+  size = lseek (fd, 0, SEEK_END);
+  if (size < WAL_HDR_SIZE || !pread_exact (fd, header, sizeof header, 0))
+    {
+      /* An empty or headerless WAL holds nothing SQLite would use. */
+      close (fd);
+      return TRUE;
+    }
+
+  n_frames = (guint64) (size - WAL_HDR_SIZE) / FRAME_SIZE;
+  for (guint64 i = 0; ok && i < n_frames; i++)
+    {
+      goffset offset = WAL_HDR_SIZE + (goffset) i * FRAME_SIZE;
+      guint32 pgno;
+      OpenResult result;
+
+      if (!pread_exact (fd, frame, FRAME_SIZE, offset))
+        {
+          ok = set_io_error (error, path, errno ? errno : EIO);
+          break;
+        }
+      /* Salts at bytes 16-23 of the WAL header, 8-15 of a frame header. */
+      if (memcmp (frame + 8, header + 16, 8) != 0)
+        break;
+      pgno = get_be32 (frame);
+      result = open_page (keys, pgno, frame + FRAME_HDR);
+      if (result == OPEN_REVOKED)
+        {
+          g_set_error_literal (error, LIA_STORE_ERROR, LIA_STORE_ERROR_LOCKED,
+                               "The store is locked");
+          ok = FALSE;
+        }
+      else if (result == OPEN_FORGED)
+        {
+          /* The last frame of the generation may be one a crash tore; a
+           * frame that fails with later frames after it cannot be. */
+          gboolean later = FALSE;
+          guint8 salts[8];
+
+          for (guint64 j = i + 1; !later && j < n_frames; j++)
+            later = pread_exact (fd, salts, sizeof salts, WAL_HDR_SIZE + (goffset) j * FRAME_SIZE + 8)
+                    && memcmp (salts, header + 16, 8) == 0;
+          if (later)
+            ok = set_tampered (error, keys,
+                               g_strdup_printf ("page %u in frame %" G_GUINT64_FORMAT
+                                                " of the write-ahead log", pgno, i + 1));
+          break;
+        }
+      else
+        (*pages)++;
+    }
+  sodium_memzero (frame, FRAME_SIZE);
+  close (fd);
+  return ok;
+}
+
+gboolean
+lia_crypt_verify_files (LiaCryptKeys *keys,
+                        const char   *db_path,
+                        guint64      *out_pages,
+                        GError      **error)
+{
+  g_autofree char *wal_path = g_strconcat (db_path, "-wal", NULL);
+  guint64 pages = 0;
+
+  if (!verify_database (keys, db_path, &pages, error)
+      || !verify_wal (keys, wal_path, &pages, error))
+    return FALSE;
+  if (out_pages != NULL)
+    *out_pages = pages;
+  return TRUE;
+}

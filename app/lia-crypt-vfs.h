@@ -1,0 +1,65 @@
+/* lia-crypt-vfs.h: an SQLite VFS that encrypts every page at rest.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <glib.h>
+#include <sqlite3.h>
+
+G_BEGIN_DECLS
+
+#define LIA_CRYPT_VFS_NAME      "liaison-crypt"
+/* Fixed: every store uses this page size, so the VFS never has to trust a
+ * page size read from disk. */
+#define LIA_CRYPT_PAGE_SIZE     4096
+/* Per-page reserved bytes: a 24-byte XChaCha20 nonce and a 16-byte
+ * Poly1305 tag. */
+#define LIA_CRYPT_NONCE_BYTES   24
+#define LIA_CRYPT_TAG_BYTES     16
+#define LIA_CRYPT_RESERVE_BYTES (LIA_CRYPT_NONCE_BYTES + LIA_CRYPT_TAG_BYTES)
+#define LIA_CRYPT_KEY_BYTES     32
+#define LIA_CRYPT_SALT_BYTES    16
+
+/* The page key and database salt of one store, in sodium_malloc() memory.
+ * Reference-counted: every open database or WAL file holds a reference. */
+typedef struct _LiaCryptKeys LiaCryptKeys;
+
+LiaCryptKeys *lia_crypt_keys_new (const guint8 *page_key,
+                                  const guint8 *db_salt);
+LiaCryptKeys *lia_crypt_keys_ref (LiaCryptKeys *keys);
+void          lia_crypt_keys_unref (LiaCryptKeys *keys);
+/* Wipes the key at once; any file still open with it fails every read and
+ * write from then on. */
+void          lia_crypt_keys_revoke (LiaCryptKeys *keys);
+/* Describes the last page that failed authentication through these keys
+ * ("page 7 of the database", "page 3 in frame 12 of the write-ahead log"),
+ * or returns NULL if none has. */
+char         *lia_crypt_keys_dup_failure (LiaCryptKeys *keys);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (LiaCryptKeys, lia_crypt_keys_unref)
+
+/* Registers the VFS with SQLite (once; thread-safe). */
+void          lia_crypt_vfs_register (void);
+
+/* Makes the keys reachable to the VFS and returns the "file:" URI with which
+ * sqlite3_open_v2() opens @db_path through them. Unregister before freeing. */
+char         *lia_crypt_vfs_attach (LiaCryptKeys *keys,
+                                    const char   *db_path);
+void          lia_crypt_vfs_detach (LiaCryptKeys *keys);
+
+/* The failure description (see lia_crypt_keys_dup_failure()) of the keys
+ * behind @db's main database, or NULL. */
+char         *lia_crypt_vfs_dup_failure (sqlite3 *db);
+
+/* Reads the database file and its WAL directly and authenticates every
+ * page. On failure sets LIA_STORE_ERROR_TAMPERED naming the page. The WAL
+ * frames checked are those of the current WAL generation, except that a
+ * torn last frame (a write interrupted by a crash, which SQLite itself
+ * discards) is not an error. */
+gboolean      lia_crypt_verify_files (LiaCryptKeys *keys,
+                                      const char   *db_path,
+                                      guint64      *out_pages,
+                                      GError      **error);
+
+G_END_DECLS

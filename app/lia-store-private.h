@@ -1,0 +1,38 @@
+/* lia-store-private.h: what the rest of app/ and the tests share with the
+ * store, and nobody else.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <sqlite3.h>
+
+#include "lia-store.h"
+
+G_BEGIN_DECLS
+
+/* The store's own connection; borrowed, valid while unlocked. Use it from
+ * the thread that owns the store. */
+sqlite3  *lia_store_get_db (LiaStore *self);
+
+/* A new connection to the same database with the same keys, configured like
+ * the store's own, for another thread (the sync engine, a reader). The
+ * caller closes it with sqlite3_close() before the store is locked. */
+sqlite3  *lia_store_open_connection (LiaStore *self,
+                                     GError  **error);
+
+/* Turns an SQLite result code into a LiaStoreError with a message that
+ * starts with @what; pages that failed authentication are named. Always
+ * returns FALSE. */
+gboolean  lia_store_set_sqlite_error (GError    **error,
+                                      sqlite3    *db,
+                                      int         rc,
+                                      const char *what);
+
+/* Runs @sql (fixed statements only, no outside input) on the store's
+ * connection. */
+gboolean  lia_store_exec (LiaStore   *self,
+                          const char *sql,
+                          GError    **error);
+
+G_END_DECLS

@@ -1,0 +1,162 @@
+/* lia-store.h: the organisation's encrypted local store.
+ *
+ * A store is a directory holding an SQLite database whose every page is
+ * encrypted and authenticated (see lia-crypt-vfs.c), and a small key file that
+ * holds the store's master key wrapped under a key derived from the
+ * passphrase (see lia-keyfile.c). The organisation's identity (its name, kind
+ * and key pairs) lives inside the encrypted database.
+ *
+ * A LiaStore is created locked. lia_store_create() makes a new store and
+ * leaves it unlocked; lia_store_unlock() opens an existing one. Key derivation
+ * is deliberately slow, so both have _async variants for the UI.
+ * lia_store_lock() closes the database and wipes every key from memory.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "lia-identity.h"
+
+G_BEGIN_DECLS
+
+#define LIA_STORE_ERROR (lia_store_error_quark ())
+
+/**
+ * LiaStoreError:
+ * @LIA_STORE_ERROR_FAILED: an I/O or database failure with no more specific code
+ * @LIA_STORE_ERROR_NOT_FOUND: the directory holds no store
+ * @LIA_STORE_ERROR_EXISTS: the directory already holds a store
+ * @LIA_STORE_ERROR_WRONG_PASSPHRASE: the passphrase does not unlock this store
+ * @LIA_STORE_ERROR_EMPTY_PASSPHRASE: an empty passphrase was given for a new key
+ * @LIA_STORE_ERROR_KEY_FILE_MISSING: the database is there but its key file is not
+ * @LIA_STORE_ERROR_KEY_FILE_DAMAGED: the key file is truncated or corrupt
+ * @LIA_STORE_ERROR_KEY_FILE_VERSION: the key file has a version this program does not know
+ * @LIA_STORE_ERROR_TAMPERED: a page failed authentication: damaged or tampered with
+ * @LIA_STORE_ERROR_CORRUPT: the database authenticates but SQLite finds it inconsistent
+ * @LIA_STORE_ERROR_NO_SPACE: the disk (or the file size limit) is full
+ * @LIA_STORE_ERROR_NOT_WRITABLE: the store directory or its files cannot be written
+ * @LIA_STORE_ERROR_LOCKED: the operation needs an unlocked store
+ * @LIA_STORE_ERROR_TOO_NEW: the store was written by a newer version of Liaison
+ * @LIA_STORE_ERROR_INVALID: an argument is not acceptable (an empty name, say)
+ * @LIA_STORE_ERROR_CANCELLED: the operation was cancelled
+ */
+typedef enum
+{
+  LIA_STORE_ERROR_FAILED,
+  LIA_STORE_ERROR_NOT_FOUND,
+  LIA_STORE_ERROR_EXISTS,
+  LIA_STORE_ERROR_WRONG_PASSPHRASE,
+  LIA_STORE_ERROR_EMPTY_PASSPHRASE,
+  LIA_STORE_ERROR_KEY_FILE_MISSING,
+  LIA_STORE_ERROR_KEY_FILE_DAMAGED,
+  LIA_STORE_ERROR_KEY_FILE_VERSION,
+  LIA_STORE_ERROR_TAMPERED,
+  LIA_STORE_ERROR_CORRUPT,
+  LIA_STORE_ERROR_NO_SPACE,
+  LIA_STORE_ERROR_NOT_WRITABLE,
+  LIA_STORE_ERROR_LOCKED,
+  LIA_STORE_ERROR_TOO_NEW,
+  LIA_STORE_ERROR_INVALID,
+  LIA_STORE_ERROR_CANCELLED,
+} LiaStoreError;
+
+GQuark lia_store_error_quark (void);
+
+/* Names of the files inside a store directory. */
+#define LIA_STORE_DB_NAME  "liaison.db"
+#define LIA_STORE_KEY_NAME "liaison.key"
+
+#define LIA_TYPE_STORE (lia_store_get_type ())
+G_DECLARE_FINAL_TYPE (LiaStore, lia_store, LIA, STORE, GObject)
+
+LiaStore   *lia_store_new (const char *directory);
+
+const char *lia_store_get_directory (LiaStore *self);
+gboolean    lia_store_exists (LiaStore *self);
+gboolean    lia_store_is_locked (LiaStore *self);
+
+gboolean    lia_store_create (LiaStore     *self,
+                              const char   *org_name,
+                              LiaOrgKind    kind,
+                              const char   *passphrase,
+                              GCancellable *cancellable,
+                              GError      **error);
+void        lia_store_create_async (LiaStore           *self,
+                                    const char         *org_name,
+                                    LiaOrgKind          kind,
+                                    const char         *passphrase,
+                                    GCancellable       *cancellable,
+                                    GAsyncReadyCallback callback,
+                                    gpointer            user_data);
+gboolean    lia_store_create_finish (LiaStore     *self,
+                                     GAsyncResult *result,
+                                     GError      **error);
+
+gboolean    lia_store_unlock (LiaStore     *self,
+                              const char   *passphrase,
+                              GCancellable *cancellable,
+                              GError      **error);
+void        lia_store_unlock_async (LiaStore           *self,
+                                    const char         *passphrase,
+                                    GCancellable       *cancellable,
+                                    GAsyncReadyCallback callback,
+                                    gpointer            user_data);
+gboolean    lia_store_unlock_finish (LiaStore     *self,
+                                     GAsyncResult *result,
+                                     GError      **error);
+
+/* lia_store_new() followed by lia_store_unlock(). */
+LiaStore   *lia_store_open (const char   *directory,
+                            const char   *passphrase,
+                            GCancellable *cancellable,
+                            GError      **error);
+void        lia_store_open_async (const char         *directory,
+                                  const char         *passphrase,
+                                  GCancellable       *cancellable,
+                                  GAsyncReadyCallback callback,
+                                  gpointer            user_data);
+LiaStore   *lia_store_open_finish (GAsyncResult *result,
+                                   GError      **error);
+
+void        lia_store_lock (LiaStore *self);
+
+/* Rewraps the master key under @new_passphrase; the database is untouched.
+ * Works whether the store is locked or not, and always asks for the old
+ * passphrase. */
+gboolean    lia_store_change_passphrase (LiaStore     *self,
+                                         const char   *old_passphrase,
+                                         const char   *new_passphrase,
+                                         GCancellable *cancellable,
+                                         GError      **error);
+void        lia_store_change_passphrase_async (LiaStore           *self,
+                                               const char         *old_passphrase,
+                                               const char         *new_passphrase,
+                                               GCancellable       *cancellable,
+                                               GAsyncReadyCallback callback,
+                                               gpointer            user_data);
+gboolean    lia_store_change_passphrase_finish (LiaStore     *self,
+                                                GAsyncResult *result,
+                                                GError      **error);
+
+/* Authenticates every page of the database and of its WAL, then runs
+ * SQLite's integrity check. On failure the error names the page. The number
+ * of pages authenticated is returned in @out_pages when not NULL. */
+gboolean    lia_store_check (LiaStore *self,
+                             guint64  *out_pages,
+                             GError  **error);
+
+/* The organisation's identity; valid while unlocked. */
+const char *lia_store_get_org_name (LiaStore *self);
+LiaOrgKind  lia_store_get_org_kind (LiaStore *self);
+/* Ed25519 identity public key, 32 bytes. */
+GBytes     *lia_store_get_identity_public_key (LiaStore *self);
+/* X25519 public key for envelopes, 32 bytes. */
+GBytes     *lia_store_get_box_public_key (LiaStore *self);
+/* Curve25519 public key for ZeroMQ CURVE, 32 bytes. */
+GBytes     *lia_store_get_curve_public_key (LiaStore *self);
+/* "XXXX XXXX ..." of the identity key; see lia_identity_fingerprint(). */
+char       *lia_store_dup_fingerprint (LiaStore *self);
+
+G_END_DECLS

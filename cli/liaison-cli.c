@@ -1,0 +1,472 @@
+/* liaison-cli: the headless tool, for scripting, servers and tests.
+ *
+ * liaison-cli [--store DIR] [--passphrase-file FILE] [--json] COMMAND [OPTIONS]
+ *
+ * Every command prints human text by default and one line of stable JSON
+ * with --json. Errors go to stderr. Exit status: 0 on success, 1 on a usage
+ * error, 2 on any other failure.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <locale.h>
+#include <stdio.h>
+
+#include <json-glib/json-glib.h>
+#include <sodium.h>
+
+#include "cli-passphrase.h"
+#include "lia-store.h"
+
+enum
+{
+  EXIT_OK = 0,
+  EXIT_USAGE = 1,
+  EXIT_FAILED = 2,
+};
+
+typedef struct
+{
+  char    *store_dir;              /* owned */
+  char    *passphrase_file;        /* owned */
+  char    *new_passphrase_file;    /* owned */
+  char    *org_name;               /* owned */
+  char    *kind;                   /* owned */
+  gboolean json;
+  gboolean version;
+} CliOptions;
+
+typedef int (*CommandFunc) (CliOptions *options);
+
+typedef struct
+{
+  const char        *name;
+  const char        *subcommand;   /* second word, or NULL */
+  const char        *parameters;   /* for --help */
+  const char        *summary;
+  const GOptionEntry *entries;     /* the command's own options, or NULL */
+  CommandFunc        run;
+} Command;
+
+static const char *prog_name = "liaison-cli";
+
+static int
+fail (GError *error)
+{
+  gboolean usage = error->domain == CLI_ERROR && error->code == CLI_ERROR_USAGE;
+
+  g_printerr ("%s: %s\n", prog_name, error->message);
+  g_error_free (error);
+  return usage ? EXIT_USAGE : EXIT_FAILED;
+}
+
+static int
+usage_error (const char *format, ...) G_GNUC_PRINTF (1, 2);
+
+static int
+usage_error (const char *format, ...)
+{
+  va_list args;
+  g_autofree char *message = NULL;
+
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+  g_printerr ("%s: %s\nRun “%s --help” for usage.\n", prog_name, message, prog_name);
+  return EXIT_USAGE;
+}
+
+static const char *
+store_dir (CliOptions *options)
+{
+  if (options->store_dir == NULL)
+    options->store_dir = g_build_filename (g_get_user_data_dir (), "liaison", NULL);
+  return options->store_dir;
+}
+
+static void
+print_json (JsonBuilder *builder)
+{
+  g_autoptr (JsonGenerator) generator = json_generator_new ();
+  g_autoptr (JsonNode) root = json_builder_get_root (builder);
+  g_autofree char *text = NULL;
+
+  json_generator_set_root (generator, root);
+  text = json_generator_to_data (generator, NULL);
+  g_print ("%s\n", text);
+}
+
+static char *
+bytes_to_hex (GBytes *bytes)
+{
+  gsize len;
+  const guint8 *data = g_bytes_get_data (bytes, &len);
+  char *hex = g_malloc (len * 2 + 1);
+
+  sodium_bin2hex (hex, len * 2 + 1, data, len);
+  return hex;
+}
+
+static LiaStore *
+open_store (CliOptions *options,
+            GError    **error)
+{
+  g_autoptr (LiaSecret) passphrase = NULL;
+  g_autoptr (LiaStore) store = lia_store_new (store_dir (options));
+
+  if (!lia_store_exists (store))
+    {
+      g_set_error (error, CLI_ERROR, CLI_ERROR_USAGE,
+                   "There is no Liaison store in %s; create one with “%s init --org NAME "
+                   "--kind KIND”, or name another with --store DIR",
+                   lia_store_get_directory (store), prog_name);
+      return NULL;
+    }
+  passphrase = cli_get_passphrase ("LIAISON_PASSPHRASE", options->passphrase_file,
+                                   "Passphrase: ", FALSE, error);
+  if (passphrase == NULL)
+    return NULL;
+  if (!lia_store_unlock (store, lia_secret_get_string (passphrase), NULL, error))
+    return NULL;
+  return g_steal_pointer (&store);
+}
+
+/* whoami's output, which init shares. */
+static void
+print_identity (CliOptions *options,
+                LiaStore   *store)
+{
+  g_autofree char *fingerprint = lia_store_dup_fingerprint (store);
+  const char *kind = lia_org_kind_to_string (lia_store_get_org_kind (store));
+
+  if (options->json)
+    {
+      g_autoptr (JsonBuilder) builder = json_builder_new ();
+      g_autofree char *identity = bytes_to_hex (lia_store_get_identity_public_key (store));
+      g_autofree char *box = bytes_to_hex (lia_store_get_box_public_key (store));
+      g_autofree char *curve = bytes_to_hex (lia_store_get_curve_public_key (store));
+
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "name");
+      json_builder_add_string_value (builder, lia_store_get_org_name (store));
+      json_builder_set_member_name (builder, "kind");
+      json_builder_add_string_value (builder, kind);
+      json_builder_set_member_name (builder, "fingerprint");
+      json_builder_add_string_value (builder, fingerprint);
+      json_builder_set_member_name (builder, "store");
+      json_builder_add_string_value (builder, lia_store_get_directory (store));
+      json_builder_set_member_name (builder, "public_keys");
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "identity");
+      json_builder_add_string_value (builder, identity);
+      json_builder_set_member_name (builder, "box");
+      json_builder_add_string_value (builder, box);
+      json_builder_set_member_name (builder, "curve");
+      json_builder_add_string_value (builder, curve);
+      json_builder_end_object (builder);
+      json_builder_end_object (builder);
+      print_json (builder);
+    }
+  else
+    {
+      g_print ("Organisation: %s\n", lia_store_get_org_name (store));
+      g_print ("Kind:         %s\n", kind);
+      g_print ("Fingerprint:  %s\n", fingerprint);
+      g_print ("Store:        %s\n", lia_store_get_directory (store));
+    }
+}
+
+static int
+cmd_init (CliOptions *options)
+{
+  g_autoptr (LiaStore) store = NULL;
+  g_autoptr (LiaSecret) passphrase = NULL;
+  GError *error = NULL;
+  LiaOrgKind kind;
+
+  if (options->org_name == NULL || options->kind == NULL)
+    return usage_error ("init needs --org NAME and --kind KIND");
+  if (!lia_org_kind_from_string (options->kind, &kind))
+    return usage_error ("“%s” is not a kind of organisation; the kinds are %s", options->kind,
+                        lia_org_kind_all_names ());
+
+  store = lia_store_new (store_dir (options));
+  if (lia_store_exists (store))
+    {
+      g_printerr ("%s: %s already holds a Liaison store; nothing was changed\n", prog_name,
+                  lia_store_get_directory (store));
+      return EXIT_FAILED;
+    }
+  passphrase = cli_get_passphrase ("LIAISON_PASSPHRASE", options->passphrase_file,
+                                   "Choose a passphrase for the store: ", TRUE, &error);
+  if (passphrase == NULL)
+    return fail (error);
+  if (!lia_store_create (store, options->org_name, kind, lia_secret_get_string (passphrase),
+                         NULL, &error))
+    return fail (error);
+
+  if (!options->json)
+    g_print ("Created a store for %s in %s.\n\n", lia_store_get_org_name (store),
+             lia_store_get_directory (store));
+  print_identity (options, store);
+  return EXIT_OK;
+}
+
+static int
+cmd_whoami (CliOptions *options)
+{
+  GError *error = NULL;
+  g_autoptr (LiaStore) store = open_store (options, &error);
+
+  if (store == NULL)
+    return fail (error);
+  print_identity (options, store);
+  return EXIT_OK;
+}
+
+static int
+cmd_passphrase_change (CliOptions *options)
+{
+  g_autoptr (LiaStore) store = lia_store_new (store_dir (options));
+  g_autoptr (LiaSecret) old_passphrase = NULL;
+  g_autoptr (LiaSecret) new_passphrase = NULL;
+  GError *error = NULL;
+
+  if (!lia_store_exists (store))
+    return usage_error ("There is no Liaison store in %s", lia_store_get_directory (store));
+  old_passphrase = cli_get_passphrase ("LIAISON_PASSPHRASE", options->passphrase_file,
+                                       "Current passphrase: ", FALSE, &error);
+  if (old_passphrase == NULL)
+    return fail (error);
+  new_passphrase = cli_get_passphrase ("LIAISON_NEW_PASSPHRASE", options->new_passphrase_file,
+                                       "New passphrase: ", TRUE, &error);
+  if (new_passphrase == NULL)
+    return fail (error);
+  if (!lia_store_change_passphrase (store, lia_secret_get_string (old_passphrase),
+                                    lia_secret_get_string (new_passphrase), NULL, &error))
+    return fail (error);
+
+  if (options->json)
+    {
+      g_autoptr (JsonBuilder) builder = json_builder_new ();
+
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "changed");
+      json_builder_add_boolean_value (builder, TRUE);
+      json_builder_set_member_name (builder, "store");
+      json_builder_add_string_value (builder, lia_store_get_directory (store));
+      json_builder_end_object (builder);
+      print_json (builder);
+    }
+  else
+    g_print ("The passphrase of the store in %s has been changed. The old passphrase no longer "
+             "opens it.\n",
+             lia_store_get_directory (store));
+  return EXIT_OK;
+}
+
+static int
+cmd_store_check (CliOptions *options)
+{
+  GError *error = NULL;
+  g_autoptr (LiaStore) store = open_store (options, &error);
+  guint64 pages = 0;
+
+  if (store == NULL)
+    return fail (error);
+  if (!lia_store_check (store, &pages, &error))
+    return fail (error);
+
+  if (options->json)
+    {
+      g_autoptr (JsonBuilder) builder = json_builder_new ();
+
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "ok");
+      json_builder_add_boolean_value (builder, TRUE);
+      json_builder_set_member_name (builder, "pages");
+      json_builder_add_int_value (builder, (gint64) pages);
+      json_builder_set_member_name (builder, "store");
+      json_builder_add_string_value (builder, lia_store_get_directory (store));
+      json_builder_end_object (builder);
+      print_json (builder);
+    }
+  else
+    g_print ("The store in %s is sound: all %" G_GUINT64_FORMAT " pages authenticated and "
+             "SQLite's integrity check passed.\n",
+             lia_store_get_directory (store), pages);
+  return EXIT_OK;
+}
+
+/* ---- option parsing ------------------------------------------------------- */
+
+static CliOptions cli;
+
+static const GOptionEntry global_entries[] = {
+  { "store", 's', 0, G_OPTION_ARG_FILENAME, &cli.store_dir,
+    "The store directory (default: $XDG_DATA_HOME/liaison)", "DIR" },
+  { "passphrase-file", 0, 0, G_OPTION_ARG_FILENAME, &cli.passphrase_file,
+    "Read the passphrase from FILE (LIAISON_PASSPHRASE takes precedence)", "FILE" },
+  { "json", 0, 0, G_OPTION_ARG_NONE, &cli.json, "Print stable JSON instead of text", NULL },
+  { "version", 0, 0, G_OPTION_ARG_NONE, &cli.version, "Print the version and exit", NULL },
+  { NULL }
+};
+
+static const GOptionEntry init_entries[] = {
+  { "org", 0, 0, G_OPTION_ARG_STRING, &cli.org_name, "The organisation's name", "NAME" },
+  { "kind", 0, 0, G_OPTION_ARG_STRING, &cli.kind,
+    "local-authority, icb, police, iopc or agency", "KIND" },
+  { NULL }
+};
+
+static const GOptionEntry passphrase_entries[] = {
+  { "new-passphrase-file", 0, 0, G_OPTION_ARG_FILENAME, &cli.new_passphrase_file,
+    "Read the new passphrase from FILE (LIAISON_NEW_PASSPHRASE takes precedence)", "FILE" },
+  { NULL }
+};
+
+static const Command commands[] = {
+  { "init", NULL, "--org NAME --kind KIND", "Create this organisation's store and identity",
+    init_entries, cmd_init },
+  { "whoami", NULL, "", "Show this organisation's name, kind and identity fingerprint", NULL,
+    cmd_whoami },
+  { "passphrase", "change", "", "Change the store's passphrase", passphrase_entries,
+    cmd_passphrase_change },
+  { "store", "check", "", "Authenticate every page of the store and check its integrity", NULL,
+    cmd_store_check },
+};
+
+static char *
+commands_description (void)
+{
+  GString *text = g_string_new ("Commands:\n");
+
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+    {
+      g_autofree char *words = g_strjoin (" ", commands[i].name, commands[i].subcommand,
+                                          commands[i].parameters, NULL);
+
+      g_string_append_printf (text, "  %-34s %s\n", g_strstrip (words), commands[i].summary);
+    }
+  g_string_append (text, "\nThe passphrase comes from LIAISON_PASSPHRASE, else --passphrase-file, "
+                         "else a prompt on the terminal.\n"
+                         "Exit status: 0 on success, 1 on a usage error, 2 on any other "
+                         "failure.");
+  return g_string_free (text, FALSE);
+}
+
+static const Command *
+find_command (int argc, char **argv, int *n_words)
+{
+  if (argc < 2)
+    return NULL;
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+    {
+      if (!g_str_equal (argv[1], commands[i].name))
+        continue;
+      if (commands[i].subcommand == NULL)
+        {
+          *n_words = 1;
+          return &commands[i];
+        }
+      if (argc >= 3 && g_str_equal (argv[2], commands[i].subcommand))
+        {
+          *n_words = 2;
+          return &commands[i];
+        }
+    }
+  return NULL;
+}
+
+static void
+clear_options (void)
+{
+  g_clear_pointer (&cli.store_dir, g_free);
+  g_clear_pointer (&cli.passphrase_file, g_free);
+  g_clear_pointer (&cli.new_passphrase_file, g_free);
+  g_clear_pointer (&cli.org_name, g_free);
+  g_clear_pointer (&cli.kind, g_free);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_autoptr (GOptionContext) context = NULL;
+  g_autoptr (GOptionContext) command_context = NULL;
+  g_autofree char *description = NULL;
+  g_auto (GStrv) args = NULL;
+  g_autoptr (GError) error = NULL;
+  const Command *command;
+  int n_words = 0;
+  int n_args;
+  int status;
+
+  setlocale (LC_ALL, "");
+  lia_crypto_init ();
+
+  /* First pass: the global options, wherever they are; the command and its
+   * own options are left in place. */
+  args = g_strdupv (argv);
+  n_args = argc;
+  context = g_option_context_new ("COMMAND [OPTIONS]");
+  g_option_context_set_summary (context, "The command-line tool of Liaison, for sharing "
+                                         "safeguarding case records between organisations.");
+  description = commands_description ();
+  g_option_context_set_description (context, description);
+  g_option_context_add_main_entries (context, global_entries, NULL);
+  g_option_context_set_ignore_unknown_options (context, TRUE);
+  if (!g_option_context_parse_strv (context, &args, &error))
+    return usage_error ("%s", error->message);
+  n_args = (int) g_strv_length (args);
+
+  if (cli.version)
+    {
+      g_print ("liaison-cli %s\n", PACKAGE_VERSION);
+      clear_options ();
+      return EXIT_OK;
+    }
+
+  command = find_command (n_args, args, &n_words);
+  if (command == NULL)
+    {
+      status = usage_error (n_args < 2 ? "No command given" : "Unknown command “%s”",
+                            n_args < 2 ? "" : args[1]);
+      clear_options ();
+      return status;
+    }
+
+  /* Second pass: the command's own options (and the global ones again, so
+   * that they may follow the command). Anything left over is an error. */
+  {
+    g_autofree char *parameter = g_strjoin (" ", command->name, command->subcommand,
+                                            command->parameters, NULL);
+    g_auto (GStrv) rest = g_new0 (char *, n_args - n_words + 1);
+
+    rest[0] = g_strdup (args[0]);
+    for (int i = 1 + n_words; i < n_args; i++)
+      rest[i - n_words] = g_strdup (args[i]);
+
+    command_context = g_option_context_new (g_strstrip (parameter));
+    g_option_context_set_summary (command_context, command->summary);
+    g_option_context_add_main_entries (command_context, global_entries, NULL);
+    if (command->entries != NULL)
+      g_option_context_add_main_entries (command_context, command->entries, NULL);
+    if (!g_option_context_parse_strv (command_context, &rest, &error))
+      {
+        status = usage_error ("%s", error->message);
+        clear_options ();
+        return status;
+      }
+    if (g_strv_length (rest) > 1)
+      {
+        status = usage_error ("Unexpected argument “%s”", rest[1]);
+        clear_options ();
+        return status;
+      }
+  }
+
+  status = command->run (&cli);
+  clear_options ();
+  return status;
+}

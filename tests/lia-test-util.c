@@ -1,0 +1,144 @@
+/* lia-test-util.c: helpers shared by the test suites.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <glib/gstdio.h>
+
+#include "lia-keyfile.h"
+#include "lia-store-private.h"
+#include "lia-test-util.h"
+
+void
+lia_test_init (int    *argc,
+               char ***argv)
+{
+  g_test_init (argc, argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+  lia_keyfile_set_limits_for_testing (LIA_TEST_KDF_OPSLIMIT, LIA_TEST_KDF_MEMLIMIT);
+}
+
+char *
+lia_test_make_dir (const char *prefix)
+{
+  static guint counter;
+  g_autofree char *name = g_strdup_printf ("%s-%u-%u", prefix, (guint) getpid (), ++counter);
+  char *path = g_build_filename (g_get_user_data_dir (), name, NULL);
+
+  g_assert_cmpint (g_mkdir_with_parents (path, 0700), ==, 0);
+  return path;
+}
+
+LiaStore *
+lia_test_create_store (const char *org_name)
+{
+  g_autofree char *dir = lia_test_make_dir ("store");
+  g_autofree char *store_dir = g_build_filename (dir, "liaison", NULL);
+  g_autoptr (LiaStore) store = lia_store_new (store_dir);
+  g_autoptr (GError) error = NULL;
+
+  lia_store_create (store, org_name, LIA_ORG_KIND_LOCAL_AUTHORITY, LIA_TEST_PASSPHRASE, NULL,
+                    &error);
+  g_assert_no_error (error);
+  return g_steal_pointer (&store);
+}
+
+GHashTable *
+lia_test_hash_dir (const char *dir)
+{
+  GHashTable *hashes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
+  const char *name;
+
+  g_assert_nonnull (d);
+  while ((name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+      g_autofree char *contents = NULL;
+      gsize len;
+
+      if (!g_file_test (path, G_FILE_TEST_IS_REGULAR))
+        continue;
+      g_assert_true (g_file_get_contents (path, &contents, &len, NULL));
+      g_hash_table_insert (hashes, g_strdup (name),
+                           g_compute_checksum_for_data (G_CHECKSUM_SHA256, (guint8 *) contents,
+                                                        len));
+    }
+  return hashes;
+}
+
+void
+lia_test_assert_dir_unchanged (GHashTable *before,
+                               const char *dir)
+{
+  g_autoptr (GHashTable) after = lia_test_hash_dir (dir);
+  GHashTableIter iter;
+  gpointer name, digest;
+
+  g_hash_table_iter_init (&iter, before);
+  while (g_hash_table_iter_next (&iter, &name, &digest))
+    {
+      const char *now = g_hash_table_lookup (after, name);
+
+      if (now == NULL)
+        g_error ("%s/%s disappeared", dir, (char *) name);
+      if (!g_str_equal (now, digest))
+        g_error ("%s/%s changed", dir, (char *) name);
+    }
+  g_hash_table_iter_init (&iter, after);
+  while (g_hash_table_iter_next (&iter, &name, NULL))
+    if (!g_hash_table_contains (before, name))
+      g_error ("%s/%s appeared", dir, (char *) name);
+}
+
+void
+lia_test_exec (LiaStore   *store,
+               const char *sql)
+{
+  g_autoptr (GError) error = NULL;
+
+  lia_store_exec (store, sql, &error);
+  g_assert_no_error (error);
+}
+
+gint64
+lia_test_query_int (LiaStore   *store,
+                    const char *sql)
+{
+  sqlite3_stmt *stmt = NULL;
+  gint64 value;
+
+  g_assert_cmpint (sqlite3_prepare_v2 (lia_store_get_db (store), sql, -1, &stmt, NULL), ==,
+                   SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  value = sqlite3_column_int64 (stmt, 0);
+  sqlite3_finalize (stmt);
+  return value;
+}
+
+GBytes *
+lia_test_read_file (const char *path)
+{
+  g_autofree char *contents = NULL;
+  gsize len;
+
+  g_assert_true (g_file_get_contents (path, &contents, &len, NULL));
+  return g_bytes_new_take (g_steal_pointer (&contents), len);
+}
+
+void
+lia_test_write_at (const char   *path,
+                   goffset       offset,
+                   const guint8 *data,
+                   gsize         len)
+{
+  int fd = open (path, O_WRONLY | O_CLOEXEC);
+
+  g_assert_cmpint (fd, >=, 0);
+  g_assert_cmpint (pwrite (fd, data, len, offset), ==, (gssize) len);
+  g_assert_cmpint (fsync (fd), ==, 0);
+  close (fd);
+}

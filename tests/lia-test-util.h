@@ -1,0 +1,49 @@
+/* lia-test-util.h: helpers shared by the test suites.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <glib.h>
+
+#include "lia-store.h"
+
+G_BEGIN_DECLS
+
+/* Cheap Argon2id limits for stores the tests create (see
+ * lia_keyfile_set_limits_for_testing()). */
+#define LIA_TEST_KDF_OPSLIMIT 1
+#define LIA_TEST_KDF_MEMLIMIT (64u * 1024u)
+
+/* g_test_init() with isolated directories, and the cheap limits above. */
+void        lia_test_init (int    *argc,
+                           char ***argv);
+
+/* A new, empty directory under the test's temporary directory. */
+char       *lia_test_make_dir (const char *prefix);
+
+/* A new unlocked store in a new directory, passphrase "correct horse". */
+#define LIA_TEST_PASSPHRASE "correct horse"
+LiaStore   *lia_test_create_store (const char *org_name);
+
+/* SHA-256 of every regular file directly in @dir, name -> hex digest. */
+GHashTable *lia_test_hash_dir (const char *dir);
+/* Asserts that @dir holds exactly the files of @before, byte for byte. */
+void        lia_test_assert_dir_unchanged (GHashTable *before,
+                                           const char *dir);
+
+/* Runs @sql on the store's connection and asserts success. */
+void        lia_test_exec (LiaStore   *store,
+                           const char *sql);
+/* First column of the first row of @sql as an integer. */
+gint64      lia_test_query_int (LiaStore   *store,
+                                const char *sql);
+
+/* Reads or overwrites bytes of a file, asserting success. */
+GBytes     *lia_test_read_file (const char *path);
+void        lia_test_write_at (const char   *path,
+                               goffset       offset,
+                               const guint8 *data,
+                               gsize         len);
+
+G_END_DECLS
