@@ -123,13 +123,7 @@ static gboolean
 check_cancelled (GCancellable *cancellable,
                  GError      **error)
 {
-  if (g_cancellable_is_cancelled (cancellable))
-    {
-      g_set_error_literal (error, LIA_STORE_ERROR, LIA_STORE_ERROR_CANCELLED,
-                           "The operation was cancelled");
-      return TRUE;
-    }
-  return FALSE;
+  return g_cancellable_set_error_if_cancelled (cancellable, error);
 }
 
 static gboolean
@@ -142,7 +136,7 @@ set_errno_error (GError    **error,
 
   if (saved_errno == EACCES || saved_errno == EPERM || saved_errno == EROFS)
     code = LIA_STORE_ERROR_NOT_WRITABLE;
-  else if (saved_errno == ENOSPC || saved_errno == EDQUOT)
+  else if (saved_errno == ENOSPC || saved_errno == EDQUOT || saved_errno == EFBIG)
     code = LIA_STORE_ERROR_NO_SPACE;
   g_set_error (error, LIA_STORE_ERROR, code, "%s %s: %s", what, path, g_strerror (saved_errno));
   return FALSE;

@@ -40,7 +40,8 @@ G_BEGIN_DECLS
  * @LIA_STORE_ERROR_LOCKED: the operation needs an unlocked store
  * @LIA_STORE_ERROR_TOO_NEW: the store was written by a newer version of Liaison
  * @LIA_STORE_ERROR_INVALID: an argument is not acceptable (an empty name, say)
- * @LIA_STORE_ERROR_CANCELLED: the operation was cancelled
+ *
+ * Cancellation is reported as G_IO_ERROR_CANCELLED, as everywhere in GIO.
  */
 typedef enum
 {
@@ -59,7 +60,6 @@ typedef enum
   LIA_STORE_ERROR_LOCKED,
   LIA_STORE_ERROR_TOO_NEW,
   LIA_STORE_ERROR_INVALID,
-  LIA_STORE_ERROR_CANCELLED,
 } LiaStoreError;
 
 GQuark lia_store_error_quark (void);

@@ -1,7 +1,161 @@
+/* test-migrations.c: numbered schema migrations, applied whole or not at all.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include "lia-migrations.h"
+#include "lia-store-private.h"
 #include "lia-test-util.h"
+
+static sqlite3 *
+open_memory (void)
+{
+  sqlite3 *db = NULL;
+
+  g_assert_cmpint (sqlite3_open (":memory:", &db), ==, SQLITE_OK);
+  return db;
+}
+
+static int
+version_of (sqlite3 *db)
+{
+  g_autoptr (GError) error = NULL;
+  int version = -1;
+
+  g_assert_true (lia_migrations_get_version (db, &version, &error));
+  g_assert_no_error (error);
+  return version;
+}
+
+static gboolean
+has_table (sqlite3 *db, const char *name)
+{
+  sqlite3_stmt *stmt = NULL;
+  gboolean found;
+
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT 1 FROM sqlite_schema WHERE type = 'table' "
+                                           "AND name = ?", -1, &stmt, NULL), ==, SQLITE_OK);
+  sqlite3_bind_text (stmt, 1, name, -1, SQLITE_STATIC);
+  found = sqlite3_step (stmt) == SQLITE_ROW;
+  sqlite3_finalize (stmt);
+  return found;
+}
+
+static void
+test_from_empty (void)
+{
+  guint n;
+  const LiaMigration *migrations = lia_store_migrations (&n);
+  sqlite3 *db = open_memory ();
+  g_autoptr (GError) error = NULL;
+
+  g_assert_cmpint (version_of (db), ==, 0);
+  g_assert_true (lia_migrations_apply (db, migrations, n, -1, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (version_of (db), ==, lia_store_schema_version ());
+  g_assert_true (has_table (db, "organisation"));
+
+  /* Applying again is a no-op. */
+  g_assert_true (lia_migrations_apply (db, migrations, n, -1, &error));
+  g_assert_cmpint (version_of (db), ==, lia_store_schema_version ());
+  sqlite3_close (db);
+}
+
+static void
+test_from_each_version (void)
+{
+  guint n;
+  const LiaMigration *migrations = lia_store_migrations (&n);
+
+  /* Every earlier schema (0 is the empty store) migrates to the latest. */
+  for (int from = 0; from < lia_store_schema_version (); from++)
+    {
+      sqlite3 *db = open_memory ();
+      g_autoptr (GError) error = NULL;
+
+      if (from > 0)
+        g_assert_true (lia_migrations_apply (db, migrations, n, from, &error));
+      g_assert_no_error (error);
+      g_assert_cmpint (version_of (db), ==, from);
+      g_assert_true (lia_migrations_apply (db, migrations, n, -1, &error));
+      g_assert_no_error (error);
+      g_assert_cmpint (version_of (db), ==, lia_store_schema_version ());
+      g_assert_true (has_table (db, "organisation"));
+      sqlite3_close (db);
+    }
+}
+
+static void
+test_failure_rolls_back (void)
+{
+  static const LiaMigration broken[] = {
+    { 1, "a table", "CREATE TABLE first (x INTEGER);" },
+    { 2, "a good table", "CREATE TABLE second (y INTEGER);" },
+    { 3, "a broken step", "CREATE TABLE third (z INTEGER); INSERT INTO nowhere VALUES (1);" },
+  };
+  sqlite3 *db = open_memory ();
+  g_autoptr (GError) error = NULL;
+
+  g_assert_true (lia_migrations_apply (db, broken, 1, -1, &error));
+  g_assert_cmpint (version_of (db), ==, 1);
+
+  g_assert_false (lia_migrations_apply (db, broken, G_N_ELEMENTS (broken), -1, &error));
+  g_assert_error (error, LIA_STORE_ERROR, LIA_STORE_ERROR_FAILED);
+  g_assert_nonnull (strstr (error->message, "schema migration 3"));
+  /* Neither step 2 nor the first half of step 3 stayed. */
+  g_assert_cmpint (version_of (db), ==, 1);
+  g_assert_true (has_table (db, "first"));
+  g_assert_false (has_table (db, "second"));
+  g_assert_false (has_table (db, "third"));
+  sqlite3_close (db);
+}
+
+static void
+test_too_new (void)
+{
+  guint n;
+  const LiaMigration *migrations = lia_store_migrations (&n);
+  sqlite3 *db = open_memory ();
+  g_autoptr (GError) error = NULL;
+
+  g_assert_cmpint (sqlite3_exec (db, "PRAGMA user_version = 999", NULL, NULL, NULL), ==,
+                   SQLITE_OK);
+  g_assert_false (lia_migrations_apply (db, migrations, n, -1, &error));
+  g_assert_error (error, LIA_STORE_ERROR, LIA_STORE_ERROR_TOO_NEW);
+  g_assert_cmpint (version_of (db), ==, 999);
+  g_assert_false (has_table (db, "organisation"));
+  sqlite3_close (db);
+}
+
+static void
+test_store_too_new (void)
+{
+  g_autoptr (LiaStore) store = lia_test_create_store ("Newer Council");
+  g_autofree char *dir = g_strdup (lia_store_get_directory (store));
+  g_autoptr (GHashTable) before = NULL;
+  g_autoptr (GError) error = NULL;
+
+  lia_test_exec (store, "PRAGMA user_version = 999");
+  lia_store_lock (store);
+  before = lia_test_hash_dir (dir);
+
+  g_assert_false (lia_store_unlock (store, LIA_TEST_PASSPHRASE, NULL, &error));
+  g_assert_error (error, LIA_STORE_ERROR, LIA_STORE_ERROR_TOO_NEW);
+  g_assert_true (lia_store_is_locked (store));
+  lia_test_assert_dir_unchanged (before, dir);
+}
+
 int
 main (int argc, char **argv)
 {
   lia_test_init (&argc, &argv);
+
+  g_test_add_func ("/migrations/from-empty", test_from_empty);
+  g_test_add_func ("/migrations/from-each-version", test_from_each_version);
+  g_test_add_func ("/migrations/failure-rolls-back", test_failure_rolls_back);
+  g_test_add_func ("/migrations/too-new", test_too_new);
+  g_test_add_func ("/migrations/store-too-new", test_store_too_new);
+
   return g_test_run ();
 }
