@@ -101,6 +101,7 @@ static sqlite3_vfs crypt_vfs;
 static const sqlite3_io_methods crypt_io_methods;
 static const sqlite3_io_methods mem_io_methods;
 
+static GPrivate thread_failure = G_PRIVATE_INIT (g_free);
 static GMutex registry_lock;
 static GHashTable *registry;  /* token -> LiaCryptKeys (borrowed) */
 
@@ -173,6 +174,7 @@ static void
 record_failure (LiaCryptKeys *keys,
                 char         *description)
 {
+  g_private_replace (&thread_failure, g_strdup (description));
   g_mutex_lock (&keys->failure_lock);
   g_free (keys->failure);
   keys->failure = description;
@@ -1100,15 +1102,9 @@ lia_crypt_vfs_attach (LiaCryptKeys *keys,
 }
 
 char *
-lia_crypt_vfs_dup_failure (sqlite3 *db)
+lia_crypt_vfs_dup_last_failure (void)
 {
-  sqlite3_file *file = NULL;
-
-  if (db == NULL
-      || sqlite3_file_control (db, "main", SQLITE_FCNTL_FILE_POINTER, &file) != SQLITE_OK
-      || file == NULL || file->pMethods != &crypt_io_methods)
-    return NULL;
-  return lia_crypt_keys_dup_failure (((CryptFile *) file)->keys);
+  return g_strdup (g_private_get (&thread_failure));
 }
 
 void
@@ -1299,4 +1295,15 @@ lia_crypt_verify_files (LiaCryptKeys *keys,
   if (out_pages != NULL)
     *out_pages = pages;
   return TRUE;
+}
+
+gboolean
+lia_crypt_verify_wal (LiaCryptKeys *keys,
+                      const char   *db_path,
+                      GError      **error)
+{
+  g_autofree char *wal_path = g_strconcat (db_path, "-wal", NULL);
+  guint64 pages = 0;
+
+  return verify_wal (keys, wal_path, &pages, error);
 }

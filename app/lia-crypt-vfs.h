@@ -48,9 +48,12 @@ char         *lia_crypt_vfs_attach (LiaCryptKeys *keys,
                                     const char   *db_path);
 void          lia_crypt_vfs_detach (LiaCryptKeys *keys);
 
-/* The failure description (see lia_crypt_keys_dup_failure()) of the keys
- * behind @db's main database, or NULL. */
-char         *lia_crypt_vfs_dup_failure (sqlite3 *db);
+/* The last page that failed authentication in this thread (described as
+ * by lia_crypt_keys_dup_failure()), or NULL. SQLite reports the failure
+ * through the call that made the read, in the same thread, so this is the
+ * page behind an SQLITE_IOERR_AUTH just returned, even from
+ * sqlite3_open_v2(), when there is no connection left to ask. */
+char         *lia_crypt_vfs_dup_last_failure (void);
 
 /* Reads the database file and its WAL directly and authenticates every
  * page. On failure sets LIA_STORE_ERROR_TAMPERED naming the page. The WAL
@@ -61,5 +64,13 @@ gboolean      lia_crypt_verify_files (LiaCryptKeys *keys,
                                       const char   *db_path,
                                       guint64      *out_pages,
                                       GError      **error);
+
+/* Only the WAL part of lia_crypt_verify_files(); a missing WAL passes.
+ * SQLite's recovery stops quietly at the first frame that fails, which
+ * would drop every later commit: run this before a WAL left by a crash is
+ * recovered, so that damage is reported instead. */
+gboolean      lia_crypt_verify_wal (LiaCryptKeys *keys,
+                                    const char   *db_path,
+                                    GError      **error);
 
 G_END_DECLS

@@ -83,7 +83,7 @@ lia_store_set_sqlite_error (GError    **error,
 
   if (rc == SQLITE_IOERR_AUTH)
     {
-      g_autofree char *failure = lia_crypt_vfs_dup_failure (db);
+      g_autofree char *failure = lia_crypt_vfs_dup_last_failure ();
 
       g_set_error (error, LIA_STORE_ERROR, LIA_STORE_ERROR_TAMPERED,
                    "%s: the store is damaged or has been tampered with (%s failed "
@@ -351,6 +351,13 @@ session_start (const char       *db_path,
   session->keys = lia_crypt_keys_new (page_key->data, keyfile->db_salt);
   session->identity_key = derive_subkey (master, SUBKEY_IDENTITY);
   session->uri = lia_crypt_vfs_attach (session->keys, db_path);
+
+  /* A WAL left behind by a crash is authenticated before SQLite recovers
+   * it (a clean close removes it). This is the store's first connection;
+   * another process writing to the same store at this moment could make a
+   * frame look torn, which Liaison's single-process use never does. */
+  if (!create && !lia_crypt_verify_wal (session->keys, db_path, error))
+    return NULL;
 
   session->db = open_connection (session->uri, create, error);
   if (session->db == NULL)
