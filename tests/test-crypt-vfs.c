@@ -1,7 +1,185 @@
+/* test-crypt-vfs.c: the encrypting VFS on its own terms: no key, no file;
+ * temporary files stay in memory; no rollback journal is ever written;
+ * revoked keys stop all I/O.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <glib/gstdio.h>
+
+#include "lia-crypt-vfs.h"
+#include "lia-store-private.h"
 #include "lia-test-util.h"
+
+static char *
+db_path_of (LiaStore *store)
+{
+  return g_build_filename (lia_store_get_directory (store), LIA_STORE_DB_NAME, NULL);
+}
+
+static void
+test_no_key_no_file (void)
+{
+  g_autoptr (LiaStore) store = lia_test_create_store ("Keyless Council");
+  g_autofree char *db_path = db_path_of (store);
+  g_autofree char *uri = NULL;
+  g_autofree char *escaped = g_uri_escape_string (db_path, "/", FALSE);
+  sqlite3 *db = NULL;
+  int rc;
+
+  /* The VFS by name, but no key: SQLite cannot open the file at all. */
+  uri = g_strdup_printf ("file:%s?vfs=" LIA_CRYPT_VFS_NAME "&lia_key=0000", escaped);
+  rc = sqlite3_open_v2 (uri, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_URI, NULL);
+  if (rc == SQLITE_OK)
+    rc = sqlite3_exec (db, "SELECT count(*) FROM sqlite_schema", NULL, NULL, NULL);
+  g_assert_cmpint (rc & 0xff, ==, SQLITE_CANTOPEN);
+  sqlite3_close (db);
+}
+
+static void
+test_plain_sqlite_sees_nothing (void)
+{
+  g_autoptr (LiaStore) store = lia_test_create_store ("Opaque Council");
+  g_autofree char *db_path = db_path_of (store);
+  sqlite3 *db = NULL;
+  int rc;
+
+  lia_store_lock (store);
+  /* Without the VFS the file is not even recognisable as a database. */
+  g_assert_cmpint (sqlite3_open_v2 (db_path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  rc = sqlite3_exec (db, "SELECT count(*) FROM sqlite_schema", NULL, NULL, NULL);
+  g_assert_cmpint (rc, ==, SQLITE_NOTADB);
+  sqlite3_close (db);
+}
+
+/* Counts this process's open files that SQLite's unix VFS made as
+ * temporary files ("etilqs_" names, unlinked once open). */
+static guint
+count_sqlite_temp_files (void)
+{
+  g_autoptr (GDir) fds = g_dir_open ("/proc/self/fd", 0, NULL);
+  const char *name;
+  guint count = 0;
+
+  g_assert_nonnull (fds);
+  while ((name = g_dir_read_name (fds)) != NULL)
+    {
+      g_autofree char *link = g_build_filename ("/proc/self/fd", name, NULL);
+      g_autofree char *target = g_file_read_link (link, NULL);
+
+      if (target != NULL && strstr (target, "etilqs_") != NULL)
+        count++;
+    }
+  return count;
+}
+
+static void
+fill_temp_table (sqlite3 *db)
+{
+  g_assert_cmpint (sqlite3_exec (db,
+                                 "PRAGMA temp_store = FILE;"
+                                 "PRAGMA cache_size = 4;"
+                                 "CREATE TEMP TABLE scratch (x TEXT);"
+                                 "WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c "
+                                 "  WHERE i < 2000) "
+                                 "INSERT INTO scratch SELECT printf ('%0500d', i) FROM c;"
+                                 "CREATE TEMP TABLE sorted AS SELECT x FROM scratch ORDER BY "
+                                 "  random();",
+                                 NULL, NULL, NULL),
+                   ==, SQLITE_OK);
+}
+
+static void
+test_temporary_files_in_memory (void)
+{
+  g_autoptr (LiaStore) store = lia_test_create_store ("Temporary Council");
+  g_autofree char *dir = lia_test_make_dir ("plain-temp");
+  g_autofree char *plain_path = g_build_filename (dir, "plain.db", NULL);
+  sqlite3 *plain = NULL;
+  guint before = count_sqlite_temp_files ();
+
+  /* Control: plain SQLite, forced to use temporary files, makes them. */
+  g_assert_cmpint (sqlite3_open (plain_path, &plain), ==, SQLITE_OK);
+  fill_temp_table (plain);
+  g_assert_cmpuint (count_sqlite_temp_files (), >, before);
+  sqlite3_close (plain);
+
+  /* A store connection forced the same way keeps them in memory. */
+  before = count_sqlite_temp_files ();
+  fill_temp_table (lia_store_get_db (store));
+  g_assert_cmpuint (count_sqlite_temp_files (), ==, before);
+  g_assert_cmpint (lia_test_query_int (store, "SELECT count(*) FROM temp.sorted"), ==, 2000);
+}
+
+static void
+test_rollback_journal_refused (void)
+{
+  g_autoptr (LiaStore) store = lia_test_create_store ("Journal Council");
+  g_autofree char *journal = NULL;
+  g_autofree char *db_path = db_path_of (store);
+  sqlite3 *db = lia_store_get_db (store);
+  int rc;
+
+  lia_test_exec (store, "CREATE TABLE kept (x TEXT); INSERT INTO kept VALUES ('before');");
+  journal = g_strconcat (db_path, "-journal", NULL);
+
+  /* Leaving WAL mode would mean writing pages in clear to a rollback
+   * journal; the VFS refuses to open one, so the write fails instead. */
+  rc = sqlite3_exec (db, "PRAGMA journal_mode = DELETE;"
+                         "INSERT INTO kept VALUES ('after');", NULL, NULL, NULL);
+  g_test_message ("leaving WAL mode: %s (%d)", sqlite3_errmsg (db), rc);
+  g_assert_cmpint (rc, !=, SQLITE_OK);
+  g_assert_false (g_file_test (journal, G_FILE_TEST_EXISTS));
+
+  /* Reopened, the store is in WAL mode with its data. */
+  lia_store_lock (store);
+  {
+    g_autoptr (GError) error = NULL;
+
+    g_assert_true (lia_store_unlock (store, LIA_TEST_PASSPHRASE, NULL, &error));
+    g_assert_no_error (error);
+    g_assert_true (lia_store_check (store, NULL, &error));
+    g_assert_cmpint (lia_test_query_int (store, "SELECT count(*) FROM kept WHERE x = 'before'"),
+                     ==, 1);
+  }
+}
+
+static void
+test_revoked_keys_stop_io (void)
+{
+  g_autoptr (LiaStore) store = lia_test_create_store ("Revoked Council");
+  g_autoptr (GError) error = NULL;
+  sqlite3 *other;
+  int rc;
+
+  lia_test_exec (store, "CREATE TABLE big (x TEXT);"
+                        "WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c "
+                        "  WHERE i < 500) "
+                        "INSERT INTO big SELECT printf ('%01000d', i) FROM c;");
+  other = lia_store_open_connection (store, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (sqlite3_exec (other, "PRAGMA cache_size = 2", NULL, NULL, NULL), ==,
+                   SQLITE_OK);
+
+  /* Locking wipes the key even under a connection someone forgot to
+   * close: it can no longer read a page from disk. */
+  lia_store_lock (store);
+  rc = sqlite3_exec (other, "SELECT sum(length (x)) FROM big", NULL, NULL, NULL);
+  g_assert_cmpint (rc & 0xff, ==, SQLITE_IOERR);
+  g_assert_cmpint (sqlite3_close (other), ==, SQLITE_OK);
+}
+
 int
 main (int argc, char **argv)
 {
   lia_test_init (&argc, &argv);
+
+  g_test_add_func ("/vfs/no-key-no-file", test_no_key_no_file);
+  g_test_add_func ("/vfs/plain-sqlite-sees-nothing", test_plain_sqlite_sees_nothing);
+  g_test_add_func ("/vfs/temporary-files-in-memory", test_temporary_files_in_memory);
+  g_test_add_func ("/vfs/rollback-journal-refused", test_rollback_journal_refused);
+  g_test_add_func ("/vfs/revoked-keys-stop-io", test_revoked_keys_stop_io);
+
   return g_test_run ();
 }
