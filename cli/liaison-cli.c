@@ -337,6 +337,20 @@ static const Command commands[] = {
     cmd_store_check },
 };
 
+/* "passphrase change --new-passphrase-file FILE", without gaps for parts
+ * that a command does not have. */
+static char *
+command_synopsis (const Command *command)
+{
+  GString *text = g_string_new (command->name);
+
+  if (command->subcommand != NULL)
+    g_string_append_printf (text, " %s", command->subcommand);
+  if (command->parameters[0] != '\0')
+    g_string_append_printf (text, " %s", command->parameters);
+  return g_string_free (text, FALSE);
+}
+
 static char *
 commands_description (void)
 {
@@ -344,16 +358,26 @@ commands_description (void)
 
   for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
     {
-      g_autofree char *words = g_strjoin (" ", commands[i].name, commands[i].subcommand,
-                                          commands[i].parameters, NULL);
+      g_autofree char *synopsis = command_synopsis (&commands[i]);
 
-      g_string_append_printf (text, "  %-34s %s\n", g_strstrip (words), commands[i].summary);
+      g_string_append_printf (text, "  %-34s %s\n", synopsis, commands[i].summary);
     }
-  g_string_append (text, "\nThe passphrase comes from LIAISON_PASSPHRASE, else --passphrase-file, "
+  g_string_append (text, "\nRun “liaison-cli COMMAND --help” for a command's own options.\n"
+                         "The passphrase comes from LIAISON_PASSPHRASE, else --passphrase-file, "
                          "else a prompt on the terminal.\n"
                          "Exit status: 0 on success, 1 on a usage error, 2 on any other "
                          "failure.");
   return g_string_free (text, FALSE);
+}
+
+static gboolean
+asks_for_help (char **args)
+{
+  for (guint i = 1; args[i] != NULL; i++)
+    if (g_str_equal (args[i], "--help") || g_str_equal (args[i], "-h")
+        || g_str_equal (args[i], "-?"))
+      return TRUE;
+  return FALSE;
 }
 
 static const Command *
@@ -416,6 +440,9 @@ main (int argc, char **argv)
   g_option_context_set_description (context, description);
   g_option_context_add_main_entries (context, global_entries, NULL);
   g_option_context_set_ignore_unknown_options (context, TRUE);
+  /* --help is answered below: by the command's own context if there is a
+   * command, so that it lists the command's options. */
+  g_option_context_set_help_enabled (context, FALSE);
   if (!g_option_context_parse_strv (context, &args, &error))
     return usage_error ("%s", error->message);
   n_args = (int) g_strv_length (args);
@@ -428,6 +455,16 @@ main (int argc, char **argv)
     }
 
   command = find_command (n_args, args, &n_words);
+  if (command == NULL && asks_for_help (args))
+    {
+      g_autofree char *help = NULL;
+
+      g_option_context_set_help_enabled (context, TRUE);
+      help = g_option_context_get_help (context, TRUE, NULL);
+      g_print ("%s", help);
+      clear_options ();
+      return EXIT_OK;
+    }
   if (command == NULL)
     {
       status = usage_error (n_args < 2 ? "No command given" : "Unknown command “%s”",
@@ -439,15 +476,14 @@ main (int argc, char **argv)
   /* Second pass: the command's own options (and the global ones again, so
    * that they may follow the command). Anything left over is an error. */
   {
-    g_autofree char *parameter = g_strjoin (" ", command->name, command->subcommand,
-                                            command->parameters, NULL);
+    g_autofree char *parameter = command_synopsis (command);
     g_auto (GStrv) rest = g_new0 (char *, n_args - n_words + 1);
 
     rest[0] = g_strdup (args[0]);
     for (int i = 1 + n_words; i < n_args; i++)
       rest[i - n_words] = g_strdup (args[i]);
 
-    command_context = g_option_context_new (g_strstrip (parameter));
+    command_context = g_option_context_new (parameter);
     g_option_context_set_summary (command_context, command->summary);
     g_option_context_add_main_entries (command_context, global_entries, NULL);
     if (command->entries != NULL)

@@ -1,7 +1,350 @@
+/* test-cli.c: liaison-cli as a script would use it: the real binary, its
+ * text and JSON output, exit statuses and messages.
+ *
+ * liaison-cli always uses the shipped Argon2id limits, so each unlock here
+ * costs a real key derivation.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <json-glib/json-glib.h>
+
+#include "lia-crypt-vfs.h"
+#include "lia-store.h"
 #include "lia-test-util.h"
+
+#define PASS "cli test passphrase"
+
+typedef struct
+{
+  int   status;
+  char *out;
+  char *err;
+} CliRun;
+
+static void
+cli_run_free (CliRun *run)
+{
+  g_free (run->out);
+  g_free (run->err);
+  g_free (run);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CliRun, cli_run_free)
+
+/* Runs liaison-cli with @args (NULL-terminated). @env is NULL or
+ * NULL-terminated NAME, VALUE pairs; a NULL value unsets. By default
+ * LIAISON_PASSPHRASE is PASS and LIAISON_NEW_PASSPHRASE is unset. Standard
+ * input is /dev/null, never a terminal. */
+static CliRun *
+run_cli (const char *const *env, const char *const *args)
+{
+  const char *cli = g_getenv ("LIAISON_CLI");
+  g_auto (GStrv) envp = g_get_environ ();
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr (GError) error = NULL;
+  CliRun *run = g_new0 (CliRun, 1);
+  int wait_status;
+
+  g_assert_nonnull (cli);
+  /* The test's isolated directories are GLib's own; hand them on. */
+  envp = g_environ_setenv (envp, "HOME", g_get_home_dir (), TRUE);
+  envp = g_environ_setenv (envp, "XDG_DATA_HOME", g_get_user_data_dir (), TRUE);
+  envp = g_environ_setenv (envp, "XDG_CONFIG_HOME", g_get_user_config_dir (), TRUE);
+  envp = g_environ_setenv (envp, "XDG_CACHE_HOME", g_get_user_cache_dir (), TRUE);
+  envp = g_environ_setenv (envp, "LIAISON_PASSPHRASE", PASS, TRUE);
+  envp = g_environ_unsetenv (envp, "LIAISON_NEW_PASSPHRASE");
+  for (guint i = 0; env != NULL && env[i] != NULL; i += 2)
+    envp = env[i + 1] != NULL ? g_environ_setenv (envp, env[i], env[i + 1], TRUE)
+                              : g_environ_unsetenv (envp, env[i]);
+
+  g_ptr_array_add (argv, (gpointer) cli);
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (gpointer) args[i]);
+  g_ptr_array_add (argv, NULL);
+
+  g_assert_true (g_spawn_sync (NULL, (char **) argv->pdata, envp, G_SPAWN_DEFAULT, NULL, NULL,
+                               &run->out, &run->err, &wait_status, &error));
+  g_assert_no_error (error);
+  g_assert_true (WIFEXITED (wait_status));
+  run->status = WEXITSTATUS (wait_status);
+  g_test_message ("liaison-cli %s -> %d\n%s%s", args[0] ? args[0] : "", run->status, run->out,
+                  run->err);
+  return run;
+}
+
+#define RUN(env, ...) run_cli (env, (const char *const[]) { __VA_ARGS__, NULL })
+
+static char *
+new_store_dir (void)
+{
+  g_autofree char *parent = lia_test_make_dir ("cli");
+
+  return g_build_filename (parent, "liaison", NULL);
+}
+
+static void
+init_store (const char *dir, const char *name, const char *kind)
+{
+  g_autoptr (CliRun) run = RUN (NULL, "--store", dir, "init", "--org", name, "--kind", kind);
+
+  g_assert_cmpint (run->status, ==, 0);
+  g_assert_cmpstr (run->err, ==, "");
+}
+
+static JsonObject *
+parse_object (const char *text, JsonParser **parser_out)
+{
+  JsonParser *parser = json_parser_new ();
+  g_autoptr (GError) error = NULL;
+
+  g_assert_true (json_parser_load_from_data (parser, text, -1, &error));
+  g_assert_no_error (error);
+  g_assert_true (JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)));
+  *parser_out = parser;
+  return json_node_get_object (json_parser_get_root (parser));
+}
+
+static void
+test_init_and_whoami (void)
+{
+  g_autofree char *dir = new_store_dir ();
+  g_autoptr (CliRun) init = RUN (NULL, "--store", dir, "init", "--org",
+                                 "Example Integrated Care Board", "--kind", "icb");
+  g_autoptr (CliRun) text = NULL;
+  g_autoptr (CliRun) json = NULL;
+  g_autoptr (JsonParser) parser = NULL;
+  JsonObject *object, *keys;
+
+  g_assert_cmpint (init->status, ==, 0);
+  g_assert_nonnull (strstr (init->out, "Created a store for Example Integrated Care Board"));
+  g_assert_nonnull (strstr (init->out, "Fingerprint:"));
+
+  text = RUN (NULL, "whoami", "--store", dir);
+  g_assert_cmpint (text->status, ==, 0);
+  g_assert_nonnull (strstr (text->out, "Organisation: Example Integrated Care Board\n"));
+  g_assert_nonnull (strstr (text->out, "Kind:         icb\n"));
+
+  json = RUN (NULL, "--json", "--store", dir, "whoami");
+  g_assert_cmpint (json->status, ==, 0);
+  object = parse_object (json->out, &parser);
+  g_assert_cmpstr (json_object_get_string_member (object, "name"), ==,
+                   "Example Integrated Care Board");
+  g_assert_cmpstr (json_object_get_string_member (object, "kind"), ==, "icb");
+  g_assert_cmpuint (strlen (json_object_get_string_member (object, "fingerprint")), ==, 49);
+  g_assert_nonnull (strstr (text->out, json_object_get_string_member (object, "fingerprint")));
+  g_assert_cmpstr (json_object_get_string_member (object, "store"), ==, dir);
+  keys = json_object_get_object_member (object, "public_keys");
+  g_assert_cmpuint (strlen (json_object_get_string_member (keys, "identity")), ==, 64);
+  g_assert_cmpuint (strlen (json_object_get_string_member (keys, "box")), ==, 64);
+  g_assert_cmpuint (strlen (json_object_get_string_member (keys, "curve")), ==, 64);
+}
+
+static void
+test_default_store (void)
+{
+  g_autofree char *expected = g_build_filename (g_get_user_data_dir (), "liaison",
+                                                LIA_STORE_KEY_NAME, NULL);
+  g_autoptr (CliRun) init = RUN (NULL, "init", "--org", "Default Police", "--kind", "police");
+  g_autoptr (CliRun) whoami = RUN (NULL, "whoami");
+
+  g_assert_cmpint (init->status, ==, 0);
+  g_assert_true (g_file_test (expected, G_FILE_TEST_IS_REGULAR));
+  g_assert_cmpint (whoami->status, ==, 0);
+  g_assert_nonnull (strstr (whoami->out, "Default Police"));
+}
+
+static void
+test_init_refused (void)
+{
+  g_autofree char *dir = new_store_dir ();
+  g_autoptr (GHashTable) before = NULL;
+  g_autoptr (CliRun) again = NULL;
+  g_autoptr (CliRun) empty = NULL;
+  g_autofree char *empty_dir = new_store_dir ();
+  g_autofree char *empty_key = g_build_filename (empty_dir, LIA_STORE_KEY_NAME, NULL);
+  const char *const empty_env[] = { "LIAISON_PASSPHRASE", "", NULL };
+
+  init_store (dir, "First Council", "local-authority");
+  before = lia_test_hash_dir (dir);
+  again = RUN (NULL, "--store", dir, "init", "--org", "Second Council", "--kind", "agency");
+  g_assert_cmpint (again->status, ==, 2);
+  g_assert_nonnull (strstr (again->err, "already holds a Liaison store; nothing was changed"));
+  lia_test_assert_dir_unchanged (before, dir);
+
+  empty = RUN (empty_env, "--store", empty_dir, "init", "--org", "Empty", "--kind", "agency");
+  g_assert_cmpint (empty->status, ==, 2);
+  g_assert_nonnull (strstr (empty->err, "The passphrase is empty"));
+  g_assert_false (g_file_test (empty_key, G_FILE_TEST_EXISTS));
+}
+
+static void
+test_usage_errors (void)
+{
+  g_autofree char *dir = new_store_dir ();
+  const char *const *cases[] = {
+    (const char *const[]) { NULL },
+    (const char *const[]) { "frobnicate", NULL },
+    (const char *const[]) { "whoami", "--no-such-option", NULL },
+    (const char *const[]) { "whoami", "extra", NULL },
+    (const char *const[]) { "passphrase", NULL },
+    (const char *const[]) { "--store", dir, "init", "--kind", "police", NULL },
+    (const char *const[]) { "--store", dir, "init", "--org", "X", "--kind", "constabulary", NULL },
+    (const char *const[]) { "--store", dir, "whoami", NULL },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr (CliRun) run = run_cli (NULL, cases[i]);
+
+      g_assert_cmpint (run->status, ==, 1);
+      g_assert_cmpstr (run->out, ==, "");
+      g_assert_cmpstr (run->err, !=, "");
+    }
+  /* Nothing was created by any of them. */
+  g_assert_false (g_file_test (dir, G_FILE_TEST_EXISTS));
+}
+
+static void
+test_passphrase_sources (void)
+{
+  g_autofree char *dir = new_store_dir ();
+  g_autofree char *parent = g_path_get_dirname (dir);
+  g_autofree char *file = g_build_filename (parent, "passphrase.txt", NULL);
+  g_autoptr (CliRun) none = NULL;
+  g_autoptr (CliRun) from_file = NULL;
+  g_autoptr (CliRun) missing_file = NULL;
+  g_autoptr (CliRun) wrong = NULL;
+  const char *const no_env[] = { "LIAISON_PASSPHRASE", NULL, NULL };
+  const char *const wrong_env[] = { "LIAISON_PASSPHRASE", "not the passphrase", NULL };
+
+  init_store (dir, "Source Council", "local-authority");
+
+  /* No passphrase anywhere, and no terminal to ask on. */
+  none = RUN (no_env, "--store", dir, "whoami");
+  g_assert_cmpint (none->status, ==, 1);
+  g_assert_nonnull (strstr (none->err, "LIAISON_PASSPHRASE"));
+
+  /* A file, with the newline an editor leaves. */
+  g_assert_true (g_file_set_contents (file, PASS "\n", -1, NULL));
+  from_file = RUN (no_env, "--store", dir, "--passphrase-file", file, "whoami");
+  g_assert_cmpint (from_file->status, ==, 0);
+  g_assert_nonnull (strstr (from_file->out, "Source Council"));
+
+  missing_file = RUN (no_env, "--store", dir, "--passphrase-file", "/nonexistent/pass", "whoami");
+  g_assert_cmpint (missing_file->status, ==, 2);
+  g_assert_nonnull (strstr (missing_file->err, "/nonexistent/pass"));
+
+  wrong = RUN (wrong_env, "--store", dir, "whoami");
+  g_assert_cmpint (wrong->status, ==, 2);
+  g_assert_cmpstr (wrong->err, ==, "liaison-cli: The passphrase is not correct for this store\n");
+}
+
+static void
+test_passphrase_change (void)
+{
+  g_autofree char *dir = new_store_dir ();
+  g_autofree char *db = g_build_filename (dir, LIA_STORE_DB_NAME, NULL);
+  g_autoptr (GBytes) db_before = NULL;
+  g_autoptr (GBytes) db_after = NULL;
+  g_autoptr (CliRun) change = NULL;
+  g_autoptr (CliRun) old = NULL;
+  g_autoptr (CliRun) new = NULL;
+  g_autoptr (CliRun) no_new = NULL;
+  g_autoptr (JsonParser) parser = NULL;
+  const char *const change_env[] = { "LIAISON_NEW_PASSPHRASE", "the new one", NULL };
+  const char *const new_env[] = { "LIAISON_PASSPHRASE", "the new one", NULL };
+  JsonObject *object;
+
+  init_store (dir, "Rekey ICB", "icb");
+  db_before = lia_test_read_file (db);
+
+  no_new = RUN (NULL, "--store", dir, "passphrase", "change");
+  g_assert_cmpint (no_new->status, ==, 1);
+  g_assert_nonnull (strstr (no_new->err, "LIAISON_NEW_PASSPHRASE"));
+
+  change = RUN (change_env, "--store", dir, "--json", "passphrase", "change");
+  g_assert_cmpint (change->status, ==, 0);
+  object = parse_object (change->out, &parser);
+  g_assert_true (json_object_get_boolean_member (object, "changed"));
+  db_after = lia_test_read_file (db);
+  g_assert_true (g_bytes_equal (db_before, db_after));
+
+  old = RUN (NULL, "--store", dir, "whoami");
+  g_assert_cmpint (old->status, ==, 2);
+  new = RUN (new_env, "--store", dir, "whoami");
+  g_assert_cmpint (new->status, ==, 0);
+}
+
+static void
+test_store_check (void)
+{
+  g_autofree char *dir = new_store_dir ();
+  g_autofree char *db = g_build_filename (dir, LIA_STORE_DB_NAME, NULL);
+  g_autoptr (CliRun) text = NULL;
+  g_autoptr (CliRun) json = NULL;
+  g_autoptr (CliRun) damaged = NULL;
+  g_autoptr (JsonParser) parser = NULL;
+  JsonObject *object;
+  guint8 byte = 0x5a;
+
+  init_store (dir, "Checked Council", "local-authority");
+  text = RUN (NULL, "--store", dir, "store", "check");
+  g_assert_cmpint (text->status, ==, 0);
+  g_assert_nonnull (strstr (text->out, "pages authenticated"));
+
+  json = RUN (NULL, "--store", dir, "store", "check", "--json");
+  g_assert_cmpint (json->status, ==, 0);
+  object = parse_object (json->out, &parser);
+  g_assert_true (json_object_get_boolean_member (object, "ok"));
+  g_assert_cmpint (json_object_get_int_member (object, "pages"), >=, 2);
+
+  /* One byte of page 2 changed on disk. */
+  lia_test_write_at (db, LIA_CRYPT_PAGE_SIZE + 300, &byte, 1);
+  damaged = RUN (NULL, "--store", dir, "store", "check");
+  g_assert_cmpint (damaged->status, ==, 2);
+  g_assert_cmpstr (damaged->out, ==, "");
+  g_assert_nonnull (strstr (damaged->err, "tampered with"));
+  g_assert_nonnull (strstr (damaged->err, "page 2 of the database"));
+}
+
+static void
+test_version_and_help (void)
+{
+  g_autoptr (CliRun) version = RUN (NULL, "--version");
+  g_autoptr (CliRun) help = RUN (NULL, "--help");
+  g_autoptr (CliRun) init_help = RUN (NULL, "init", "--help");
+
+  g_assert_cmpint (version->status, ==, 0);
+  g_assert_cmpstr (version->out, ==, "liaison-cli " PACKAGE_VERSION "\n");
+  g_assert_cmpint (help->status, ==, 0);
+  for (guint i = 0; i < 4; i++)
+    {
+      const char *const words[] = { "init --org NAME --kind KIND", "whoami", "passphrase change",
+                                    "store check" };
+
+      g_assert_nonnull (strstr (help->out, words[i]));
+    }
+  /* A command's help lists its own options. */
+  g_assert_cmpint (init_help->status, ==, 0);
+  g_assert_nonnull (strstr (init_help->out, "--org=NAME"));
+  g_assert_nonnull (strstr (init_help->out, "--kind=KIND"));
+}
+
 int
 main (int argc, char **argv)
 {
   lia_test_init (&argc, &argv);
+
+  g_test_add_func ("/cli/init-and-whoami", test_init_and_whoami);
+  g_test_add_func ("/cli/default-store", test_default_store);
+  g_test_add_func ("/cli/init-refused", test_init_refused);
+  g_test_add_func ("/cli/usage-errors", test_usage_errors);
+  g_test_add_func ("/cli/passphrase-sources", test_passphrase_sources);
+  g_test_add_func ("/cli/passphrase-change", test_passphrase_change);
+  g_test_add_func ("/cli/store-check", test_store_check);
+  g_test_add_func ("/cli/version-and-help", test_version_and_help);
+
   return g_test_run ();
 }
