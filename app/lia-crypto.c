@@ -9,6 +9,8 @@
 
 #include "lia-crypto.h"
 
+#define ALIGN_UP(n, a) (((n) + (a) - 1) / (a) * (a))
+
 void
 lia_crypto_init (void)
 {
@@ -29,9 +31,10 @@ lia_secret_new (gsize len)
 
   lia_crypto_init ();
 
-  /* sodium_malloc() places the buffer against a guard page; the trailing
-   * NUL keeps lia_secret_get_string() valid for any contents. */
-  secret = sodium_malloc (sizeof (LiaSecret) + len + 1);
+  /* sodium_malloc() ends the buffer against a guard page, so its start is
+   * only as aligned as its size: round the size up for the struct's sake.
+   * The trailing NUL keeps lia_secret_get_string() valid for any contents. */
+  secret = sodium_malloc (ALIGN_UP (sizeof (LiaSecret) + len + 1, 16));
   if (secret == NULL)
     g_error ("Could not allocate %" G_GSIZE_FORMAT " bytes of locked memory for a secret", len);
   secret->len = len;
