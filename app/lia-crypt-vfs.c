@@ -18,9 +18,12 @@
  *
  * In the WAL, SQLite's 32-byte file header and 24-byte frame headers pass
  * through unchanged (they hold page numbers, salts and checksums, no
- * content); the page image in each frame is sealed exactly as the page
- * itself would be in the database file, with the page number taken from
- * its frame header.
+ * content), but each frame's page image is sealed with its frame header as
+ * associated data: the page number, the commit size, the WAL generation's
+ * salts and the frame's position. SQLite's own frame checksums are linear
+ * and can be recomputed without the plaintext; this binding is what stops
+ * frames being moved, replayed from another generation, or given a
+ * different commit mark.
  *
  * No other file is written in clear: temporary files (sorter spills,
  * statement journals, transient tables) are served from memory, and a
@@ -43,7 +46,12 @@
 
 #define PAGE_SIZE     LIA_CRYPT_PAGE_SIZE
 #define USABLE_SIZE   (LIA_CRYPT_PAGE_SIZE - LIA_CRYPT_RESERVE_BYTES)
-#define AD_BYTES      (LIA_CRYPT_SALT_BYTES + 4)
+/* Associated data: the database salt, a domain byte, then for a database
+ * page its number; for a WAL page image the first 16 bytes of its frame
+ * header and the frame number. */
+#define AD_DB_BYTES   (LIA_CRYPT_SALT_BYTES + 1 + 4)
+#define AD_WAL_BYTES  (LIA_CRYPT_SALT_BYTES + 1 + 16 + 4)
+#define AD_MAX_BYTES  AD_WAL_BYTES
 #define WAL_HDR_SIZE  32
 #define FRAME_HDR     24
 #define FRAME_SIZE    (FRAME_HDR + PAGE_SIZE)
@@ -83,9 +91,9 @@ typedef struct
   FileKind       kind;
   guint8        *scratch;     /* owned; one WAL frame of ciphertext */
   /* The last WAL frame header that SQLite wrote, so that the page image
-   * written right after it need not read the page number back from disk. */
+   * written right after it need not read the header back from disk. */
   sqlite3_int64  last_header_offset;
-  guint32        last_header_pgno;
+  guint8         last_header[FRAME_HDR];
 } CryptFile;
 
 /* A temporary file, held in memory and never written to disk. */
@@ -184,38 +192,67 @@ record_failure (LiaCryptKeys *keys,
 
 /* ---- page sealing -------------------------------------------------------- */
 
-static void
-make_ad (const LiaCryptKeys *keys,
-         guint32             pgno,
-         guint8              ad[AD_BYTES])
+typedef struct
 {
-  memcpy (ad, keys->salt, LIA_CRYPT_SALT_BYTES);
-  ad[16] = pgno & 0xff;
-  ad[17] = (pgno >> 8) & 0xff;
-  ad[18] = (pgno >> 16) & 0xff;
-  ad[19] = (pgno >> 24) & 0xff;
+  guint8 bytes[AD_MAX_BYTES];
+  gsize  len;
+} Ad;
+
+static void
+put_le32 (guint8 *p, guint32 v)
+{
+  p[0] = v & 0xff;
+  p[1] = (v >> 8) & 0xff;
+  p[2] = (v >> 16) & 0xff;
+  p[3] = (v >> 24) & 0xff;
 }
 
-/* Seals the plain page @in as page @pgno into @out. FALSE if the keys have
- * been revoked. */
+static void
+make_db_ad (const LiaCryptKeys *keys,
+            guint32             pgno,
+            Ad                 *ad)
+{
+  memcpy (ad->bytes, keys->salt, LIA_CRYPT_SALT_BYTES);
+  ad->bytes[LIA_CRYPT_SALT_BYTES] = 'D';
+  put_le32 (ad->bytes + LIA_CRYPT_SALT_BYTES + 1, pgno);
+  ad->len = AD_DB_BYTES;
+}
+
+/* @frame_header: bytes 0-15 of the frame header, that is the page number,
+ * the commit size and the two salts; not the checksums, which SQLite
+ * rewrites in place. */
+static void
+make_wal_ad (const LiaCryptKeys *keys,
+             const guint8       *frame_header,
+             guint64             frame_number,
+             Ad                 *ad)
+{
+  memcpy (ad->bytes, keys->salt, LIA_CRYPT_SALT_BYTES);
+  ad->bytes[LIA_CRYPT_SALT_BYTES] = 'W';
+  memcpy (ad->bytes + LIA_CRYPT_SALT_BYTES + 1, frame_header, 16);
+  put_le32 (ad->bytes + LIA_CRYPT_SALT_BYTES + 17, (guint32) frame_number);
+  ad->len = AD_WAL_BYTES;
+}
+
+/* Seals the plain page @in into @out. FALSE if the keys have been
+ * revoked. */
 static gboolean
 seal_page (LiaCryptKeys *keys,
-           guint32       pgno,
+           const Ad     *ad,
            const guint8 *in,
            guint8       *out)
 {
-  guint8 ad[AD_BYTES];
   guint8 *nonce = out + USABLE_SIZE;
   guint8 *tag = nonce + LIA_CRYPT_NONCE_BYTES;
   gboolean ok = FALSE;
 
-  make_ad (keys, pgno, ad);
   randombytes_buf (nonce, LIA_CRYPT_NONCE_BYTES);
   g_rw_lock_reader_lock (&keys->key_lock);
   if (keys->key != NULL)
     {
       crypto_aead_xchacha20poly1305_ietf_encrypt_detached (out, tag, NULL, in, USABLE_SIZE,
-                                                           ad, sizeof ad, NULL, nonce, keys->key);
+                                                           ad->bytes, ad->len, NULL, nonce,
+                                                           keys->key);
       ok = TRUE;
     }
   g_rw_lock_reader_unlock (&keys->key_lock);
@@ -229,27 +266,25 @@ typedef enum
   OPEN_REVOKED,
 } OpenResult;
 
-/* Opens the sealed page @buf (page @pgno) in place. On success the reserved
- * bytes are zeroed; on failure the whole page is, so that no unauthenticated
- * byte ever reaches SQLite. */
+/* Opens the sealed page @buf in place. On success the reserved bytes are
+ * zeroed; on failure the whole page is, so that no unauthenticated byte
+ * ever reaches SQLite. */
 static OpenResult
 open_page (LiaCryptKeys *keys,
-           guint32       pgno,
+           const Ad     *ad,
            guint8       *buf)
 {
-  guint8 ad[AD_BYTES];
   guint8 nonce[LIA_CRYPT_NONCE_BYTES];
   guint8 tag[LIA_CRYPT_TAG_BYTES];
   OpenResult result = OPEN_REVOKED;
 
-  make_ad (keys, pgno, ad);
   memcpy (nonce, buf + USABLE_SIZE, sizeof nonce);
   memcpy (tag, buf + USABLE_SIZE + sizeof nonce, sizeof tag);
   g_rw_lock_reader_lock (&keys->key_lock);
   if (keys->key != NULL)
     {
       if (crypto_aead_xchacha20poly1305_ietf_decrypt_detached (buf, NULL, buf, USABLE_SIZE, tag,
-                                                               ad, sizeof ad, nonce,
+                                                               ad->bytes, ad->len, nonce,
                                                                keys->key) == 0)
         result = OPEN_OK;
       else
@@ -275,7 +310,8 @@ get_be32 (const guint8 *p)
 typedef enum
 {
   READ_WHOLE,
-  READ_ABSENT,   /* entirely beyond the end of the file */
+  READ_EMPTY,    /* the file is empty: a new database */
+  READ_ABSENT,   /* entirely beyond the end of a file that is not empty */
   READ_PARTIAL,  /* the file ends inside the requested range */
 } ReadExtent;
 
@@ -296,7 +332,7 @@ read_real (CryptFile     *cf,
       rc = cf->real->pMethods->xFileSize (cf->real, &size);
       if (rc != SQLITE_OK)
         return rc;
-      *extent = size <= offset ? READ_ABSENT : READ_PARTIAL;
+      *extent = size == 0 ? READ_EMPTY : size <= offset ? READ_ABSENT : READ_PARTIAL;
     }
   return rc;
 }
@@ -350,24 +386,31 @@ database_read (CryptFile     *cf,
       OpenResult result;
       int rc;
 
+      Ad ad;
+
       rc = read_real (cf, page, PAGE_SIZE, page_offset, &extent);
-      if (extent == READ_ABSENT)
+      if (extent == READ_EMPTY)
         {
-          /* Past the end: SQLite expects zeros and a short read. */
+          /* A new database: SQLite expects zeros and a short read. */
           memset (out, 0, amt);
           return SQLITE_IOERR_SHORT_READ;
         }
-      if (extent == READ_PARTIAL)
+      if (extent == READ_ABSENT || extent == READ_PARTIAL)
         {
+          /* In WAL mode every page SQLite asks for is in the WAL or in the
+           * file; a page missing from a file that is not empty was cut
+           * off, and SQLite would take the zeros of a short read as data. */
           memset (out, 0, amt);
           record_failure (cf->keys, g_strdup_printf ("page %u of the database (the file ends "
-                                                     "inside it)", pgno));
+                                                     "%s it)", pgno,
+                                                     extent == READ_ABSENT ? "before" : "inside"));
           return SQLITE_IOERR_AUTH;
         }
       if (rc != SQLITE_OK)
         return rc;
 
-      result = open_page (cf->keys, pgno, page);
+      make_db_ad (cf->keys, pgno, &ad);
+      result = open_page (cf->keys, &ad, page);
       if (result == OPEN_REVOKED)
         return locked_error ();
       if (result == OPEN_FORGED)
@@ -404,9 +447,11 @@ database_write (CryptFile     *cf,
   for (; amt > 0; amt -= PAGE_SIZE, in += PAGE_SIZE, offset += PAGE_SIZE)
     {
       guint32 pgno = (guint32) (offset / PAGE_SIZE) + 1;
+      Ad ad;
       int rc;
 
-      if (!seal_page (cf->keys, pgno, in, cf->scratch))
+      make_db_ad (cf->keys, pgno, &ad);
+      if (!seal_page (cf->keys, &ad, in, cf->scratch))
         return locked_error ();
       rc = write_real (cf, cf->scratch, PAGE_SIZE, offset);
       if (rc != SQLITE_OK)
@@ -494,6 +539,7 @@ wal_read (CryptFile     *cf,
           guint8 *page = cf->scratch + FRAME_HDR;
           guint32 pgno;
           OpenResult result;
+          Ad ad;
 
           /* A read that takes in the frame header is SQLite recovering the
            * WAL after a crash: it checks each frame against the checksum in
@@ -502,7 +548,7 @@ wal_read (CryptFile     *cf,
           gboolean recovering = request_start <= frame_offset;
 
           rc = read_real (cf, cf->scratch, FRAME_SIZE, frame_offset, &extent);
-          if (extent == READ_ABSENT || extent == READ_PARTIAL)
+          if (extent != READ_WHOLE)
             {
               memset (out, 0, amt);
               if (recovering)
@@ -518,16 +564,19 @@ wal_read (CryptFile     *cf,
             return rc;
 
           pgno = get_be32 (cf->scratch);
-          result = open_page (cf->keys, pgno, page);
+          make_wal_ad (cf->keys, cf->scratch, wal_frame_number (frame_offset), &ad);
+          result = open_page (cf->keys, &ad, page);
           if (result == OPEN_REVOKED)
             return locked_error ();
           if (result == OPEN_FORGED)
             {
               /* During recovery, a frame whose page image does not open is
                * most often one whose write a crash interrupted: hand SQLite
-               * the zeroed image, which fails the frame's checksum, and let
-               * it discard the frame as it would an unencrypted torn one.
-               * Anywhere else it is damage or tampering. */
+               * random bytes, which fail the frame's checksum, and let it
+               * discard the frame as it would an unencrypted torn one. Not
+               * zeros: a forger can compute the checksum of zeros. Anywhere
+               * else a failure is damage or tampering. */
+              randombytes_buf (page, PAGE_SIZE);
               if (!recovering)
                 {
                   memset (out, 0, amt);
@@ -567,10 +616,10 @@ wal_write (CryptFile     *cf,
         {
           if (region == WAL_FRAME_HEADER)
             {
-              if (start == 0 && n >= 4)
+              if (start == 0 && n == FRAME_HDR)
                 {
                   cf->last_header_offset = frame_offset;
-                  cf->last_header_pgno = get_be32 (in);
+                  memcpy (cf->last_header, in, FRAME_HDR);
                 }
               else
                 cf->last_header_offset = -1;
@@ -581,7 +630,9 @@ wal_write (CryptFile     *cf,
         }
       else
         {
-          guint32 pgno;
+          const guint8 *header;
+          guint8 on_disk[FRAME_HDR];
+          Ad ad;
 
           if (start != 0 || n != PAGE_SIZE)
             {
@@ -590,20 +641,22 @@ wal_write (CryptFile     *cf,
               return SQLITE_IOERR_WRITE;
             }
           if (cf->last_header_offset == frame_offset)
-            pgno = cf->last_header_pgno;
+            header = cf->last_header;
           else
             {
               /* SQLite rewrote a page image in place, within one
-               * transaction: its frame header is already on disk. */
-              guint8 header[4];
+               * transaction: its frame header is already on disk. (It may
+               * rewrite that header's checksums later, never its first 16
+               * bytes, which are all the seal binds.) */
               ReadExtent extent;
 
-              rc = read_real (cf, header, sizeof header, frame_offset, &extent);
+              rc = read_real (cf, on_disk, sizeof on_disk, frame_offset, &extent);
               if (rc != SQLITE_OK)
                 return rc == SQLITE_IOERR_SHORT_READ ? SQLITE_IOERR_WRITE : rc;
-              pgno = get_be32 (header);
+              header = on_disk;
             }
-          if (!seal_page (cf->keys, pgno, in, cf->scratch))
+          make_wal_ad (cf->keys, header, wal_frame_number (frame_offset), &ad);
+          if (!seal_page (cf->keys, &ad, in, cf->scratch))
             return locked_error ();
           rc = write_real (cf, cf->scratch, PAGE_SIZE, offset);
           if (rc != SQLITE_OK)
@@ -1188,13 +1241,15 @@ verify_database (LiaCryptKeys *keys, const char *path, guint64 *pages, GError **
     {
       guint32 pgno = (guint32) (offset / PAGE_SIZE) + 1;
       OpenResult result;
+      Ad ad;
 
       if (!pread_exact (fd, page, PAGE_SIZE, offset))
         {
           ok = set_io_error (error, path, errno ? errno : EIO);
           break;
         }
-      result = open_page (keys, pgno, page);
+      make_db_ad (keys, pgno, &ad);
+      result = open_page (keys, &ad, page);
       if (result == OPEN_REVOKED)
         {
           g_set_error_literal (error, LIA_STORE_ERROR, LIA_STORE_ERROR_LOCKED,
@@ -1239,6 +1294,7 @@ verify_wal (LiaCryptKeys *keys, const char *path, guint64 *pages, GError **error
       goffset offset = WAL_HDR_SIZE + (goffset) i * FRAME_SIZE;
       guint32 pgno;
       OpenResult result;
+      Ad ad;
 
       if (!pread_exact (fd, frame, FRAME_SIZE, offset))
         {
@@ -1249,7 +1305,8 @@ verify_wal (LiaCryptKeys *keys, const char *path, guint64 *pages, GError **error
       if (memcmp (frame + 8, header + 16, 8) != 0)
         break;
       pgno = get_be32 (frame);
-      result = open_page (keys, pgno, frame + FRAME_HDR);
+      make_wal_ad (keys, frame, i + 1, &ad);
+      result = open_page (keys, &ad, frame + FRAME_HDR);
       if (result == OPEN_REVOKED)
         {
           g_set_error_literal (error, LIA_STORE_ERROR, LIA_STORE_ERROR_LOCKED,

@@ -224,56 +224,85 @@ lia_keyfile_load (const char *path,
 }
 
 static gboolean
-fsync_directory (const char *path,
-                 GError    **error)
+set_write_error (GError    **error,
+                 int         saved_errno,
+                 const char *what,
+                 const char *path)
 {
-  g_autofree char *dir = g_path_get_dirname (path);
-  int fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  int code = LIA_STORE_ERROR_FAILED;
 
-  if (fd < 0 || fsync (fd) != 0)
+  if (saved_errno == ENOSPC || saved_errno == EDQUOT || saved_errno == EFBIG)
+    code = LIA_STORE_ERROR_NO_SPACE;
+  else if (saved_errno == EACCES || saved_errno == EPERM || saved_errno == EROFS)
+    code = LIA_STORE_ERROR_NOT_WRITABLE;
+  g_set_error (error, LIA_STORE_ERROR, code, "%s %s: %s", what, path, g_strerror (saved_errno));
+  return FALSE;
+}
+
+static gboolean
+write_all (int fd, const guint8 *data, gsize len)
+{
+  while (len > 0)
     {
-      int saved_errno = errno;
+      ssize_t n = write (fd, data, len);
 
-      if (fd >= 0)
-        close (fd);
-      g_set_error (error, LIA_STORE_ERROR, LIA_STORE_ERROR_FAILED,
-                   "Could not flush the directory %s to disk: %s", dir, g_strerror (saved_errno));
-      return FALSE;
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        return FALSE;
+      data += n;
+      len -= n;
     }
-  close (fd);
   return TRUE;
 }
 
+/* Written by hand rather than with g_file_set_contents_full(), which folds
+ * EFBIG into a generic error: a full disk must say so. */
 gboolean
 lia_keyfile_save (const char       *path,
                   const LiaKeyFile *keyfile,
                   GError          **error)
 {
   guint8 bytes[LIA_KEYFILE_SIZE];
-  g_autoptr (GError) local_error = NULL;
+  g_autofree char *tmp_path = g_strconcat (path, ".XXXXXX", NULL);
+  g_autofree char *dir = g_path_get_dirname (path);
+  int fd, dir_fd;
 
   lia_keyfile_serialize (keyfile, bytes);
 
-  /* CONSISTENT writes a temporary file and renames it over @path; DURABLE
-   * fsyncs the temporary file first. The old key file stays whole until the
-   * rename, so a crash leaves one or the other, never a mixture. */
-  if (!g_file_set_contents_full (path, (const char *) bytes, sizeof bytes,
-                                 G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
-                                 0600, &local_error))
+  /* Write a temporary file beside the key file, flush it, then rename it
+   * over the old one: a crash leaves one or the other, never a mixture. */
+  fd = g_mkstemp_full (tmp_path, O_WRONLY | O_CLOEXEC, 0600);
+  if (fd < 0)
+    return set_write_error (error, errno, "Could not write a new key file in", dir);
+  if (!write_all (fd, bytes, sizeof bytes) || fsync (fd) != 0)
     {
-      int code = LIA_STORE_ERROR_FAILED;
+      int saved_errno = errno;
 
-      if (g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOSPC))
-        code = LIA_STORE_ERROR_NO_SPACE;
-      else if (g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_ACCES)
-               || g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_PERM)
-               || g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_ROFS))
-        code = LIA_STORE_ERROR_NOT_WRITABLE;
-      g_set_error (error, LIA_STORE_ERROR, code, "Could not write the key file: %s",
-                   local_error->message);
-      return FALSE;
+      close (fd);
+      (void) unlink (tmp_path);
+      return set_write_error (error, saved_errno, "Could not write the key file", path);
     }
-  return fsync_directory (path, error);
+  if (close (fd) != 0 || rename (tmp_path, path) != 0)
+    {
+      int saved_errno = errno;
+
+      (void) unlink (tmp_path);
+      return set_write_error (error, saved_errno, "Could not replace the key file", path);
+    }
+
+  /* The rename itself is durable only once the directory is flushed. */
+  dir_fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir_fd < 0 || fsync (dir_fd) != 0)
+    {
+      int saved_errno = errno;
+
+      if (dir_fd >= 0)
+        close (dir_fd);
+      return set_write_error (error, saved_errno, "Could not flush to disk the directory", dir);
+    }
+  close (dir_fd);
+  return TRUE;
 }
 
 /* Derives the key-encryption key from @passphrase with @keyfile's limits. */
