@@ -7,23 +7,32 @@
  * for us, so an encrypted page is exactly as large as a plain one and file
  * offsets are the same on both sides of the shim:
  *
- *   | ciphertext of bytes 0..4055 | nonce (24) | tag (16) |
+ *   | ciphertext of bytes 0..4039 | nonce (24) | tag (16) | frame MAC (16) |
  *
- * The nonce is fresh and random for every write. The associated data is the
- * store's database salt and the page number, so a page cannot be moved to
- * another position or into another store without failing authentication.
- * Page 1, with SQLite's file header, is encrypted like any other page: the
- * VFS knows the page size, so SQLite's first read of the 100-byte header
- * is served by decrypting the whole page.
+ * Nonces never repeat: each open file draws a random 16-byte prefix and
+ * counts in the last 8 bytes. The associated data is the store's database
+ * salt and the page number, so a page cannot be moved to another position
+ * or into another store without failing authentication. Page 1, with
+ * SQLite's file header, is encrypted like any other page: the VFS knows the
+ * page size, so SQLite's first read of the 100-byte header is served by
+ * decrypting the whole page.
  *
  * In the WAL, SQLite's 32-byte file header and 24-byte frame headers pass
  * through unchanged (they hold page numbers, salts and checksums, no
- * content), but each frame's page image is sealed with its frame header as
- * associated data: the page number, the commit size, the WAL generation's
- * salts and the frame's position. SQLite's own frame checksums are linear
- * and can be recomputed without the plaintext; this binding is what stops
- * frames being moved, replayed from another generation, or given a
- * different commit mark.
+ * content). Each frame's page image is sealed exactly as the page would be
+ * in the database file, and its last 16 bytes hold a MAC (keyed BLAKE2b,
+ * under a key of its own) over the frame header's page number, commit size
+ * and salts, the frame's number and the page's tag. SQLite's own frame
+ * checksums are linear and can be recomputed without the plaintext; the MAC
+ * is what stops frames being moved, replayed from another WAL generation or
+ * given another commit mark. In the database file the MAC field must be
+ * zero, so every byte of every page is checked.
+ *
+ * Because WAL pages are sealed as database pages, a checkpoint copies them
+ * still sealed: between SQLITE_FCNTL_CKPT_START and _DONE, SQLite reads each
+ * frame's page into a buffer and writes that buffer to the database file
+ * unchanged, so the VFS hands it the sealed bytes (after checking the MAC)
+ * and writes them back as they are, with the MAC field cleared.
  *
  * No other file is written in clear: temporary files (sorter spills,
  * statement journals, transient tables) are served from memory, and a
@@ -46,12 +55,15 @@
 
 #define PAGE_SIZE     LIA_CRYPT_PAGE_SIZE
 #define USABLE_SIZE   (LIA_CRYPT_PAGE_SIZE - LIA_CRYPT_RESERVE_BYTES)
-/* Associated data: the database salt, a domain byte, then for a database
- * page its number; for a WAL page image the first 16 bytes of its frame
- * header and the frame number. */
-#define AD_DB_BYTES   (LIA_CRYPT_SALT_BYTES + 1 + 4)
-#define AD_WAL_BYTES  (LIA_CRYPT_SALT_BYTES + 1 + 16 + 4)
-#define AD_MAX_BYTES  AD_WAL_BYTES
+#define NONCE_AT      USABLE_SIZE
+#define TAG_AT        (NONCE_AT + LIA_CRYPT_NONCE_BYTES)
+#define FRAME_MAC_AT  (TAG_AT + LIA_CRYPT_TAG_BYTES)
+/* Associated data of a page: the database salt and the page number. */
+#define AD_BYTES      (LIA_CRYPT_SALT_BYTES + 4)
+/* What a frame MAC covers: frame header bytes 0-15 (page number, commit
+ * size, salts; not the checksums, which SQLite rewrites in place), the
+ * frame number and the page's tag. */
+#define FRAME_MAC_INPUT (16 + 4 + LIA_CRYPT_TAG_BYTES)
 #define WAL_HDR_SIZE  32
 #define FRAME_HDR     24
 #define FRAME_SIZE    (FRAME_HDR + PAGE_SIZE)
@@ -61,19 +73,26 @@
 G_STATIC_ASSERT (LIA_CRYPT_NONCE_BYTES == crypto_aead_xchacha20poly1305_ietf_NPUBBYTES);
 G_STATIC_ASSERT (LIA_CRYPT_TAG_BYTES == crypto_aead_xchacha20poly1305_ietf_ABYTES);
 G_STATIC_ASSERT (LIA_CRYPT_KEY_BYTES == crypto_aead_xchacha20poly1305_ietf_KEYBYTES);
+G_STATIC_ASSERT (FRAME_MAC_AT + LIA_CRYPT_FRAME_MAC_BYTES == PAGE_SIZE);
+G_STATIC_ASSERT (LIA_CRYPT_KEY_BYTES == crypto_kdf_KEYBYTES);
 
 struct _LiaCryptKeys
 {
   gatomicrefcount ref;
   /* Readers are page operations; the writer is lia_crypt_keys_revoke(), so
-   * the key is never wiped under an encryption in progress. */
+   * the keys are never wiped under an operation in progress. */
   GRWLock         key_lock;
-  guint8         *key;        /* owned, sodium_malloc(); NULL once revoked */
+  /* owned, sodium_malloc(): the page key, then the frame MAC key (a
+   * subkey of the page key); NULL once revoked */
+  guint8         *key;
   guint8          salt[LIA_CRYPT_SALT_BYTES];
   char            token[TOKEN_BYTES * 2 + 1];
   GMutex          failure_lock;
   char           *failure;    /* owned, guarded by failure_lock */
 };
+
+#define PAGE_KEY(keys)  ((keys)->key)
+#define FRAME_KEY(keys) ((keys)->key + LIA_CRYPT_KEY_BYTES)
 
 typedef enum
 {
@@ -81,20 +100,34 @@ typedef enum
   FILE_WAL,
 } FileKind;
 
+typedef struct _CryptFile CryptFile;
+
 /* An open database or WAL file. The real file object follows this struct in
  * the same allocation, which SQLite sizes from szOsFile. */
-typedef struct
+struct _CryptFile
 {
   sqlite3_file   base;
   sqlite3_file  *real;        /* borrowed: points just past this struct */
   LiaCryptKeys  *keys;        /* owned reference */
   FileKind       kind;
   guint8        *scratch;     /* owned; one WAL frame of ciphertext */
-  /* The last WAL frame header that SQLite wrote, so that the page image
-   * written right after it need not read the header back from disk. */
+  guint8         nonce_prefix[LIA_CRYPT_NONCE_BYTES - 8];
+  guint64        nonce_counter;
+
+  /* WAL only: the database file of the same connection (borrowed; SQLite
+   * closes the WAL first), and the last frame header that SQLite wrote, so
+   * that the page image written right after it need not read it back. */
+  CryptFile     *database;
   sqlite3_int64  last_header_offset;
   guint8         last_header[FRAME_HDR];
-} CryptFile;
+
+  /* Database only: inside a checkpoint, and the page that the WAL handed
+   * over still sealed, to be written back as it is. */
+  gboolean       in_checkpoint;
+  const guint8  *sealed_buffer;   /* borrowed: SQLite's buffer, or NULL */
+  guint32        sealed_pgno;
+  guint8         sealed_tag[LIA_CRYPT_TAG_BYTES];
+};
 
 /* A temporary file, held in memory and never written to disk. */
 typedef struct
@@ -126,10 +159,11 @@ lia_crypt_keys_new (const guint8 *page_key,
   g_atomic_ref_count_init (&keys->ref);
   g_rw_lock_init (&keys->key_lock);
   g_mutex_init (&keys->failure_lock);
-  keys->key = sodium_malloc (LIA_CRYPT_KEY_BYTES);
+  keys->key = sodium_malloc (2 * LIA_CRYPT_KEY_BYTES);
   if (keys->key == NULL)
     g_error ("Could not allocate locked memory for a page key");
-  memcpy (keys->key, page_key, LIA_CRYPT_KEY_BYTES);
+  memcpy (PAGE_KEY (keys), page_key, LIA_CRYPT_KEY_BYTES);
+  crypto_kdf_derive_from_key (FRAME_KEY (keys), LIA_CRYPT_KEY_BYTES, 1, "LiaFrame", page_key);
   memcpy (keys->salt, db_salt, LIA_CRYPT_SALT_BYTES);
   randombytes_buf (token, sizeof token);
   sodium_bin2hex (keys->token, sizeof keys->token, token, sizeof token);
@@ -192,67 +226,78 @@ record_failure (LiaCryptKeys *keys,
 
 /* ---- page sealing -------------------------------------------------------- */
 
+static void
+make_ad (const LiaCryptKeys *keys,
+         guint32             pgno,
+         guint8              ad[AD_BYTES])
+{
+  memcpy (ad, keys->salt, LIA_CRYPT_SALT_BYTES);
+  ad[16] = pgno & 0xff;
+  ad[17] = (pgno >> 8) & 0xff;
+  ad[18] = (pgno >> 16) & 0xff;
+  ad[19] = (pgno >> 24) & 0xff;
+}
+
+/* Called with the key lock held. */
+static void
+frame_mac (const LiaCryptKeys *keys,
+           const guint8       *frame_header,
+           guint64             frame_number,
+           const guint8       *sealed_page,
+           guint8              out[LIA_CRYPT_FRAME_MAC_BYTES])
+{
+  guint8 input[FRAME_MAC_INPUT];
+
+  memcpy (input, frame_header, 16);
+  input[16] = frame_number & 0xff;
+  input[17] = (frame_number >> 8) & 0xff;
+  input[18] = (frame_number >> 16) & 0xff;
+  input[19] = (frame_number >> 24) & 0xff;
+  memcpy (input + 20, sealed_page + TAG_AT, LIA_CRYPT_TAG_BYTES);
+  crypto_generichash (out, LIA_CRYPT_FRAME_MAC_BYTES, input, sizeof input, FRAME_KEY (keys),
+                      LIA_CRYPT_KEY_BYTES);
+}
+
+/* Where a sealed page lives: in the database file (MAC field zero), or in
+ * frame @number of the WAL, whose header is @header. */
 typedef struct
 {
-  guint8 bytes[AD_MAX_BYTES];
-  gsize  len;
-} Ad;
+  const guint8 *header;   /* NULL for the database file */
+  guint64       number;
+} FrameRef;
 
-static void
-put_le32 (guint8 *p, guint32 v)
-{
-  p[0] = v & 0xff;
-  p[1] = (v >> 8) & 0xff;
-  p[2] = (v >> 16) & 0xff;
-  p[3] = (v >> 24) & 0xff;
-}
+static const FrameRef IN_DATABASE = { NULL, 0 };
 
-static void
-make_db_ad (const LiaCryptKeys *keys,
-            guint32             pgno,
-            Ad                 *ad)
-{
-  memcpy (ad->bytes, keys->salt, LIA_CRYPT_SALT_BYTES);
-  ad->bytes[LIA_CRYPT_SALT_BYTES] = 'D';
-  put_le32 (ad->bytes + LIA_CRYPT_SALT_BYTES + 1, pgno);
-  ad->len = AD_DB_BYTES;
-}
-
-/* @frame_header: bytes 0-15 of the frame header, that is the page number,
- * the commit size and the two salts; not the checksums, which SQLite
- * rewrites in place. */
-static void
-make_wal_ad (const LiaCryptKeys *keys,
-             const guint8       *frame_header,
-             guint64             frame_number,
-             Ad                 *ad)
-{
-  memcpy (ad->bytes, keys->salt, LIA_CRYPT_SALT_BYTES);
-  ad->bytes[LIA_CRYPT_SALT_BYTES] = 'W';
-  memcpy (ad->bytes + LIA_CRYPT_SALT_BYTES + 1, frame_header, 16);
-  put_le32 (ad->bytes + LIA_CRYPT_SALT_BYTES + 17, (guint32) frame_number);
-  ad->len = AD_WAL_BYTES;
-}
-
-/* Seals the plain page @in into @out. FALSE if the keys have been
- * revoked. */
+/* Seals the plain page @in as page @pgno into @out, with a fresh nonce from
+ * @cf. FALSE if the keys have been revoked. */
 static gboolean
-seal_page (LiaCryptKeys *keys,
-           const Ad     *ad,
-           const guint8 *in,
-           guint8       *out)
+seal_page (CryptFile      *cf,
+           guint32         pgno,
+           const FrameRef *frame,
+           const guint8   *in,
+           guint8         *out)
 {
-  guint8 *nonce = out + USABLE_SIZE;
-  guint8 *tag = nonce + LIA_CRYPT_NONCE_BYTES;
+  LiaCryptKeys *keys = cf->keys;
+  guint8 ad[AD_BYTES];
+  guint8 *nonce = out + NONCE_AT;
   gboolean ok = FALSE;
+  guint64 counter = cf->nonce_counter++;
 
-  randombytes_buf (nonce, LIA_CRYPT_NONCE_BYTES);
+  make_ad (keys, pgno, ad);
+  memcpy (nonce, cf->nonce_prefix, sizeof cf->nonce_prefix);
+  for (guint i = 0; i < 8; i++)
+    nonce[sizeof cf->nonce_prefix + i] = (counter >> (8 * i)) & 0xff;
+
   g_rw_lock_reader_lock (&keys->key_lock);
   if (keys->key != NULL)
     {
-      crypto_aead_xchacha20poly1305_ietf_encrypt_detached (out, tag, NULL, in, USABLE_SIZE,
-                                                           ad->bytes, ad->len, NULL, nonce,
-                                                           keys->key);
+      crypto_aead_xchacha20poly1305_ietf_encrypt_detached (out, out + TAG_AT, NULL, in,
+                                                           USABLE_SIZE, ad, sizeof ad, NULL,
+                                                           nonce, PAGE_KEY (keys));
+      if (frame->header != NULL)
+        frame_mac (keys, frame->header, frame->number, out, out + FRAME_MAC_AT);
+      else
+        memset (out + FRAME_MAC_AT, 0, LIA_CRYPT_FRAME_MAC_BYTES);
       ok = TRUE;
     }
   g_rw_lock_reader_unlock (&keys->key_lock);
@@ -266,26 +311,61 @@ typedef enum
   OPEN_REVOKED,
 } OpenResult;
 
-/* Opens the sealed page @buf in place. On success the reserved bytes are
- * zeroed; on failure the whole page is, so that no unauthenticated byte
- * ever reaches SQLite. */
-static OpenResult
-open_page (LiaCryptKeys *keys,
-           const Ad     *ad,
-           guint8       *buf)
+/* Checks the frame MAC of the sealed page @buf: zero in the database file,
+ * else the MAC of its frame. Called with the key lock held. */
+static gboolean
+frame_mac_matches (const LiaCryptKeys *keys,
+                   const FrameRef     *frame,
+                   const guint8       *buf)
 {
+  guint8 expected[LIA_CRYPT_FRAME_MAC_BYTES];
+
+  if (frame->header == NULL)
+    return sodium_is_zero (buf + FRAME_MAC_AT, LIA_CRYPT_FRAME_MAC_BYTES);
+  frame_mac (keys, frame->header, frame->number, buf, expected);
+  return sodium_memcmp (expected, buf + FRAME_MAC_AT, sizeof expected) == 0;
+}
+
+/* Checks only where the sealed page @buf stands (its frame MAC), without
+ * opening it: for a checkpoint, which copies the page still sealed. */
+static OpenResult
+check_frame (LiaCryptKeys   *keys,
+             const FrameRef *frame,
+             const guint8   *buf)
+{
+  OpenResult result = OPEN_REVOKED;
+
+  g_rw_lock_reader_lock (&keys->key_lock);
+  if (keys->key != NULL)
+    result = frame_mac_matches (keys, frame, buf) ? OPEN_OK : OPEN_FORGED;
+  g_rw_lock_reader_unlock (&keys->key_lock);
+  return result;
+}
+
+/* Opens the sealed page @buf (page @pgno, standing where @frame says) in
+ * place. On success the reserved bytes are zeroed; on failure the whole
+ * page is, so that no unauthenticated byte ever reaches SQLite. */
+static OpenResult
+open_page (LiaCryptKeys   *keys,
+           guint32         pgno,
+           const FrameRef *frame,
+           guint8         *buf)
+{
+  guint8 ad[AD_BYTES];
   guint8 nonce[LIA_CRYPT_NONCE_BYTES];
   guint8 tag[LIA_CRYPT_TAG_BYTES];
   OpenResult result = OPEN_REVOKED;
 
-  memcpy (nonce, buf + USABLE_SIZE, sizeof nonce);
-  memcpy (tag, buf + USABLE_SIZE + sizeof nonce, sizeof tag);
+  make_ad (keys, pgno, ad);
+  memcpy (nonce, buf + NONCE_AT, sizeof nonce);
+  memcpy (tag, buf + TAG_AT, sizeof tag);
   g_rw_lock_reader_lock (&keys->key_lock);
   if (keys->key != NULL)
     {
-      if (crypto_aead_xchacha20poly1305_ietf_decrypt_detached (buf, NULL, buf, USABLE_SIZE, tag,
-                                                               ad->bytes, ad->len, nonce,
-                                                               keys->key) == 0)
+      if (frame_mac_matches (keys, frame, buf)
+          && crypto_aead_xchacha20poly1305_ietf_decrypt_detached (buf, NULL, buf, USABLE_SIZE,
+                                                                  tag, ad, sizeof ad, nonce,
+                                                                  PAGE_KEY (keys)) == 0)
         result = OPEN_OK;
       else
         result = OPEN_FORGED;
@@ -386,8 +466,6 @@ database_read (CryptFile     *cf,
       OpenResult result;
       int rc;
 
-      Ad ad;
-
       rc = read_real (cf, page, PAGE_SIZE, page_offset, &extent);
       if (extent == READ_EMPTY)
         {
@@ -409,8 +487,7 @@ database_read (CryptFile     *cf,
       if (rc != SQLITE_OK)
         return rc;
 
-      make_db_ad (cf->keys, pgno, &ad);
-      result = open_page (cf->keys, &ad, page);
+      result = open_page (cf->keys, pgno, &IN_DATABASE, page);
       if (result == OPEN_REVOKED)
         return locked_error ();
       if (result == OPEN_FORGED)
@@ -427,6 +504,21 @@ database_read (CryptFile     *cf,
       amt -= n;
     }
   return SQLITE_OK;
+}
+
+/* During a checkpoint, whether @in is the page that wal_read() just handed
+ * over still sealed, for page @pgno. The buffer, the page number and the
+ * tag must all match, so a plain page can never be taken for a sealed one
+ * and written out as it is. */
+static gboolean
+is_sealed_handover (CryptFile *cf, const guint8 *in, guint32 pgno)
+{
+  gboolean sealed = cf->in_checkpoint && cf->sealed_buffer == in && cf->sealed_pgno == pgno
+                    && memcmp (in + TAG_AT, cf->sealed_tag, LIA_CRYPT_TAG_BYTES) == 0
+                    && sodium_is_zero (in + FRAME_MAC_AT, LIA_CRYPT_FRAME_MAC_BYTES);
+
+  cf->sealed_buffer = NULL;
+  return sealed;
 }
 
 static int
@@ -447,13 +539,16 @@ database_write (CryptFile     *cf,
   for (; amt > 0; amt -= PAGE_SIZE, in += PAGE_SIZE, offset += PAGE_SIZE)
     {
       guint32 pgno = (guint32) (offset / PAGE_SIZE) + 1;
-      Ad ad;
+      const guint8 *out = in;
       int rc;
 
-      make_db_ad (cf->keys, pgno, &ad);
-      if (!seal_page (cf->keys, &ad, in, cf->scratch))
-        return locked_error ();
-      rc = write_real (cf, cf->scratch, PAGE_SIZE, offset);
+      if (!is_sealed_handover (cf, in, pgno))
+        {
+          if (!seal_page (cf, pgno, &IN_DATABASE, in, cf->scratch))
+            return locked_error ();
+          out = cf->scratch;
+        }
+      rc = write_real (cf, out, PAGE_SIZE, offset);
       if (rc != SQLITE_OK)
         return rc;
     }
@@ -507,6 +602,53 @@ wal_frame_number (sqlite3_int64 frame_offset)
   return (guint64) ((frame_offset - WAL_HDR_SIZE) / FRAME_SIZE) + 1;
 }
 
+/* Inside a checkpoint, SQLite reads each page image of the WAL into a
+ * buffer and writes that buffer to the database file, and nothing else: so
+ * hand it the page still sealed (once its frame MAC has been checked), for
+ * database_write() to store as it is. */
+static int
+wal_read_for_checkpoint (CryptFile     *cf,
+                         guint8        *out,
+                         sqlite3_int64  frame_offset)
+{
+  CryptFile *db = cf->database;
+  guint64 number = wal_frame_number (frame_offset);
+  FrameRef frame = { cf->scratch, number };
+  guint32 pgno;
+  ReadExtent extent;
+  OpenResult result;
+  int rc;
+
+  rc = read_real (cf, cf->scratch, FRAME_SIZE, frame_offset, &extent);
+  if (extent != READ_WHOLE)
+    {
+      record_failure (cf->keys, g_strdup_printf ("frame %" G_GUINT64_FORMAT " of the "
+                                                 "write-ahead log (the file ends before it)",
+                                                 number));
+      return SQLITE_IOERR_AUTH;
+    }
+  if (rc != SQLITE_OK)
+    return rc;
+
+  pgno = get_be32 (cf->scratch);
+  result = check_frame (cf->keys, &frame, cf->scratch + FRAME_HDR);
+  if (result == OPEN_REVOKED)
+    return locked_error ();
+  if (result == OPEN_FORGED)
+    {
+      record_failure (cf->keys, g_strdup_printf ("page %u in frame %" G_GUINT64_FORMAT
+                                                 " of the write-ahead log", pgno, number));
+      return SQLITE_IOERR_AUTH;
+    }
+
+  memcpy (out, cf->scratch + FRAME_HDR, PAGE_SIZE);
+  memset (out + FRAME_MAC_AT, 0, LIA_CRYPT_FRAME_MAC_BYTES);
+  db->sealed_buffer = out;
+  db->sealed_pgno = pgno;
+  memcpy (db->sealed_tag, out + TAG_AT, LIA_CRYPT_TAG_BYTES);
+  return SQLITE_OK;
+}
+
 static int
 wal_read (CryptFile     *cf,
           guint8        *out,
@@ -534,12 +676,16 @@ wal_read (CryptFile     *cf,
               return rc;
             }
         }
+      else if (cf->database != NULL && cf->database->in_checkpoint && start == 0
+               && amt == PAGE_SIZE)
+        return wal_read_for_checkpoint (cf, out, frame_offset);
       else
         {
           guint8 *page = cf->scratch + FRAME_HDR;
+          guint64 number = wal_frame_number (frame_offset);
+          FrameRef frame = { cf->scratch, number };
           guint32 pgno;
           OpenResult result;
-          Ad ad;
 
           /* A read that takes in the frame header is SQLite recovering the
            * WAL after a crash: it checks each frame against the checksum in
@@ -556,16 +702,14 @@ wal_read (CryptFile     *cf,
               /* SQLite would take a short read as a page of zeros. */
               record_failure (cf->keys, g_strdup_printf ("frame %" G_GUINT64_FORMAT " of the "
                                                          "write-ahead log (the file ends "
-                                                         "before it)",
-                                                         wal_frame_number (frame_offset)));
+                                                         "before it)", number));
               return SQLITE_IOERR_AUTH;
             }
           if (rc != SQLITE_OK)
             return rc;
 
           pgno = get_be32 (cf->scratch);
-          make_wal_ad (cf->keys, cf->scratch, wal_frame_number (frame_offset), &ad);
-          result = open_page (cf->keys, &ad, page);
+          result = open_page (cf->keys, pgno, &frame, page);
           if (result == OPEN_REVOKED)
             return locked_error ();
           if (result == OPEN_FORGED)
@@ -582,13 +726,11 @@ wal_read (CryptFile     *cf,
                   memset (out, 0, amt);
                   record_failure (cf->keys,
                                   g_strdup_printf ("page %u in frame %" G_GUINT64_FORMAT
-                                                   " of the write-ahead log",
-                                                   pgno, wal_frame_number (frame_offset)));
+                                                   " of the write-ahead log", pgno, number));
                   return SQLITE_IOERR_AUTH;
                 }
               sqlite3_log (SQLITE_NOTICE, "liaison-crypt: frame %" G_GUINT64_FORMAT " of the "
-                           "write-ahead log does not open; treating it as torn",
-                           wal_frame_number (frame_offset));
+                           "write-ahead log does not open; treating it as torn", number);
             }
           memcpy (out, page + start, n);
         }
@@ -632,7 +774,7 @@ wal_write (CryptFile     *cf,
         {
           const guint8 *header;
           guint8 on_disk[FRAME_HDR];
-          Ad ad;
+          FrameRef frame;
 
           if (start != 0 || n != PAGE_SIZE)
             {
@@ -647,7 +789,7 @@ wal_write (CryptFile     *cf,
               /* SQLite rewrote a page image in place, within one
                * transaction: its frame header is already on disk. (It may
                * rewrite that header's checksums later, never its first 16
-               * bytes, which are all the seal binds.) */
+               * bytes, which are all the frame MAC binds.) */
               ReadExtent extent;
 
               rc = read_real (cf, on_disk, sizeof on_disk, frame_offset, &extent);
@@ -655,8 +797,9 @@ wal_write (CryptFile     *cf,
                 return rc == SQLITE_IOERR_SHORT_READ ? SQLITE_IOERR_WRITE : rc;
               header = on_disk;
             }
-          make_wal_ad (cf->keys, header, wal_frame_number (frame_offset), &ad);
-          if (!seal_page (cf->keys, &ad, in, cf->scratch))
+          frame.header = header;
+          frame.number = wal_frame_number (frame_offset);
+          if (!seal_page (cf, get_be32 (header), &frame, in, cf->scratch))
             return locked_error ();
           rc = write_real (cf, cf->scratch, PAGE_SIZE, offset);
           if (rc != SQLITE_OK)
@@ -743,10 +886,24 @@ crypt_check_reserved_lock (sqlite3_file *file, int *out)
 static int
 crypt_file_control (sqlite3_file *file, int op, void *arg)
 {
-  if (op == SQLITE_FCNTL_VFSNAME)
+  CryptFile *cf = (CryptFile *) file;
+
+  switch (op)
     {
+    case SQLITE_FCNTL_VFSNAME:
       *(char **) arg = sqlite3_mprintf ("%s", LIA_CRYPT_VFS_NAME);
       return SQLITE_OK;
+    case SQLITE_FCNTL_CKPT_START:
+      /* See wal_read_for_checkpoint(). */
+      cf->in_checkpoint = TRUE;
+      cf->sealed_buffer = NULL;
+      break;
+    case SQLITE_FCNTL_CKPT_DONE:
+      cf->in_checkpoint = FALSE;
+      cf->sealed_buffer = NULL;
+      break;
+    default:
+      break;
     }
   return REAL (file)->pMethods->xFileControl (REAL (file), op, arg);
 }
@@ -991,6 +1148,16 @@ crypt_open (sqlite3_vfs *vfs, sqlite3_filename name, sqlite3_file *file, int fla
       cf->kind = (flags & SQLITE_OPEN_WAL) ? FILE_WAL : FILE_DATABASE;
       cf->scratch = g_malloc (FRAME_SIZE);
       cf->last_header_offset = -1;
+      randombytes_buf (cf->nonce_prefix, sizeof cf->nonce_prefix);
+      if (cf->kind == FILE_WAL)
+        {
+          /* SQLite opens the WAL after its database, on the same
+           * connection, and closes it first. */
+          sqlite3_file *database = sqlite3_database_file_object (name);
+
+          if (database != NULL && database->pMethods == &crypt_io_methods)
+            cf->database = (CryptFile *) database;
+        }
       cf->base.pMethods = &crypt_io_methods;
       return SQLITE_OK;
     }
@@ -1241,15 +1408,13 @@ verify_database (LiaCryptKeys *keys, const char *path, guint64 *pages, GError **
     {
       guint32 pgno = (guint32) (offset / PAGE_SIZE) + 1;
       OpenResult result;
-      Ad ad;
 
       if (!pread_exact (fd, page, PAGE_SIZE, offset))
         {
           ok = set_io_error (error, path, errno ? errno : EIO);
           break;
         }
-      make_db_ad (keys, pgno, &ad);
-      result = open_page (keys, &ad, page);
+      result = open_page (keys, pgno, &IN_DATABASE, page);
       if (result == OPEN_REVOKED)
         {
           g_set_error_literal (error, LIA_STORE_ERROR, LIA_STORE_ERROR_LOCKED,
@@ -1294,7 +1459,7 @@ verify_wal (LiaCryptKeys *keys, const char *path, guint64 *pages, GError **error
       goffset offset = WAL_HDR_SIZE + (goffset) i * FRAME_SIZE;
       guint32 pgno;
       OpenResult result;
-      Ad ad;
+      FrameRef ref = { frame, i + 1 };
 
       if (!pread_exact (fd, frame, FRAME_SIZE, offset))
         {
@@ -1305,8 +1470,7 @@ verify_wal (LiaCryptKeys *keys, const char *path, guint64 *pages, GError **error
       if (memcmp (frame + 8, header + 16, 8) != 0)
         break;
       pgno = get_be32 (frame);
-      make_wal_ad (keys, frame, i + 1, &ad);
-      result = open_page (keys, &ad, frame + FRAME_HDR);
+      result = open_page (keys, pgno, &ref, frame + FRAME_HDR);
       if (result == OPEN_REVOKED)
         {
           g_set_error_literal (error, LIA_STORE_ERROR, LIA_STORE_ERROR_LOCKED,

@@ -13,16 +13,20 @@ G_BEGIN_DECLS
 /* Fixed: every store uses this page size, so the VFS never has to trust a
  * page size read from disk. */
 #define LIA_CRYPT_PAGE_SIZE     4096
-/* Per-page reserved bytes: a 24-byte XChaCha20 nonce and a 16-byte
- * Poly1305 tag. */
-#define LIA_CRYPT_NONCE_BYTES   24
-#define LIA_CRYPT_TAG_BYTES     16
-#define LIA_CRYPT_RESERVE_BYTES (LIA_CRYPT_NONCE_BYTES + LIA_CRYPT_TAG_BYTES)
+/* Per-page reserved bytes: a 24-byte XChaCha20 nonce, a 16-byte Poly1305
+ * tag, and a 16-byte MAC that binds a WAL frame's page to its frame (zero
+ * in the database file). */
+#define LIA_CRYPT_NONCE_BYTES     24
+#define LIA_CRYPT_TAG_BYTES       16
+#define LIA_CRYPT_FRAME_MAC_BYTES 16
+#define LIA_CRYPT_RESERVE_BYTES   (LIA_CRYPT_NONCE_BYTES + LIA_CRYPT_TAG_BYTES \
+                                   + LIA_CRYPT_FRAME_MAC_BYTES)
 #define LIA_CRYPT_KEY_BYTES     32
 #define LIA_CRYPT_SALT_BYTES    16
 
-/* The page key and database salt of one store, in sodium_malloc() memory.
- * Reference-counted: every open database or WAL file holds a reference. */
+/* The page key (and the frame MAC key derived from it) and the database
+ * salt of one store, in sodium_malloc() memory. Reference-counted: every
+ * open database or WAL file holds a reference. */
 typedef struct _LiaCryptKeys LiaCryptKeys;
 
 LiaCryptKeys *lia_crypt_keys_new (const guint8 *page_key,

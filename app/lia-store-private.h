@@ -29,6 +29,10 @@ gboolean  lia_store_set_sqlite_error (GError    **error,
                                       int         rc,
                                       const char *what);
 
+/* The PRAGMA statements that configure every connection to a store (the
+ * benchmark gives its plain SQLite baseline the very same). */
+const char *lia_store_connection_pragmas (void);
+
 /* Runs @sql (fixed statements only, no outside input) on the store's
  * connection. */
 gboolean  lia_store_exec (LiaStore   *self,

@@ -6,6 +6,8 @@
  */
 #include "config.h"
 
+#include <sodium.h>
+
 #include <glib/gstdio.h>
 
 #include "lia-crypt-vfs.h"
@@ -170,6 +172,73 @@ test_revoked_keys_stop_io (void)
   g_assert_cmpint (sqlite3_close (other), ==, SQLITE_OK);
 }
 
+/* A checkpoint copies each page from the WAL to the database file still
+ * sealed: the database page is the WAL's page image byte for byte, but for
+ * the frame MAC, which is cleared. */
+static void
+test_checkpoint_copies_sealed_pages (void)
+{
+  g_autoptr (LiaStore) store = lia_test_create_store ("Checkpoint Council");
+  g_autofree char *db_path = db_path_of (store);
+  g_autofree char *wal_path = g_strconcat (db_path, "-wal", NULL);
+  g_autoptr (GBytes) wal = NULL;
+  g_autoptr (GBytes) db = NULL;
+  const guint8 *w, *d;
+  gsize wal_len, db_len;
+  GHashTable *last_frame = g_hash_table_new (NULL, NULL);
+  GHashTableIter iter;
+  gpointer pgno, offset;
+  guint compared = 0;
+  const gsize frame_size = 24 + LIA_CRYPT_PAGE_SIZE;
+  const gsize mac_at = LIA_CRYPT_PAGE_SIZE - LIA_CRYPT_FRAME_MAC_BYTES;
+
+  lia_test_exec (store, "PRAGMA wal_autocheckpoint = 0;"
+                        "PRAGMA wal_checkpoint(TRUNCATE);"
+                        "CREATE TABLE t (x TEXT);"
+                        "WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c "
+                        "  WHERE i < 200) "
+                        "INSERT INTO t SELECT printf ('%0300d', i) FROM c;");
+  wal = lia_test_read_file (wal_path);
+  w = g_bytes_get_data (wal, &wal_len);
+  for (gsize at = 32; at + frame_size <= wal_len; at += frame_size)
+    {
+      guint32 page = ((guint32) w[at] << 24) | ((guint32) w[at + 1] << 16)
+                     | ((guint32) w[at + 2] << 8) | w[at + 3];
+
+      g_hash_table_insert (last_frame, GUINT_TO_POINTER (page), GSIZE_TO_POINTER (at + 24));
+    }
+  g_assert_cmpuint (g_hash_table_size (last_frame), >, 10);
+
+  lia_test_exec (store, "PRAGMA wal_checkpoint(PASSIVE);");
+  db = lia_test_read_file (db_path);
+  d = g_bytes_get_data (db, &db_len);
+
+  g_hash_table_iter_init (&iter, last_frame);
+  while (g_hash_table_iter_next (&iter, &pgno, &offset))
+    {
+      const guint8 *image = w + GPOINTER_TO_SIZE (offset);
+      const guint8 *page = d + (GPOINTER_TO_SIZE (pgno) - 1) * LIA_CRYPT_PAGE_SIZE;
+
+      g_assert_cmpmem (page, mac_at, image, mac_at);
+      g_assert_true (sodium_is_zero (page + mac_at, LIA_CRYPT_FRAME_MAC_BYTES));
+      g_assert_false (sodium_is_zero (image + mac_at, LIA_CRYPT_FRAME_MAC_BYTES));
+      compared++;
+    }
+  g_assert_cmpuint (compared, ==, g_hash_table_size (last_frame));
+  g_hash_table_unref (last_frame);
+
+  /* And the store reads back whole. */
+  lia_store_lock (store);
+  {
+    g_autoptr (GError) error = NULL;
+
+    g_assert_true (lia_store_unlock (store, LIA_TEST_PASSPHRASE, NULL, &error));
+    g_assert_true (lia_store_check (store, NULL, &error));
+    g_assert_no_error (error);
+    g_assert_cmpint (lia_test_query_int (store, "SELECT count(*) FROM t"), ==, 200);
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -180,6 +249,7 @@ main (int argc, char **argv)
   g_test_add_func ("/vfs/temporary-files-in-memory", test_temporary_files_in_memory);
   g_test_add_func ("/vfs/rollback-journal-refused", test_rollback_journal_refused);
   g_test_add_func ("/vfs/revoked-keys-stop-io", test_revoked_keys_stop_io);
+  g_test_add_func ("/vfs/checkpoint-copies-sealed-pages", test_checkpoint_copies_sealed_pages);
 
   return g_test_run ();
 }
