@@ -44,6 +44,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <sodium.h>
 #include <sqlite3.h>
 #include <string.h>
@@ -1254,6 +1255,97 @@ crypt_current_time_int64 (sqlite3_vfs *vfs, sqlite3_int64 *out)
   return BASE_VFS (vfs)->xCurrentTimeInt64 (BASE_VFS (vfs), out);
 }
 
+/* ---- SQLite's memory -------------------------------------------------------
+ *
+ * SQLite's page cache holds decrypted pages in ordinary heap memory. So that
+ * none of it lingers once freed (after a store is locked, say), SQLite
+ * allocates through these functions, which wipe every block before giving
+ * it back. */
+
+static void *
+wiping_malloc (int n)
+{
+  return malloc ((size_t) n);
+}
+
+static void
+wiping_free (void *p)
+{
+  if (p != NULL)
+    {
+      sodium_memzero (p, malloc_usable_size (p));
+      free (p);
+    }
+}
+
+static int
+wiping_size (void *p)
+{
+  return p != NULL ? (int) malloc_usable_size (p) : 0;
+}
+
+static void *
+wiping_realloc (void *p, int n)
+{
+  size_t old = p != NULL ? malloc_usable_size (p) : 0;
+  void *q;
+
+  /* Never realloc(): it may move the block and leave the old one unwiped. */
+  if (old >= (size_t) n && p != NULL)
+    return p;
+  q = malloc ((size_t) n);
+  if (q == NULL)
+    return NULL;
+  if (p != NULL)
+    {
+      memcpy (q, p, MIN (old, (size_t) n));
+      wiping_free (p);
+    }
+  return q;
+}
+
+static int
+wiping_roundup (int n)
+{
+  return (n + 7) & ~7;
+}
+
+static int
+wiping_init (void *data)
+{
+  return SQLITE_OK;
+}
+
+static void
+wiping_shutdown (void *data)
+{
+}
+
+static gboolean wiping_installed;
+
+gboolean
+lia_crypt_vfs_wipes_freed_memory (void)
+{
+  return wiping_installed;
+}
+
+static const sqlite3_mem_methods wiping_mem_methods = {
+  wiping_malloc, wiping_free, wiping_realloc, wiping_size, wiping_roundup,
+  wiping_init, wiping_shutdown, NULL,
+};
+
+/* SQLite's log (its own notices and errors, and this VFS's reports of
+ * pages that failed and files it refused) goes to GLib's log, at info
+ * level: shown with G_MESSAGES_DEBUG=Liaison-SQLite, kept out of the way
+ * otherwise; the person sees the GError that the same failure produces. */
+static void
+sqlite_log_cb (void       *user_data,
+               int         code,
+               const char *message)
+{
+  g_log ("Liaison-SQLite", G_LOG_LEVEL_INFO, "%s (%s, %d)", message, sqlite3_errstr (code), code);
+}
+
 void
 lia_crypt_vfs_register (void)
 {
@@ -1265,6 +1357,16 @@ lia_crypt_vfs_register (void)
       int rc;
 
       lia_crypto_init ();
+      /* Only possible before SQLite's first use in the process; every
+       * Liaison program calls this first (see lia_crypt_vfs_register()'s
+       * callers), so a failure here means someone else got there first. */
+      rc = sqlite3_config (SQLITE_CONFIG_MALLOC, &wiping_mem_methods);
+      wiping_installed = rc == SQLITE_OK;
+      if (rc == SQLITE_OK)
+        rc = sqlite3_config (SQLITE_CONFIG_LOG, sqlite_log_cb, NULL);
+      if (rc != SQLITE_OK)
+        g_message ("SQLite was in use before Liaison set it up; its freed memory will not be "
+                   "wiped and its log not kept (%s)", sqlite3_errstr (rc));
       rc = sqlite3_initialize ();
       if (rc != SQLITE_OK)
         g_error ("SQLite could not be initialised: %s", sqlite3_errstr (rc));

@@ -43,8 +43,12 @@ char         *lia_crypt_keys_dup_failure (LiaCryptKeys *keys);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (LiaCryptKeys, lia_crypt_keys_unref)
 
-/* Registers the VFS with SQLite (once; thread-safe). */
+/* Sets SQLite up for Liaison (once; thread-safe): memory that wipes itself
+ * when freed, and the encrypting VFS. Call it before anything else in the
+ * process uses SQLite. */
 void          lia_crypt_vfs_register (void);
+/* Whether lia_crypt_vfs_register() could give SQLite the wiping memory. */
+gboolean      lia_crypt_vfs_wipes_freed_memory (void);
 
 /* Makes the keys reachable to the VFS and returns the "file:" URI with which
  * sqlite3_open_v2() opens @db_path through them. Unregister before freeing. */

@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <sodium.h>
 #include <string.h>
 #include <unistd.h>
@@ -317,6 +318,11 @@ session_free (Session *session)
       lia_crypt_keys_revoke (session->keys);
       lia_crypt_keys_unref (session->keys);
       lia_hardening_release ();
+      /* SQLite's freed page cache has been wiped (see
+       * lia_crypt_vfs_register()); give the memory back to the system too,
+       * so a locked Liaison holds little, and the next unlock's key
+       * derivation does not stack 128 MiB on top of it. */
+      malloc_trim (0);
     }
   g_free (session->uri);
   g_free (session->org_name);

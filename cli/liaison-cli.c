@@ -17,6 +17,7 @@
 #include <sodium.h>
 
 #include "cli-passphrase.h"
+#include "lia-crypt-vfs.h"
 #include "lia-store.h"
 
 enum
@@ -428,6 +429,7 @@ main (int argc, char **argv)
 
   setlocale (LC_ALL, "");
   lia_crypto_init ();
+  lia_crypt_vfs_register ();
 
   /* First pass: the global options, wherever they are; the command and its
    * own options are left in place. */

@@ -9,6 +9,7 @@
 
 #include <glib/gstdio.h>
 
+#include "lia-crypt-vfs.h"
 #include "lia-keyfile.h"
 #include "lia-store-private.h"
 #include "lia-test-util.h"
@@ -18,6 +19,7 @@ lia_test_init (int    *argc,
                char ***argv)
 {
   g_test_init (argc, argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+  lia_crypt_vfs_register ();
   lia_keyfile_set_limits_for_testing (LIA_TEST_KDF_OPSLIMIT, LIA_TEST_KDF_MEMLIMIT);
 }
 

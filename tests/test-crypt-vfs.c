@@ -239,6 +239,41 @@ test_checkpoint_copies_sealed_pages (void)
   }
 }
 
+static void
+log_cb (const char *domain, GLogLevelFlags level, const char *message, gpointer user_data)
+{
+  GPtrArray *messages = user_data;
+
+  g_ptr_array_add (messages, g_strdup (message));
+}
+
+/* SQLite is set up before first use: its memory is wiped when freed, and
+ * its log, with this VFS's reports, reaches GLib's log. */
+static void
+test_sqlite_setup (void)
+{
+  g_autoptr (LiaStore) store = lia_test_create_store ("Logged Council");
+  g_autofree char *db_path = db_path_of (store);
+  g_autoptr (GPtrArray) messages = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GError) error = NULL;
+  guint handler;
+  guint8 byte = 0xa5;
+  gboolean found = FALSE;
+
+  g_assert_true (lia_crypt_vfs_wipes_freed_memory ());
+
+  lia_store_lock (store);
+  lia_test_write_at (db_path, LIA_CRYPT_PAGE_SIZE + 10, &byte, 1);
+  handler = g_log_set_handler ("Liaison-SQLite", G_LOG_LEVEL_MASK, log_cb, messages);
+  g_assert_false (lia_store_unlock (store, LIA_TEST_PASSPHRASE, NULL, &error));
+  g_log_remove_handler ("Liaison-SQLite", handler);
+  g_assert_error (error, LIA_STORE_ERROR, LIA_STORE_ERROR_TAMPERED);
+
+  for (guint i = 0; i < messages->len; i++)
+    found |= strstr (messages->pdata[i], "page 2 of the database failed authentication") != NULL;
+  g_assert_true (found);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -250,6 +285,7 @@ main (int argc, char **argv)
   g_test_add_func ("/vfs/rollback-journal-refused", test_rollback_journal_refused);
   g_test_add_func ("/vfs/revoked-keys-stop-io", test_revoked_keys_stop_io);
   g_test_add_func ("/vfs/checkpoint-copies-sealed-pages", test_checkpoint_copies_sealed_pages);
+  g_test_add_func ("/vfs/sqlite-setup", test_sqlite_setup);
 
   return g_test_run ();
 }

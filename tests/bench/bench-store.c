@@ -69,6 +69,7 @@
 #include <json-glib/json-glib.h>
 
 #include "lia-keyfile.h"
+#include "lia-crypt-vfs.h"
 #include "lia-store-private.h"
 #include "lia-store.h"
 
@@ -1162,8 +1163,9 @@ main (int    argc,
   if (opt_rows < 1 || opt_rows > G_MAXINT32 || opt_reads < 1 || opt_queries < 1)
     fail ("--rows, --reads and --queries must be at least 1 (and --rows below 2^31)");
 
-  if (sodium_init () < 0)
-    fail ("libsodium could not be initialised");
+  /* As every Liaison program does before touching SQLite: both sides then
+   * share the same SQLite set-up (its wiping allocator included). */
+  lia_crypt_vfs_register ();
   prepare_work_dir ();
   machine.load_start = load_average ();
   progress ("working in %s (load average %.2f)", work_dir, machine.load_start);
