@@ -21,8 +21,11 @@
  * through unchanged (they hold page numbers, salts and checksums, no
  * content). Each frame's page image is sealed exactly as the page would be
  * in the database file, and its last 16 bytes hold a MAC (keyed BLAKE2b,
- * under a key of its own) over the frame header's page number, commit size
- * and salts, the frame's number and the page's tag. SQLite's own frame
+ * under a key of its own) over the frame header's page number and commit
+ * size, the salts of the WAL generation, the frame's number and the page's
+ * tag. (The generation's salts, not the frame header's copy of them: while
+ * a transaction that spilled pages is open, SQLite writes its frame headers
+ * with zero salts and puts the real ones in at commit.) SQLite's own frame
  * checksums are linear and can be recomputed without the plaintext; the MAC
  * is what stops frames being moved, replayed from another WAL generation or
  * given another commit mark. In the database file the MAC field must be
@@ -61,10 +64,10 @@
 #define FRAME_MAC_AT  (TAG_AT + LIA_CRYPT_TAG_BYTES)
 /* Associated data of a page: the database salt and the page number. */
 #define AD_BYTES      (LIA_CRYPT_SALT_BYTES + 4)
-/* What a frame MAC covers: frame header bytes 0-15 (page number, commit
- * size, salts; not the checksums, which SQLite rewrites in place), the
- * frame number and the page's tag. */
-#define FRAME_MAC_INPUT (16 + 4 + LIA_CRYPT_TAG_BYTES)
+/* What a frame MAC covers: frame header bytes 0-7 (page number, commit
+ * size), the WAL generation's salts, the frame number and the page's tag. */
+#define SALT_BYTES      8
+#define FRAME_MAC_INPUT (8 + SALT_BYTES + 4 + LIA_CRYPT_TAG_BYTES)
 #define WAL_HDR_SIZE  32
 #define FRAME_HDR     24
 #define FRAME_SIZE    (FRAME_HDR + PAGE_SIZE)
@@ -239,35 +242,37 @@ make_ad (const LiaCryptKeys *keys,
   ad[19] = (pgno >> 24) & 0xff;
 }
 
+/* Where a sealed page lives: in the database file (MAC field zero), or in
+ * frame @number of the WAL, whose header is @header, in the WAL generation
+ * with @salts. */
+typedef struct
+{
+  const guint8 *header;   /* NULL for the database file */
+  const guint8 *salts;
+  guint64       number;
+} FrameRef;
+
+static const FrameRef IN_DATABASE = { NULL, NULL, 0 };
+
 /* Called with the key lock held. */
 static void
 frame_mac (const LiaCryptKeys *keys,
-           const guint8       *frame_header,
-           guint64             frame_number,
+           const FrameRef     *frame,
            const guint8       *sealed_page,
            guint8              out[LIA_CRYPT_FRAME_MAC_BYTES])
 {
   guint8 input[FRAME_MAC_INPUT];
 
-  memcpy (input, frame_header, 16);
-  input[16] = frame_number & 0xff;
-  input[17] = (frame_number >> 8) & 0xff;
-  input[18] = (frame_number >> 16) & 0xff;
-  input[19] = (frame_number >> 24) & 0xff;
+  memcpy (input, frame->header, 8);
+  memcpy (input + 8, frame->salts, SALT_BYTES);
+  input[16] = frame->number & 0xff;
+  input[17] = (frame->number >> 8) & 0xff;
+  input[18] = (frame->number >> 16) & 0xff;
+  input[19] = (frame->number >> 24) & 0xff;
   memcpy (input + 20, sealed_page + TAG_AT, LIA_CRYPT_TAG_BYTES);
   crypto_generichash (out, LIA_CRYPT_FRAME_MAC_BYTES, input, sizeof input, FRAME_KEY (keys),
                       LIA_CRYPT_KEY_BYTES);
 }
-
-/* Where a sealed page lives: in the database file (MAC field zero), or in
- * frame @number of the WAL, whose header is @header. */
-typedef struct
-{
-  const guint8 *header;   /* NULL for the database file */
-  guint64       number;
-} FrameRef;
-
-static const FrameRef IN_DATABASE = { NULL, 0 };
 
 /* Seals the plain page @in as page @pgno into @out, with a fresh nonce from
  * @cf. FALSE if the keys have been revoked. */
@@ -296,7 +301,7 @@ seal_page (CryptFile      *cf,
                                                            USABLE_SIZE, ad, sizeof ad, NULL,
                                                            nonce, PAGE_KEY (keys));
       if (frame->header != NULL)
-        frame_mac (keys, frame->header, frame->number, out, out + FRAME_MAC_AT);
+        frame_mac (keys, frame, out, out + FRAME_MAC_AT);
       else
         memset (out + FRAME_MAC_AT, 0, LIA_CRYPT_FRAME_MAC_BYTES);
       ok = TRUE;
@@ -323,7 +328,7 @@ frame_mac_matches (const LiaCryptKeys *keys,
 
   if (frame->header == NULL)
     return sodium_is_zero (buf + FRAME_MAC_AT, LIA_CRYPT_FRAME_MAC_BYTES);
-  frame_mac (keys, frame->header, frame->number, buf, expected);
+  frame_mac (keys, frame, buf, expected);
   return sodium_memcmp (expected, buf + FRAME_MAC_AT, sizeof expected) == 0;
 }
 
@@ -603,6 +608,27 @@ wal_frame_number (sqlite3_int64 frame_offset)
   return (guint64) ((frame_offset - WAL_HDR_SIZE) / FRAME_SIZE) + 1;
 }
 
+/* The salts of the WAL generation that the frame with @header belongs to:
+ * the header's own, or, while SQLite has left them zero (see the comment
+ * at the top), the WAL file header's, which SQLite writes before the first
+ * frame of a generation. */
+static int
+generation_salts (CryptFile    *cf,
+                  const guint8 *header,
+                  guint8        salts[SALT_BYTES])
+{
+  ReadExtent extent;
+  int rc;
+
+  if (!sodium_is_zero (header + 8, SALT_BYTES))
+    {
+      memcpy (salts, header + 8, SALT_BYTES);
+      return SQLITE_OK;
+    }
+  rc = read_real (cf, salts, SALT_BYTES, 16, &extent);
+  return rc == SQLITE_IOERR_SHORT_READ ? SQLITE_IOERR_READ : rc;
+}
+
 /* Inside a checkpoint, SQLite reads each page image of the WAL into a
  * buffer and writes that buffer to the database file, and nothing else: so
  * hand it the page still sealed (once its frame MAC has been checked), for
@@ -614,7 +640,8 @@ wal_read_for_checkpoint (CryptFile     *cf,
 {
   CryptFile *db = cf->database;
   guint64 number = wal_frame_number (frame_offset);
-  FrameRef frame = { cf->scratch, number };
+  guint8 salts[SALT_BYTES];
+  FrameRef frame = { cf->scratch, salts, number };
   guint32 pgno;
   ReadExtent extent;
   OpenResult result;
@@ -628,6 +655,8 @@ wal_read_for_checkpoint (CryptFile     *cf,
                                                  number));
       return SQLITE_IOERR_AUTH;
     }
+  if (rc == SQLITE_OK)
+    rc = generation_salts (cf, cf->scratch, salts);
   if (rc != SQLITE_OK)
     return rc;
 
@@ -684,7 +713,8 @@ wal_read (CryptFile     *cf,
         {
           guint8 *page = cf->scratch + FRAME_HDR;
           guint64 number = wal_frame_number (frame_offset);
-          FrameRef frame = { cf->scratch, number };
+          guint8 salts[SALT_BYTES];
+          FrameRef frame = { cf->scratch, salts, number };
           guint32 pgno;
           OpenResult result;
 
@@ -706,6 +736,8 @@ wal_read (CryptFile     *cf,
                                                          "before it)", number));
               return SQLITE_IOERR_AUTH;
             }
+          if (rc == SQLITE_OK)
+            rc = generation_salts (cf, cf->scratch, salts);
           if (rc != SQLITE_OK)
             return rc;
 
@@ -775,6 +807,7 @@ wal_write (CryptFile     *cf,
         {
           const guint8 *header;
           guint8 on_disk[FRAME_HDR];
+          guint8 salts[SALT_BYTES];
           FrameRef frame;
 
           if (start != 0 || n != PAGE_SIZE)
@@ -789,8 +822,8 @@ wal_write (CryptFile     *cf,
             {
               /* SQLite rewrote a page image in place, within one
                * transaction: its frame header is already on disk. (It may
-               * rewrite that header's checksums later, never its first 16
-               * bytes, which are all the frame MAC binds.) */
+               * rewrite that header's salts and checksums later, never its
+               * page number and commit size.) */
               ReadExtent extent;
 
               rc = read_real (cf, on_disk, sizeof on_disk, frame_offset, &extent);
@@ -798,7 +831,11 @@ wal_write (CryptFile     *cf,
                 return rc == SQLITE_IOERR_SHORT_READ ? SQLITE_IOERR_WRITE : rc;
               header = on_disk;
             }
+          rc = generation_salts (cf, header, salts);
+          if (rc != SQLITE_OK)
+            return rc;
           frame.header = header;
+          frame.salts = salts;
           frame.number = wal_frame_number (frame_offset);
           if (!seal_page (cf, get_be32 (header), &frame, in, cf->scratch))
             return locked_error ();
@@ -1481,7 +1518,8 @@ set_tampered (GError **error, LiaCryptKeys *keys, char *description)
 }
 
 static gboolean
-verify_database (LiaCryptKeys *keys, const char *path, guint64 *pages, GError **error)
+verify_database (LiaCryptKeys *keys, const char *path, GHashTable *in_log, guint64 *pages,
+                 GError **error)
 {
   g_autofree guint8 *page = g_malloc (PAGE_SIZE);
   int fd = open (path, O_RDONLY | O_CLOEXEC);
@@ -1498,6 +1536,12 @@ verify_database (LiaCryptKeys *keys, const char *path, guint64 *pages, GError **
       close (fd);
       return set_io_error (error, path, saved_errno);
     }
+  /* A page that the WAL holds a newer copy of is one SQLite does not read
+   * from the database file, and the next checkpoint overwrites it: it may
+   * have been cut short by a checkpoint that ran out of space. */
+  if (size % PAGE_SIZE != 0
+      && g_hash_table_contains (in_log, GUINT_TO_POINTER ((guint) (size / PAGE_SIZE) + 1)))
+    size -= size % PAGE_SIZE;
   if (size % PAGE_SIZE != 0)
     {
       close (fd);
@@ -1533,16 +1577,102 @@ verify_database (LiaCryptKeys *keys, const char *path, guint64 *pages, GError **
   return ok;
 }
 
-/* Checks the frames of the WAL's current generation: those whose salts
- * match the WAL header's, as SQLite's own recovery does. */
+/* SQLite's running WAL checksum over @len bytes (a multiple of 8) of @data,
+ * in the byte order that the WAL header's magic names. */
+static void
+wal_checksum (gboolean      big_endian,
+              const guint8 *data,
+              gsize         len,
+              guint32       sum[2])
+{
+  guint32 s1 = sum[0], s2 = sum[1];
+
+  for (gsize i = 0; i < len; i += 8)
+    {
+      guint32 x0, x1;
+
+      if (big_endian)
+        {
+          x0 = get_be32 (data + i);
+          x1 = get_be32 (data + i + 4);
+        }
+      else
+        {
+          x0 = (guint32) data[i] | (guint32) data[i + 1] << 8 | (guint32) data[i + 2] << 16
+               | (guint32) data[i + 3] << 24;
+          x1 = (guint32) data[i + 4] | (guint32) data[i + 5] << 8
+               | (guint32) data[i + 6] << 16 | (guint32) data[i + 7] << 24;
+        }
+      s1 += x0 + s2;
+      s2 += x1 + s1;
+    }
+  sum[0] = s1;
+  sum[1] = s2;
+}
+
+/* Advances @sum over a frame whose page image is open in @frame, and says
+ * whether the frame carries the result, as SQLite's recovery requires. */
 static gboolean
-verify_wal (LiaCryptKeys *keys, const char *path, guint64 *pages, GError **error)
+frame_chains (gboolean big_endian,
+              guint8  *frame,
+              guint32  sum[2])
+{
+  wal_checksum (big_endian, frame, 8, sum);
+  wal_checksum (big_endian, frame + FRAME_HDR, PAGE_SIZE, sum);
+  return sum[0] == get_be32 (frame + 16) && sum[1] == get_be32 (frame + 20);
+}
+
+typedef enum
+{
+  FRAME_OK,
+  FRAME_FORGED,
+  FRAME_OTHER_GENERATION,
+  FRAME_REVOKED,
+  FRAME_IO_ERROR,
+} FrameResult;
+
+/* Reads and opens frame @i (from 0) of the WAL whose header is @header. */
+static FrameResult
+read_frame (int fd, LiaCryptKeys *keys, const guint8 *header, guint64 i, guint8 *frame)
+{
+  OpenResult result;
+  FrameRef ref = { frame, header + 16, i + 1 };
+
+  if (!pread_exact (fd, frame, FRAME_SIZE, WAL_HDR_SIZE + (goffset) i * FRAME_SIZE))
+    return FRAME_IO_ERROR;
+  /* Salts at bytes 16-23 of the WAL header, 8-15 of a frame header. */
+  if (memcmp (frame + 8, header + 16, SALT_BYTES) != 0)
+    return FRAME_OTHER_GENERATION;
+  result = open_page (keys, get_be32 (frame), &ref, frame + FRAME_HDR);
+  if (result == OPEN_REVOKED)
+    return FRAME_REVOKED;
+  return result == OPEN_OK ? FRAME_OK : FRAME_FORGED;
+}
+
+/* Checks the frames that SQLite's recovery reads: those of the current
+ * generation whose checksums chain from the WAL header's, up to the first
+ * that breaks the chain. Past that point lie the leftovers of torn writes,
+ * of transactions rolled back or cut short by a crash, which SQLite never
+ * uses: so a frame that does not open ends the log like any other break,
+ * unless the log demonstrably went on past it. That is, unless the frames
+ * after it chain from the checksum it carries up to a commit frame: then
+ * SQLite committed a transaction after writing it whole, and discarding it
+ * would silently discard that transaction too. A torn write never looks so:
+ * a torn append leaves a header whose checksum no older frame follows, and
+ * a torn rewrite in place (of a frame of the transaction being written) has
+ * no commit frame after it, since SQLite writes the commit frame last.
+ * Adds the page number of every frame in use to @in_log when not NULL. */
+static gboolean
+verify_wal (LiaCryptKeys *keys, const char *path, GHashTable *in_log, guint64 *pages,
+            GError **error)
 {
   g_autofree guint8 *frame = g_malloc (FRAME_SIZE);
   guint8 header[WAL_HDR_SIZE];
   int fd = open (path, O_RDONLY | O_CLOEXEC);
   goffset size;
   guint64 n_frames;
+  guint32 sum[2] = { 0, 0 };
+  gboolean big_endian;
   gboolean ok = TRUE;
 
   if (fd < 0)
@@ -1554,49 +1684,55 @@ verify_wal (LiaCryptKeys *keys, const char *path, guint64 *pages, GError **error
       close (fd);
       return TRUE;
     }
+  big_endian = (get_be32 (header) & 1) != 0;
+  wal_checksum (big_endian, header, 24, sum);
+  if ((get_be32 (header) & 0xfffffffe) != 0x377f0682 || sum[0] != get_be32 (header + 24)
+      || sum[1] != get_be32 (header + 28))
+    {
+      /* SQLite ignores a WAL whose header is not valid. */
+      close (fd);
+      return TRUE;
+    }
 
   n_frames = (guint64) (size - WAL_HDR_SIZE) / FRAME_SIZE;
   for (guint64 i = 0; ok && i < n_frames; i++)
     {
-      goffset offset = WAL_HDR_SIZE + (goffset) i * FRAME_SIZE;
-      guint32 pgno;
-      OpenResult result;
-      FrameRef ref = { frame, i + 1 };
+      FrameResult result = read_frame (fd, keys, header, i, frame);
 
-      if (!pread_exact (fd, frame, FRAME_SIZE, offset))
+      if (result == FRAME_OK && frame_chains (big_endian, frame, sum))
         {
-          ok = set_io_error (error, path, errno ? errno : EIO);
-          break;
+          if (in_log != NULL)
+            g_hash_table_add (in_log, GUINT_TO_POINTER (get_be32 (frame)));
+          (*pages)++;
+          continue;
         }
-      /* Salts at bytes 16-23 of the WAL header, 8-15 of a frame header. */
-      if (memcmp (frame + 8, header + 16, 8) != 0)
-        break;
-      pgno = get_be32 (frame);
-      result = open_page (keys, pgno, &ref, frame + FRAME_HDR);
-      if (result == OPEN_REVOKED)
+      if (result == FRAME_IO_ERROR)
+        ok = set_io_error (error, path, errno ? errno : EIO);
+      else if (result == FRAME_REVOKED)
         {
           g_set_error_literal (error, LIA_STORE_ERROR, LIA_STORE_ERROR_LOCKED,
                                "The store is locked");
           ok = FALSE;
         }
-      else if (result == OPEN_FORGED)
+      else if (result == FRAME_FORGED)
         {
-          /* The last frame of the generation may be one a crash tore; a
-           * frame that fails with later frames after it cannot be. */
-          gboolean later = FALSE;
-          guint8 salts[8];
+          guint32 pgno = get_be32 (frame);
+          guint32 after[2] = { get_be32 (frame + 16), get_be32 (frame + 20) };
+          gboolean committed_after = FALSE;
 
-          for (guint64 j = i + 1; !later && j < n_frames; j++)
-            later = pread_exact (fd, salts, sizeof salts, WAL_HDR_SIZE + (goffset) j * FRAME_SIZE + 8)
-                    && memcmp (salts, header + 16, 8) == 0;
-          if (later)
+          for (guint64 j = i + 1; !committed_after && j < n_frames; j++)
+            {
+              if (read_frame (fd, keys, header, j, frame) != FRAME_OK
+                  || !frame_chains (big_endian, frame, after))
+                break;
+              committed_after = get_be32 (frame + 4) != 0;
+            }
+          if (committed_after)
             ok = set_tampered (error, keys,
                                g_strdup_printf ("page %u in frame %" G_GUINT64_FORMAT
                                                 " of the write-ahead log", pgno, i + 1));
-          break;
         }
-      else
-        (*pages)++;
+      break;
     }
   sodium_memzero (frame, FRAME_SIZE);
   close (fd);
@@ -1612,8 +1748,10 @@ lia_crypt_verify_files (LiaCryptKeys *keys,
   g_autofree char *wal_path = g_strconcat (db_path, "-wal", NULL);
   guint64 pages = 0;
 
-  if (!verify_database (keys, db_path, &pages, error)
-      || !verify_wal (keys, wal_path, &pages, error))
+  g_autoptr (GHashTable) in_log = g_hash_table_new (NULL, NULL);
+
+  if (!verify_wal (keys, wal_path, in_log, &pages, error)
+      || !verify_database (keys, db_path, in_log, &pages, error))
     return FALSE;
   if (out_pages != NULL)
     *out_pages = pages;
@@ -1628,5 +1766,5 @@ lia_crypt_verify_wal (LiaCryptKeys *keys,
   g_autofree char *wal_path = g_strconcat (db_path, "-wal", NULL);
   guint64 pages = 0;
 
-  return verify_wal (keys, wal_path, &pages, error);
+  return verify_wal (keys, wal_path, NULL, &pages, error);
 }

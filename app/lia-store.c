@@ -217,6 +217,20 @@ open_connection (const char *uri,
       return NULL;
     }
 
+  /* SQLite opens a database file that it cannot write read-only, without
+   * an error, and would then create the WAL and shared-memory files beside
+   * it with the same read-only mode, which would keep the store read-only
+   * even after the database file's permissions are put right. */
+  if (sqlite3_db_readonly (db, "main") == 1)
+    {
+      g_set_error (error, LIA_STORE_ERROR, LIA_STORE_ERROR_NOT_WRITABLE,
+                   "The store's database file %s cannot be written. Check that the store "
+                   "directory and its files can be written by you",
+                   sqlite3_db_filename (db, "main"));
+      sqlite3_close (db);
+      return NULL;
+    }
+
   sqlite3_busy_timeout (db, BUSY_TIMEOUT_MS);
   /* DEFENSIVE stops SQL from corrupting the file on purpose
    * (writable_schema and the like); no extension is ever loaded. */
