@@ -859,6 +859,8 @@ crypt_close (sqlite3_file *file)
   int rc = cf->real->pMethods->xClose (cf->real);
 
   g_clear_pointer (&cf->keys, lia_crypt_keys_unref);
+  /* It may hold a decrypted page. */
+  sodium_memzero (cf->scratch, FRAME_SIZE);
   g_clear_pointer (&cf->scratch, g_free);
   return rc;
 }

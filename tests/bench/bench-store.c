@@ -49,7 +49,9 @@
  *   build/tests/bench/bench-store --rows 20000     # a quick smoke run
  *
  * Options: --rows N, --reads N, --queries N, --dir DIR (default: a new
- * temporary directory), --keep (leave the databases behind). Progress and
+ * temporary directory), --keep (leave the databases behind), --cache-mib N
+ * (both sides' page cache, to see what a larger one buys; default: the
+ * store's own, 8 MiB). Progress and
  * errors go to stderr; any failure exits with status 2.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -108,6 +110,9 @@ static int opt_reads = 100000;
 static int opt_queries = 1000;
 static char *opt_dir = NULL;
 static gboolean opt_keep = FALSE;
+static int opt_cache_mib = 0;
+/* The workload connections' page cache, as SQLite reports it. */
+static double cache_mib;
 
 static const GOptionEntry entries[] = {
   { "rows", 0, 0, G_OPTION_ARG_INT64, &opt_rows, "Rows to insert (default 1000000)", "N" },
@@ -116,6 +121,9 @@ static const GOptionEntry entries[] = {
   { "dir", 0, 0, G_OPTION_ARG_FILENAME, &opt_dir,
     "Put the databases in DIR (default: a new temporary directory)", "DIR" },
   { "keep", 0, 0, G_OPTION_ARG_NONE, &opt_keep, "Do not remove the databases at the end", NULL },
+  { "cache-mib", 0, 0, G_OPTION_ARG_INT, &opt_cache_mib,
+    "Give both sides' workload connections a page cache of N MiB (default: the store's own)",
+    "N" },
   { NULL }
 };
 
@@ -227,6 +235,19 @@ prepare_or_fail (sqlite3    *db,
   check_rc (db, sqlite3_prepare_v3 (db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL),
             SQLITE_OK, sql);
   return stmt;
+}
+
+/* PRAGMA cache_size in MiB: negative values are KiB, positive ones pages. */
+static double
+cache_size_mib (sqlite3 *db)
+{
+  sqlite3_stmt *stmt = prepare_or_fail (db, "PRAGMA cache_size");
+  gint64 value;
+
+  check_rc (db, sqlite3_step (stmt), SQLITE_ROW, "PRAGMA cache_size");
+  value = sqlite3_column_int64 (stmt, 0);
+  sqlite3_finalize (stmt);
+  return value < 0 ? -value / 1024.0 : value * 4096.0 / (1024.0 * 1024.0);
 }
 
 /* Steps a statement that returns no rows, and resets it. */
@@ -985,6 +1006,7 @@ build_json (const Side    *plain,
   add_int (builder, "reads", opt_reads);
   add_int (builder, "queries", opt_queries);
   add_int (builder, "rows_per_transaction", BATCH_ROWS);
+  add_double (builder, "cache_mib", cache_mib, 1);
   add_int (builder, "open_repeats", OPEN_REPEATS);
 
   json_builder_set_member_name (builder, "encrypted");
@@ -1189,6 +1211,15 @@ main (int    argc,
   hwm_was_reset = reset_hwm ();
   enc.db = lia_store_get_db (store);
   side_create_schema (&enc);
+  if (opt_cache_mib > 0)
+    {
+      /* An integer of our own; PRAGMA takes no bound parameters. */
+      g_autofree char *pragma = g_strdup_printf ("PRAGMA cache_size = -%d", opt_cache_mib * 1024);
+
+      exec_or_fail (plain.db, pragma);
+      exec_or_fail (enc.db, pragma);
+    }
+  cache_mib = cache_size_mib (enc.db);
 
   /* Phase 1. */
   progress ("inserting %" G_GINT64_FORMAT " rows into each database", opt_rows);
