@@ -629,6 +629,35 @@ generation_salts (CryptFile    *cf,
   return rc == SQLITE_IOERR_SHORT_READ ? SQLITE_IOERR_READ : rc;
 }
 
+/* Reads the frame at @frame_offset whole into @cf's scratch buffer, and the
+ * salts of its generation. A frame the file ends inside of gives
+ * SQLITE_IOERR_SHORT_READ. */
+static int
+read_wal_frame (CryptFile     *cf,
+                sqlite3_int64  frame_offset,
+                guint8         salts[SALT_BYTES])
+{
+  ReadExtent extent;
+  int rc = read_real (cf, cf->scratch, FRAME_SIZE, frame_offset, &extent);
+
+  if (extent != READ_WHOLE)
+    return SQLITE_IOERR_SHORT_READ;
+  if (rc != SQLITE_OK)
+    return rc;
+  return generation_salts (cf, cf->scratch, salts);
+}
+
+/* A frame that SQLite trusts is not (all) there: SQLite would take a short
+ * read as a page of zeros. */
+static int
+frame_cut_short (CryptFile *cf,
+                 guint64    number)
+{
+  record_failure (cf->keys, g_strdup_printf ("frame %" G_GUINT64_FORMAT " of the write-ahead "
+                                             "log (the file ends before it)", number));
+  return SQLITE_IOERR_AUTH;
+}
+
 /* Inside a checkpoint, SQLite reads each page image of the WAL into a
  * buffer and writes that buffer to the database file, and nothing else: so
  * hand it the page still sealed (once its frame MAC has been checked), for
@@ -643,20 +672,11 @@ wal_read_for_checkpoint (CryptFile     *cf,
   guint8 salts[SALT_BYTES];
   FrameRef frame = { cf->scratch, salts, number };
   guint32 pgno;
-  ReadExtent extent;
   OpenResult result;
-  int rc;
+  int rc = read_wal_frame (cf, frame_offset, salts);
 
-  rc = read_real (cf, cf->scratch, FRAME_SIZE, frame_offset, &extent);
-  if (extent != READ_WHOLE)
-    {
-      record_failure (cf->keys, g_strdup_printf ("frame %" G_GUINT64_FORMAT " of the "
-                                                 "write-ahead log (the file ends before it)",
-                                                 number));
-      return SQLITE_IOERR_AUTH;
-    }
-  if (rc == SQLITE_OK)
-    rc = generation_salts (cf, cf->scratch, salts);
+  if (rc == SQLITE_IOERR_SHORT_READ)
+    return frame_cut_short (cf, number);
   if (rc != SQLITE_OK)
     return rc;
 
@@ -724,20 +744,12 @@ wal_read (CryptFile     *cf,
            * of a frame that SQLite already trusts. */
           gboolean recovering = request_start <= frame_offset;
 
-          rc = read_real (cf, cf->scratch, FRAME_SIZE, frame_offset, &extent);
-          if (extent != READ_WHOLE)
+          rc = read_wal_frame (cf, frame_offset, salts);
+          if (rc == SQLITE_IOERR_SHORT_READ)
             {
               memset (out, 0, amt);
-              if (recovering)
-                return SQLITE_IOERR_SHORT_READ;
-              /* SQLite would take a short read as a page of zeros. */
-              record_failure (cf->keys, g_strdup_printf ("frame %" G_GUINT64_FORMAT " of the "
-                                                         "write-ahead log (the file ends "
-                                                         "before it)", number));
-              return SQLITE_IOERR_AUTH;
+              return recovering ? SQLITE_IOERR_SHORT_READ : frame_cut_short (cf, number);
             }
-          if (rc == SQLITE_OK)
-            rc = generation_salts (cf, cf->scratch, salts);
           if (rc != SQLITE_OK)
             return rc;
 

@@ -45,7 +45,7 @@
 #include <gio/gio.h>
 
 #include "lia-keyfile.h"
-#include "lia-store.h"
+#include "lia-store-private.h"
 
 #define MAGIC            "LIAISONK"
 #define MAGIC_LEN        8
@@ -224,22 +224,6 @@ lia_keyfile_load (const char *path,
 }
 
 static gboolean
-set_write_error (GError    **error,
-                 int         saved_errno,
-                 const char *what,
-                 const char *path)
-{
-  int code = LIA_STORE_ERROR_FAILED;
-
-  if (saved_errno == ENOSPC || saved_errno == EDQUOT || saved_errno == EFBIG)
-    code = LIA_STORE_ERROR_NO_SPACE;
-  else if (saved_errno == EACCES || saved_errno == EPERM || saved_errno == EROFS)
-    code = LIA_STORE_ERROR_NOT_WRITABLE;
-  g_set_error (error, LIA_STORE_ERROR, code, "%s %s: %s", what, path, g_strerror (saved_errno));
-  return FALSE;
-}
-
-static gboolean
 write_all (int fd, const guint8 *data, gsize len)
 {
   while (len > 0)
@@ -274,21 +258,21 @@ lia_keyfile_save (const char       *path,
    * over the old one: a crash leaves one or the other, never a mixture. */
   fd = g_mkstemp_full (tmp_path, O_WRONLY | O_CLOEXEC, 0600);
   if (fd < 0)
-    return set_write_error (error, errno, "Could not write a new key file in", dir);
+    return lia_store_set_errno_error (error, errno, "Could not write a new key file in", dir);
   if (!write_all (fd, bytes, sizeof bytes) || fsync (fd) != 0)
     {
       int saved_errno = errno;
 
       close (fd);
       (void) unlink (tmp_path);
-      return set_write_error (error, saved_errno, "Could not write the key file", path);
+      return lia_store_set_errno_error (error, saved_errno, "Could not write the key file", path);
     }
   if (close (fd) != 0 || rename (tmp_path, path) != 0)
     {
       int saved_errno = errno;
 
       (void) unlink (tmp_path);
-      return set_write_error (error, saved_errno, "Could not replace the key file", path);
+      return lia_store_set_errno_error (error, saved_errno, "Could not replace the key file", path);
     }
 
   /* The rename itself is durable only once the directory is flushed. */
@@ -299,7 +283,7 @@ lia_keyfile_save (const char       *path,
 
       if (dir_fd >= 0)
         close (dir_fd);
-      return set_write_error (error, saved_errno, "Could not flush to disk the directory", dir);
+      return lia_store_set_errno_error (error, saved_errno, "Could not flush to disk the directory", dir);
     }
   close (dir_fd);
   return TRUE;

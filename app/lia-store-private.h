@@ -33,6 +33,18 @@ gboolean  lia_store_set_sqlite_error (GError    **error,
  * benchmark gives its plain SQLite baseline the very same). */
 const char *lia_store_connection_pragmas (void);
 
+/* Sets a LiaStoreError from @saved_errno: a full disk (or file size limit)
+ * is NO_SPACE, a permission or read-only file system NOT_WRITABLE, the
+ * rest FAILED; the message is "@what @path: <strerror>". Returns FALSE. */
+gboolean    lia_store_set_errno_error (GError    **error,
+                                       int         saved_errno,
+                                       const char *what,
+                                       const char *path);
+
+/* Removes an SQLite database file and the WAL, shared-memory and journal
+ * files beside it, ignoring any that are not there. */
+void        lia_store_remove_database_files (const char *db_path);
+
 /* Runs @sql (fixed statements only, no outside input) on the store's
  * connection. */
 gboolean  lia_store_exec (LiaStore   *self,

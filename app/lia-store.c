@@ -127,11 +127,11 @@ check_cancelled (GCancellable *cancellable,
   return g_cancellable_set_error_if_cancelled (cancellable, error);
 }
 
-static gboolean
-set_errno_error (GError    **error,
-                 int         saved_errno,
-                 const char *what,
-                 const char *path)
+gboolean
+lia_store_set_errno_error (GError    **error,
+                           int         saved_errno,
+                           const char *what,
+                           const char *path)
 {
   int code = LIA_STORE_ERROR_FAILED;
 
@@ -254,7 +254,7 @@ open_connection (const char *uri,
        * mode, so this covers all three. */
       if (path == NULL || g_chmod (path, 0600) != 0)
         {
-          set_errno_error (error, errno, "Could not restrict the permissions of", path);
+          lia_store_set_errno_error (error, errno, "Could not restrict the permissions of", path);
           sqlite3_close (db);
           return NULL;
         }
@@ -653,8 +653,8 @@ validate_org_name (const char *name,
   return TRUE;
 }
 
-static void
-remove_database_files (const char *db_path)
+void
+lia_store_remove_database_files (const char *db_path)
 {
   static const char *const suffixes[] = { "", "-wal", "-shm", "-journal" };
 
@@ -698,7 +698,7 @@ session_create (const char      *directory,
 
   if (g_mkdir_with_parents (directory, 0700) != 0)
     {
-      set_errno_error (error, errno, "Could not create the store directory", directory);
+      lia_store_set_errno_error (error, errno, "Could not create the store directory", directory);
       return NULL;
     }
   if (path_exists (key_path) || path_exists (db_path) || path_exists (wal_path))
@@ -709,7 +709,7 @@ session_create (const char      *directory,
     }
   if (access (directory, W_OK | X_OK) != 0)
     {
-      set_errno_error (error, errno, "Cannot write to the store directory", directory);
+      lia_store_set_errno_error (error, errno, "Cannot write to the store directory", directory);
       return NULL;
     }
 
@@ -727,7 +727,7 @@ session_create (const char      *directory,
       || !lia_keyfile_save (key_path, &keyfile, error))
     {
       g_clear_pointer (&session, session_free);
-      remove_database_files (db_path);
+      lia_store_remove_database_files (db_path);
       return NULL;
     }
   return g_steal_pointer (&session);

@@ -132,19 +132,6 @@ static char *store_dir = NULL;    /* owned */
 static char *plain_path = NULL;   /* owned */
 static gint64 start_time = 0;
 
-static void
-remove_database_files (const char *db_path)
-{
-  static const char *const suffixes[] = { "", "-wal", "-shm", "-journal" };
-
-  for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++)
-    {
-      g_autofree char *path = g_strconcat (db_path, suffixes[i], NULL);
-
-      (void) g_unlink (path);
-    }
-}
-
 /* Removes what this program made: the store directory, the plain database
  * and, if it is then empty, the working directory. */
 static void
@@ -157,12 +144,12 @@ remove_work_dir (void)
       g_autofree char *db_path = g_build_filename (store_dir, LIA_STORE_DB_NAME, NULL);
       g_autofree char *key_path = g_build_filename (store_dir, LIA_STORE_KEY_NAME, NULL);
 
-      remove_database_files (db_path);
+      lia_store_remove_database_files (db_path);
       (void) g_unlink (key_path);
       (void) g_rmdir (store_dir);
     }
   if (plain_path != NULL)
-    remove_database_files (plain_path);
+    lia_store_remove_database_files (plain_path);
   (void) g_rmdir (work_dir);
 }
 
