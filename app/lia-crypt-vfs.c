@@ -114,7 +114,7 @@ struct _CryptFile
   sqlite3_file  *real;        /* borrowed: points just past this struct */
   LiaCryptKeys  *keys;        /* owned reference */
   FileKind       kind;
-  guint8        *scratch;     /* owned; one WAL frame of ciphertext */
+  guint8        *scratch;     /* owned; one WAL frame, sealed or opened */
   guint8         nonce_prefix[LIA_CRYPT_NONCE_BYTES - 8];
   guint64        nonce_counter;
 

@@ -113,7 +113,10 @@ prompt_once (int         tty,
   gsize len = 0;
   gboolean ended = FALSE;
 
-  if (write (tty, prompt, strlen (prompt)) < 0 || tcgetattr (tty, &saved) != 0)
+  /* Echo goes off (and anything typed before the prompt is discarded)
+   * before the prompt is shown, so that what is typed after it is neither
+   * echoed nor lost. */
+  if (tcgetattr (tty, &saved) != 0)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "Could not prompt for a passphrase: %s",
                    g_strerror (errno));
@@ -122,7 +125,15 @@ prompt_once (int         tty,
   quiet = saved;
   quiet.c_lflag &= ~(tcflag_t) ECHO;
   quiet.c_lflag |= ECHONL;
-  tcsetattr (tty, TCSAFLUSH, &quiet);
+  if (tcsetattr (tty, TCSAFLUSH, &quiet) != 0 || write (tty, prompt, strlen (prompt)) < 0)
+    {
+      int saved_errno = errno;
+
+      tcsetattr (tty, TCSAFLUSH, &saved);
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "Could not prompt for a passphrase: %s",
+                   g_strerror (saved_errno));
+      return NULL;
+    }
 
   while (!ended)
     {

@@ -8,6 +8,13 @@
  */
 #include "config.h"
 
+#include <fcntl.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <json-glib/json-glib.h>
 
 #include "lia-crypt-vfs.h"
@@ -332,6 +339,142 @@ test_version_and_help (void)
   g_assert_nonnull (strstr (init_help->out, "--kind=KIND"));
 }
 
+/* ---- the prompt, on a real (pseudo-)terminal ---- */
+
+typedef struct
+{
+  int slave;
+} PtySetup;
+
+/* In the child: a session of its own, with the pty as its controlling
+ * terminal (so /dev/tty is the pty) and as its standard input and output. */
+static void
+pty_child_setup (gpointer user_data)
+{
+  PtySetup *setup = user_data;
+
+  setsid ();
+  ioctl (setup->slave, TIOCSCTTY, 0);
+  dup2 (setup->slave, STDIN_FILENO);
+  dup2 (setup->slave, STDOUT_FILENO);
+  dup2 (setup->slave, STDERR_FILENO);
+}
+
+/* Reads what the child wrote to the terminal until @needle appears (or the
+ * child is done); returns all of it. */
+static char *
+read_until (int master, const char *needle)
+{
+  GString *seen = g_string_new (NULL);
+  gint64 deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+
+  while (strstr (seen->str, needle) == NULL && g_get_monotonic_time () < deadline)
+    {
+      struct pollfd pfd = { master, POLLIN, 0 };
+      char buf[256];
+      ssize_t n;
+
+      if (poll (&pfd, 1, 100) <= 0)
+        continue;
+      n = read (master, buf, sizeof buf);
+      if (n <= 0)
+        break;
+      g_string_append_len (seen, buf, n);
+    }
+  return g_string_free (seen, FALSE);
+}
+
+/* Runs liaison-cli with its terminal on a pty, answers each prompt in
+ * @answers in turn, and returns the exit status; @transcript gets what the
+ * terminal showed. LIAISON_PASSPHRASE is unset. */
+static int
+run_on_terminal (const char *const *args, const char *const *answers, char **transcript)
+{
+  g_auto (GStrv) envp = g_get_environ ();
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GString) all = g_string_new (NULL);
+  PtySetup setup;
+  GPid pid;
+  int master, status;
+
+  master = posix_openpt (O_RDWR | O_NOCTTY);
+  g_assert_cmpint (master, >=, 0);
+  g_assert_cmpint (grantpt (master), ==, 0);
+  g_assert_cmpint (unlockpt (master), ==, 0);
+  setup.slave = open (ptsname (master), O_RDWR | O_NOCTTY);
+  g_assert_cmpint (setup.slave, >=, 0);
+
+  envp = g_environ_unsetenv (envp, "LIAISON_PASSPHRASE");
+  envp = g_environ_unsetenv (envp, "LIAISON_NEW_PASSPHRASE");
+  envp = g_environ_setenv (envp, "XDG_DATA_HOME", g_get_user_data_dir (), TRUE);
+  g_ptr_array_add (argv, (gpointer) g_getenv ("LIAISON_CLI"));
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (gpointer) args[i]);
+  g_ptr_array_add (argv, NULL);
+
+  g_assert_true (g_spawn_async (NULL, (char **) argv->pdata, envp,
+                                G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_CHILD_INHERITS_STDIN
+                                  | G_SPAWN_CHILD_INHERITS_STDOUT | G_SPAWN_CHILD_INHERITS_STDERR,
+                                pty_child_setup, &setup, &pid, &error));
+  g_assert_no_error (error);
+  close (setup.slave);
+
+  for (guint i = 0; answers[i] != NULL; i++)
+    {
+      g_autofree char *seen = read_until (master, ": ");
+      g_autofree char *line = g_strconcat (answers[i], "\n", NULL);
+
+      g_string_append (all, seen);
+      g_assert_cmpint (write (master, line, strlen (line)), ==, (gssize) strlen (line));
+    }
+  {
+    g_autofree char *rest = read_until (master, "\x01never\x01");
+
+    g_string_append (all, rest);
+  }
+  g_assert_cmpint (waitpid (pid, &status, 0), ==, pid);
+  g_spawn_close_pid (pid);
+  close (master);
+  *transcript = g_string_free (g_steal_pointer (&all), FALSE);
+  g_test_message ("terminal:\n%s", *transcript);
+  g_assert_true (WIFEXITED (status));
+  return WEXITSTATUS (status);
+}
+
+static void
+test_prompt (void)
+{
+  g_autofree char *dir = new_store_dir ();
+  g_autofree char *t1 = NULL, *t2 = NULL, *t3 = NULL;
+  const char *const init_args[] = { "--store", dir, "init", "--org", "Prompted Council", "--kind",
+                                    "local-authority", NULL };
+  const char *const whoami_args[] = { "--store", dir, "whoami", NULL };
+  const char *const twice[] = { "typed secret", "typed secret", NULL };
+  const char *const mismatch[] = { "typed secret", "typed secreT", NULL };
+  const char *const once[] = { "typed secret", NULL };
+  g_autofree char *other = new_store_dir ();
+  const char *const other_args[] = { "--store", other, "init", "--org", "Other", "--kind",
+                                     "agency", NULL };
+
+  /* init asks twice; what is typed is never echoed. */
+  g_assert_cmpint (run_on_terminal (init_args, twice, &t1), ==, 0);
+  g_assert_nonnull (strstr (t1, "Choose a passphrase for the store: "));
+  g_assert_nonnull (strstr (t1, "Repeat the passphrase: "));
+  g_assert_null (strstr (t1, "typed secret"));
+  g_assert_nonnull (strstr (t1, "Created a store for Prompted Council"));
+
+  g_assert_cmpint (run_on_terminal (whoami_args, once, &t2), ==, 0);
+  g_assert_nonnull (strstr (t2, "Passphrase: "));
+  g_assert_null (strstr (t2, "typed secret"));
+  g_assert_nonnull (strstr (t2, "Organisation: Prompted Council"));
+
+  /* Two different answers: refused, nothing created. */
+  g_assert_cmpint (run_on_terminal (other_args, mismatch, &t3), ==, 2);
+  g_assert_nonnull (strstr (t3, "The two passphrases are not the same"));
+  g_assert_false (g_file_test (other, G_FILE_TEST_EXISTS));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -345,6 +488,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/passphrase-change", test_passphrase_change);
   g_test_add_func ("/cli/store-check", test_store_check);
   g_test_add_func ("/cli/version-and-help", test_version_and_help);
+  g_test_add_func ("/cli/prompt", test_prompt);
 
   return g_test_run ();
 }
