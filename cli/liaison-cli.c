@@ -17,6 +17,7 @@
 #include <sodium.h>
 
 #include "cli-passphrase.h"
+#include "lia-calendar.h"
 #include "lia-crypt-vfs.h"
 #include "lia-store.h"
 
@@ -36,6 +37,7 @@ typedef struct
   char    *kind;                   /* owned */
   gboolean json;
   gboolean version;
+  char   **args;                   /* borrowed: the command's positional arguments */
 } CliOptions;
 
 typedef int (*CommandFunc) (CliOptions *options);
@@ -45,6 +47,7 @@ typedef struct
   const char        *name;
   const char        *subcommand;   /* second word, or NULL */
   const char        *parameters;   /* for --help */
+  guint              n_args;       /* positional arguments it takes */
   const char        *summary;
   const GOptionEntry *entries;     /* the command's own options, or NULL */
   CommandFunc        run;
@@ -300,6 +303,173 @@ cmd_store_check (CliOptions *options)
   return EXIT_OK;
 }
 
+/* ---- calendar ------------------------------------------------------------ */
+
+static const char *const weekday_names[] = {
+  "", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday",
+};
+
+static gboolean
+parse_count (const char *text, int *out, GError **error)
+{
+  gint64 value;
+
+  /* Ten years of days either way is more than any statutory timescale. */
+  if (!g_ascii_string_to_signed (text, 10, -3660, 3660, &value, NULL))
+    {
+      g_set_error (error, CLI_ERROR, CLI_ERROR_USAGE,
+                   "“%s” is not a whole number between -3660 and 3660", text);
+      return FALSE;
+    }
+  *out = (int) value;
+  return TRUE;
+}
+
+static gboolean
+parse_date_arg (const char *text, GDate *out, GError **error)
+{
+  g_autoptr (GError) local_error = NULL;
+
+  if (!lia_date_parse (text, out, &local_error))
+    {
+      g_set_error_literal (error, CLI_ERROR, CLI_ERROR_USAGE, local_error->message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+print_date_result (CliOptions *options, const char *from, const char *what, int n,
+                   const GDate *result)
+{
+  g_autofree char *date = lia_date_format (result);
+
+  if (options->json)
+    {
+      g_autoptr (JsonBuilder) builder = json_builder_new ();
+
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "from");
+      json_builder_add_string_value (builder, from);
+      json_builder_set_member_name (builder, what);
+      json_builder_add_int_value (builder, n);
+      json_builder_set_member_name (builder, "date");
+      json_builder_add_string_value (builder, date);
+      json_builder_set_member_name (builder, "weekday");
+      json_builder_add_string_value (builder, weekday_names[g_date_get_weekday (result)]);
+      json_builder_end_object (builder);
+      print_json (builder);
+    }
+  else
+    g_print ("%s (%s)\n", date, weekday_names[g_date_get_weekday (result)]);
+}
+
+static int
+working_days_command (CliOptions *options, int sign)
+{
+  g_autoptr (LiaCalendar) calendar = lia_calendar_new_default ();
+  GError *error = NULL;
+  GDate from, result;
+  int n;
+
+  if (!parse_date_arg (options->args[0], &from, &error)
+      || !parse_count (options->args[1], &n, &error)
+      || !lia_calendar_add_working_days (calendar, &from, sign * n, &result, &error))
+    return fail (error);
+  print_date_result (options, options->args[0], "working_days", sign * n, &result);
+  return EXIT_OK;
+}
+
+static int
+cmd_calendar_add_working_days (CliOptions *options)
+{
+  return working_days_command (options, 1);
+}
+
+static int
+cmd_calendar_subtract_working_days (CliOptions *options)
+{
+  return working_days_command (options, -1);
+}
+
+static int
+cmd_calendar_add_months (CliOptions *options)
+{
+  GError *error = NULL;
+  GDate date;
+  int n;
+
+  if (!parse_date_arg (options->args[0], &date, &error)
+      || !parse_count (options->args[1], &n, &error))
+    return fail (error);
+  lia_date_add_months (&date, n);
+  print_date_result (options, options->args[0], "months", n, &date);
+  return EXIT_OK;
+}
+
+static int
+cmd_calendar_show (CliOptions *options)
+{
+  g_autoptr (LiaCalendar) calendar = lia_calendar_new_default ();
+  g_autoptr (GPtrArray) holidays = NULL;
+  gint64 year;
+
+  if (!g_ascii_string_to_signed (options->args[0], 10, 1, 9999, &year, NULL))
+    return usage_error ("“%s” is not a year", options->args[0]);
+  if (year < lia_calendar_get_first_year (calendar) || year > lia_calendar_get_last_year (calendar))
+    {
+      g_printerr ("%s: The bank holiday calendar covers %d to %d, not %" G_GINT64_FORMAT "\n",
+                  prog_name, lia_calendar_get_first_year (calendar),
+                  lia_calendar_get_last_year (calendar), year);
+      return EXIT_FAILED;
+    }
+  holidays = lia_calendar_get_holidays (calendar, (int) year);
+
+  if (options->json)
+    {
+      g_autoptr (JsonBuilder) builder = json_builder_new ();
+
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "year");
+      json_builder_add_int_value (builder, year);
+      json_builder_set_member_name (builder, "division");
+      json_builder_add_string_value (builder, "england-and-wales");
+      json_builder_set_member_name (builder, "bank_holidays");
+      json_builder_begin_array (builder);
+      for (guint i = 0; i < holidays->len; i++)
+        {
+          const LiaHoliday *holiday = holidays->pdata[i];
+          g_autofree char *date = lia_date_format (&holiday->date);
+
+          json_builder_begin_object (builder);
+          json_builder_set_member_name (builder, "date");
+          json_builder_add_string_value (builder, date);
+          json_builder_set_member_name (builder, "title");
+          json_builder_add_string_value (builder, holiday->title);
+          json_builder_set_member_name (builder, "notes");
+          json_builder_add_string_value (builder, holiday->notes);
+          json_builder_end_object (builder);
+        }
+      json_builder_end_array (builder);
+      json_builder_end_object (builder);
+      print_json (builder);
+    }
+  else
+    {
+      g_print ("Bank holidays in England and Wales, %" G_GINT64_FORMAT ":\n", year);
+      for (guint i = 0; i < holidays->len; i++)
+        {
+          const LiaHoliday *holiday = holidays->pdata[i];
+          g_autofree char *date = lia_date_format (&holiday->date);
+
+          g_print ("  %s  %-9s  %s%s%s%s\n", date,
+                   weekday_names[g_date_get_weekday (&holiday->date)], holiday->title,
+                   *holiday->notes ? " (" : "", holiday->notes, *holiday->notes ? ")" : "");
+        }
+    }
+  return EXIT_OK;
+}
+
 /* ---- option parsing ------------------------------------------------------- */
 
 static CliOptions cli;
@@ -328,14 +498,22 @@ static const GOptionEntry passphrase_entries[] = {
 };
 
 static const Command commands[] = {
-  { "init", NULL, "--org NAME --kind KIND", "Create this organisation's store and identity",
+  { "init", NULL, "--org NAME --kind KIND", 0, "Create this organisation's store and identity",
     init_entries, cmd_init },
-  { "whoami", NULL, "", "Show this organisation's name, kind and identity fingerprint", NULL,
+  { "whoami", NULL, "", 0, "Show this organisation's name, kind and identity fingerprint", NULL,
     cmd_whoami },
-  { "passphrase", "change", "", "Change the store's passphrase", passphrase_entries,
+  { "passphrase", "change", "", 0, "Change the store's passphrase", passphrase_entries,
     cmd_passphrase_change },
-  { "store", "check", "", "Authenticate every page of the store and check its integrity", NULL,
-    cmd_store_check },
+  { "store", "check", "", 0, "Authenticate every page of the store and check its integrity",
+    NULL, cmd_store_check },
+  { "calendar", "add-working-days", "DATE N", 2,
+    "The Nth working day after DATE (DATE not counted)", NULL, cmd_calendar_add_working_days },
+  { "calendar", "subtract-working-days", "DATE N", 2, "The Nth working day before DATE", NULL,
+    cmd_calendar_subtract_working_days },
+  { "calendar", "add-months", "DATE N", 2, "DATE plus N calendar months (end of month clamped)",
+    NULL, cmd_calendar_add_months },
+  { "calendar", "show", "YEAR", 1, "The bank holidays of YEAR in England and Wales", NULL,
+    cmd_calendar_show },
 };
 
 /* "passphrase change --new-passphrase-file FILE", without gaps for parts
@@ -496,15 +674,20 @@ main (int argc, char **argv)
         clear_options ();
         return status;
       }
-    if (g_strv_length (rest) > 1)
+    if (g_strv_length (rest) - 1 != command->n_args)
       {
-        status = usage_error ("Unexpected argument “%s”", rest[1]);
+        g_autofree char *synopsis = command_synopsis (command);
+
+        status = g_strv_length (rest) - 1 > command->n_args
+                   ? usage_error ("Unexpected argument “%s”", rest[1 + command->n_args])
+                   : usage_error ("Usage: %s %s", prog_name, synopsis);
         clear_options ();
         return status;
       }
+    cli.args = rest + 1;
+    status = command->run (&cli);
   }
 
-  status = command->run (&cli);
   clear_options ();
   return status;
 }

@@ -339,6 +339,54 @@ test_version_and_help (void)
   g_assert_nonnull (strstr (init_help->out, "--kind=KIND"));
 }
 
+static void
+test_calendar (void)
+{
+  g_autoptr (CliRun) add = RUN (NULL, "calendar", "add-working-days", "2026-12-24", "1");
+  g_autoptr (CliRun) add_json = RUN (NULL, "--json", "calendar", "add-working-days",
+                                     "2026-03-25", "15");
+  g_autoptr (CliRun) back = RUN (NULL, "calendar", "subtract-working-days", "2026-06-01", "7");
+  g_autoptr (CliRun) months = RUN (NULL, "calendar", "add-months", "2024-01-31", "1");
+  g_autoptr (CliRun) show = RUN (NULL, "calendar", "show", "2022", "--json");
+  g_autoptr (CliRun) bad_date = RUN (NULL, "calendar", "add-working-days", "31/12/2026", "1");
+  g_autoptr (CliRun) bad_count = RUN (NULL, "calendar", "add-working-days", "2026-01-01", "ten");
+  g_autoptr (CliRun) missing = RUN (NULL, "calendar", "add-months", "2026-01-01");
+  g_autoptr (CliRun) beyond = RUN (NULL, "calendar", "add-working-days", "2027-12-30", "5");
+  g_autoptr (CliRun) no_year = RUN (NULL, "calendar", "show", "2031");
+  g_autoptr (JsonParser) parser = NULL;
+  g_autoptr (JsonParser) show_parser = NULL;
+  JsonObject *object;
+  JsonArray *holidays;
+
+  g_assert_cmpint (add->status, ==, 0);
+  g_assert_cmpstr (add->out, ==, "2026-12-29 (Tuesday)\n");
+  g_assert_cmpint (add_json->status, ==, 0);
+  object = parse_object (add_json->out, &parser);
+  g_assert_cmpstr (json_object_get_string_member (object, "from"), ==, "2026-03-25");
+  g_assert_cmpint (json_object_get_int_member (object, "working_days"), ==, 15);
+  g_assert_cmpstr (json_object_get_string_member (object, "date"), ==, "2026-04-17");
+  g_assert_cmpstr (json_object_get_string_member (object, "weekday"), ==, "Friday");
+  g_assert_cmpstr (back->out, ==, "2026-05-20 (Wednesday)\n");
+  g_assert_cmpstr (months->out, ==, "2024-02-29 (Thursday)\n");
+
+  g_assert_cmpint (show->status, ==, 0);
+  object = parse_object (show->out, &show_parser);
+  g_assert_cmpint (json_object_get_int_member (object, "year"), ==, 2022);
+  holidays = json_object_get_array_member (object, "bank_holidays");
+  g_assert_cmpuint (json_array_get_length (holidays), ==, 10);
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (holidays, 0),
+                                                  "notes"), ==, "Substitute day");
+
+  /* Usage errors exit 1; a date the calendar cannot count exits 2. */
+  g_assert_cmpint (bad_date->status, ==, 1);
+  g_assert_nonnull (strstr (bad_date->err, "YYYY-MM-DD"));
+  g_assert_cmpint (bad_count->status, ==, 1);
+  g_assert_cmpint (missing->status, ==, 1);
+  g_assert_cmpint (beyond->status, ==, 2);
+  g_assert_nonnull (strstr (beyond->err, "covers 2018 to 2027"));
+  g_assert_cmpint (no_year->status, ==, 2);
+}
+
 /* ---- the prompt, on a real (pseudo-)terminal ---- */
 
 typedef struct
@@ -489,6 +537,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/store-check", test_store_check);
   g_test_add_func ("/cli/version-and-help", test_version_and_help);
   g_test_add_func ("/cli/prompt", test_prompt);
+  g_test_add_func ("/cli/calendar", test_calendar);
 
   return g_test_run ();
 }

@@ -1,0 +1,416 @@
+/* lia-calendar.c: working days in England and Wales.
+ *
+ * Working days are Monday to Friday, bank holidays excepted. The bank
+ * holidays come from data in the format that GOV.UK publishes (its
+ * "england-and-wales" division); the copy built into Liaison covers 2018 to
+ * 2027. A date outside the years the data cover is an error, never a guess:
+ * one-off bank holidays (a coronation, a state funeral) cannot be foreseen.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <json-glib/json-glib.h>
+#include <string.h>
+
+#include "lia-calendar.h"
+#include "lia-resources.h"
+
+G_DEFINE_QUARK (lia-calendar-error-quark, lia_calendar_error)
+
+/* Plausibility limits for bank holiday data. England and Wales have eight
+ * a year, with the odd extra one; a year with fewer than five (or more than
+ * fifteen) is not a year of real data. */
+#define MIN_PER_YEAR   5
+#define MAX_PER_YEAR   15
+#define MAX_EVENTS     2000
+#define MAX_TITLE      200
+#define FIRST_SANE     1970
+#define LAST_SANE      2200
+#define DIVISION       "england-and-wales"
+#define RESOURCE       "/uk/liaison/Liaison/bank-holidays.json"
+
+struct _LiaCalendar
+{
+  GObject     parent_instance;
+
+  GHashTable *by_day;     /* julian day -> LiaHoliday (borrowed from @holidays) */
+  GPtrArray  *holidays;   /* owned LiaHoliday, in date order */
+  int         first_year;
+  int         last_year;
+};
+
+G_DEFINE_FINAL_TYPE (LiaCalendar, lia_calendar, G_TYPE_OBJECT)
+
+/* ---- dates --------------------------------------------------------------- */
+
+gboolean
+lia_date_parse (const char *text,
+                GDate      *out,
+                GError    **error)
+{
+  int year, month, day;
+
+  g_return_val_if_fail (out != NULL, FALSE);
+
+  if (text == NULL || strlen (text) != 10 || text[4] != '-' || text[7] != '-')
+    goto invalid;
+  for (int i = 0; i < 10; i++)
+    if (i != 4 && i != 7 && !g_ascii_isdigit (text[i]))
+      goto invalid;
+  year = atoi (text);
+  month = atoi (text + 5);
+  day = atoi (text + 8);
+  if (year < 1 || !g_date_valid_dmy (day, month, year))
+    goto invalid;
+  g_date_clear (out, 1);
+  g_date_set_dmy (out, day, month, year);
+  return TRUE;
+
+invalid:
+  g_set_error (error, LIA_CALENDAR_ERROR, LIA_CALENDAR_ERROR_INVALID_DATE,
+               "“%s” is not a date; dates are written YYYY-MM-DD, for example 2026-03-31",
+               text != NULL ? text : "");
+  return FALSE;
+}
+
+char *
+lia_date_format (const GDate *date)
+{
+  g_return_val_if_fail (date != NULL && g_date_valid (date), NULL);
+  return g_strdup_printf ("%04u-%02u-%02u", g_date_get_year (date), g_date_get_month (date),
+                          g_date_get_day (date));
+}
+
+void
+lia_date_add_months (GDate *date,
+                     int    months)
+{
+  g_return_if_fail (date != NULL && g_date_valid (date));
+
+  /* GLib clamps to the end of a shorter month, which is the rule. */
+  if (months >= 0)
+    g_date_add_months (date, (guint) months);
+  else
+    g_date_subtract_months (date, (guint) -months);
+}
+
+/* ---- the calendar -------------------------------------------------------- */
+
+static void
+holiday_free (LiaHoliday *holiday)
+{
+  g_free (holiday->title);
+  g_free (holiday->notes);
+  g_free (holiday);
+}
+
+static void
+lia_calendar_finalize (GObject *object)
+{
+  LiaCalendar *self = LIA_CALENDAR (object);
+
+  g_clear_pointer (&self->by_day, g_hash_table_unref);
+  g_clear_pointer (&self->holidays, g_ptr_array_unref);
+  G_OBJECT_CLASS (lia_calendar_parent_class)->finalize (object);
+}
+
+static void
+lia_calendar_class_init (LiaCalendarClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = lia_calendar_finalize;
+}
+
+static void
+lia_calendar_init (LiaCalendar *self)
+{
+  self->by_day = g_hash_table_new (NULL, NULL);
+  self->holidays = g_ptr_array_new_with_free_func ((GDestroyNotify) holiday_free);
+}
+
+static gboolean
+invalid_data (GError **error, const char *format, ...) G_GNUC_PRINTF (2, 3);
+
+static gboolean
+invalid_data (GError **error, const char *format, ...)
+{
+  va_list args;
+  g_autofree char *detail = NULL;
+
+  va_start (args, format);
+  detail = g_strdup_vprintf (format, args);
+  va_end (args);
+  g_set_error (error, LIA_CALENDAR_ERROR, LIA_CALENDAR_ERROR_INVALID_DATA,
+               "The bank holiday data are not usable: %s", detail);
+  return FALSE;
+}
+
+static const char *
+member_string (JsonObject *object, const char *name)
+{
+  JsonNode *node = json_object_get_member (object, name);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node)
+      || json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string (node);
+}
+
+static int
+compare_holidays (gconstpointer a, gconstpointer b)
+{
+  const LiaHoliday *x = *(LiaHoliday *const *) a;
+  const LiaHoliday *y = *(LiaHoliday *const *) b;
+
+  return g_date_compare (&x->date, &y->date);
+}
+
+static gboolean
+load_events (LiaCalendar *self,
+             JsonArray   *events,
+             GError     **error)
+{
+  guint n = json_array_get_length (events);
+  g_autoptr (GHashTable) per_year = g_hash_table_new (NULL, NULL);
+
+  if (n == 0 || n > MAX_EVENTS)
+    return invalid_data (error, "%u events (expected between 1 and %d)", n, MAX_EVENTS);
+
+  for (guint i = 0; i < n; i++)
+    {
+      JsonNode *node = json_array_get_element (events, i);
+      JsonObject *event;
+      const char *title, *date, *notes;
+      LiaHoliday *holiday;
+      guint julian;
+      int year;
+
+      if (!JSON_NODE_HOLDS_OBJECT (node))
+        return invalid_data (error, "event %u is not an object", i + 1);
+      event = json_node_get_object (node);
+      title = member_string (event, "title");
+      date = member_string (event, "date");
+      notes = member_string (event, "notes");
+      if (title == NULL || *title == '\0' || strlen (title) > MAX_TITLE
+          || !g_utf8_validate (title, -1, NULL))
+        return invalid_data (error, "event %u has no usable title", i + 1);
+      if (notes != NULL && (strlen (notes) > MAX_TITLE || !g_utf8_validate (notes, -1, NULL)))
+        return invalid_data (error, "event %u has unusable notes", i + 1);
+
+      holiday = g_new0 (LiaHoliday, 1);
+      g_ptr_array_add (self->holidays, holiday);
+      holiday->title = g_strdup (title);
+      holiday->notes = g_strdup (notes != NULL ? notes : "");
+      if (!lia_date_parse (date, &holiday->date, NULL))
+        return invalid_data (error, "event %u (%s) has no valid date", i + 1, title);
+      year = g_date_get_year (&holiday->date);
+      if (year < FIRST_SANE || year > LAST_SANE)
+        return invalid_data (error, "%s is dated %s", title, date);
+      if (g_date_get_weekday (&holiday->date) >= G_DATE_SATURDAY)
+        return invalid_data (error, "%s falls on a weekend (%s); bank holidays never do", title,
+                             date);
+      julian = g_date_get_julian (&holiday->date);
+      if (g_hash_table_contains (self->by_day, GUINT_TO_POINTER (julian)))
+        return invalid_data (error, "%s appears twice", date);
+      g_hash_table_insert (self->by_day, GUINT_TO_POINTER (julian), holiday);
+      g_hash_table_insert (per_year, GINT_TO_POINTER (year),
+                           GUINT_TO_POINTER (GPOINTER_TO_UINT (g_hash_table_lookup (
+                                               per_year, GINT_TO_POINTER (year))) + 1));
+    }
+
+  g_ptr_array_sort (self->holidays, compare_holidays);
+  self->first_year = g_date_get_year (&((LiaHoliday *) self->holidays->pdata[0])->date);
+  self->last_year = g_date_get_year (
+    &((LiaHoliday *) self->holidays->pdata[self->holidays->len - 1])->date);
+  for (int year = self->first_year; year <= self->last_year; year++)
+    {
+      guint count = GPOINTER_TO_UINT (g_hash_table_lookup (per_year, GINT_TO_POINTER (year)));
+
+      if (count < MIN_PER_YEAR || count > MAX_PER_YEAR)
+        return invalid_data (error, "%d has %u bank holidays (expected %d to %d)", year, count,
+                             MIN_PER_YEAR, MAX_PER_YEAR);
+    }
+  return TRUE;
+}
+
+LiaCalendar *
+lia_calendar_new_from_json (GBytes  *json,
+                            GError **error)
+{
+  g_autoptr (JsonParser) parser = json_parser_new_immutable ();
+  g_autoptr (LiaCalendar) self = NULL;
+  g_autoptr (GError) local_error = NULL;
+  JsonNode *root, *division;
+  JsonObject *object;
+  JsonNode *events;
+  gsize len;
+  const char *data = g_bytes_get_data (json, &len);
+
+  g_return_val_if_fail (json != NULL, NULL);
+
+  if (len == 0 || data == NULL)
+    {
+      invalid_data (error, "empty");
+      return NULL;
+    }
+  if (len > LIA_CALENDAR_MAX_BYTES)
+    {
+      invalid_data (error, "%" G_GSIZE_FORMAT " bytes, more than the %d accepted", len,
+                    LIA_CALENDAR_MAX_BYTES);
+      return NULL;
+    }
+  if (!json_parser_load_from_data (parser, data, (gssize) len, &local_error))
+    {
+      invalid_data (error, "not JSON (%s)", local_error->message);
+      return NULL;
+    }
+  root = json_parser_get_root (parser);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    {
+      invalid_data (error, "not a JSON object");
+      return NULL;
+    }
+  division = json_object_get_member (json_node_get_object (root), DIVISION);
+  if (division == NULL || !JSON_NODE_HOLDS_OBJECT (division))
+    {
+      invalid_data (error, "no “%s” division", DIVISION);
+      return NULL;
+    }
+  object = json_node_get_object (division);
+  events = json_object_get_member (object, "events");
+  if (events == NULL || !JSON_NODE_HOLDS_ARRAY (events))
+    {
+      invalid_data (error, "the “%s” division has no list of events", DIVISION);
+      return NULL;
+    }
+
+  self = g_object_new (LIA_TYPE_CALENDAR, NULL);
+  if (!load_events (self, json_node_get_array (events), error))
+    return NULL;
+  return g_steal_pointer (&self);
+}
+
+LiaCalendar *
+lia_calendar_new_default (void)
+{
+  g_autoptr (GError) error = NULL;
+  /* Asked of our own resource, not the global table, which also keeps the
+   * resource from being dropped when the static library is linked. */
+  g_autoptr (GBytes) json = g_resource_lookup_data (lia_get_resource (), RESOURCE,
+                                                    G_RESOURCE_LOOKUP_FLAGS_NONE, &error);
+  LiaCalendar *calendar = json != NULL ? lia_calendar_new_from_json (json, &error) : NULL;
+
+  /* The built-in data are part of the program; a test covers them. */
+  if (calendar == NULL)
+    g_error ("The built-in bank holiday calendar is broken: %s", error->message);
+  return calendar;
+}
+
+int
+lia_calendar_get_first_year (LiaCalendar *self)
+{
+  g_return_val_if_fail (LIA_IS_CALENDAR (self), 0);
+  return self->first_year;
+}
+
+int
+lia_calendar_get_last_year (LiaCalendar *self)
+{
+  g_return_val_if_fail (LIA_IS_CALENDAR (self), 0);
+  return self->last_year;
+}
+
+const LiaHoliday *
+lia_calendar_get_holiday (LiaCalendar *self,
+                          const GDate *date)
+{
+  g_return_val_if_fail (LIA_IS_CALENDAR (self), NULL);
+  g_return_val_if_fail (date != NULL && g_date_valid (date), NULL);
+  return g_hash_table_lookup (self->by_day, GUINT_TO_POINTER (g_date_get_julian (date)));
+}
+
+static gboolean
+check_covered (LiaCalendar *self,
+               const GDate *date,
+               GError     **error)
+{
+  int year = g_date_get_year (date);
+
+  if (year < self->first_year || year > self->last_year)
+    {
+      g_autofree char *text = lia_date_format (date);
+
+      g_set_error (error, LIA_CALENDAR_ERROR, LIA_CALENDAR_ERROR_OUT_OF_RANGE,
+                   "The bank holiday calendar covers %d to %d, and %s is outside it: "
+                   "working days in %d cannot be counted until Liaison has that year's bank "
+                   "holidays",
+                   self->first_year, self->last_year, text, year);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+lia_calendar_is_working_day (LiaCalendar *self,
+                             const GDate *date,
+                             gboolean    *out_working,
+                             GError     **error)
+{
+  g_return_val_if_fail (LIA_IS_CALENDAR (self), FALSE);
+  g_return_val_if_fail (date != NULL && g_date_valid (date), FALSE);
+
+  if (!check_covered (self, date, error))
+    return FALSE;
+  *out_working = g_date_get_weekday (date) < G_DATE_SATURDAY
+                 && lia_calendar_get_holiday (self, date) == NULL;
+  return TRUE;
+}
+
+gboolean
+lia_calendar_add_working_days (LiaCalendar *self,
+                               const GDate *from,
+                               int          n,
+                               GDate       *out,
+                               GError     **error)
+{
+  GDate day = *from;
+  int remaining = ABS (n);
+
+  g_return_val_if_fail (LIA_IS_CALENDAR (self), FALSE);
+  g_return_val_if_fail (from != NULL && g_date_valid (from), FALSE);
+  g_return_val_if_fail (out != NULL, FALSE);
+
+  /* @from itself is never counted: step first, then ask. */
+  while (remaining > 0)
+    {
+      gboolean working;
+
+      if (n > 0)
+        g_date_add_days (&day, 1);
+      else
+        g_date_subtract_days (&day, 1);
+      if (!lia_calendar_is_working_day (self, &day, &working, error))
+        return FALSE;
+      if (working)
+        remaining--;
+    }
+  *out = day;
+  return TRUE;
+}
+
+GPtrArray *
+lia_calendar_get_holidays (LiaCalendar *self,
+                           int          year)
+{
+  GPtrArray *result = g_ptr_array_new ();
+
+  g_return_val_if_fail (LIA_IS_CALENDAR (self), result);
+  for (guint i = 0; i < self->holidays->len; i++)
+    {
+      LiaHoliday *holiday = self->holidays->pdata[i];
+
+      if (g_date_get_year (&holiday->date) == year)
+        g_ptr_array_add (result, holiday);
+    }
+  return result;
+}
