@@ -13,7 +13,7 @@
 #include <json-glib/json-glib.h>
 #include <string.h>
 
-#include "lia-calendar.h"
+#include "lia-calendar-private.h"
 #include "lia-resources.h"
 
 G_DEFINE_QUARK (lia-calendar-error-quark, lia_calendar_error)
@@ -36,6 +36,7 @@ struct _LiaCalendar
 
   GHashTable *by_day;     /* julian day -> LiaHoliday (borrowed from @holidays) */
   GPtrArray  *holidays;   /* owned LiaHoliday, in date order */
+  GHashTable *years;      /* the years covered: year -> number of holidays */
   int         first_year;
   int         last_year;
 };
@@ -112,6 +113,7 @@ lia_calendar_finalize (GObject *object)
 
   g_clear_pointer (&self->by_day, g_hash_table_unref);
   g_clear_pointer (&self->holidays, g_ptr_array_unref);
+  g_clear_pointer (&self->years, g_hash_table_unref);
   G_OBJECT_CLASS (lia_calendar_parent_class)->finalize (object);
 }
 
@@ -126,6 +128,32 @@ lia_calendar_init (LiaCalendar *self)
 {
   self->by_day = g_hash_table_new (NULL, NULL);
   self->holidays = g_ptr_array_new_with_free_func ((GDestroyNotify) holiday_free);
+  self->years = g_hash_table_new (NULL, NULL);
+}
+
+static void
+add_holiday (LiaCalendar *self, LiaHoliday *holiday)
+{
+  gpointer year = GINT_TO_POINTER ((int) g_date_get_year (&holiday->date));
+
+  g_ptr_array_add (self->holidays, holiday);
+  g_hash_table_insert (self->by_day, GUINT_TO_POINTER (g_date_get_julian (&holiday->date)),
+                       holiday);
+  g_hash_table_insert (self->years, year,
+                       GUINT_TO_POINTER (GPOINTER_TO_UINT (g_hash_table_lookup (self->years,
+                                                                                 year)) + 1));
+}
+
+static int compare_holidays (gconstpointer a, gconstpointer b);
+
+/* Sorts the holidays and notes the first and last year. */
+static void
+finish_loading (LiaCalendar *self)
+{
+  g_ptr_array_sort (self->holidays, compare_holidays);
+  self->first_year = g_date_get_year (&((LiaHoliday *) self->holidays->pdata[0])->date);
+  self->last_year = g_date_get_year (
+    &((LiaHoliday *) self->holidays->pdata[self->holidays->len - 1])->date);
 }
 
 static gboolean
@@ -171,7 +199,6 @@ load_events (LiaCalendar *self,
              GError     **error)
 {
   guint n = json_array_get_length (events);
-  g_autoptr (GHashTable) per_year = g_hash_table_new (NULL, NULL);
 
   if (n == 0 || n > MAX_EVENTS)
     return invalid_data (error, "%u events (expected between 1 and %d)", n, MAX_EVENTS);
@@ -198,33 +225,37 @@ load_events (LiaCalendar *self,
         return invalid_data (error, "event %u has unusable notes", i + 1);
 
       holiday = g_new0 (LiaHoliday, 1);
-      g_ptr_array_add (self->holidays, holiday);
       holiday->title = g_strdup (title);
       holiday->notes = g_strdup (notes != NULL ? notes : "");
       if (!lia_date_parse (date, &holiday->date, NULL))
-        return invalid_data (error, "event %u (%s) has no valid date", i + 1, title);
+        {
+          holiday_free (holiday);
+          return invalid_data (error, "event %u (%s) has no valid date", i + 1, title);
+        }
       year = g_date_get_year (&holiday->date);
-      if (year < FIRST_SANE || year > LAST_SANE)
-        return invalid_data (error, "%s is dated %s", title, date);
-      if (g_date_get_weekday (&holiday->date) >= G_DATE_SATURDAY)
-        return invalid_data (error, "%s falls on a weekend (%s); bank holidays never do", title,
-                             date);
       julian = g_date_get_julian (&holiday->date);
-      if (g_hash_table_contains (self->by_day, GUINT_TO_POINTER (julian)))
-        return invalid_data (error, "%s appears twice", date);
-      g_hash_table_insert (self->by_day, GUINT_TO_POINTER (julian), holiday);
-      g_hash_table_insert (per_year, GINT_TO_POINTER (year),
-                           GUINT_TO_POINTER (GPOINTER_TO_UINT (g_hash_table_lookup (
-                                               per_year, GINT_TO_POINTER (year))) + 1));
+      if (year < FIRST_SANE || year > LAST_SANE
+          || g_date_get_weekday (&holiday->date) >= G_DATE_SATURDAY
+          || g_hash_table_contains (self->by_day, GUINT_TO_POINTER (julian)))
+        {
+          gboolean weekend = g_date_get_weekday (&holiday->date) >= G_DATE_SATURDAY;
+          gboolean twice = g_hash_table_contains (self->by_day, GUINT_TO_POINTER (julian));
+
+          holiday_free (holiday);
+          if (twice)
+            return invalid_data (error, "%s appears twice", date);
+          if (weekend)
+            return invalid_data (error, "%s falls on a weekend (%s); bank holidays never do",
+                                 title, date);
+          return invalid_data (error, "%s is dated %s", title, date);
+        }
+      add_holiday (self, holiday);
     }
 
-  g_ptr_array_sort (self->holidays, compare_holidays);
-  self->first_year = g_date_get_year (&((LiaHoliday *) self->holidays->pdata[0])->date);
-  self->last_year = g_date_get_year (
-    &((LiaHoliday *) self->holidays->pdata[self->holidays->len - 1])->date);
+  finish_loading (self);
   for (int year = self->first_year; year <= self->last_year; year++)
     {
-      guint count = GPOINTER_TO_UINT (g_hash_table_lookup (per_year, GINT_TO_POINTER (year)));
+      guint count = GPOINTER_TO_UINT (g_hash_table_lookup (self->years, GINT_TO_POINTER (year)));
 
       if (count < MIN_PER_YEAR || count > MAX_PER_YEAR)
         return invalid_data (error, "%d has %u bank holidays (expected %d to %d)", year, count,
@@ -306,6 +337,71 @@ lia_calendar_new_default (void)
   return calendar;
 }
 
+static LiaHoliday *
+holiday_copy (const LiaHoliday *holiday)
+{
+  LiaHoliday *copy = g_new0 (LiaHoliday, 1);
+
+  copy->date = holiday->date;
+  copy->title = g_strdup (holiday->title);
+  copy->notes = g_strdup (holiday->notes);
+  return copy;
+}
+
+/* @base's holidays for the years that @overlay does not cover, and all of
+ * @overlay's. */
+static LiaCalendar *
+merge (LiaCalendar *base, LiaCalendar *overlay)
+{
+  LiaCalendar *self = g_object_new (LIA_TYPE_CALENDAR, NULL);
+
+  for (guint i = 0; i < base->holidays->len; i++)
+    {
+      LiaHoliday *holiday = base->holidays->pdata[i];
+
+      if (!g_hash_table_contains (overlay->years,
+                                  GINT_TO_POINTER ((int) g_date_get_year (&holiday->date))))
+        add_holiday (self, holiday_copy (holiday));
+    }
+  for (guint i = 0; i < overlay->holidays->len; i++)
+    add_holiday (self, holiday_copy (overlay->holidays->pdata[i]));
+  finish_loading (self);
+  return self;
+}
+
+char *
+lia_calendar_cache_path (const char *cache_dir, const char *name)
+{
+  if (cache_dir != NULL)
+    return g_build_filename (cache_dir, name, NULL);
+  return g_build_filename (g_get_user_cache_dir (), "liaison", name, NULL);
+}
+
+LiaCalendar *
+lia_calendar_new_current (const char *cache_dir)
+{
+  g_autoptr (LiaCalendar) base = lia_calendar_new_default ();
+  g_autofree char *path = lia_calendar_cache_path (cache_dir, LIA_CALENDAR_CACHE_DATA);
+  g_autofree char *contents = NULL;
+  g_autoptr (GBytes) bytes = NULL;
+  g_autoptr (LiaCalendar) refreshed = NULL;
+  g_autoptr (GError) error = NULL;
+  gsize len;
+
+  if (!g_file_get_contents (path, &contents, &len, NULL))
+    return g_steal_pointer (&base);
+  bytes = g_bytes_new_take (g_steal_pointer (&contents), len);
+  refreshed = lia_calendar_new_from_json (bytes, &error);
+  if (refreshed == NULL)
+    {
+      /* Only ever written after the same checks; if it is damaged since,
+       * the built-in data still serve. */
+      g_message ("Ignoring the refreshed bank holiday calendar %s: %s", path, error->message);
+      return g_steal_pointer (&base);
+    }
+  return merge (base, refreshed);
+}
+
 int
 lia_calendar_get_first_year (LiaCalendar *self)
 {
@@ -336,7 +432,7 @@ check_covered (LiaCalendar *self,
 {
   int year = g_date_get_year (date);
 
-  if (year < self->first_year || year > self->last_year)
+  if (!g_hash_table_contains (self->years, GINT_TO_POINTER (year)))
     {
       g_autofree char *text = lia_date_format (date);
 

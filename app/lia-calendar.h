@@ -4,7 +4,7 @@
  */
 #pragma once
 
-#include <glib-object.h>
+#include <gio/gio.h>
 
 G_BEGIN_DECLS
 
@@ -15,6 +15,7 @@ typedef enum
   LIA_CALENDAR_ERROR_INVALID_DATA,  /* bank holiday data malformed, oversized or implausible */
   LIA_CALENDAR_ERROR_INVALID_DATE,  /* not a date in YYYY-MM-DD form */
   LIA_CALENDAR_ERROR_OUT_OF_RANGE,  /* a date beyond the years the calendar covers */
+  LIA_CALENDAR_ERROR_NETWORK,       /* a refresh could not get an answer, or got an error */
 } LiaCalendarError;
 
 GQuark lia_calendar_error_quark (void);
@@ -47,6 +48,31 @@ LiaCalendar *lia_calendar_new_default (void);
 #define LIA_CALENDAR_MAX_BYTES (1024 * 1024)
 LiaCalendar *lia_calendar_new_from_json (GBytes  *json,
                                          GError **error);
+
+/* The calendar in use: the built-in data, with the years that the last
+ * good refresh (kept in @cache_dir, or $XDG_CACHE_HOME/liaison when NULL)
+ * covers taken from it instead. */
+LiaCalendar *lia_calendar_new_current (const char *cache_dir);
+
+#define LIA_CALENDAR_DEFAULT_URL "https://www.gov.uk/bank-holidays.json"
+
+typedef enum
+{
+  LIA_CALENDAR_REFRESH_UPDATED,
+  LIA_CALENDAR_REFRESH_NOT_MODIFIED,
+} LiaCalendarRefreshResult;
+
+/* Fetches bank holiday data from @url (GOV.UK's by default), sending the
+ * ETag and Last-Modified of the last good refresh, and keeps them in
+ * @cache_dir (as lia_calendar_new_current()) only if they are good: served
+ * as JSON, at most LIA_CALENDAR_MAX_BYTES, valid, and covering this year.
+ * Anything else is an error and leaves the calendar in use as it was. */
+gboolean     lia_calendar_refresh (const char               *url,
+                                   const char               *cache_dir,
+                                   guint                     timeout_seconds,
+                                   LiaCalendarRefreshResult *out_result,
+                                   GCancellable             *cancellable,
+                                   GError                  **error);
 
 /* The years the data cover, first and last. */
 int          lia_calendar_get_first_year (LiaCalendar *self);

@@ -35,6 +35,7 @@ typedef struct
   char    *new_passphrase_file;    /* owned */
   char    *org_name;               /* owned */
   char    *kind;                   /* owned */
+  char    *url;                    /* owned */
   gboolean json;
   gboolean version;
   char   **args;                   /* borrowed: the command's positional arguments */
@@ -367,7 +368,7 @@ print_date_result (CliOptions *options, const char *from, const char *what, int 
 static int
 working_days_command (CliOptions *options, int sign)
 {
-  g_autoptr (LiaCalendar) calendar = lia_calendar_new_default ();
+  g_autoptr (LiaCalendar) calendar = lia_calendar_new_current (NULL);
   GError *error = NULL;
   GDate from, result;
   int n;
@@ -410,7 +411,7 @@ cmd_calendar_add_months (CliOptions *options)
 static int
 cmd_calendar_show (CliOptions *options)
 {
-  g_autoptr (LiaCalendar) calendar = lia_calendar_new_default ();
+  g_autoptr (LiaCalendar) calendar = lia_calendar_new_current (NULL);
   g_autoptr (GPtrArray) holidays = NULL;
   gint64 year;
 
@@ -470,6 +471,38 @@ cmd_calendar_show (CliOptions *options)
   return EXIT_OK;
 }
 
+static int
+cmd_calendar_refresh (CliOptions *options)
+{
+  g_autoptr (LiaCalendar) calendar = NULL;
+  LiaCalendarRefreshResult result;
+  GError *error = NULL;
+
+  if (!lia_calendar_refresh (options->url, NULL, 30, &result, NULL, &error))
+    return fail (error);
+  calendar = lia_calendar_new_current (NULL);
+
+  if (options->json)
+    {
+      g_autoptr (JsonBuilder) builder = json_builder_new ();
+
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "updated");
+      json_builder_add_boolean_value (builder, result == LIA_CALENDAR_REFRESH_UPDATED);
+      json_builder_set_member_name (builder, "first_year");
+      json_builder_add_int_value (builder, lia_calendar_get_first_year (calendar));
+      json_builder_set_member_name (builder, "last_year");
+      json_builder_add_int_value (builder, lia_calendar_get_last_year (calendar));
+      json_builder_end_object (builder);
+      print_json (builder);
+    }
+  else
+    g_print ("%s The bank holiday calendar covers %d to %d.\n",
+             result == LIA_CALENDAR_REFRESH_UPDATED ? "Refreshed." : "Already up to date.",
+             lia_calendar_get_first_year (calendar), lia_calendar_get_last_year (calendar));
+  return EXIT_OK;
+}
+
 /* ---- option parsing ------------------------------------------------------- */
 
 static CliOptions cli;
@@ -497,6 +530,12 @@ static const GOptionEntry passphrase_entries[] = {
   { NULL }
 };
 
+static const GOptionEntry refresh_entries[] = {
+  { "url", 0, 0, G_OPTION_ARG_STRING, &cli.url,
+    "Fetch from URL (default " LIA_CALENDAR_DEFAULT_URL ")", "URL" },
+  { NULL }
+};
+
 static const Command commands[] = {
   { "init", NULL, "--org NAME --kind KIND", 0, "Create this organisation's store and identity",
     init_entries, cmd_init },
@@ -514,6 +553,8 @@ static const Command commands[] = {
     NULL, cmd_calendar_add_months },
   { "calendar", "show", "YEAR", 1, "The bank holidays of YEAR in England and Wales", NULL,
     cmd_calendar_show },
+  { "calendar", "refresh", "[--url URL]", 0, "Fetch newer bank holiday data (GOV.UK's)",
+    refresh_entries, cmd_calendar_refresh },
 };
 
 /* "passphrase change --new-passphrase-file FILE", without gaps for parts
@@ -590,6 +631,7 @@ clear_options (void)
   g_clear_pointer (&cli.new_passphrase_file, g_free);
   g_clear_pointer (&cli.org_name, g_free);
   g_clear_pointer (&cli.kind, g_free);
+  g_clear_pointer (&cli.url, g_free);
 }
 
 int

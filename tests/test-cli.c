@@ -353,6 +353,8 @@ test_calendar (void)
   g_autoptr (CliRun) missing = RUN (NULL, "calendar", "add-months", "2026-01-01");
   g_autoptr (CliRun) beyond = RUN (NULL, "calendar", "add-working-days", "2027-12-30", "5");
   g_autoptr (CliRun) no_year = RUN (NULL, "calendar", "show", "2031");
+  g_autoptr (CliRun) offline = RUN (NULL, "calendar", "refresh", "--url",
+                                    "http://127.0.0.1:1/bank-holidays.json");
   g_autoptr (JsonParser) parser = NULL;
   g_autoptr (JsonParser) show_parser = NULL;
   JsonObject *object;
@@ -385,6 +387,9 @@ test_calendar (void)
   g_assert_cmpint (beyond->status, ==, 2);
   g_assert_nonnull (strstr (beyond->err, "covers 2018 to 2027"));
   g_assert_cmpint (no_year->status, ==, 2);
+  /* Nothing listens on port 1: a clear error, and the calendar carries on. */
+  g_assert_cmpint (offline->status, ==, 2);
+  g_assert_nonnull (strstr (offline->err, "The calendar in use is unchanged"));
 }
 
 /* ---- the prompt, on a real (pseudo-)terminal ---- */
