@@ -1,0 +1,72 @@
+/* lia-deadlines.h: the statutory timeline of a case.
+ *
+ * For each case, every milestone of DESIGN.md's table ("Calendar and
+ * statutory timescales"), plus the case's action-plan items and the return
+ * or destruction dates of its records: when it is due (or the window it
+ * falls in), its state, and the rule and document it comes from.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include "lia-calendar.h"
+#include "lia-case.h"
+#include "lia-record.h"
+
+G_BEGIN_DECLS
+
+typedef enum
+{
+  LIA_MILESTONE_AWAITING,        /* its starting event has not happened yet */
+  LIA_MILESTONE_DUE,             /* open, due date not passed */
+  LIA_MILESTONE_OVERDUE,         /* open, due date passed */
+  LIA_MILESTONE_MET,             /* done, in time */
+  LIA_MILESTONE_MET_LATE,        /* done, but after the due date (or outside the window) */
+  LIA_MILESTONE_NOT_APPLICABLE,  /* does not apply to this case, with a note saying why */
+} LiaMilestoneState;
+
+const char *lia_milestone_state_to_string (LiaMilestoneState state);
+const char *lia_milestone_state_label (LiaMilestoneState state);
+/* Open: due or overdue. */
+gboolean    lia_milestone_state_is_open (LiaMilestoneState state);
+
+typedef struct
+{
+  char              *case_id;
+  char              *key;           /* stable: "notify-panel", "action:RECORD-ID", ... */
+  char              *title;
+  GDate              window_start;  /* valid only for a window ("between") */
+  GDate              due;           /* invalid while awaiting or not applicable */
+  LiaMilestoneState  state;
+  GDate              met_on;        /* valid when met */
+  const char        *rule;          /* "Within 5 working days of the local authority becoming aware" */
+  const char        *source;        /* "Working Together 2023" */
+  char              *note;          /* or NULL */
+  char              *record_id;     /* for a record's milestone, or NULL */
+} LiaMilestone;
+
+void       lia_milestone_free (LiaMilestone *milestone);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (LiaMilestone, lia_milestone_free)
+
+/* The milestones of @lcase (with its fields and delay notices loaded) as of
+ * @today, in the table's order. @records holds the case's action items and
+ * records with a return or destruction date (others are ignored); it may
+ * be NULL. A due date past the years that @calendar covers counts weekends
+ * only, and its note says so. */
+GPtrArray *lia_deadlines_compute (LiaCalendar   *calendar,
+                                  const LiaCase *lcase,
+                                  GPtrArray     *records,
+                                  const GDate   *today);
+
+/* The milestones of one case (@case_id, or every case when NULL), sorted
+ * by due date (those without one last), then by case and table order. */
+GPtrArray *lia_deadlines_for_store (LiaStore    *store,
+                                    LiaCalendar *calendar,
+                                    const char  *case_id,
+                                    const GDate *today,
+                                    GError     **error);
+
+/* The open milestone due soonest, or NULL. Borrowed from @milestones. */
+LiaMilestone *lia_deadlines_next (GPtrArray *milestones);
+
+G_END_DECLS

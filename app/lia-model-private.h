@@ -1,0 +1,36 @@
+/* lia-model-private.h: what the model's files share (private to app/).
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <sqlite3.h>
+
+#include "lia-case.h"
+
+G_BEGIN_DECLS
+
+/* The columns that lia_org_from_row() reads, for a table aliased "o". */
+#define LIA_ORG_COLUMNS "o.id, o.name, o.kind, o.sign_public"
+
+LiaOrg  *lia_org_from_row (sqlite3_stmt *stmt,
+                           int           column);
+LiaOrg  *lia_store_org_by_id (LiaStore *store,
+                              gint64    id,
+                              GError  **error);
+/* Rewrites a case's entry in the search index. */
+gboolean lia_case_index (sqlite3    *db,
+                         const char *case_id,
+                         GError    **error);
+/* The role of @org_id on @case_id; FALSE with NOT_ALLOWED naming @org_name
+ * if it does not take part. */
+gboolean lia_case_participant_role (sqlite3    *db,
+                                    const char *case_id,
+                                    gint64      org_id,
+                                    const char *org_name,
+                                    LiaRole    *out_role,
+                                    GError    **error);
+
+extern const LiaField lia_contact_field;
+
+G_END_DECLS
