@@ -1,0 +1,648 @@
+/* lia-deadlines.c: the statutory timeline of a case.
+ *
+ * The rules are DESIGN.md's table, from Working Together 2023, the Bucks
+ * LCSPR procedure and the IOPC advisory framework. Each milestone is
+ * computed from the case's process fields alone, so that the same case
+ * gives the same timeline in every organisation's store.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "lia-db.h"
+#include "lia-deadlines.h"
+#include "lia-model-private.h"
+
+static const char *const state_names[] = {
+  "awaiting", "due", "overdue", "met", "met-late", "not-applicable",
+};
+
+static const char *const state_labels[] = {
+  "Waiting for an earlier step", "Due", "Overdue", "Met", "Met late", "Not applicable",
+};
+
+const char *
+lia_milestone_state_to_string (LiaMilestoneState state)
+{
+  g_return_val_if_fail (state <= LIA_MILESTONE_NOT_APPLICABLE, NULL);
+  return state_names[state];
+}
+
+const char *
+lia_milestone_state_label (LiaMilestoneState state)
+{
+  g_return_val_if_fail (state <= LIA_MILESTONE_NOT_APPLICABLE, NULL);
+  return state_labels[state];
+}
+
+gboolean
+lia_milestone_state_is_open (LiaMilestoneState state)
+{
+  return state == LIA_MILESTONE_DUE || state == LIA_MILESTONE_OVERDUE;
+}
+
+void
+lia_milestone_free (LiaMilestone *milestone)
+{
+  if (milestone == NULL)
+    return;
+  g_free (milestone->case_id);
+  g_free (milestone->key);
+  g_free (milestone->title);
+  g_free (milestone->note);
+  g_free (milestone->record_id);
+  g_free (milestone);
+}
+
+/* ---- the rules ------------------------------------------------------------ */
+
+#define WT2023 "Working Together 2023"
+#define FRAMEWORK "IOPC and Safeguarding Advisory Framework 2026"
+
+typedef struct
+{
+  LiaCalendar   *calendar;
+  const LiaCase *lcase;
+  const GDate   *today;
+  GPtrArray     *out;
+} Timeline;
+
+static LiaMilestone *
+add (Timeline   *t,
+     const char *key,
+     const char *title,
+     const char *rule,
+     const char *source)
+{
+  LiaMilestone *m = g_new0 (LiaMilestone, 1);
+
+  m->case_id = g_strdup (t->lcase->id);
+  m->key = g_strdup (key);
+  m->title = g_strdup (title);
+  m->rule = rule;
+  m->source = source;
+  g_date_clear (&m->window_start, 1);
+  g_date_clear (&m->due, 1);
+  g_date_clear (&m->met_on, 1);
+  m->state = LIA_MILESTONE_AWAITING;
+  g_ptr_array_add (t->out, m);
+  return m;
+}
+
+static void
+append_note (LiaMilestone *m,
+             const char   *note)
+{
+  char *joined = m->note != NULL ? g_strdup_printf ("%s %s", m->note, note) : g_strdup (note);
+
+  g_free (m->note);
+  m->note = joined;
+}
+
+/* @from plus @n working days (minus, for @n < 0), into @out. Past the
+ * calendar's years, weekends alone are skipped, and the note says so. */
+static void
+working_days (Timeline     *t,
+              LiaMilestone *m,
+              const GDate  *from,
+              int           n,
+              GDate        *out)
+{
+  g_autoptr (GError) error = NULL;
+  int step = n < 0 ? -1 : 1;
+  int left = ABS (n);
+  g_autofree char *note = NULL;
+
+  if (lia_calendar_add_working_days (t->calendar, from, n, out, &error))
+    return;
+  *out = *from;
+  while (left > 0)
+    {
+      if (step > 0)
+        g_date_add_days (out, 1);
+      else
+        g_date_subtract_days (out, 1);
+      if (g_date_get_weekday (out) < G_DATE_SATURDAY)
+        left--;
+    }
+  note = g_strdup_printf ("The bank holidays of %d are not in the calendar (it covers %d to %d), "
+                          "so this date skips weekends only; refresh the calendar with "
+                          "“liaison-cli calendar refresh”.",
+                          g_date_get_year (out), lia_calendar_get_first_year (t->calendar),
+                          lia_calendar_get_last_year (t->calendar));
+  append_note (m, note);
+}
+
+static void
+months (const GDate *from,
+        int          n,
+        GDate       *out)
+{
+  *out = *from;
+  lia_date_add_months (out, n);
+}
+
+/* The state of a milestone with a due date (and perhaps a window) and
+ * perhaps the date it was met. */
+static void
+settle (Timeline     *t,
+        LiaMilestone *m,
+        const GDate  *done)
+{
+  if (done != NULL && g_date_valid (done))
+    {
+      m->met_on = *done;
+      m->state = LIA_MILESTONE_MET;
+      if (g_date_valid (&m->due) && g_date_compare (done, &m->due) > 0)
+        m->state = LIA_MILESTONE_MET_LATE;
+      if (g_date_valid (&m->window_start) && g_date_compare (done, &m->window_start) < 0)
+        {
+          m->state = LIA_MILESTONE_MET_LATE;
+          append_note (m, "Held before the window opened.");
+        }
+      else if (m->state == LIA_MILESTONE_MET_LATE && g_date_valid (&m->window_start))
+        append_note (m, "Held after the window closed.");
+      return;
+    }
+  if (!g_date_valid (&m->due))
+    m->state = LIA_MILESTONE_AWAITING;
+  else
+    m->state = g_date_compare (t->today, &m->due) > 0 ? LIA_MILESTONE_OVERDUE : LIA_MILESTONE_DUE;
+}
+
+static void
+not_applicable (LiaMilestone *m,
+                const char   *why)
+{
+  m->state = LIA_MILESTONE_NOT_APPLICABLE;
+  g_date_clear (&m->due, 1);
+  g_date_clear (&m->window_start, 1);
+  append_note (m, why);
+}
+
+static gboolean
+field_date (Timeline *t, const char *name, GDate *out)
+{
+  return lia_case_get_date (t->lcase, name, out);
+}
+
+static gboolean
+field_is (Timeline *t, const char *name, const char *value)
+{
+  return g_strcmp0 (lia_case_get_field (t->lcase, name), value) == 0;
+}
+
+typedef enum
+{
+  LCSPR_UNDECIDED,      /* no outcome and no decision yet */
+  LCSPR_EXPECTED,       /* the rapid review chose an LCSPR; no decision date yet */
+  LCSPR_DECIDED,
+  LCSPR_NONE,           /* the rapid review chose otherwise */
+} LcsprState;
+
+static void
+rapid_review (Timeline *t)
+{
+  LiaMilestone *m;
+  GDate notified, done;
+  gboolean have_notified = field_date (t, "notification.sent", &notified);
+
+  m = add (t, "notify-panel", "Notify the Panel of the serious incident",
+           "Within 5 working days of the local authority becoming aware of the incident",
+           WT2023 " (section 16C Children Act 2004)");
+  working_days (t, m, &t->lcase->aware, 5, &m->due);
+  settle (t, m, have_notified ? &notified : NULL);
+
+  m = add (t, "information-request", "Send the information request to agencies",
+           "Within 2 working days of the notification", "Bucks procedure 4.3");
+  if (have_notified)
+    working_days (t, m, &notified, 2, &m->due);
+  else
+    append_note (m, "Starts when the Panel is notified.");
+  settle (t, m, field_date (t, "rapid-review.request-sent", &done) ? &done : NULL);
+
+  m = add (t, "rapid-review-meeting", "Hold the rapid review meeting",
+           "Between 7 and 13 working days after the notification", "Bucks procedure 4.4");
+  if (have_notified)
+    {
+      working_days (t, m, &notified, 7, &m->window_start);
+      working_days (t, m, &notified, 13, &m->due);
+    }
+  else
+    append_note (m, "Starts when the Panel is notified.");
+  settle (t, m, field_date (t, "rapid-review.meeting", &done) ? &done : NULL);
+
+  m = add (t, "rapid-review-submitted", "Submit the rapid review to the Panel",
+           "Within 15 working days of becoming aware of the incident",
+           "Child Safeguarding Practice Review Panel guidance (" WT2023 ")");
+  working_days (t, m, &t->lcase->aware, 15, &m->due);
+  settle (t, m, field_date (t, "rapid-review.submitted", &done) ? &done : NULL);
+
+  m = add (t, "recommendation", "Send the recommendation to the partnership chair",
+           "Within one month of the notification", "Bucks procedure 4.7");
+  if (have_notified)
+    months (&notified, 1, &m->due);
+  else
+    append_note (m, "Starts when the Panel is notified.");
+  settle (t, m, field_date (t, "rapid-review.recommendation-sent", &done) ? &done : NULL);
+}
+
+/* The date the LCSPR is (or is to be) published: published, else planned,
+ * else the statutory limit. */
+static void
+publication_date (Timeline *t, const GDate *limit, GDate *out)
+{
+  if (!field_date (t, "lcspr.published", out) && !field_date (t, "lcspr.publication-planned", out))
+    *out = *limit;
+}
+
+static void
+lcspr_undecided (LiaMilestone *m, LcsprState state)
+{
+  if (state == LCSPR_NONE)
+    not_applicable (m, "The rapid review did not lead to a local review.");
+  else if (state == LCSPR_EXPECTED)
+    append_note (m, "Starts when the decision to hold the LCSPR is recorded.");
+  else
+    append_note (m, "Depends on the rapid review's outcome.");
+}
+
+static void
+lcspr (Timeline *t)
+{
+  LiaMilestone *m;
+  GDate decision, limit, pub, published, planned, done, first_notice;
+  gboolean is_published = field_date (t, "lcspr.published", &published);
+  gboolean has_planned = field_date (t, "lcspr.publication-planned", &planned);
+  const char *not_published = lia_case_get_field (t->lcase, "lcspr.not-published");
+  const char *outcome = lia_case_get_field (t->lcase, "rapid-review.outcome");
+  LcsprState state;
+  gboolean iopc_open;
+
+  if (field_date (t, "lcspr.decision", &decision))
+    state = LCSPR_DECIDED;
+  else if (g_strcmp0 (outcome, "lcspr") == 0)
+    state = LCSPR_EXPECTED;
+  else if (outcome != NULL)
+    state = LCSPR_NONE;
+  else
+    state = LCSPR_UNDECIDED;
+  if (state == LCSPR_DECIDED)
+    {
+      months (&decision, 6, &limit);
+      publication_date (t, &limit, &pub);
+    }
+
+  m = add (t, "lcspr-publication", "Publish the LCSPR report",
+           "No later than 6 months from the decision to hold the review", WT2023);
+  if (state != LCSPR_DECIDED)
+    lcspr_undecided (m, state);
+  else
+    {
+      m->due = limit;
+      if (!is_published && not_published != NULL)
+        {
+          g_autofree char *why = g_strdup_printf ("Decided not to publish: %s", not_published);
+
+          not_applicable (m, why);
+        }
+      else
+        settle (t, m, is_published ? &published : NULL);
+    }
+
+  m = add (t, "report-to-panel",
+           "Send the full report to the Panel and the Secretary of State (and Ofsted)",
+           "No later than 7 working days before publication", WT2023);
+  if (state != LCSPR_DECIDED)
+    lcspr_undecided (m, state);
+  else
+    {
+      working_days (t, m, &pub, -7, &m->due);
+      settle (t, m, field_date (t, "lcspr.report-sent", &done) ? &done : NULL);
+    }
+
+  m = add (t, "publication-delay",
+           "Tell the Panel and the Secretary of State of the delay in publication",
+           "When publication will be later than 6 months from the decision, tell the Panel and "
+           "the Secretary of State, with the reasons", WT2023);
+  if (state != LCSPR_DECIDED)
+    not_applicable (m, "No LCSPR has been decided.");
+  else if (not_published != NULL && !is_published)
+    not_applicable (m, "Decided not to publish.");
+  else if ((is_published && g_date_compare (&published, &limit) > 0)
+           || (!is_published && g_date_compare (t->today, &limit) > 0)
+           || (!is_published && has_planned && g_date_compare (&planned, &limit) > 0))
+    {
+      g_date_clear (&first_notice, 1);
+      for (guint i = 0; t->lcase->delays != NULL && i < t->lcase->delays->len; i++)
+        {
+          const LiaDelayNotice *notice = t->lcase->delays->pdata[i];
+
+          if (g_date_valid (&notice->sent)
+              && (!g_date_valid (&first_notice) || g_date_compare (&notice->sent, &first_notice) < 0))
+            first_notice = notice->sent;
+        }
+      m->due = limit;
+      settle (t, m, g_date_valid (&first_notice) ? &first_notice : NULL);
+    }
+  else
+    not_applicable (m, "Publication is not late.");
+
+  m = add (t, "iopc-representations",
+           "Ask the IOPC for representations on publication",
+           "Before an LCSPR is published while an IOPC investigation is open, ask the IOPC "
+           "whether it has representations on publication",
+           FRAMEWORK " (Reports and publication)");
+  iopc_open = lia_case_get_field (t->lcase, "iopc.referral") != NULL
+              && !field_is (t, "iopc.status", "concluded")
+              && lia_case_get_field (t->lcase, "iopc.final-report") == NULL;
+  if (state == LCSPR_DECIDED
+      && (iopc_open || lia_case_get_field (t->lcase, "lcspr.representations-requested") != NULL))
+    {
+      working_days (t, m, &pub, -1, &m->due);
+      settle (t, m, field_date (t, "lcspr.representations-requested", &done) ? &done : NULL);
+    }
+  else if (state != LCSPR_DECIDED)
+    not_applicable (m, "No LCSPR has been decided.");
+  else
+    not_applicable (m, "No IOPC investigation is open.");
+
+  m = add (t, "keep-published", "Keep the published report publicly available",
+           "At least one year after publication (three years for a national review)", WT2023);
+  if (is_published)
+    {
+      months (&published, g_strcmp0 (outcome, "national-review") == 0 ? 36 : 12, &m->due);
+      if (g_date_compare (t->today, &m->due) > 0)
+        {
+          m->state = LIA_MILESTONE_MET;
+          m->met_on = m->due;
+        }
+      else
+        m->state = LIA_MILESTONE_DUE;
+    }
+  else if (state == LCSPR_DECIDED || state == LCSPR_EXPECTED || state == LCSPR_UNDECIDED)
+    append_note (m, "Starts when the report is published.");
+  else
+    not_applicable (m, "The rapid review did not lead to a local review.");
+}
+
+static void
+record_milestones (Timeline  *t,
+                   GPtrArray *records)
+{
+  for (guint i = 0; records != NULL && i < records->len; i++)
+    {
+      const LiaRecord *record = records->pdata[i];
+      LiaMilestone *m;
+      g_autofree char *key = NULL;
+      g_autofree char *title = NULL;
+
+      if (g_strcmp0 (record->case_id, t->lcase->id) != 0)
+        continue;
+      if (record->kind == LIA_RECORD_ACTION)
+        {
+          const char *due = lia_record_get_field (record, "due");
+          const char *status = lia_record_get_field (record, "status");
+          const char *owner = lia_record_get_field (record, "owner");
+
+          key = g_strconcat ("action:", record->id, NULL);
+          title = g_strdup_printf ("Action: %s", record->title);
+          m = add (t, key, title, "The due date agreed in the action plan", "Case action plan");
+          m->record_id = g_strdup (record->id);
+          if (owner != NULL)
+            m->note = g_strdup_printf ("Owner: %s.", owner);
+          if (g_strcmp0 (status, "cancelled") == 0)
+            not_applicable (m, "Cancelled.");
+          else
+            {
+              if (due != NULL)
+                lia_date_parse (due, &m->due, NULL);
+              if (g_strcmp0 (status, "done") == 0)
+                m->state = LIA_MILESTONE_MET;
+              else
+                settle (t, m, NULL);
+            }
+        }
+      if (g_date_valid (&record->destroy_on) || g_date_valid (&record->return_on))
+        {
+          gboolean destroy = g_date_valid (&record->destroy_on);
+
+          g_free (key);
+          g_free (title);
+          key = g_strconcat (destroy ? "destroy:" : "return:", record->id, NULL);
+          title = g_strdup_printf ("%s: %s", destroy ? "Destroy" : "Return", record->title);
+          m = add (t, key, title,
+                   destroy ? "Destroy the disclosed material on the agreed date"
+                           : "Return the disclosed material on the agreed date",
+                   FRAMEWORK " (Disclosure and sharing of material)");
+          m->record_id = g_strdup (record->id);
+          m->due = destroy ? record->destroy_on : record->return_on;
+          settle (t, m, NULL);
+        }
+    }
+}
+
+GPtrArray *
+lia_deadlines_compute (LiaCalendar   *calendar,
+                       const LiaCase *lcase,
+                       GPtrArray     *records,
+                       const GDate   *today)
+{
+  Timeline t = { calendar, lcase, today, NULL };
+
+  g_return_val_if_fail (LIA_IS_CALENDAR (calendar), NULL);
+  g_return_val_if_fail (lcase != NULL && g_date_valid (&lcase->aware), NULL);
+  g_return_val_if_fail (today != NULL && g_date_valid (today), NULL);
+
+  t.out = g_ptr_array_new_with_free_func ((GDestroyNotify) lia_milestone_free);
+  rapid_review (&t);
+  lcspr (&t);
+  record_milestones (&t, records);
+  return t.out;
+}
+
+LiaMilestone *
+lia_deadlines_next (GPtrArray *milestones)
+{
+  LiaMilestone *next = NULL;
+
+  for (guint i = 0; milestones != NULL && i < milestones->len; i++)
+    {
+      LiaMilestone *m = milestones->pdata[i];
+
+      if (!lia_milestone_state_is_open (m->state) || !g_date_valid (&m->due))
+        continue;
+      if (next == NULL || g_date_compare (&m->due, &next->due) < 0)
+        next = m;
+    }
+  return next;
+}
+
+/* ---- over the store ------------------------------------------------------- */
+
+static gboolean
+load_delays (sqlite3    *db,
+             GHashTable *cases,
+             const char *case_id,
+             GError    **error)
+{
+  g_autoptr (sqlite3_stmt) stmt = NULL;
+  int rc;
+
+  stmt = lia_db_prepare (db, "SELECT case_id, id, sent, reason, revised FROM delay_notice "
+                             "WHERE ?1 IS NULL OR case_id = ?1 ORDER BY sent, id", error);
+  if (stmt == NULL)
+    return FALSE;
+  lia_db_bind_text (stmt, 1, case_id);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      LiaCase *lcase = g_hash_table_lookup (cases, sqlite3_column_text (stmt, 0));
+      LiaDelayNotice *notice;
+
+      if (lcase == NULL)
+        continue;
+      if (lcase->delays == NULL)
+        lcase->delays = g_ptr_array_new_with_free_func ((GDestroyNotify) lia_delay_notice_free);
+      notice = g_new0 (LiaDelayNotice, 1);
+      notice->id = sqlite3_column_int64 (stmt, 1);
+      lia_db_column_date (stmt, 2, &notice->sent);
+      notice->reason = lia_db_column_dup (stmt, 3);
+      lia_db_column_date (stmt, 4, &notice->revised);
+      g_ptr_array_add (lcase->delays, notice);
+    }
+  if (rc != SQLITE_DONE)
+    return lia_store_set_sqlite_error (error, db, rc, "Could not read the delay notices");
+  return TRUE;
+}
+
+/* The records that make milestones (action items, and records with a
+ * return or destruction date), by case id, in light form. */
+static GHashTable *
+load_dated_records (sqlite3    *db,
+                    const char *case_id,
+                    GError    **error)
+{
+  g_autoptr (sqlite3_stmt) stmt = NULL;
+  g_autoptr (GHashTable) by_case = NULL;
+  int rc;
+
+  stmt = lia_db_prepare (db, "SELECT id, case_id, kind, title, destroy_on, return_on, "
+                             "  json_extract (fields, '$.due'), json_extract (fields, '$.status'), "
+                             "  json_extract (fields, '$.owner') "
+                             "FROM record WHERE (?1 IS NULL OR case_id = ?1) "
+                             "  AND (destroy_on IS NOT NULL OR return_on IS NOT NULL "
+                             "       OR kind = 'action') "
+                             "ORDER BY date, seq", error);
+  if (stmt == NULL)
+    return NULL;
+  lia_db_bind_text (stmt, 1, case_id);
+  by_case = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                   (GDestroyNotify) g_ptr_array_unref);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      LiaRecord *record = g_new0 (LiaRecord, 1);
+      GPtrArray *list;
+      static const char *const names[] = { "due", "status", "owner" };
+
+      record->id = lia_db_column_dup (stmt, 0);
+      record->case_id = lia_db_column_dup (stmt, 1);
+      if (!lia_record_kind_from_string ((const char *) sqlite3_column_text (stmt, 2), &record->kind))
+        record->kind = LIA_RECORD_NOTE;
+      record->title = lia_db_column_dup (stmt, 3);
+      lia_db_column_date (stmt, 4, &record->destroy_on);
+      lia_db_column_date (stmt, 5, &record->return_on);
+      record->fields = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
+      for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+        if (sqlite3_column_type (stmt, 6 + i) != SQLITE_NULL)
+          g_hash_table_insert (record->fields, (char *) names[i], lia_db_column_dup (stmt, 6 + i));
+
+      list = g_hash_table_lookup (by_case, record->case_id);
+      if (list == NULL)
+        {
+          list = g_ptr_array_new_with_free_func ((GDestroyNotify) lia_record_free);
+          g_hash_table_insert (by_case, g_strdup (record->case_id), list);
+        }
+      g_ptr_array_add (list, record);
+    }
+  if (rc != SQLITE_DONE)
+    {
+      lia_store_set_sqlite_error (error, db, rc, "Could not read the records");
+      return NULL;
+    }
+  return g_steal_pointer (&by_case);
+}
+
+static int
+compare_due (gconstpointer a,
+             gconstpointer b)
+{
+  const LiaMilestone *x = *(LiaMilestone *const *) a;
+  const LiaMilestone *y = *(LiaMilestone *const *) b;
+  gboolean xv = g_date_valid (&x->due);
+  gboolean yv = g_date_valid (&y->due);
+
+  if (xv != yv)
+    return xv ? -1 : 1;
+  if (!xv)
+    return 0;
+  return g_date_compare (&x->due, &y->due);
+}
+
+GPtrArray *
+lia_deadlines_for_store (LiaStore    *store,
+                         LiaCalendar *calendar,
+                         const char  *case_id,
+                         const GDate *today,
+                         GError     **error)
+{
+  sqlite3 *db = lia_db_get (store, error);
+  g_autoptr (GPtrArray) cases = NULL;
+  g_autoptr (GHashTable) by_id = NULL;
+  g_autoptr (GHashTable) records = NULL;
+  g_autoptr (GPtrArray) all = NULL;
+
+  if (db == NULL)
+    return NULL;
+  if (case_id != NULL)
+    {
+      LiaCase *lcase = lia_case_load (store, case_id, error);
+
+      if (lcase == NULL)
+        return NULL;
+      cases = g_ptr_array_new_with_free_func ((GDestroyNotify) lia_case_free);
+      g_ptr_array_add (cases, lcase);
+    }
+  else
+    {
+      cases = lia_case_list (store, error);
+      if (cases == NULL)
+        return NULL;
+      by_id = g_hash_table_new (g_str_hash, g_str_equal);
+      for (guint i = 0; i < cases->len; i++)
+        g_hash_table_insert (by_id, ((LiaCase *) cases->pdata[i])->id, cases->pdata[i]);
+      if (!load_delays (db, by_id, NULL, error))
+        return NULL;
+    }
+  records = load_dated_records (db, case_id != NULL ? ((LiaCase *) cases->pdata[0])->id : NULL,
+                                error);
+  if (records == NULL)
+    return NULL;
+
+  all = g_ptr_array_new_with_free_func ((GDestroyNotify) lia_milestone_free);
+  for (guint i = 0; i < cases->len; i++)
+    {
+      LiaCase *lcase = cases->pdata[i];
+      g_autoptr (GPtrArray) milestones = NULL;
+
+      if (!g_date_valid (&lcase->aware))
+        continue;
+      milestones = lia_deadlines_compute (calendar, lcase, g_hash_table_lookup (records, lcase->id),
+                                          today);
+      g_ptr_array_extend_and_steal (all, g_steal_pointer (&milestones));
+    }
+  /* Stable: equal dates keep case order and the table's order. */
+  g_ptr_array_sort (all, compare_due);
+  return g_steal_pointer (&all);
+}
