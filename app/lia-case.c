@@ -395,7 +395,7 @@ static const LiaField case_fields[] = {
 };
 
 /* The first seven are columns of lcase; the rest live in case_field. */
-#define N_CASE_COLUMNS 7
+#define N_CASE_COLUMNS LIA_CASE_N_FACTS
 
 const LiaField *
 lia_case_fields (guint *out_n)
@@ -1011,6 +1011,22 @@ fail_read:
 fail:
   lia_db_rollback (db);
   return FALSE;
+}
+
+gboolean
+lia_case_set_lead (sqlite3    *db,
+                   const char *case_id,
+                   gint64      org_id,
+                   GError    **error)
+{
+  g_autoptr (sqlite3_stmt) stmt = lia_db_prepare (db, "UPDATE lcase SET lead = ? WHERE id = ?",
+                                                  error);
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, org_id);
+  lia_db_bind_text (stmt, 2, case_id);
+  return lia_db_step_done (db, stmt, "Could not update the case", error);
 }
 
 /* ---- participants, attendance, delay notices ------------------------------ */

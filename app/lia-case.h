@@ -167,6 +167,8 @@ gboolean    lia_case_get_date (const LiaCase *lcase,
  * "aware", "type", "status"), then each process's, named
  * "PROCESS.FIELD". */
 const LiaField *lia_case_fields (guint *out_n);
+/* How many of them are the case's own facts (the first ones). */
+#define LIA_CASE_N_FACTS 7
 /* The process a field belongs to, for grouping: "case", "notification",
  * "rapid-review", "lcspr", "iopc" or "proceedings". */
 char           *lia_case_field_process (const char *name);

@@ -94,10 +94,16 @@ exec (sqlite3 *db, const char *sql, const char *what, GError **error)
   return TRUE;
 }
 
+/* A change inside a transaction that is already open (the demo loader
+ * wraps many changes in one) becomes a savepoint of it, named
+ * "lia_step"; commit and rollback tell the two cases apart by whether
+ * that savepoint exists. */
 gboolean
 lia_db_begin (sqlite3 *db,
               GError **error)
 {
+  if (!sqlite3_get_autocommit (db))
+    return exec (db, "SAVEPOINT lia_step", "Could not start a change to the store", error);
   return exec (db, "BEGIN IMMEDIATE", "Could not start a change to the store", error);
 }
 
@@ -105,6 +111,8 @@ gboolean
 lia_db_commit (sqlite3 *db,
                GError **error)
 {
+  if (sqlite3_exec (db, "RELEASE lia_step", NULL, NULL, NULL) == SQLITE_OK)
+    return TRUE;
   if (exec (db, "COMMIT", "Could not save the change", error))
     return TRUE;
   lia_db_rollback (db);
@@ -114,7 +122,9 @@ lia_db_commit (sqlite3 *db,
 void
 lia_db_rollback (sqlite3 *db)
 {
-  if (!sqlite3_get_autocommit (db))
+  if (sqlite3_get_autocommit (db))
+    return;
+  if (sqlite3_exec (db, "ROLLBACK TO lia_step; RELEASE lia_step", NULL, NULL, NULL) != SQLITE_OK)
     sqlite3_exec (db, "ROLLBACK", NULL, NULL, NULL);
 }
 

@@ -20,7 +20,7 @@ static const char *const state_names[] = {
 };
 
 static const char *const state_labels[] = {
-  "Waiting for an earlier step", "Due", "Overdue", "Met", "Met late", "Not applicable",
+  "Waiting", "Due", "Overdue", "Met", "Met late", "Not applicable",
 };
 
 const char *

@@ -120,7 +120,7 @@ static const LiaMigration store_migrations[] = {
     "  title TEXT NOT NULL,"
     "  date TEXT,"
     "  classification TEXT NOT NULL CHECK (classification IN ('standard', 'sensitive', 'secret')),"
-    "  fields TEXT NOT NULL CHECK (json_valid (fields)),"
+    "  fields TEXT NOT NULL,"
     "  destroy_on TEXT,"
     "  return_on TEXT,"
     "  created_at INTEGER NOT NULL,"

@@ -33,4 +33,35 @@ gboolean lia_case_participant_role (sqlite3    *db,
 
 extern const LiaField lia_contact_field;
 
+/* The request functions, with @as_party FALSE for steps that other
+ * organisations took and that reach this store as data (the demo): the
+ * rules of lia_request_check_decision() and _check_escalation() still
+ * hold, but not who may take the step. */
+#include "lia-request.h"
+
+char    *lia_request_new_full (LiaStore              *store,
+                               const LiaRequestDraft *draft,
+                               const GDate           *today,
+                               gboolean               as_party,
+                               GError               **error);
+gboolean lia_request_decide_full (LiaStore             *store,
+                                  const char           *request_id,
+                                  LiaDecision           decision,
+                                  const LiaRequestStep *step,
+                                  const GDate          *today,
+                                  gboolean              as_party,
+                                  GError              **error);
+gboolean lia_request_escalate_full (LiaStore             *store,
+                                    const char           *request_id,
+                                    LiaEscalationLevel    level,
+                                    const LiaRequestStep *step,
+                                    const GDate          *today,
+                                    gboolean              as_party,
+                                    GError              **error);
+/* Makes @org_id the lead of @case_id (loading a case led elsewhere). */
+gboolean lia_case_set_lead (sqlite3    *db,
+                            const char *case_id,
+                            gint64      org_id,
+                            GError    **error);
+
 G_END_DECLS

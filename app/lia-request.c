@@ -375,6 +375,16 @@ lia_request_new (LiaStore              *store,
                  const GDate           *today,
                  GError               **error)
 {
+  return lia_request_new_full (store, draft, today, TRUE, error);
+}
+
+char *
+lia_request_new_full (LiaStore              *store,
+                      const LiaRequestDraft *draft,
+                      const GDate           *today,
+                      gboolean               as_party,
+                      GError               **error)
+{
   sqlite3 *db = lia_db_get (store, error);
   g_autoptr (sqlite3_stmt) stmt = NULL;
   g_autoptr (LiaOrg) requester = NULL;
@@ -433,7 +443,7 @@ lia_request_new (LiaStore              *store,
                    "An organisation cannot make a disclosure request to itself");
       return NULL;
     }
-  if (!requester->is_self && !holder->is_self)
+  if (as_party && !requester->is_self && !holder->is_self)
     {
       g_set_error (error, LIA_MODEL_ERROR, LIA_MODEL_ERROR_NOT_ALLOWED,
                    "This store records only requests that this organisation makes or receives; "
@@ -749,6 +759,18 @@ lia_request_decide (LiaStore             *store,
                     const GDate          *today,
                     GError              **error)
 {
+  return lia_request_decide_full (store, request_id, decision, step, today, TRUE, error);
+}
+
+gboolean
+lia_request_decide_full (LiaStore             *store,
+                         const char           *request_id,
+                         LiaDecision           decision,
+                         const LiaRequestStep *step,
+                         const GDate          *today,
+                         gboolean              as_party,
+                         GError              **error)
+{
   sqlite3 *db = lia_db_get (store, error);
   g_autoptr (LiaRequest) request = NULL;
   g_autoptr (LiaOrg) redirect_to = NULL;
@@ -769,7 +791,7 @@ lia_request_decide (LiaStore             *store,
   request = lia_request_load (store, request_id, error);
   if (request == NULL)
     return FALSE;
-  if (!request->holder->is_self)
+  if (as_party && !request->holder->is_self)
     return refuse (error, "Only %s, which holds the material, can decide this request",
                    request->holder->name);
   if (!lia_request_check_decision (request->state, request->level, decision, error)
@@ -821,6 +843,18 @@ lia_request_escalate (LiaStore             *store,
                       const GDate          *today,
                       GError              **error)
 {
+  return lia_request_escalate_full (store, request_id, level, step, today, TRUE, error);
+}
+
+gboolean
+lia_request_escalate_full (LiaStore             *store,
+                           const char           *request_id,
+                           LiaEscalationLevel    level,
+                           const LiaRequestStep *step,
+                           const GDate          *today,
+                           gboolean              as_party,
+                           GError              **error)
+{
   sqlite3 *db = lia_db_get (store, error);
   g_autoptr (LiaRequest) request = NULL;
   g_auto (CleanStep) clean = { NULL, };
@@ -833,7 +867,7 @@ lia_request_escalate (LiaStore             *store,
   request = lia_request_load (store, request_id, error);
   if (request == NULL)
     return FALSE;
-  if (!request->holder->is_self && !request->requester->is_self)
+  if (as_party && !request->holder->is_self && !request->requester->is_self)
     return refuse (error, "Only the requester or the holder can escalate this request");
   if (!lia_request_check_escalation (request->state, request->level, level,
                                      request->requester_role, error)
@@ -841,7 +875,7 @@ lia_request_escalate (LiaStore             *store,
     return FALSE;
   if (level == LIA_ESCALATION_STATUTORY)
     statute = lia_request_statute_for (request->requester_role);
-  by_org = request->requester->is_self ? request->requester->id : request->holder->id;
+  by_org = request->holder->is_self ? request->holder->id : request->requester->id;
 
   if (!lia_db_begin (db, error))
     return FALSE;

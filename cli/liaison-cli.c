@@ -12,52 +12,20 @@
 
 #include <locale.h>
 #include <stdio.h>
+#include <string.h>
 
 #include <json-glib/json-glib.h>
 #include <sodium.h>
 
-#include "cli-passphrase.h"
+#include "cli.h"
 #include "lia-calendar.h"
 #include "lia-crypt-vfs.h"
 #include "lia-store.h"
 
-enum
-{
-  EXIT_OK = 0,
-  EXIT_USAGE = 1,
-  EXIT_FAILED = 2,
-};
-
-typedef struct
-{
-  char    *store_dir;              /* owned */
-  char    *passphrase_file;        /* owned */
-  char    *new_passphrase_file;    /* owned */
-  char    *org_name;               /* owned */
-  char    *kind;                   /* owned */
-  char    *url;                    /* owned */
-  gboolean json;
-  gboolean version;
-  char   **args;                   /* borrowed: the command's positional arguments */
-} CliOptions;
-
-typedef int (*CommandFunc) (CliOptions *options);
-
-typedef struct
-{
-  const char        *name;
-  const char        *subcommand;   /* second word, or NULL */
-  const char        *parameters;   /* for --help */
-  guint              n_args;       /* positional arguments it takes */
-  const char        *summary;
-  const GOptionEntry *entries;     /* the command's own options, or NULL */
-  CommandFunc        run;
-} Command;
-
 static const char *prog_name = "liaison-cli";
 
-static int
-fail (GError *error)
+int
+cli_fail (GError *error)
 {
   gboolean usage = error->domain == CLI_ERROR && error->code == CLI_ERROR_USAGE;
 
@@ -66,11 +34,8 @@ fail (GError *error)
   return usage ? EXIT_USAGE : EXIT_FAILED;
 }
 
-static int
-usage_error (const char *format, ...) G_GNUC_PRINTF (1, 2);
-
-static int
-usage_error (const char *format, ...)
+int
+cli_usage_error (const char *format, ...)
 {
   va_list args;
   g_autofree char *message = NULL;
@@ -90,8 +55,8 @@ store_dir (CliOptions *options)
   return options->store_dir;
 }
 
-static void
-print_json (JsonBuilder *builder)
+void
+cli_print_json (JsonBuilder *builder)
 {
   g_autoptr (JsonGenerator) generator = json_generator_new ();
   g_autoptr (JsonNode) root = json_builder_get_root (builder);
@@ -113,9 +78,9 @@ bytes_to_hex (GBytes *bytes)
   return hex;
 }
 
-static LiaStore *
-open_store (CliOptions *options,
-            GError    **error)
+LiaStore *
+cli_open_store (CliOptions *options,
+                GError    **error)
 {
   g_autoptr (LiaSecret) passphrase = NULL;
   g_autoptr (LiaStore) store = lia_store_new (store_dir (options));
@@ -171,7 +136,7 @@ print_identity (CliOptions *options,
       json_builder_add_string_value (builder, curve);
       json_builder_end_object (builder);
       json_builder_end_object (builder);
-      print_json (builder);
+      cli_print_json (builder);
     }
   else
     {
@@ -191,9 +156,9 @@ cmd_init (CliOptions *options)
   LiaOrgKind kind;
 
   if (options->org_name == NULL || options->kind == NULL)
-    return usage_error ("init needs --org NAME and --kind KIND");
+    return cli_usage_error ("init needs --org NAME and --kind KIND");
   if (!lia_org_kind_from_string (options->kind, &kind))
-    return usage_error ("“%s” is not a kind of organisation; the kinds are %s", options->kind,
+    return cli_usage_error ("“%s” is not a kind of organisation; the kinds are %s", options->kind,
                         lia_org_kind_all_names ());
 
   store = lia_store_new (store_dir (options));
@@ -206,10 +171,10 @@ cmd_init (CliOptions *options)
   passphrase = cli_get_passphrase ("LIAISON_PASSPHRASE", options->passphrase_file,
                                    "Choose a passphrase for the store: ", TRUE, &error);
   if (passphrase == NULL)
-    return fail (error);
+    return cli_fail (error);
   if (!lia_store_create (store, options->org_name, kind, lia_secret_get_string (passphrase),
                          NULL, &error))
-    return fail (error);
+    return cli_fail (error);
 
   if (!options->json)
     g_print ("Created a store for %s in %s.\n\n", lia_store_get_org_name (store),
@@ -222,10 +187,10 @@ static int
 cmd_whoami (CliOptions *options)
 {
   GError *error = NULL;
-  g_autoptr (LiaStore) store = open_store (options, &error);
+  g_autoptr (LiaStore) store = cli_open_store (options, &error);
 
   if (store == NULL)
-    return fail (error);
+    return cli_fail (error);
   print_identity (options, store);
   return EXIT_OK;
 }
@@ -239,18 +204,18 @@ cmd_passphrase_change (CliOptions *options)
   GError *error = NULL;
 
   if (!lia_store_exists (store))
-    return usage_error ("There is no Liaison store in %s", lia_store_get_directory (store));
+    return cli_usage_error ("There is no Liaison store in %s", lia_store_get_directory (store));
   old_passphrase = cli_get_passphrase ("LIAISON_PASSPHRASE", options->passphrase_file,
                                        "Current passphrase: ", FALSE, &error);
   if (old_passphrase == NULL)
-    return fail (error);
+    return cli_fail (error);
   new_passphrase = cli_get_passphrase ("LIAISON_NEW_PASSPHRASE", options->new_passphrase_file,
                                        "New passphrase: ", TRUE, &error);
   if (new_passphrase == NULL)
-    return fail (error);
+    return cli_fail (error);
   if (!lia_store_change_passphrase (store, lia_secret_get_string (old_passphrase),
                                     lia_secret_get_string (new_passphrase), NULL, &error))
-    return fail (error);
+    return cli_fail (error);
 
   if (options->json)
     {
@@ -262,7 +227,7 @@ cmd_passphrase_change (CliOptions *options)
       json_builder_set_member_name (builder, "store");
       json_builder_add_string_value (builder, lia_store_get_directory (store));
       json_builder_end_object (builder);
-      print_json (builder);
+      cli_print_json (builder);
     }
   else
     g_print ("The passphrase of the store in %s has been changed. The old passphrase no longer "
@@ -275,13 +240,13 @@ static int
 cmd_store_check (CliOptions *options)
 {
   GError *error = NULL;
-  g_autoptr (LiaStore) store = open_store (options, &error);
+  g_autoptr (LiaStore) store = cli_open_store (options, &error);
   guint64 pages = 0;
 
   if (store == NULL)
-    return fail (error);
+    return cli_fail (error);
   if (!lia_store_check (store, &pages, &error))
-    return fail (error);
+    return cli_fail (error);
 
   if (options->json)
     {
@@ -295,7 +260,7 @@ cmd_store_check (CliOptions *options)
       json_builder_set_member_name (builder, "store");
       json_builder_add_string_value (builder, lia_store_get_directory (store));
       json_builder_end_object (builder);
-      print_json (builder);
+      cli_print_json (builder);
     }
   else
     g_print ("The store in %s is sound: all %" G_GUINT64_FORMAT " pages authenticated and "
@@ -359,7 +324,7 @@ print_date_result (CliOptions *options, const char *from, const char *what, int 
       json_builder_set_member_name (builder, "weekday");
       json_builder_add_string_value (builder, weekday_names[g_date_get_weekday (result)]);
       json_builder_end_object (builder);
-      print_json (builder);
+      cli_print_json (builder);
     }
   else
     g_print ("%s (%s)\n", date, weekday_names[g_date_get_weekday (result)]);
@@ -376,7 +341,7 @@ working_days_command (CliOptions *options, int sign)
   if (!parse_date_arg (options->args[0], &from, &error)
       || !parse_count (options->args[1], &n, &error)
       || !lia_calendar_add_working_days (calendar, &from, sign * n, &result, &error))
-    return fail (error);
+    return cli_fail (error);
   print_date_result (options, options->args[0], "working_days", sign * n, &result);
   return EXIT_OK;
 }
@@ -402,7 +367,7 @@ cmd_calendar_add_months (CliOptions *options)
 
   if (!parse_date_arg (options->args[0], &date, &error)
       || !parse_count (options->args[1], &n, &error))
-    return fail (error);
+    return cli_fail (error);
   lia_date_add_months (&date, n);
   print_date_result (options, options->args[0], "months", n, &date);
   return EXIT_OK;
@@ -416,7 +381,7 @@ cmd_calendar_show (CliOptions *options)
   gint64 year;
 
   if (!g_ascii_string_to_signed (options->args[0], 10, 1, 9999, &year, NULL))
-    return usage_error ("“%s” is not a year", options->args[0]);
+    return cli_usage_error ("“%s” is not a year", options->args[0]);
   if (year < lia_calendar_get_first_year (calendar) || year > lia_calendar_get_last_year (calendar))
     {
       g_printerr ("%s: The bank holiday calendar covers %d to %d, not %" G_GINT64_FORMAT "\n",
@@ -453,7 +418,7 @@ cmd_calendar_show (CliOptions *options)
         }
       json_builder_end_array (builder);
       json_builder_end_object (builder);
-      print_json (builder);
+      cli_print_json (builder);
     }
   else
     {
@@ -479,7 +444,7 @@ cmd_calendar_refresh (CliOptions *options)
   GError *error = NULL;
 
   if (!lia_calendar_refresh (options->url, NULL, 30, &result, NULL, &error))
-    return fail (error);
+    return cli_fail (error);
   calendar = lia_calendar_new_current (NULL);
 
   if (options->json)
@@ -494,7 +459,7 @@ cmd_calendar_refresh (CliOptions *options)
       json_builder_set_member_name (builder, "last_year");
       json_builder_add_int_value (builder, lia_calendar_get_last_year (calendar));
       json_builder_end_object (builder);
-      print_json (builder);
+      cli_print_json (builder);
     }
   else
     g_print ("%s The bank holiday calendar covers %d to %d.\n",
@@ -571,20 +536,37 @@ command_synopsis (const Command *command)
   return g_string_free (text, FALSE);
 }
 
+/* Every command: this file's, then the model's. */
+static const Command *
+command_at (guint i)
+{
+  if (i < G_N_ELEMENTS (commands))
+    return &commands[i];
+  i -= G_N_ELEMENTS (commands);
+  return i < cli_model_n_commands ? &cli_model_commands[i] : NULL;
+}
+
 static char *
 commands_description (void)
 {
   GString *text = g_string_new ("Commands:\n");
+  const Command *command;
 
-  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+  for (guint i = 0; (command = command_at (i)) != NULL; i++)
     {
-      g_autofree char *synopsis = command_synopsis (&commands[i]);
+      g_autofree char *synopsis = command_synopsis (command);
 
-      g_string_append_printf (text, "  %-34s %s\n", synopsis, commands[i].summary);
+      if (strlen (synopsis) > 36)
+        g_string_append_printf (text, "  %s\n  %-36s %s\n", synopsis, "", command->summary);
+      else
+        g_string_append_printf (text, "  %-36s %s\n", synopsis, command->summary);
     }
   g_string_append (text, "\nRun “liaison-cli COMMAND --help” for a command's own options.\n"
                          "The passphrase comes from LIAISON_PASSPHRASE, else --passphrase-file, "
                          "else a prompt on the terminal.\n"
+                         "Dates are YYYY-MM-DD. Cases, records and requests are named by their "
+                         "id or its first few characters;\norganisations by a unique start of "
+                         "their name or their fingerprint.\n"
                          "Exit status: 0 on success, 1 on a usage error, 2 on any other "
                          "failure.");
   return g_string_free (text, FALSE);
@@ -600,24 +582,33 @@ asks_for_help (char **args)
   return FALSE;
 }
 
+/* The command that argv names: its name, then each word of its subcommand
+ * ("participant add"). */
 static const Command *
 find_command (int argc, char **argv, int *n_words)
 {
+  const Command *command;
+
   if (argc < 2)
     return NULL;
-  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+  for (guint i = 0; (command = command_at (i)) != NULL; i++)
     {
-      if (!g_str_equal (argv[1], commands[i].name))
+      g_auto (GStrv) words = NULL;
+      guint n;
+      gboolean match = TRUE;
+
+      if (!g_str_equal (argv[1], command->name))
         continue;
-      if (commands[i].subcommand == NULL)
+      words = command->subcommand ? g_strsplit (command->subcommand, " ", -1) : g_new0 (char *, 1);
+      n = g_strv_length (words);
+      if ((guint) argc < 2 + n)
+        continue;
+      for (guint j = 0; j < n && match; j++)
+        match = g_str_equal (argv[2 + j], words[j]);
+      if (match)
         {
-          *n_words = 1;
-          return &commands[i];
-        }
-      if (argc >= 3 && g_str_equal (argv[2], commands[i].subcommand))
-        {
-          *n_words = 2;
-          return &commands[i];
+          *n_words = 1 + (int) n;
+          return command;
         }
     }
   return NULL;
@@ -645,6 +636,7 @@ main (int argc, char **argv)
   const Command *command;
   int n_words = 0;
   int n_args;
+  guint n_given, max_args;
   int status;
 
   setlocale (LC_ALL, "");
@@ -666,7 +658,7 @@ main (int argc, char **argv)
    * command, so that it lists the command's options. */
   g_option_context_set_help_enabled (context, FALSE);
   if (!g_option_context_parse_strv (context, &args, &error))
-    return usage_error ("%s", error->message);
+    return cli_usage_error ("%s", error->message);
   n_args = (int) g_strv_length (args);
 
   if (cli.version)
@@ -689,7 +681,7 @@ main (int argc, char **argv)
     }
   if (command == NULL)
     {
-      status = usage_error (n_args < 2 ? "No command given" : "Unknown command “%s”",
+      status = cli_usage_error (n_args < 2 ? "No command given" : "Unknown command “%s”",
                             n_args < 2 ? "" : args[1]);
       clear_options ();
       return status;
@@ -712,22 +704,27 @@ main (int argc, char **argv)
       g_option_context_add_main_entries (command_context, command->entries, NULL);
     if (!g_option_context_parse_strv (command_context, &rest, &error))
       {
-        status = usage_error ("%s", error->message);
+        status = cli_usage_error ("%s", error->message);
         clear_options ();
         return status;
       }
-    if (g_strv_length (rest) - 1 != command->n_args)
+    n_given = g_strv_length (rest) - 1;
+    max_args = MAX (command->n_args, command->max_args);
+    if (n_given < command->n_args || n_given > max_args)
       {
         g_autofree char *synopsis = command_synopsis (command);
 
-        status = g_strv_length (rest) - 1 > command->n_args
-                   ? usage_error ("Unexpected argument “%s”", rest[1 + command->n_args])
-                   : usage_error ("Usage: %s %s", prog_name, synopsis);
+        status = n_given > max_args
+                   ? cli_usage_error ("Unexpected argument “%s”", rest[1 + max_args])
+                   : cli_usage_error ("Usage: %s %s", prog_name, synopsis);
         clear_options ();
         return status;
       }
     cli.args = rest + 1;
+    cli.n_args = n_given;
     status = command->run (&cli);
+    if (command->reset != NULL)
+      command->reset (NULL, NULL, NULL, NULL);
   }
 
   clear_options ();

@@ -1,0 +1,62 @@
+/* cli.h: what liaison-cli's command files share.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <json-glib/json-glib.h>
+
+#include "cli-passphrase.h"
+#include "lia-store.h"
+
+G_BEGIN_DECLS
+
+enum
+{
+  EXIT_OK = 0,
+  EXIT_USAGE = 1,
+  EXIT_FAILED = 2,
+};
+
+typedef struct
+{
+  char    *store_dir;              /* owned */
+  char    *passphrase_file;        /* owned */
+  char    *new_passphrase_file;    /* owned */
+  char    *org_name;               /* owned */
+  char    *kind;                   /* owned */
+  char    *url;                    /* owned */
+  gboolean json;
+  gboolean version;
+  char   **args;                   /* borrowed: the command's positional arguments */
+  guint    n_args;
+} CliOptions;
+
+typedef int (*CommandFunc) (CliOptions *options);
+
+typedef struct
+{
+  const char        *name;
+  const char        *subcommand;   /* second word, or NULL */
+  const char        *parameters;   /* for --help */
+  guint              n_args;       /* positional arguments it needs */
+  const char        *summary;
+  const GOptionEntry *entries;     /* the command's own options, or NULL */
+  CommandFunc        run;
+  guint              max_args;     /* if more than n_args may be given */
+  GOptionArgFunc     reset;        /* frees the command's option values; may be NULL */
+} Command;
+
+/* The model's commands (cli-model.c). */
+extern const Command cli_model_commands[];
+extern const guint   cli_model_n_commands;
+
+/* Prints the error's message and returns the exit status for it. */
+int         cli_fail (GError *error);
+int         cli_usage_error (const char *format,
+                             ...) G_GNUC_PRINTF (1, 2);
+LiaStore   *cli_open_store (CliOptions *options,
+                            GError    **error);
+void        cli_print_json (JsonBuilder *builder);
+
+G_END_DECLS
