@@ -40,6 +40,18 @@ struct _LiaCalendar
   GHashTable *years;      /* the years covered: year -> number of holidays */
   int         first_year;
   int         last_year;
+  /* For counting: one byte per day from 1 January of first_year to
+   * 31 December of last_year, indexed by julian day - first_julian. */
+  guint8     *days;
+  guint32     first_julian;
+  guint32     n_days;
+};
+
+enum
+{
+  DAY_NOT_COVERED,  /* a year between first and last without data */
+  DAY_WORKING,
+  DAY_OFF,
 };
 
 G_DEFINE_FINAL_TYPE (LiaCalendar, lia_calendar, G_TYPE_OBJECT)
@@ -115,6 +127,7 @@ lia_calendar_finalize (GObject *object)
   g_clear_pointer (&self->by_day, g_hash_table_unref);
   g_clear_pointer (&self->holidays, g_ptr_array_unref);
   g_clear_pointer (&self->years, g_hash_table_unref);
+  g_clear_pointer (&self->days, g_free);
   G_OBJECT_CLASS (lia_calendar_parent_class)->finalize (object);
 }
 
@@ -147,6 +160,39 @@ add_holiday (LiaCalendar *self, LiaHoliday *holiday)
 
 static int compare_holidays (gconstpointer a, gconstpointer b);
 
+/* The day table that lia_calendar_add_working_days() counts with: a lookup
+ * in an array instead of date arithmetic and two hash tables per day. */
+static void
+build_day_table (LiaCalendar *self)
+{
+  GDate first, last;
+
+  g_date_clear (&first, 1);
+  g_date_clear (&last, 1);
+  g_date_set_dmy (&first, 1, G_DATE_JANUARY, self->first_year);
+  g_date_set_dmy (&last, 31, G_DATE_DECEMBER, self->last_year);
+  self->first_julian = g_date_get_julian (&first);
+  self->n_days = g_date_get_julian (&last) - self->first_julian + 1;
+  g_free (self->days);
+  self->days = g_malloc (self->n_days);
+  for (guint32 i = 0; i < self->n_days; i++)
+    {
+      GDate day;
+      gboolean covered;
+
+      g_date_clear (&day, 1);
+      g_date_set_julian (&day, self->first_julian + i);
+      covered = g_hash_table_contains (self->years, GINT_TO_POINTER ((int) g_date_get_year (&day)));
+      if (!covered)
+        self->days[i] = DAY_NOT_COVERED;
+      else if (g_date_get_weekday (&day) >= G_DATE_SATURDAY
+               || g_hash_table_contains (self->by_day, GUINT_TO_POINTER (self->first_julian + i)))
+        self->days[i] = DAY_OFF;
+      else
+        self->days[i] = DAY_WORKING;
+    }
+}
+
 /* Sorts the holidays and notes the first and last year. */
 static void
 finish_loading (LiaCalendar *self)
@@ -155,6 +201,7 @@ finish_loading (LiaCalendar *self)
   self->first_year = g_date_get_year (&((LiaHoliday *) self->holidays->pdata[0])->date);
   self->last_year = g_date_get_year (
     &((LiaHoliday *) self->holidays->pdata[self->holidays->len - 1])->date);
+  build_day_table (self);
 }
 
 static gboolean
@@ -470,28 +517,36 @@ lia_calendar_add_working_days (LiaCalendar *self,
                                GDate       *out,
                                GError     **error)
 {
-  GDate day = *from;
   int remaining = ABS (n);
+  int step = n > 0 ? 1 : -1;
+  gint64 index;
 
   g_return_val_if_fail (LIA_IS_CALENDAR (self), FALSE);
   g_return_val_if_fail (from != NULL && g_date_valid (from), FALSE);
   g_return_val_if_fail (out != NULL, FALSE);
 
   /* @from itself is never counted: step first, then ask. */
+  index = (gint64) g_date_get_julian (from) - self->first_julian;
   while (remaining > 0)
     {
-      gboolean working;
+      index += step;
+      if (index < 0 || index >= self->n_days || self->days[index] == DAY_NOT_COVERED)
+        {
+          GDate day;
+          gboolean working;
 
-      if (n > 0)
-        g_date_add_days (&day, 1);
-      else
-        g_date_subtract_days (&day, 1);
-      if (!lia_calendar_is_working_day (self, &day, &working, error))
-        return FALSE;
-      if (working)
+          /* Outside the data: the error that names the year. */
+          g_date_clear (&day, 1);
+          g_date_set_julian (&day, (guint32) (self->first_julian + index));
+          if (!lia_calendar_is_working_day (self, &day, &working, error))
+            return FALSE;
+          g_assert_not_reached ();
+        }
+      if (self->days[index] == DAY_WORKING)
         remaining--;
     }
-  *out = day;
+  g_date_clear (out, 1);
+  g_date_set_julian (out, (guint32) (self->first_julian + index));
   return TRUE;
 }
 
