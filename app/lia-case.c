@@ -240,7 +240,8 @@ lia_store_add_org (LiaStore   *store,
   lia_db_bind_text (stmt, 2, lia_org_kind_to_string (kind));
   sqlite3_bind_int64 (stmt, 3, lia_db_now ());
   rc = sqlite3_step (stmt);
-  if (rc == SQLITE_CONSTRAINT)
+  /* The store's connections ask for extended result codes. */
+  if ((rc & 0xff) == SQLITE_CONSTRAINT)
     {
       g_set_error (error, LIA_MODEL_ERROR, LIA_MODEL_ERROR_EXISTS,
                    "An organisation called “%s” is already known", clean);
@@ -664,7 +665,8 @@ lia_case_index (sqlite3    *db,
   "c.updated_at, " ORG_COLUMNS
 
 static LiaCase *
-case_from_row (sqlite3_stmt *stmt)
+case_from_row (sqlite3_stmt *stmt,
+               gboolean      with_lead)
 {
   LiaCase *lcase = g_new0 (LiaCase, 1);
   const char *type = (const char *) sqlite3_column_text (stmt, 6);
@@ -680,7 +682,8 @@ case_from_row (sqlite3_stmt *stmt)
   lcase->closed = g_strcmp0 ((const char *) sqlite3_column_text (stmt, 7), "closed") == 0;
   lcase->created_at = sqlite3_column_int64 (stmt, 8);
   lcase->updated_at = sqlite3_column_int64 (stmt, 9);
-  lcase->lead = lia_org_from_row (stmt, 10);
+  if (with_lead)
+    lcase->lead = lia_org_from_row (stmt, 10);
   lcase->fields = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   return lcase;
 }
@@ -823,7 +826,7 @@ lia_case_load (LiaStore   *store,
       lia_store_set_sqlite_error (error, db, rc, "Could not read the case");
       return NULL;
     }
-  lcase = case_from_row (stmt);
+  lcase = case_from_row (stmt, TRUE);
   by_id = g_hash_table_new (g_str_hash, g_str_equal);
   g_hash_table_insert (by_id, lcase->id, lcase);
   if (!load_fields (db, by_id, lcase->id, error) || !load_lists (store, db, lcase, error))
@@ -838,7 +841,7 @@ lia_case_list (LiaStore *store,
   sqlite3 *db = lia_db_get (store, error);
   g_autoptr (sqlite3_stmt) stmt = NULL;
   g_autoptr (GPtrArray) cases = NULL;
-  g_autoptr (GHashTable) by_id = NULL;
+  g_autoptr (GHashTable) leads = NULL;
   int rc;
 
   if (db == NULL)
@@ -848,21 +851,28 @@ lia_case_list (LiaStore *store,
   if (stmt == NULL)
     return NULL;
   cases = g_ptr_array_new_with_free_func ((GDestroyNotify) lia_case_free);
-  by_id = g_hash_table_new (g_str_hash, g_str_equal);
+  /* A few organisations lead many cases: each lead's fingerprint is
+   * worked out once. */
+  leads = g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL, (GDestroyNotify) lia_org_free);
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
-      LiaCase *lcase = case_from_row (stmt);
+      LiaCase *lcase = case_from_row (stmt, FALSE);
+      gint64 lead_id = sqlite3_column_int64 (stmt, 10);
+      LiaOrg *lead = g_hash_table_lookup (leads, &lead_id);
 
+      if (lead == NULL)
+        {
+          lead = lia_org_from_row (stmt, 10);
+          g_hash_table_insert (leads, &lead->id, lead);
+        }
+      lcase->lead = lia_org_copy (lead);
       g_ptr_array_add (cases, lcase);
-      g_hash_table_insert (by_id, lcase->id, lcase);
     }
   if (rc != SQLITE_DONE)
     {
       lia_store_set_sqlite_error (error, db, rc, "Could not read the cases");
       return NULL;
     }
-  if (!load_fields (db, by_id, NULL, error))
-    return NULL;
   return g_steal_pointer (&cases);
 }
 

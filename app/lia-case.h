@@ -197,7 +197,8 @@ LiaCase  *lia_case_load (LiaStore   *store,
                          const char *id_or_prefix,
                          GError    **error);
 
-/* Every case (with fields, without the lists), newest first. */
+/* Every case, newest first: its own facts and lead, without process
+ * fields or lists (lia_case_load() has those). */
 GPtrArray *lia_case_list (LiaStore *store,
                           GError  **error);
 

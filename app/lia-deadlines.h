@@ -30,6 +30,8 @@ const char *lia_milestone_state_label (LiaMilestoneState state);
 /* Open: due or overdue. */
 gboolean    lia_milestone_state_is_open (LiaMilestoneState state);
 
+/* case_id, key and title are GRefStrings (read them as plain strings; they
+ * are shared between milestones, and lia_milestone_free() releases them). */
 typedef struct
 {
   char              *case_id;

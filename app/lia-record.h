@@ -4,8 +4,9 @@
  * (DESIGN.md, "Ownership"): only the originator edits it, and each edit
  * makes a new version, the earlier ones kept. A record has a kind, and
  * each kind its own fields (lia_record_kind_fields); every kind shares the
- * common ones: title, date, classification and its basis, handling
- * restrictions, and a return or destruction date.
+ * common ones: title, classification and its basis, handling restrictions,
+ * and a return or destruction date. Every kind but the action-plan item
+ * has a date (an action has its due date instead).
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */

@@ -11,6 +11,7 @@
 #include <gio/gunixoutputstream.h>
 
 #include "cli.h"
+#include "cli-json.h"
 #include "lia-deadlines.h"
 #include "lia-demo.h"
 #include "lia-record.h"
@@ -25,7 +26,7 @@ typedef struct
   char *name, *position, *sent, *reason, *revised, *today, *within, *format, *output, *agency;
   char *to, *from, *subject, *record, *date, *reply_by, *by, *decision, *basis, *redirect_to;
   char *level, *limit, *as;
-  gboolean own_only;
+  gboolean own_only, all;
   /* record fields, in the order of record_field_names */
   char *fields[24];
 } Options;
@@ -51,6 +52,7 @@ reset_options (const char *name, const char *value, gpointer data, GError **erro
   for (guint i = 0; i < G_N_ELEMENTS (opt.fields); i++)
     g_clear_pointer (&opt.fields[i], g_free);
   opt.own_only = FALSE;
+  opt.all = FALSE;
   return TRUE;
 }
 
@@ -105,53 +107,43 @@ person (void)
 }
 
 static void
-add_string (JsonBuilder *b, const char *name, const char *value)
-{
-  json_builder_set_member_name (b, name);
-  if (value != NULL)
-    json_builder_add_string_value (b, value);
-  else
-    json_builder_add_null_value (b);
-}
-
-static void
-add_date (JsonBuilder *b, const char *name, const GDate *date)
+add_date (CliJson *b, const char *name, const GDate *date)
 {
   g_autofree char *text = date != NULL && g_date_valid (date) ? lia_date_format (date) : NULL;
 
-  add_string (b, name, text);
+  cli_json_member_string (b, name, text);
 }
 
 static void
-add_org (JsonBuilder *b, const char *name, const LiaOrg *org)
+add_org (CliJson *b, const char *name, const LiaOrg *org)
 {
-  json_builder_set_member_name (b, name);
+  cli_json_member (b, name);
   if (org == NULL)
     {
-      json_builder_add_null_value (b);
+      cli_json_null (b);
       return;
     }
-  json_builder_begin_object (b);
-  add_string (b, "name", org->name);
-  add_string (b, "kind", lia_org_kind_to_string (org->kind));
-  add_string (b, "fingerprint", org->fingerprint);
-  json_builder_set_member_name (b, "self");
-  json_builder_add_boolean_value (b, org->is_self);
-  json_builder_end_object (b);
+  cli_json_begin_object (b);
+  cli_json_member_string (b, "name", org->name);
+  cli_json_member_string (b, "kind", lia_org_kind_to_string (org->kind));
+  cli_json_member_string (b, "fingerprint", org->fingerprint);
+  cli_json_member (b, "self");
+  cli_json_bool (b, org->is_self);
+  cli_json_end_object (b);
 }
 
 /* A hash table of strings as a JSON object, keys sorted. */
 static void
-add_fields (JsonBuilder *b, const char *name, GHashTable *fields)
+add_fields (CliJson *b, const char *name, GHashTable *fields)
 {
   g_autoptr (GList) keys = fields ? g_hash_table_get_keys (fields) : NULL;
 
   keys = g_list_sort (keys, (GCompareFunc) strcmp);
-  json_builder_set_member_name (b, name);
-  json_builder_begin_object (b);
+  cli_json_member (b, name);
+  cli_json_begin_object (b);
   for (GList *l = keys; l != NULL; l = l->next)
-    add_string (b, l->data, g_hash_table_lookup (fields, l->data));
-  json_builder_end_object (b);
+    cli_json_member_string (b, l->data, g_hash_table_lookup (fields, l->data));
+  cli_json_end_object (b);
 }
 
 static char *
@@ -196,12 +188,12 @@ cmd_org_add (CliOptions *options)
     return cli_fail (error);
   if (options->json)
     {
-      g_autoptr (JsonBuilder) b = json_builder_new ();
+      CliJson *b = cli_json_new ();
 
-      json_builder_begin_object (b);
+      cli_json_begin_object (b);
       add_org (b, "organisation", org);
-      json_builder_end_object (b);
-      cli_print_json (b);
+      cli_json_end_object (b);
+      cli_json_finish (b);
     }
   else
     g_print ("Added %s (%s). It is known by name only until its invite code is added.\n",
@@ -220,23 +212,23 @@ cmd_org_list (CliOptions *options)
     return cli_fail (error);
   if (options->json)
     {
-      g_autoptr (JsonBuilder) b = json_builder_new ();
+      CliJson *b = cli_json_new ();
 
-      json_builder_begin_array (b);
+      cli_json_begin_array (b);
       for (guint i = 0; i < orgs->len; i++)
         {
           const LiaOrg *org = orgs->pdata[i];
 
-          json_builder_begin_object (b);
-          add_string (b, "name", org->name);
-          add_string (b, "kind", lia_org_kind_to_string (org->kind));
-          add_string (b, "fingerprint", org->fingerprint);
-          json_builder_set_member_name (b, "self");
-          json_builder_add_boolean_value (b, org->is_self);
-          json_builder_end_object (b);
+          cli_json_begin_object (b);
+          cli_json_member_string (b, "name", org->name);
+          cli_json_member_string (b, "kind", lia_org_kind_to_string (org->kind));
+          cli_json_member_string (b, "fingerprint", org->fingerprint);
+          cli_json_member (b, "self");
+          cli_json_bool (b, org->is_self);
+          cli_json_end_object (b);
         }
-      json_builder_end_array (b);
-      cli_print_json (b);
+      cli_json_end_array (b);
+      cli_json_finish (b);
       return EXIT_OK;
     }
   for (guint i = 0; i < orgs->len; i++)
@@ -273,12 +265,12 @@ cmd_case_new (CliOptions *options)
     return cli_fail (error);
   if (options->json)
     {
-      g_autoptr (JsonBuilder) b = json_builder_new ();
+      CliJson *b = cli_json_new ();
 
-      json_builder_begin_object (b);
-      add_string (b, "id", id);
-      json_builder_end_object (b);
-      cli_print_json (b);
+      cli_json_begin_object (b);
+      cli_json_member_string (b, "id", id);
+      cli_json_end_object (b);
+      cli_json_finish (b);
     }
   else
     g_print ("%s\n", id);
@@ -286,22 +278,22 @@ cmd_case_new (CliOptions *options)
 }
 
 static void
-add_milestone (JsonBuilder *b, const LiaMilestone *m, gboolean with_case)
+add_milestone (CliJson *b, const LiaMilestone *m, gboolean with_case)
 {
-  json_builder_begin_object (b);
+  cli_json_begin_object (b);
   if (with_case)
-    add_string (b, "case", m->case_id);
-  add_string (b, "milestone", m->key);
-  add_string (b, "title", m->title);
+    cli_json_member_string (b, "case", m->case_id);
+  cli_json_member_string (b, "milestone", m->key);
+  cli_json_member_string (b, "title", m->title);
   add_date (b, "window_start", &m->window_start);
   add_date (b, "due", &m->due);
-  add_string (b, "state", lia_milestone_state_to_string (m->state));
+  cli_json_member_string (b, "state", lia_milestone_state_to_string (m->state));
   add_date (b, "met_on", &m->met_on);
-  add_string (b, "rule", m->rule);
-  add_string (b, "source", m->source);
-  add_string (b, "note", m->note);
-  add_string (b, "record", m->record_id);
-  json_builder_end_object (b);
+  cli_json_member_string (b, "rule", m->rule);
+  cli_json_member_string (b, "source", m->source);
+  cli_json_member_string (b, "note", m->note);
+  cli_json_member_string (b, "record", m->record_id);
+  cli_json_end_object (b);
 }
 
 static int
@@ -332,33 +324,33 @@ cmd_case_list (CliOptions *options)
 
   if (options->json)
     {
-      g_autoptr (JsonBuilder) b = json_builder_new ();
+      CliJson *b = cli_json_new ();
 
-      json_builder_begin_array (b);
+      cli_json_begin_array (b);
       for (guint i = 0; i < cases->len; i++)
         {
           const LiaCase *c = cases->pdata[i];
           LiaMilestone *m = g_hash_table_lookup (next, c->id);
 
-          json_builder_begin_object (b);
-          add_string (b, "id", c->id);
-          add_string (b, "title", c->title);
-          add_string (b, "child", c->child);
-          add_string (b, "area", c->area);
+          cli_json_begin_object (b);
+          cli_json_member_string (b, "id", c->id);
+          cli_json_member_string (b, "title", c->title);
+          cli_json_member_string (b, "child", c->child);
+          cli_json_member_string (b, "area", c->area);
           add_date (b, "incident", &c->incident);
           add_date (b, "aware", &c->aware);
-          add_string (b, "type", lia_notification_type_names ()[c->type]);
-          add_string (b, "status", c->closed ? "closed" : "open");
+          cli_json_member_string (b, "type", lia_notification_type_names ()[c->type]);
+          cli_json_member_string (b, "status", c->closed ? "closed" : "open");
           add_org (b, "lead", c->lead);
-          json_builder_set_member_name (b, "next_deadline");
+          cli_json_member (b, "next_deadline");
           if (m != NULL)
             add_milestone (b, m, FALSE);
           else
-            json_builder_add_null_value (b);
-          json_builder_end_object (b);
+            cli_json_null (b);
+          cli_json_end_object (b);
         }
-      json_builder_end_array (b);
-      cli_print_json (b);
+      cli_json_end_array (b);
+      cli_json_finish (b);
       return EXIT_OK;
     }
   if (cases->len == 0)
@@ -428,79 +420,79 @@ cmd_case_show (CliOptions *options)
 
   if (options->json)
     {
-      g_autoptr (JsonBuilder) b = json_builder_new ();
+      CliJson *b = cli_json_new ();
 
-      json_builder_begin_object (b);
-      add_string (b, "id", c->id);
-      add_string (b, "title", c->title);
-      add_string (b, "child", c->child);
-      add_string (b, "area", c->area);
+      cli_json_begin_object (b);
+      cli_json_member_string (b, "id", c->id);
+      cli_json_member_string (b, "title", c->title);
+      cli_json_member_string (b, "child", c->child);
+      cli_json_member_string (b, "area", c->area);
       add_date (b, "incident", &c->incident);
       add_date (b, "aware", &c->aware);
-      add_string (b, "type", lia_notification_type_names ()[c->type]);
-      add_string (b, "status", c->closed ? "closed" : "open");
+      cli_json_member_string (b, "type", lia_notification_type_names ()[c->type]);
+      cli_json_member_string (b, "status", c->closed ? "closed" : "open");
       add_org (b, "lead", c->lead);
       add_fields (b, "fields", c->fields);
-      json_builder_set_member_name (b, "participants");
-      json_builder_begin_array (b);
+      cli_json_member (b, "participants");
+      cli_json_begin_array (b);
       for (guint i = 0; i < c->participants->len; i++)
         {
           const LiaParticipant *p = c->participants->pdata[i];
 
-          json_builder_begin_object (b);
+          cli_json_begin_object (b);
           add_org (b, "organisation", p->org);
-          add_string (b, "role", lia_role_to_string (p->role));
-          add_string (b, "contact", p->contact);
-          add_string (b, "email", p->email);
-          add_string (b, "phone", p->phone);
-          json_builder_end_object (b);
+          cli_json_member_string (b, "role", lia_role_to_string (p->role));
+          cli_json_member_string (b, "contact", p->contact);
+          cli_json_member_string (b, "email", p->email);
+          cli_json_member_string (b, "phone", p->phone);
+          cli_json_end_object (b);
         }
-      json_builder_end_array (b);
-      json_builder_set_member_name (b, "attendance");
-      json_builder_begin_object (b);
-      json_builder_set_member_name (b, "attendees");
-      json_builder_begin_array (b);
+      cli_json_end_array (b);
+      cli_json_member (b, "attendance");
+      cli_json_begin_object (b);
+      cli_json_member (b, "attendees");
+      cli_json_begin_array (b);
       for (guint i = 0; i < c->attendees->len; i++)
         {
           const LiaAttendee *a = c->attendees->pdata[i];
 
-          json_builder_begin_object (b);
-          json_builder_set_member_name (b, "id");
-          json_builder_add_int_value (b, a->id);
-          add_string (b, "name", a->name);
-          add_string (b, "position", a->position);
+          cli_json_begin_object (b);
+          cli_json_member (b, "id");
+          cli_json_int (b, a->id);
+          cli_json_member_string (b, "name", a->name);
+          cli_json_member_string (b, "position", a->position);
           add_org (b, "organisation", a->org);
-          add_string (b, "role", lia_role_to_string (a->role));
-          json_builder_end_object (b);
+          cli_json_member_string (b, "role", lia_role_to_string (a->role));
+          cli_json_end_object (b);
         }
-      json_builder_end_array (b);
-      json_builder_set_member_name (b, "representatives");
-      json_builder_add_int_value (b, quorum.representatives);
-      json_builder_set_member_name (b, "safeguarding_partners_present");
-      json_builder_add_int_value (b, quorum.partners_present);
-      json_builder_set_member_name (b, "quorate");
-      json_builder_add_boolean_value (b, quorum.quorate);
-      json_builder_end_object (b);
-      json_builder_set_member_name (b, "delay_notices");
-      json_builder_begin_array (b);
+      cli_json_end_array (b);
+      cli_json_member (b, "representatives");
+      cli_json_int (b, quorum.representatives);
+      cli_json_member (b, "safeguarding_partners_present");
+      cli_json_int (b, quorum.partners_present);
+      cli_json_member (b, "quorate");
+      cli_json_bool (b, quorum.quorate);
+      cli_json_end_object (b);
+      cli_json_member (b, "delay_notices");
+      cli_json_begin_array (b);
       for (guint i = 0; i < c->delays->len; i++)
         {
           const LiaDelayNotice *d = c->delays->pdata[i];
 
-          json_builder_begin_object (b);
+          cli_json_begin_object (b);
           add_date (b, "sent", &d->sent);
-          add_string (b, "reason", d->reason);
+          cli_json_member_string (b, "reason", d->reason);
           add_date (b, "revised", &d->revised);
-          json_builder_end_object (b);
+          cli_json_end_object (b);
         }
-      json_builder_end_array (b);
-      json_builder_set_member_name (b, "timeline");
-      json_builder_begin_array (b);
+      cli_json_end_array (b);
+      cli_json_member (b, "timeline");
+      cli_json_begin_array (b);
       for (guint i = 0; i < milestones->len; i++)
         add_milestone (b, milestones->pdata[i], FALSE);
-      json_builder_end_array (b);
-      json_builder_end_object (b);
-      cli_print_json (b);
+      cli_json_end_array (b);
+      cli_json_end_object (b);
+      cli_json_finish (b);
       return EXIT_OK;
     }
 
@@ -587,11 +579,11 @@ cmd_case_fields (CliOptions *options)
 {
   const LiaField *fields;
   guint n;
-  g_autoptr (JsonBuilder) b = json_builder_new ();
+  CliJson *b = options->json ? cli_json_new () : NULL;
 
   fields = lia_case_fields (&n);
   if (options->json)
-    json_builder_begin_array (b);
+    cli_json_begin_array (b);
   for (guint i = 0; i < n; i++)
     {
       static const char *const types[] = { "text", "long-text", "date", "date-time", "choice",
@@ -600,21 +592,21 @@ cmd_case_fields (CliOptions *options)
 
       if (options->json)
         {
-          json_builder_begin_object (b);
-          add_string (b, "name", fields[i].name);
-          add_string (b, "label", fields[i].label);
-          add_string (b, "type", types[fields[i].type]);
-          json_builder_set_member_name (b, "choices");
+          cli_json_begin_object (b);
+          cli_json_member_string (b, "name", fields[i].name);
+          cli_json_member_string (b, "label", fields[i].label);
+          cli_json_member_string (b, "type", types[fields[i].type]);
+          cli_json_member (b, "choices");
           if (fields[i].choices == NULL)
-            json_builder_add_null_value (b);
+            cli_json_null (b);
           else
             {
-              json_builder_begin_array (b);
+              cli_json_begin_array (b);
               for (guint j = 0; fields[i].choices[j] != NULL; j++)
-                json_builder_add_string_value (b, fields[i].choices[j]);
-              json_builder_end_array (b);
+                cli_json_string (b, fields[i].choices[j]);
+              cli_json_end_array (b);
             }
-          json_builder_end_object (b);
+          cli_json_end_object (b);
         }
       else
         g_print ("%-36s %s (%s%s%s)\n", fields[i].name, fields[i].label, types[fields[i].type],
@@ -622,8 +614,8 @@ cmd_case_fields (CliOptions *options)
     }
   if (options->json)
     {
-      json_builder_end_array (b);
-      cli_print_json (b);
+      cli_json_end_array (b);
+      cli_json_finish (b);
     }
   return EXIT_OK;
 }
@@ -639,13 +631,13 @@ cmd_case_set (CliOptions *options)
     return cli_fail (error);
   if (options->json)
     {
-      g_autoptr (JsonBuilder) b = json_builder_new ();
+      CliJson *b = cli_json_new ();
 
-      json_builder_begin_object (b);
-      add_string (b, "field", options->args[1]);
-      add_string (b, "value", *options->args[2] ? options->args[2] : NULL);
-      json_builder_end_object (b);
-      cli_print_json (b);
+      cli_json_begin_object (b);
+      cli_json_member_string (b, "field", options->args[1]);
+      cli_json_member_string (b, "value", *options->args[2] ? options->args[2] : NULL);
+      cli_json_end_object (b);
+      cli_json_finish (b);
     }
   else if (*options->args[2] == '\0')
     g_print ("Cleared %s.\n", options->args[1]);
@@ -659,13 +651,13 @@ print_done (CliOptions *options, const char *message)
 {
   if (options->json)
     {
-      g_autoptr (JsonBuilder) b = json_builder_new ();
+      CliJson *b = cli_json_new ();
 
-      json_builder_begin_object (b);
-      json_builder_set_member_name (b, "ok");
-      json_builder_add_boolean_value (b, TRUE);
-      json_builder_end_object (b);
-      cli_print_json (b);
+      cli_json_begin_object (b);
+      cli_json_member (b, "ok");
+      cli_json_bool (b, TRUE);
+      cli_json_end_object (b);
+      cli_json_finish (b);
     }
   else
     g_print ("%s\n", message);
@@ -742,25 +734,25 @@ cmd_participant_list (CliOptions *options)
     return cli_fail (error);
   if (options->json)
     {
-      g_autoptr (JsonBuilder) b = json_builder_new ();
+      CliJson *b = cli_json_new ();
 
-      json_builder_begin_array (b);
+      cli_json_begin_array (b);
       for (guint i = 0; i < c->participants->len; i++)
         {
           const LiaParticipant *p = c->participants->pdata[i];
 
-          json_builder_begin_object (b);
+          cli_json_begin_object (b);
           add_org (b, "organisation", p->org);
-          add_string (b, "role", lia_role_to_string (p->role));
-          json_builder_set_member_name (b, "safeguarding_partner");
-          json_builder_add_boolean_value (b, lia_role_is_safeguarding_partner (p->role));
-          add_string (b, "contact", p->contact);
-          add_string (b, "email", p->email);
-          add_string (b, "phone", p->phone);
-          json_builder_end_object (b);
+          cli_json_member_string (b, "role", lia_role_to_string (p->role));
+          cli_json_member (b, "safeguarding_partner");
+          cli_json_bool (b, lia_role_is_safeguarding_partner (p->role));
+          cli_json_member_string (b, "contact", p->contact);
+          cli_json_member_string (b, "email", p->email);
+          cli_json_member_string (b, "phone", p->phone);
+          cli_json_end_object (b);
         }
-      json_builder_end_array (b);
-      cli_print_json (b);
+      cli_json_end_array (b);
+      cli_json_finish (b);
       return EXIT_OK;
     }
   for (guint i = 0; i < c->participants->len; i++)
@@ -835,21 +827,21 @@ record_fields_from_options (void)
 }
 
 static void
-add_record (JsonBuilder *b, const LiaRecord *r)
+add_record (CliJson *b, const LiaRecord *r)
 {
-  json_builder_begin_object (b);
-  add_string (b, "id", r->id);
-  add_string (b, "case", r->case_id);
-  add_string (b, "kind", lia_record_kind_to_string (r->kind));
-  json_builder_set_member_name (b, "version");
-  json_builder_add_int_value (b, r->version);
-  add_string (b, "title", r->title);
-  add_string (b, "date", r->date);
-  add_string (b, "classification", lia_record_get_field (r, "classification") != NULL
+  cli_json_begin_object (b);
+  cli_json_member_string (b, "id", r->id);
+  cli_json_member_string (b, "case", r->case_id);
+  cli_json_member_string (b, "kind", lia_record_kind_to_string (r->kind));
+  cli_json_member (b, "version");
+  cli_json_int (b, r->version);
+  cli_json_member_string (b, "title", r->title);
+  cli_json_member_string (b, "date", r->date);
+  cli_json_member_string (b, "classification", lia_record_get_field (r, "classification") != NULL
                                      ? lia_record_get_field (r, "classification") : "standard");
   add_org (b, "originator", r->originator);
   add_fields (b, "fields", r->fields);
-  json_builder_end_object (b);
+  cli_json_end_object (b);
 }
 
 static int
@@ -875,12 +867,12 @@ cmd_record_add (CliOptions *options)
     return cli_fail (error);
   if (options->json)
     {
-      g_autoptr (JsonBuilder) b = json_builder_new ();
+      CliJson *b = cli_json_new ();
 
-      json_builder_begin_object (b);
-      add_string (b, "id", id);
-      json_builder_end_object (b);
-      cli_print_json (b);
+      cli_json_begin_object (b);
+      cli_json_member_string (b, "id", id);
+      cli_json_end_object (b);
+      cli_json_finish (b);
     }
   else
     g_print ("%s\n", id);
@@ -900,14 +892,14 @@ cmd_record_edit (CliOptions *options)
     return cli_fail (error);
   if (options->json)
     {
-      g_autoptr (JsonBuilder) b = json_builder_new ();
+      CliJson *b = cli_json_new ();
 
-      json_builder_begin_object (b);
-      add_string (b, "id", record->id);
-      json_builder_set_member_name (b, "version");
-      json_builder_add_int_value (b, record->version);
-      json_builder_end_object (b);
-      cli_print_json (b);
+      cli_json_begin_object (b);
+      cli_json_member_string (b, "id", record->id);
+      cli_json_member (b, "version");
+      cli_json_int (b, record->version);
+      cli_json_end_object (b);
+      cli_json_finish (b);
     }
   else
     g_print ("Saved version %d of %s.\n", record->version, record->id);
@@ -931,13 +923,13 @@ cmd_record_list (CliOptions *options)
     return cli_fail (error);
   if (options->json)
     {
-      g_autoptr (JsonBuilder) b = json_builder_new ();
+      CliJson *b = cli_json_new ();
 
-      json_builder_begin_array (b);
+      cli_json_begin_array (b);
       for (guint i = 0; i < records->len; i++)
         add_record (b, records->pdata[i]);
-      json_builder_end_array (b);
-      cli_print_json (b);
+      cli_json_end_array (b);
+      cli_json_finish (b);
       return EXIT_OK;
     }
   for (guint i = 0; i < records->len; i++)
@@ -967,10 +959,10 @@ cmd_record_show (CliOptions *options)
     return cli_fail (error);
   if (options->json)
     {
-      g_autoptr (JsonBuilder) b = json_builder_new ();
+      CliJson *b = cli_json_new ();
 
       add_record (b, r);
-      cli_print_json (b);
+      cli_json_finish (b);
       return EXIT_OK;
     }
   fields = lia_record_kind_fields (r->kind, &n);
@@ -991,10 +983,10 @@ cmd_record_show (CliOptions *options)
 static int
 cmd_record_kinds (CliOptions *options)
 {
-  g_autoptr (JsonBuilder) b = json_builder_new ();
+  CliJson *b = options->json ? cli_json_new () : NULL;
 
   if (options->json)
-    json_builder_begin_array (b);
+    cli_json_begin_array (b);
   for (guint k = 0; k < LIA_RECORD_N_KINDS; k++)
     {
       guint n;
@@ -1002,11 +994,11 @@ cmd_record_kinds (CliOptions *options)
 
       if (options->json)
         {
-          json_builder_begin_object (b);
-          add_string (b, "kind", lia_record_kind_to_string (k));
-          add_string (b, "label", lia_record_kind_label (k));
-          json_builder_set_member_name (b, "fields");
-          json_builder_begin_array (b);
+          cli_json_begin_object (b);
+          cli_json_member_string (b, "kind", lia_record_kind_to_string (k));
+          cli_json_member_string (b, "label", lia_record_kind_label (k));
+          cli_json_member (b, "fields");
+          cli_json_begin_array (b);
         }
       else
         g_print ("%s (%s):\n", lia_record_kind_to_string (k), lia_record_kind_label (k));
@@ -1016,12 +1008,12 @@ cmd_record_kinds (CliOptions *options)
 
           if (options->json)
             {
-              json_builder_begin_object (b);
-              add_string (b, "name", fields[i].name);
-              add_string (b, "label", fields[i].label);
-              json_builder_set_member_name (b, "required");
-              json_builder_add_boolean_value (b, fields[i].required);
-              json_builder_end_object (b);
+              cli_json_begin_object (b);
+              cli_json_member_string (b, "name", fields[i].name);
+              cli_json_member_string (b, "label", fields[i].label);
+              cli_json_member (b, "required");
+              cli_json_bool (b, fields[i].required);
+              cli_json_end_object (b);
             }
           else
             g_print ("  --%-18s %s%s%s%s\n", fields[i].name, fields[i].label,
@@ -1030,14 +1022,14 @@ cmd_record_kinds (CliOptions *options)
         }
       if (options->json)
         {
-          json_builder_end_array (b);
-          json_builder_end_object (b);
+          cli_json_end_array (b);
+          cli_json_end_object (b);
         }
     }
   if (options->json)
     {
-      json_builder_end_array (b);
-      cli_print_json (b);
+      cli_json_end_array (b);
+      cli_json_finish (b);
     }
   return EXIT_OK;
 }
@@ -1045,44 +1037,44 @@ cmd_record_kinds (CliOptions *options)
 /* ---- requests ------------------------------------------------------------------- */
 
 static void
-add_request (JsonBuilder *b, const LiaRequest *q)
+add_request (CliJson *b, const LiaRequest *q)
 {
-  json_builder_begin_object (b);
-  add_string (b, "id", q->id);
-  add_string (b, "case", q->case_id);
+  cli_json_begin_object (b);
+  cli_json_member_string (b, "id", q->id);
+  cli_json_member_string (b, "case", q->case_id);
   add_org (b, "requester", q->requester);
   add_org (b, "holder", q->holder);
-  add_string (b, "record", q->record_id);
-  add_string (b, "subject", q->subject);
-  add_string (b, "purpose", q->purpose);
+  cli_json_member_string (b, "record", q->record_id);
+  cli_json_member_string (b, "subject", q->subject);
+  cli_json_member_string (b, "purpose", q->purpose);
   add_date (b, "made_on", &q->made_on);
   add_date (b, "reply_by", &q->reply_by);
-  add_string (b, "state", lia_request_state_to_string (q->state));
-  add_string (b, "level", lia_escalation_to_string (q->level));
-  json_builder_set_member_name (b, "history");
-  json_builder_begin_array (b);
+  cli_json_member_string (b, "state", lia_request_state_to_string (q->state));
+  cli_json_member_string (b, "level", lia_escalation_to_string (q->level));
+  cli_json_member (b, "history");
+  cli_json_begin_array (b);
   for (guint i = 0; i < q->events->len; i++)
     {
       const LiaRequestEvent *e = q->events->pdata[i];
       static const char *const kinds[] = { "made", "decision", "escalation", "withdrawal" };
 
-      json_builder_begin_object (b);
-      add_string (b, "event", kinds[e->kind]);
-      add_string (b, "decision", e->kind == LIA_REQUEST_EVENT_DECISION
+      cli_json_begin_object (b);
+      cli_json_member_string (b, "event", kinds[e->kind]);
+      cli_json_member_string (b, "decision", e->kind == LIA_REQUEST_EVENT_DECISION
                                    ? lia_decision_to_string (e->decision) : NULL);
-      add_string (b, "level", e->kind == LIA_REQUEST_EVENT_ESCALATION
+      cli_json_member_string (b, "level", e->kind == LIA_REQUEST_EVENT_ESCALATION
                                 ? lia_escalation_to_string (e->level) : NULL);
-      add_string (b, "reason", e->reason);
-      add_string (b, "basis", e->basis);
-      add_string (b, "statute", e->statute);
+      cli_json_member_string (b, "reason", e->reason);
+      cli_json_member_string (b, "basis", e->basis);
+      cli_json_member_string (b, "statute", e->statute);
       add_org (b, "redirect_to", e->redirect_to);
-      add_string (b, "by", e->by);
+      cli_json_member_string (b, "by", e->by);
       add_org (b, "by_organisation", e->by_org);
       add_date (b, "on", &e->on);
-      json_builder_end_object (b);
+      cli_json_end_object (b);
     }
-  json_builder_end_array (b);
-  json_builder_end_object (b);
+  cli_json_end_array (b);
+  cli_json_end_object (b);
 }
 
 static void
@@ -1124,10 +1116,10 @@ print_request (CliOptions *options, LiaStore *store, const char *id)
     return cli_fail (error);
   if (options->json)
     {
-      g_autoptr (JsonBuilder) b = json_builder_new ();
+      CliJson *b = cli_json_new ();
 
       add_request (b, q);
-      cli_print_json (b);
+      cli_json_finish (b);
     }
   else
     print_request_text (q);
@@ -1157,12 +1149,12 @@ cmd_request_new (CliOptions *options)
     return cli_fail (error);
   if (options->json)
     {
-      g_autoptr (JsonBuilder) b = json_builder_new ();
+      CliJson *b = cli_json_new ();
 
-      json_builder_begin_object (b);
-      add_string (b, "id", id);
-      json_builder_end_object (b);
-      cli_print_json (b);
+      cli_json_begin_object (b);
+      cli_json_member_string (b, "id", id);
+      cli_json_end_object (b);
+      cli_json_finish (b);
     }
   else
     g_print ("%s\n", id);
@@ -1258,13 +1250,13 @@ cmd_request_list (CliOptions *options)
     return cli_fail (error);
   if (options->json)
     {
-      g_autoptr (JsonBuilder) b = json_builder_new ();
+      CliJson *b = cli_json_new ();
 
-      json_builder_begin_array (b);
+      cli_json_begin_array (b);
       for (guint i = 0; i < requests->len; i++)
         add_request (b, requests->pdata[i]);
-      json_builder_end_array (b);
-      cli_print_json (b);
+      cli_json_end_array (b);
+      cli_json_finish (b);
       return EXIT_OK;
     }
   if (requests->len == 0)
@@ -1306,27 +1298,33 @@ cmd_deadlines (CliOptions *options)
     {
       LiaMilestone *m = milestones->pdata[i];
 
-      /* --within: what is open and due by then, overdue included. */
-      if (within >= 0
-          && (!lia_milestone_state_is_open (m->state) || g_date_compare (&m->due, &horizon) > 0))
+      /* By default, what is open (due or overdue); --within, what is open
+       * and due by then; --all, every milestone of the timeline. */
+      if (!opt.all && !lia_milestone_state_is_open (m->state))
+        continue;
+      if (within >= 0 && (!g_date_valid (&m->due) || g_date_compare (&m->due, &horizon) > 0))
         continue;
       g_ptr_array_add (shown, m);
     }
 
   if (options->json)
     {
-      g_autoptr (JsonBuilder) b = json_builder_new ();
+      CliJson *b = cli_json_new ();
 
-      json_builder_begin_array (b);
+      cli_json_begin_array (b);
       for (guint i = 0; i < shown->len; i++)
         add_milestone (b, shown->pdata[i], TRUE);
-      json_builder_end_array (b);
-      cli_print_json (b);
+      cli_json_end_array (b);
+      cli_json_finish (b);
       return EXIT_OK;
     }
   if (shown->len == 0)
-    g_print (within >= 0 ? "Nothing is due within %" G_GINT64_FORMAT " days.\n"
-                         : "No milestones.\n", within);
+    {
+      if (within >= 0)
+        g_print ("Nothing is due within %" G_GINT64_FORMAT " days.\n", within);
+      else
+        g_print (opt.all ? "No milestones.\n" : "Nothing is due.\n");
+    }
   print_milestones_text (shown, options->n_args == 0);
   return EXIT_OK;
 }
@@ -1346,23 +1344,23 @@ cmd_search (CliOptions *options)
     return cli_fail (error);
   if (options->json)
     {
-      g_autoptr (JsonBuilder) b = json_builder_new ();
+      CliJson *b = cli_json_new ();
 
-      json_builder_begin_array (b);
+      cli_json_begin_array (b);
       for (guint i = 0; i < hits->len; i++)
         {
           const LiaSearchHit *h = hits->pdata[i];
 
-          json_builder_begin_object (b);
-          add_string (b, "case", h->case_id);
-          add_string (b, "record", h->record_id);
-          add_string (b, "kind", h->record_id ? lia_record_kind_to_string (h->kind) : "case");
-          add_string (b, "title", h->title);
-          add_string (b, "snippet", h->snippet);
-          json_builder_end_object (b);
+          cli_json_begin_object (b);
+          cli_json_member_string (b, "case", h->case_id);
+          cli_json_member_string (b, "record", h->record_id);
+          cli_json_member_string (b, "kind", h->record_id ? lia_record_kind_to_string (h->kind) : "case");
+          cli_json_member_string (b, "title", h->title);
+          cli_json_member_string (b, "snippet", h->snippet);
+          cli_json_end_object (b);
         }
-      json_builder_end_array (b);
-      cli_print_json (b);
+      cli_json_end_array (b);
+      cli_json_finish (b);
       return EXIT_OK;
     }
   if (hits->len == 0)
@@ -1390,26 +1388,26 @@ cmd_chronology (CliOptions *options)
     return cli_fail (error);
   if (options->json)
     {
-      g_autoptr (JsonBuilder) b = json_builder_new ();
+      CliJson *b = cli_json_new ();
 
-      json_builder_begin_array (b);
+      cli_json_begin_array (b);
       for (guint i = 0; i < entries->len; i++)
         {
           const LiaChronologyEntry *e = entries->pdata[i];
 
-          json_builder_begin_object (b);
-          add_string (b, "record", e->record_id);
-          add_string (b, "date", e->date);
-          add_string (b, "agency", e->agency);
-          add_string (b, "what", e->what);
-          add_string (b, "source", e->source);
-          add_string (b, "analysis", e->analysis);
-          add_string (b, "expected", e->expected);
-          add_string (b, "recorded_by", e->originator);
-          json_builder_end_object (b);
+          cli_json_begin_object (b);
+          cli_json_member_string (b, "record", e->record_id);
+          cli_json_member_string (b, "date", e->date);
+          cli_json_member_string (b, "agency", e->agency);
+          cli_json_member_string (b, "what", e->what);
+          cli_json_member_string (b, "source", e->source);
+          cli_json_member_string (b, "analysis", e->analysis);
+          cli_json_member_string (b, "expected", e->expected);
+          cli_json_member_string (b, "recorded_by", e->originator);
+          cli_json_end_object (b);
         }
-      json_builder_end_array (b);
-      cli_print_json (b);
+      cli_json_end_array (b);
+      cli_json_finish (b);
       return EXIT_OK;
     }
   for (guint i = 0; i < entries->len; i++)
@@ -1469,15 +1467,15 @@ cmd_export_chronology (CliOptions *options)
     return cli_fail (error);
   if (options->json)
     {
-      g_autoptr (JsonBuilder) b = json_builder_new ();
+      CliJson *b = cli_json_new ();
       g_autofree char *path = g_file_get_path (file);
 
-      json_builder_begin_object (b);
-      add_string (b, "file", path);
-      json_builder_set_member_name (b, "entries");
-      json_builder_add_int_value (b, entries->len);
-      json_builder_end_object (b);
-      cli_print_json (b);
+      cli_json_begin_object (b);
+      cli_json_member_string (b, "file", path);
+      cli_json_member (b, "entries");
+      cli_json_int (b, entries->len);
+      cli_json_end_object (b);
+      cli_json_finish (b);
     }
   else
     g_print ("Wrote %u chronology entries to %s.\n", entries->len, opt.output);
@@ -1509,17 +1507,17 @@ cmd_demo_load (CliOptions *options)
     return cli_fail (error);
   if (options->json)
     {
-      g_autoptr (JsonBuilder) b = json_builder_new ();
+      CliJson *b = cli_json_new ();
 
-      json_builder_begin_object (b);
-      add_string (b, "case", result.case_id);
-      add_string (b, "as", result.as_key);
-      json_builder_set_member_name (b, "records");
-      json_builder_add_int_value (b, result.n_records);
-      json_builder_set_member_name (b, "requests");
-      json_builder_add_int_value (b, result.n_requests);
-      json_builder_end_object (b);
-      cli_print_json (b);
+      cli_json_begin_object (b);
+      cli_json_member_string (b, "case", result.case_id);
+      cli_json_member_string (b, "as", result.as_key);
+      cli_json_member (b, "records");
+      cli_json_int (b, result.n_records);
+      cli_json_member (b, "requests");
+      cli_json_int (b, result.n_requests);
+      cli_json_end_object (b);
+      cli_json_finish (b);
     }
   else
     g_print ("Loaded the demonstration case %s as “%s”: %u records, %u requests.\n"
@@ -1662,7 +1660,9 @@ static const GOptionEntry request_withdraw_entries[] = {
 };
 
 static const GOptionEntry deadlines_entries[] = {
-  STR ("within", within, "Only what is open and due within DAYS calendar days (overdue included)", "DAYS"),
+  STR ("within", within, "Only what is due within DAYS calendar days (overdue included)", "DAYS"),
+  { "all", 0, 0, G_OPTION_ARG_NONE, &opt.all,
+    "Every milestone: met, waiting and not applicable ones too", NULL },
   TODAY,
   { NULL }
 };
@@ -1750,8 +1750,8 @@ const Command cli_model_commands[] = {
     0 RESET },
   { "request", "show", "REQUEST", 1, "One request and its history", NULL, cmd_request_show,
     0 RESET },
-  { "deadlines", NULL, "[CASE] [--within DAYS]", 0,
-    "Statutory milestones of one case or all, by due date", deadlines_entries, cmd_deadlines,
+  { "deadlines", NULL, "[CASE] [--within DAYS] [--all]", 0,
+    "What is due and overdue, in one case or all, by due date", deadlines_entries, cmd_deadlines,
     1 RESET },
   { "search", NULL, "QUERY", 1, "Find records and cases by their words", search_entries,
     cmd_search, 0 RESET },
