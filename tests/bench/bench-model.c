@@ -51,6 +51,7 @@ static int n_entries = 50000;
 static int repeats = 7;
 static char *dir_option = NULL;
 static gboolean keep = FALSE;
+static gboolean no_cli = FALSE;
 
 static const GOptionEntry entries[] = {
   { "cases", 0, 0, G_OPTION_ARG_INT, &n_cases, "Cases of realistic shape (10000)", "N" },
@@ -58,6 +59,7 @@ static const GOptionEntry entries[] = {
   { "repeats", 0, 0, G_OPTION_ARG_INT, &repeats, "Runs of each command (7)", "N" },
   { "dir", 0, 0, G_OPTION_ARG_FILENAME, &dir_option, "Build the store in DIR", "DIR" },
   { "keep", 0, 0, G_OPTION_ARG_NONE, &keep, "Leave the store behind", NULL },
+  { "no-cli", 0, 0, G_OPTION_ARG_NONE, &no_cli, "Time only the in-process work (for profiling)", NULL },
   { NULL }
 };
 
@@ -474,6 +476,8 @@ main (int argc, char **argv)
   p_list = time_in_process (store, work_case_list, NULL, &count_list);
   p_chronology = time_in_process (store, work_chronology, big_case, &count_chronology);
   lia_store_lock (store);
+  if (no_cli)
+    repeats = 1;
 
   csv_path = g_build_filename (dir, "chronology.csv", NULL);
   {
