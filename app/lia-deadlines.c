@@ -757,8 +757,7 @@ load_dated_records (sqlite3    *db,
   int rc;
 
   stmt = lia_db_prepare (db, "SELECT id, case_id, kind, title, destroy_on, return_on, "
-                             "  json_extract (fields, '$.due'), json_extract (fields, '$.status'), "
-                             "  json_extract (fields, '$.owner') "
+                             "  date, status, owner "
                              "FROM record INDEXED BY record_dates "
                              "WHERE (destroy_on IS NOT NULL OR return_on IS NOT NULL "
                              "       OR kind = 'action') AND (?1 IS NULL OR case_id = ?1) "
@@ -809,6 +808,58 @@ compare_due (gconstpointer a,
   return g_date_compare (&x->due, &y->due);
 }
 
+/* A stable sort by due date, those without one last: a counting sort over
+ * the days between the first and last due dates (a few thousand), or the
+ * general sort if they are far apart. */
+static void
+sort_by_due (GPtrArray *milestones)
+{
+  guint32 first = G_MAXUINT32, last = 0, range;
+  g_autofree guint32 *start = NULL;
+  g_autofree gpointer *sorted = NULL;
+
+  for (guint i = 0; i < milestones->len; i++)
+    {
+      const LiaMilestone *m = milestones->pdata[i];
+
+      if (g_date_valid (&m->due))
+        {
+          guint32 julian = g_date_get_julian (&m->due);
+
+          first = MIN (first, julian);
+          last = MAX (last, julian);
+        }
+    }
+  if (first > last)
+    return;
+  range = last - first + 1;
+  if (range > 100000)
+    {
+      g_ptr_array_sort (milestones, compare_due);
+      return;
+    }
+  /* start[d] is where day d's milestones begin; day range is "no date". */
+  start = g_new0 (guint32, range + 2);
+  for (guint i = 0; i < milestones->len; i++)
+    {
+      const LiaMilestone *m = milestones->pdata[i];
+      guint32 day = g_date_valid (&m->due) ? g_date_get_julian (&m->due) - first : range;
+
+      start[day + 1]++;
+    }
+  for (guint32 d = 1; d < range + 2; d++)
+    start[d] += start[d - 1];
+  sorted = g_new (gpointer, milestones->len);
+  for (guint i = 0; i < milestones->len; i++)
+    {
+      const LiaMilestone *m = milestones->pdata[i];
+      guint32 day = g_date_valid (&m->due) ? g_date_get_julian (&m->due) - first : range;
+
+      sorted[start[day]++] = milestones->pdata[i];
+    }
+  memcpy (milestones->pdata, sorted, milestones->len * sizeof (gpointer));
+}
+
 GPtrArray *
 lia_deadlines_for_store (LiaStore    *store,
                          LiaCalendar *calendar,
@@ -853,6 +904,6 @@ lia_deadlines_for_store (LiaStore    *store,
         compute (calendar, c->id, &c->aware, c->facts, c->delays, case_records, today, all);
     }
   /* Stable: equal dates keep case order and the table's order. */
-  g_ptr_array_sort (all, compare_due);
+  sort_by_due (all);
   return g_steal_pointer (&all);
 }

@@ -420,6 +420,43 @@ search_body (GHashTable *fields)
   return g_string_free (body, FALSE);
 }
 
+/* Keeps the chronology table in step with a chronology entry. */
+static gboolean
+index_chronology (sqlite3      *db,
+                  gint64        seq,
+                  const char   *record_id,
+                  const char   *case_id,
+                  gint64        originator,
+                  GHashTable   *fields,
+                  GError      **error)
+{
+  g_autoptr (sqlite3_stmt) del = NULL;
+  g_autoptr (sqlite3_stmt) ins = NULL;
+
+  del = lia_db_prepare (db, "DELETE FROM chronology WHERE record_seq = ?", error);
+  if (del == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (del, 1, seq);
+  if (!lia_db_step_done (db, del, "Could not index the chronology", error))
+    return FALSE;
+  ins = lia_db_prepare (db, "INSERT INTO chronology (case_id, date, record_seq, record_id, "
+                            "originator, agency, what, source, analysis, expected) "
+                            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", error);
+  if (ins == NULL)
+    return FALSE;
+  lia_db_bind_text (ins, 1, case_id);
+  lia_db_bind_text (ins, 2, g_hash_table_lookup (fields, "date"));
+  sqlite3_bind_int64 (ins, 3, seq);
+  lia_db_bind_text (ins, 4, record_id);
+  sqlite3_bind_int64 (ins, 5, originator);
+  lia_db_bind_text (ins, 6, g_hash_table_lookup (fields, "agency"));
+  lia_db_bind_text (ins, 7, g_hash_table_lookup (fields, "what"));
+  lia_db_bind_text (ins, 8, g_hash_table_lookup (fields, "source"));
+  lia_db_bind_text (ins, 9, g_hash_table_lookup (fields, "analysis"));
+  lia_db_bind_text (ins, 10, g_hash_table_lookup (fields, "expected"));
+  return lia_db_step_done (db, ins, "Could not index the chronology", error);
+}
+
 static gboolean
 index_record (sqlite3    *db,
               gint64      seq,
@@ -463,6 +500,7 @@ lia_record_add_from (LiaStore      *store,
   g_autofree char *json = NULL;
   gint64 now = lia_db_now ();
   const char *classification;
+  gint64 seq;
 
   g_return_val_if_fail (kind < LIA_RECORD_N_KINDS, NULL);
   if (db == NULL)
@@ -482,7 +520,8 @@ lia_record_add_from (LiaStore      *store,
     return NULL;
   stmt = lia_db_prepare (db, "INSERT INTO record (id, case_id, originator, kind, version, title, "
                              "date, classification, fields, destroy_on, return_on, created_at, "
-                             "updated_at) VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?)", error);
+                             "updated_at, status, owner) "
+                             "VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", error);
   if (stmt == NULL)
     goto fail;
   lia_db_bind_text (stmt, 1, id);
@@ -497,8 +536,14 @@ lia_record_add_from (LiaStore      *store,
   lia_db_bind_text (stmt, 10, g_hash_table_lookup (clean, "return-on"));
   sqlite3_bind_int64 (stmt, 11, now);
   sqlite3_bind_int64 (stmt, 12, now);
-  if (!lia_db_step_done (db, stmt, "Could not save the record", error)
-      || !index_record (db, sqlite3_last_insert_rowid (db), title, clean, error)
+  lia_db_bind_text (stmt, 13, g_hash_table_lookup (clean, "status"));
+  lia_db_bind_text (stmt, 14, g_hash_table_lookup (clean, "owner"));
+  if (!lia_db_step_done (db, stmt, "Could not save the record", error))
+    goto fail;
+  seq = sqlite3_last_insert_rowid (db);
+  if (!index_record (db, seq, title, clean, error)
+      || (kind == LIA_RECORD_CHRONOLOGY
+          && !index_chronology (db, seq, id, case_full_id, originator->id, clean, error))
       || !lia_db_commit (db, error))
     goto fail;
   return g_steal_pointer (&id);
@@ -673,7 +718,8 @@ lia_record_edit (LiaStore   *store,
 
   stmt = lia_db_prepare (db, "UPDATE record SET version = version + 1, title = ?, date = ?, "
                              "classification = ?, fields = ?, destroy_on = ?, return_on = ?, "
-                             "updated_at = ? WHERE id = ? RETURNING seq", error);
+                             "updated_at = ?, status = ?9, owner = ?10 WHERE id = ?8 "
+                             "RETURNING seq", error);
   if (stmt == NULL)
     goto fail;
   lia_db_bind_text (stmt, 1, title);
@@ -684,6 +730,8 @@ lia_record_edit (LiaStore   *store,
   lia_db_bind_text (stmt, 6, g_hash_table_lookup (clean, "return-on"));
   sqlite3_bind_int64 (stmt, 7, lia_db_now ());
   lia_db_bind_text (stmt, 8, record->id);
+  lia_db_bind_text (stmt, 9, g_hash_table_lookup (clean, "status"));
+  lia_db_bind_text (stmt, 10, g_hash_table_lookup (clean, "owner"));
   if (sqlite3_step (stmt) != SQLITE_ROW)
     {
       lia_store_set_sqlite_error (error, db, sqlite3_errcode (db), "Could not save the record");
@@ -691,7 +739,11 @@ lia_record_edit (LiaStore   *store,
     }
   seq = sqlite3_column_int64 (stmt, 0);
   g_clear_pointer (&stmt, sqlite3_finalize);
-  if (!index_record (db, seq, title, clean, error) || !lia_db_commit (db, error))
+  if (!index_record (db, seq, title, clean, error)
+      || (record->kind == LIA_RECORD_CHRONOLOGY
+          && !index_chronology (db, seq, record->id, record->case_id, record->originator->id,
+                                clean, error))
+      || !lia_db_commit (db, error))
     goto fail;
   return TRUE;
 
@@ -849,14 +901,11 @@ lia_chronology_get (LiaStore   *store,
   if (id == NULL)
     return NULL;
   stmt = lia_db_prepare (db,
-                         "SELECT r.id, r.date, json_extract (r.fields, '$.agency'), "
-                         "  json_extract (r.fields, '$.what'), json_extract (r.fields, '$.source'), "
-                         "  json_extract (r.fields, '$.analysis'), "
-                         "  json_extract (r.fields, '$.expected'), o.name "
-                         "FROM record r JOIN org o ON o.id = r.originator "
-                         "WHERE r.case_id = ?1 AND r.kind = 'chronology' "
-                         "  AND (?2 IS NULL OR json_extract (r.fields, '$.agency') = ?2 COLLATE NOCASE) "
-                         "ORDER BY r.date, r.created_at, r.seq", error);
+                         "SELECT c.record_id, c.date, c.agency, c.what, c.source, c.analysis, "
+                         "  c.expected, o.name "
+                         "FROM chronology c JOIN org o ON o.id = c.originator "
+                         "WHERE c.case_id = ?1 AND (?2 IS NULL OR c.agency = ?2 COLLATE NOCASE) "
+                         "ORDER BY c.date, c.record_seq", error);
   if (stmt == NULL)
     return NULL;
   lia_db_bind_text (stmt, 1, id);
