@@ -626,6 +626,8 @@ cmd_case_set (CliOptions *options)
   GError *error = NULL;
   g_autoptr (LiaStore) store = cli_open_store (options, &error);
 
+  gboolean cleared = lia_str_blank (options->args[2]);
+
   if (store == NULL
       || !lia_case_set_field (store, options->args[0], options->args[1], options->args[2], &error))
     return cli_fail (error);
@@ -635,14 +637,12 @@ cmd_case_set (CliOptions *options)
 
       cli_json_begin_object (b);
       cli_json_member_string (b, "field", options->args[1]);
-      cli_json_member_string (b, "value", *options->args[2] ? options->args[2] : NULL);
+      cli_json_member_string (b, "value", cleared ? NULL : options->args[2]);
       cli_json_end_object (b);
       cli_json_finish (b);
     }
-  else if (*options->args[2] == '\0')
-    g_print ("Cleared %s.\n", options->args[1]);
   else
-    g_print ("Set %s.\n", options->args[1]);
+    g_print ("%s %s.\n", cleared ? "Cleared" : "Set", options->args[1]);
   return EXIT_OK;
 }
 

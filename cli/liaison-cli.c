@@ -20,16 +20,28 @@
 #include "cli.h"
 #include "lia-calendar.h"
 #include "lia-crypt-vfs.h"
+#include "lia-fields.h"
 #include "lia-store.h"
 
 static const char *prog_name = "liaison-cli";
 
+/* Exit 1 when what was typed is wrong or incomplete (a usage error, or a
+ * value the model refuses: a bad date, an unknown field, a missing
+ * reason); 2 when it could not be done (not found, not allowed, the
+ * store). */
 int
 cli_fail (GError *error)
 {
-  gboolean usage = error->domain == CLI_ERROR && error->code == CLI_ERROR_USAGE;
+  gboolean usage = (error->domain == CLI_ERROR && error->code == CLI_ERROR_USAGE)
+                   || (error->domain == LIA_MODEL_ERROR
+                       && (error->code == LIA_MODEL_ERROR_INVALID
+                           || error->code == LIA_MODEL_ERROR_MISSING
+                           || error->code == LIA_MODEL_ERROR_UNKNOWN));
 
-  g_printerr ("%s: %s\n", prog_name, error->message);
+  if (usage)
+    g_printerr ("%s: %s\nRun “%s --help” for usage.\n", prog_name, error->message, prog_name);
+  else
+    g_printerr ("%s: %s\n", prog_name, error->message);
   g_error_free (error);
   return usage ? EXIT_USAGE : EXIT_FAILED;
 }

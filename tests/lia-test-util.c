@@ -5,6 +5,8 @@
 #include "config.h"
 
 #include <fcntl.h>
+#include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <glib/gstdio.h>
@@ -143,4 +145,62 @@ lia_test_write_at (const char   *path,
   g_assert_cmpint (pwrite (fd, data, len, offset), ==, (gssize) len);
   g_assert_cmpint (fsync (fd), ==, 0);
   close (fd);
+}
+
+void
+lia_test_cli_run_free (LiaTestCliRun *run)
+{
+  g_free (run->out);
+  g_free (run->err);
+  g_free (run);
+}
+
+LiaTestCliRun *
+lia_test_run_cli (const char        *passphrase,
+                  const char *const *env,
+                  const char        *store,
+                  const char *const *args)
+{
+  const char *cli = g_getenv ("LIAISON_CLI");
+  g_auto (GStrv) envp = g_get_environ ();
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr (GString) shown = g_string_new ("liaison-cli");
+  g_autoptr (GError) error = NULL;
+  LiaTestCliRun *run = g_new0 (LiaTestCliRun, 1);
+  int wait_status;
+
+  g_assert_nonnull (cli);
+  /* The test's isolated directories are GLib's own; hand them on. */
+  envp = g_environ_setenv (envp, "HOME", g_get_home_dir (), TRUE);
+  envp = g_environ_setenv (envp, "XDG_DATA_HOME", g_get_user_data_dir (), TRUE);
+  envp = g_environ_setenv (envp, "XDG_CONFIG_HOME", g_get_user_config_dir (), TRUE);
+  envp = g_environ_setenv (envp, "XDG_CACHE_HOME", g_get_user_cache_dir (), TRUE);
+  envp = g_environ_setenv (envp, "LIAISON_PASSPHRASE", passphrase, TRUE);
+  envp = g_environ_unsetenv (envp, "LIAISON_NEW_PASSPHRASE");
+  envp = g_environ_unsetenv (envp, "LIAISON_TODAY");
+  for (guint i = 0; env != NULL && env[i] != NULL; i += 2)
+    envp = env[i + 1] != NULL ? g_environ_setenv (envp, env[i], env[i + 1], TRUE)
+                              : g_environ_unsetenv (envp, env[i]);
+
+  g_ptr_array_add (argv, (gpointer) cli);
+  if (store != NULL)
+    {
+      g_ptr_array_add (argv, (gpointer) "--store");
+      g_ptr_array_add (argv, (gpointer) store);
+    }
+  for (guint i = 0; args[i] != NULL; i++)
+    {
+      g_ptr_array_add (argv, (gpointer) args[i]);
+      /* The log shows each argument, cut short: some are 70,000 bytes. */
+      g_string_append_printf (shown, " %.60s%s", args[i], strlen (args[i]) > 60 ? "…" : "");
+    }
+  g_ptr_array_add (argv, NULL);
+
+  g_assert_true (g_spawn_sync (NULL, (char **) argv->pdata, envp, G_SPAWN_DEFAULT, NULL, NULL,
+                               &run->out, &run->err, &wait_status, &error));
+  g_assert_no_error (error);
+  g_assert_true (WIFEXITED (wait_status));
+  run->status = WEXITSTATUS (wait_status);
+  g_test_message ("%s -> %d\n%.2000s%s", shown->str, run->status, run->out, run->err);
+  return run;
 }

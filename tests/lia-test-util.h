@@ -46,4 +46,25 @@ void        lia_test_write_at (const char   *path,
                                const guint8 *data,
                                gsize         len);
 
+/* One run of the built liaison-cli (LIAISON_CLI in the test environment). */
+typedef struct
+{
+  int   status;
+  char *out;
+  char *err;
+} LiaTestCliRun;
+
+void           lia_test_cli_run_free (LiaTestCliRun *run);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (LiaTestCliRun, lia_test_cli_run_free)
+
+/* Runs liaison-cli [--store @store] @args (NULL-terminated) with
+ * LIAISON_PASSPHRASE @passphrase, LIAISON_NEW_PASSPHRASE and LIAISON_TODAY
+ * unset, the test's isolated home and XDG directories, and standard input
+ * /dev/null (never a terminal). @env is NULL or NULL-terminated NAME,
+ * VALUE pairs applied last; a NULL value unsets. It must exit normally. */
+LiaTestCliRun *lia_test_run_cli (const char        *passphrase,
+                                 const char *const *env,
+                                 const char        *store,
+                                 const char *const *args);
+
 G_END_DECLS

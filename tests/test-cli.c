@@ -23,62 +23,12 @@
 
 #define PASS "cli test passphrase"
 
-typedef struct
-{
-  int   status;
-  char *out;
-  char *err;
-} CliRun;
 
-static void
-cli_run_free (CliRun *run)
-{
-  g_free (run->out);
-  g_free (run->err);
-  g_free (run);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (CliRun, cli_run_free)
-
-/* Runs liaison-cli with @args (NULL-terminated). @env is NULL or
- * NULL-terminated NAME, VALUE pairs; a NULL value unsets. By default
- * LIAISON_PASSPHRASE is PASS and LIAISON_NEW_PASSPHRASE is unset. Standard
- * input is /dev/null, never a terminal. */
-static CliRun *
+/* By default LIAISON_PASSPHRASE is PASS; a test names its store itself. */
+static LiaTestCliRun *
 run_cli (const char *const *env, const char *const *args)
 {
-  const char *cli = g_getenv ("LIAISON_CLI");
-  g_auto (GStrv) envp = g_get_environ ();
-  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
-  g_autoptr (GError) error = NULL;
-  CliRun *run = g_new0 (CliRun, 1);
-  int wait_status;
-
-  g_assert_nonnull (cli);
-  /* The test's isolated directories are GLib's own; hand them on. */
-  envp = g_environ_setenv (envp, "HOME", g_get_home_dir (), TRUE);
-  envp = g_environ_setenv (envp, "XDG_DATA_HOME", g_get_user_data_dir (), TRUE);
-  envp = g_environ_setenv (envp, "XDG_CONFIG_HOME", g_get_user_config_dir (), TRUE);
-  envp = g_environ_setenv (envp, "XDG_CACHE_HOME", g_get_user_cache_dir (), TRUE);
-  envp = g_environ_setenv (envp, "LIAISON_PASSPHRASE", PASS, TRUE);
-  envp = g_environ_unsetenv (envp, "LIAISON_NEW_PASSPHRASE");
-  for (guint i = 0; env != NULL && env[i] != NULL; i += 2)
-    envp = env[i + 1] != NULL ? g_environ_setenv (envp, env[i], env[i + 1], TRUE)
-                              : g_environ_unsetenv (envp, env[i]);
-
-  g_ptr_array_add (argv, (gpointer) cli);
-  for (guint i = 0; args[i] != NULL; i++)
-    g_ptr_array_add (argv, (gpointer) args[i]);
-  g_ptr_array_add (argv, NULL);
-
-  g_assert_true (g_spawn_sync (NULL, (char **) argv->pdata, envp, G_SPAWN_DEFAULT, NULL, NULL,
-                               &run->out, &run->err, &wait_status, &error));
-  g_assert_no_error (error);
-  g_assert_true (WIFEXITED (wait_status));
-  run->status = WEXITSTATUS (wait_status);
-  g_test_message ("liaison-cli %s -> %d\n%s%s", args[0] ? args[0] : "", run->status, run->out,
-                  run->err);
-  return run;
+  return lia_test_run_cli (PASS, env, NULL, args);
 }
 
 #define RUN(env, ...) run_cli (env, (const char *const[]) { __VA_ARGS__, NULL })
@@ -94,7 +44,7 @@ new_store_dir (void)
 static void
 init_store (const char *dir, const char *name, const char *kind)
 {
-  g_autoptr (CliRun) run = RUN (NULL, "--store", dir, "init", "--org", name, "--kind", kind);
+  g_autoptr (LiaTestCliRun) run = RUN (NULL, "--store", dir, "init", "--org", name, "--kind", kind);
 
   g_assert_cmpint (run->status, ==, 0);
   g_assert_cmpstr (run->err, ==, "");
@@ -117,10 +67,10 @@ static void
 test_init_and_whoami (void)
 {
   g_autofree char *dir = new_store_dir ();
-  g_autoptr (CliRun) init = RUN (NULL, "--store", dir, "init", "--org",
+  g_autoptr (LiaTestCliRun) init = RUN (NULL, "--store", dir, "init", "--org",
                                  "Example Integrated Care Board", "--kind", "icb");
-  g_autoptr (CliRun) text = NULL;
-  g_autoptr (CliRun) json = NULL;
+  g_autoptr (LiaTestCliRun) text = NULL;
+  g_autoptr (LiaTestCliRun) json = NULL;
   g_autoptr (JsonParser) parser = NULL;
   JsonObject *object, *keys;
 
@@ -153,8 +103,8 @@ test_default_store (void)
 {
   g_autofree char *expected = g_build_filename (g_get_user_data_dir (), "liaison",
                                                 LIA_STORE_KEY_NAME, NULL);
-  g_autoptr (CliRun) init = RUN (NULL, "init", "--org", "Default Police", "--kind", "police");
-  g_autoptr (CliRun) whoami = RUN (NULL, "whoami");
+  g_autoptr (LiaTestCliRun) init = RUN (NULL, "init", "--org", "Default Police", "--kind", "police");
+  g_autoptr (LiaTestCliRun) whoami = RUN (NULL, "whoami");
 
   g_assert_cmpint (init->status, ==, 0);
   g_assert_true (g_file_test (expected, G_FILE_TEST_IS_REGULAR));
@@ -167,8 +117,8 @@ test_init_refused (void)
 {
   g_autofree char *dir = new_store_dir ();
   g_autoptr (GHashTable) before = NULL;
-  g_autoptr (CliRun) again = NULL;
-  g_autoptr (CliRun) empty = NULL;
+  g_autoptr (LiaTestCliRun) again = NULL;
+  g_autoptr (LiaTestCliRun) empty = NULL;
   g_autofree char *empty_dir = new_store_dir ();
   g_autofree char *empty_key = g_build_filename (empty_dir, LIA_STORE_KEY_NAME, NULL);
   const char *const empty_env[] = { "LIAISON_PASSPHRASE", "", NULL };
@@ -203,7 +153,7 @@ test_usage_errors (void)
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
-      g_autoptr (CliRun) run = run_cli (NULL, cases[i]);
+      g_autoptr (LiaTestCliRun) run = run_cli (NULL, cases[i]);
 
       g_assert_cmpint (run->status, ==, 1);
       g_assert_cmpstr (run->out, ==, "");
@@ -219,10 +169,10 @@ test_passphrase_sources (void)
   g_autofree char *dir = new_store_dir ();
   g_autofree char *parent = g_path_get_dirname (dir);
   g_autofree char *file = g_build_filename (parent, "passphrase.txt", NULL);
-  g_autoptr (CliRun) none = NULL;
-  g_autoptr (CliRun) from_file = NULL;
-  g_autoptr (CliRun) missing_file = NULL;
-  g_autoptr (CliRun) wrong = NULL;
+  g_autoptr (LiaTestCliRun) none = NULL;
+  g_autoptr (LiaTestCliRun) from_file = NULL;
+  g_autoptr (LiaTestCliRun) missing_file = NULL;
+  g_autoptr (LiaTestCliRun) wrong = NULL;
   const char *const no_env[] = { "LIAISON_PASSPHRASE", NULL, NULL };
   const char *const wrong_env[] = { "LIAISON_PASSPHRASE", "not the passphrase", NULL };
 
@@ -255,10 +205,10 @@ test_passphrase_change (void)
   g_autofree char *db = g_build_filename (dir, LIA_STORE_DB_NAME, NULL);
   g_autoptr (GBytes) db_before = NULL;
   g_autoptr (GBytes) db_after = NULL;
-  g_autoptr (CliRun) change = NULL;
-  g_autoptr (CliRun) old = NULL;
-  g_autoptr (CliRun) new = NULL;
-  g_autoptr (CliRun) no_new = NULL;
+  g_autoptr (LiaTestCliRun) change = NULL;
+  g_autoptr (LiaTestCliRun) old = NULL;
+  g_autoptr (LiaTestCliRun) new = NULL;
+  g_autoptr (LiaTestCliRun) no_new = NULL;
   g_autoptr (JsonParser) parser = NULL;
   const char *const change_env[] = { "LIAISON_NEW_PASSPHRASE", "the new one", NULL };
   const char *const new_env[] = { "LIAISON_PASSPHRASE", "the new one", NULL };
@@ -289,9 +239,9 @@ test_store_check (void)
 {
   g_autofree char *dir = new_store_dir ();
   g_autofree char *db = g_build_filename (dir, LIA_STORE_DB_NAME, NULL);
-  g_autoptr (CliRun) text = NULL;
-  g_autoptr (CliRun) json = NULL;
-  g_autoptr (CliRun) damaged = NULL;
+  g_autoptr (LiaTestCliRun) text = NULL;
+  g_autoptr (LiaTestCliRun) json = NULL;
+  g_autoptr (LiaTestCliRun) damaged = NULL;
   g_autoptr (JsonParser) parser = NULL;
   JsonObject *object;
   guint8 byte = 0x5a;
@@ -319,9 +269,9 @@ test_store_check (void)
 static void
 test_version_and_help (void)
 {
-  g_autoptr (CliRun) version = RUN (NULL, "--version");
-  g_autoptr (CliRun) help = RUN (NULL, "--help");
-  g_autoptr (CliRun) init_help = RUN (NULL, "init", "--help");
+  g_autoptr (LiaTestCliRun) version = RUN (NULL, "--version");
+  g_autoptr (LiaTestCliRun) help = RUN (NULL, "--help");
+  g_autoptr (LiaTestCliRun) init_help = RUN (NULL, "init", "--help");
 
   g_assert_cmpint (version->status, ==, 0);
   g_assert_cmpstr (version->out, ==, "liaison-cli " PACKAGE_VERSION "\n");
@@ -342,18 +292,18 @@ test_version_and_help (void)
 static void
 test_calendar (void)
 {
-  g_autoptr (CliRun) add = RUN (NULL, "calendar", "add-working-days", "2026-12-24", "1");
-  g_autoptr (CliRun) add_json = RUN (NULL, "--json", "calendar", "add-working-days",
+  g_autoptr (LiaTestCliRun) add = RUN (NULL, "calendar", "add-working-days", "2026-12-24", "1");
+  g_autoptr (LiaTestCliRun) add_json = RUN (NULL, "--json", "calendar", "add-working-days",
                                      "2026-03-25", "15");
-  g_autoptr (CliRun) back = RUN (NULL, "calendar", "subtract-working-days", "2026-06-01", "7");
-  g_autoptr (CliRun) months = RUN (NULL, "calendar", "add-months", "2024-01-31", "1");
-  g_autoptr (CliRun) show = RUN (NULL, "calendar", "show", "2022", "--json");
-  g_autoptr (CliRun) bad_date = RUN (NULL, "calendar", "add-working-days", "31/12/2026", "1");
-  g_autoptr (CliRun) bad_count = RUN (NULL, "calendar", "add-working-days", "2026-01-01", "ten");
-  g_autoptr (CliRun) missing = RUN (NULL, "calendar", "add-months", "2026-01-01");
-  g_autoptr (CliRun) beyond = RUN (NULL, "calendar", "add-working-days", "2027-12-30", "5");
-  g_autoptr (CliRun) no_year = RUN (NULL, "calendar", "show", "2031");
-  g_autoptr (CliRun) offline = RUN (NULL, "calendar", "refresh", "--url",
+  g_autoptr (LiaTestCliRun) back = RUN (NULL, "calendar", "subtract-working-days", "2026-06-01", "7");
+  g_autoptr (LiaTestCliRun) months = RUN (NULL, "calendar", "add-months", "2024-01-31", "1");
+  g_autoptr (LiaTestCliRun) show = RUN (NULL, "calendar", "show", "2022", "--json");
+  g_autoptr (LiaTestCliRun) bad_date = RUN (NULL, "calendar", "add-working-days", "31/12/2026", "1");
+  g_autoptr (LiaTestCliRun) bad_count = RUN (NULL, "calendar", "add-working-days", "2026-01-01", "ten");
+  g_autoptr (LiaTestCliRun) missing = RUN (NULL, "calendar", "add-months", "2026-01-01");
+  g_autoptr (LiaTestCliRun) beyond = RUN (NULL, "calendar", "add-working-days", "2027-12-30", "5");
+  g_autoptr (LiaTestCliRun) no_year = RUN (NULL, "calendar", "show", "2031");
+  g_autoptr (LiaTestCliRun) offline = RUN (NULL, "calendar", "refresh", "--url",
                                     "http://127.0.0.1:1/bank-holidays.json");
   g_autoptr (JsonParser) parser = NULL;
   g_autoptr (JsonParser) show_parser = NULL;
