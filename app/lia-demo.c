@@ -46,16 +46,19 @@ invalid (GError **error, const char *format, ...)
   return FALSE;
 }
 
-/* A string member, or NULL if absent or not a string. */
+/* A string member, or NULL if absent, not a string, or not UTF-8 (json-glib
+ * lets a \u escape of a lone surrogate through as bytes that are not). */
 static const char *
 member (JsonObject *object, const char *name)
 {
   JsonNode *node = object ? json_object_get_member (object, name) : NULL;
+  const char *value;
 
   if (node == NULL || !JSON_NODE_HOLDS_VALUE (node)
       || json_node_get_value_type (node) != G_TYPE_STRING)
     return NULL;
-  return json_node_get_string (node);
+  value = json_node_get_string (node);
+  return g_utf8_validate (value, -1, NULL) ? value : NULL;
 }
 
 static JsonArray *
@@ -96,9 +99,16 @@ string_table (JsonObject *object, GError **error)
   json_object_iter_init (&iter, object);
   while (json_object_iter_next (&iter, &name, &node))
     {
-      if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
+      if (!g_utf8_validate (name, -1, NULL))
         {
-          invalid (error, "“%s” must be a string", name);
+          invalid (error, "a field name is not valid UTF-8 text");
+          g_hash_table_unref (table);
+          return NULL;
+        }
+      if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING
+          || !g_utf8_validate (json_node_get_string (node), -1, NULL))
+        {
+          invalid (error, "“%s” must be a string of UTF-8 text", name);
           g_hash_table_unref (table);
           return NULL;
         }
@@ -157,7 +167,11 @@ load_organisations (Loader *l, JsonArray *orgs, const char *as_key, GError **err
       GString *keys = g_string_new (NULL);
 
       for (guint i = 0; i < json_array_get_length (orgs); i++)
-        g_string_append_printf (keys, "%s%s", i ? ", " : "", member (object_at (orgs, i), "key"));
+        {
+          const char *key = member (object_at (orgs, i), "key");
+
+          g_string_append_printf (keys, "%s%s", i ? ", " : "", key ? key : "(no key)");
+        }
       g_set_error (error, LIA_MODEL_ERROR, LIA_MODEL_ERROR_NOT_FOUND,
                    as_key ? "The demo has no organisation “%s”; choose one of %s with --as"
                           : "%sThe demo has no organisation of this store's kind; choose one of "
@@ -384,6 +398,7 @@ lia_demo_load (LiaStore      *store,
 {
   g_autoptr (JsonParser) parser = json_parser_new ();
   g_autoptr (GDateTime) now = g_date_time_new_now_local ();
+  g_autoptr (GError) parse_error = NULL;
   Loader l = { store, NULL, NULL, NULL, NULL, own_only, NULL, { 0, }, 0, 0 };
   JsonObject *root;
   gsize size;
@@ -395,11 +410,17 @@ lia_demo_load (LiaStore      *store,
     return FALSE;
   if (size > DEMO_MAX_BYTES)
     return invalid (error, "the file is larger than %d bytes", DEMO_MAX_BYTES);
-  if (!json_parser_load_from_data (parser, bytes, (gssize) size, error))
+  if (bytes == NULL || size == 0)
+    return invalid (error, "the file is empty");
+  if (!json_parser_load_from_data (parser, bytes, (gssize) size, &parse_error))
     {
-      g_prefix_error (error, "Demo data is not valid JSON: ");
-      return FALSE;
+      /* json-glib's message may quote the bad bytes themselves. */
+      g_autofree char *message = g_utf8_make_valid (parse_error->message, -1);
+
+      return invalid (error, "not valid JSON: %s", message);
     }
+  if (json_parser_get_root (parser) == NULL)
+    return invalid (error, "the file holds no JSON value");
   root = JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser))
            ? json_node_get_object (json_parser_get_root (parser)) : NULL;
   if (g_strcmp0 (member (root, "format"), DEMO_FORMAT) != 0)

@@ -817,7 +817,7 @@ lia_search (LiaStore   *store,
   if (query == NULL || strlen (query) > 1000)
     {
       g_set_error (error, LIA_MODEL_ERROR, LIA_MODEL_ERROR_INVALID,
-                   "A search is at most 1000 characters");
+                   "A search is at most 1000 bytes long");
       return NULL;
     }
   match = fts_query (query);
