@@ -1414,8 +1414,9 @@ cmd_chronology (CliOptions *options)
     {
       const LiaChronologyEntry *e = entries->pdata[i];
 
-      g_print ("%-16s  %s\n", e->date, e->agency);
-      print_wrapped ("", e->what);
+      g_autofree char *what = g_strdelimit (g_strdup (e->what), "\r\n", ' ');
+
+      g_print ("%-16s  %s\n    %s\n", e->date, e->agency, what);
     }
   return EXIT_OK;
 }
