@@ -48,6 +48,7 @@
 #include <json-glib/json-glib.h>
 #include <sodium.h>
 
+#include "fuzz-util.h"
 #include "lia-case.h"
 #include "lia-demo.h"
 #include "lia-keyfile.h"
@@ -119,7 +120,6 @@ typedef struct
 static Fixture *fixture;
 
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
-static void remove_tree (const char *path);
 
 G_GNUC_NORETURN G_GNUC_PRINTF (1, 2) static void
 fail (const char *format,
@@ -134,7 +134,7 @@ fail (const char *format,
   va_end (args);
   /* The input reproduces the failure; the files would only pile up. */
   if (fixture != NULL && fixture->root != NULL)
-    remove_tree (fixture->root);
+    fuzz_remove_tree (fixture->root);
   /* abort(), not g_error(): libFuzzer saves the input on SIGABRT. */
   abort ();
 }
@@ -156,78 +156,9 @@ log_writer (GLogLevelFlags   log_level,
 
 /* ---- files ------------------------------------------------------------------ */
 
-static void
-write_file (const char   *path,
-            const guint8 *data,
-            gsize         len)
-{
-  int fd = open (path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  gsize done = 0;
 
-  if (fd < 0)
-    fail ("could not write %s: %s", path, g_strerror (errno));
-  while (done < len)
-    {
-      ssize_t n = write (fd, data + done, len - done);
 
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n <= 0)
-        fail ("could not write %s: %s", path, g_strerror (errno));
-      done += (gsize) n;
-    }
-  close (fd);
-}
 
-static void
-remove_file (const char *path)
-{
-  if (g_unlink (path) != 0 && errno != ENOENT)
-    fail ("could not remove %s: %s", path, g_strerror (errno));
-}
-
-static void
-remove_tree (const char *path)
-{
-  GDir *dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  if (dir != NULL)
-    {
-      while ((name = g_dir_read_name (dir)) != NULL)
-        {
-          g_autofree char *child = g_build_filename (path, name, NULL);
-
-          if (g_file_test (child, G_FILE_TEST_IS_DIR))
-            remove_tree (child);
-          else
-            (void) g_unlink (child);
-        }
-      g_dir_close (dir);
-    }
-  (void) g_rmdir (path);
-}
-
-/* A temporary directory, on tmpfs when there is one: the store syncs on
- * every commit, and is put back after every successful load. */
-static char *
-make_root (void)
-{
-  char *root;
-
-  if (g_getenv ("TMPDIR") == NULL && g_file_test ("/dev/shm", G_FILE_TEST_IS_DIR)
-      && access ("/dev/shm", W_OK) == 0)
-    {
-      root = g_strdup ("/dev/shm/liaison-fuzz-XXXXXX");
-      if (g_mkdtemp (root) != NULL)
-        return root;
-      g_free (root);
-    }
-  root = g_dir_make_tmp ("liaison-fuzz-XXXXXX", NULL);
-  if (root == NULL)
-    fail ("could not make a temporary directory");
-  return root;
-}
 
 /* The file at @path, or NULL if there is none. */
 static GBytes *
@@ -403,7 +334,7 @@ cleanup (void)
     lia_store_lock (fixture->store);
   g_clear_object (&fixture->store);
   state_clear (&fixture->pristine);
-  remove_tree (fixture->root);
+  fuzz_remove_tree (fixture->root);
   g_free (fixture->root);
   g_free (fixture->dir);
   g_free (fixture->db_path);
@@ -421,14 +352,14 @@ restore_pristine (void)
   g_autoptr (GError) error = NULL;
 
   lia_store_lock (fixture->store);
-  write_file (fixture->db_path, g_bytes_get_data (fixture->db, NULL),
+  fuzz_write_file (fixture->db_path, g_bytes_get_data (fixture->db, NULL),
               g_bytes_get_size (fixture->db));
   if (fixture->wal != NULL)
-    write_file (fixture->wal_path, g_bytes_get_data (fixture->wal, NULL),
+    fuzz_write_file (fixture->wal_path, g_bytes_get_data (fixture->wal, NULL),
                 g_bytes_get_size (fixture->wal));
   else
-    remove_file (fixture->wal_path);
-  remove_file (fixture->shm_path);
+    fuzz_remove_file (fixture->wal_path);
+  fuzz_remove_file (fixture->shm_path);
   if (!lia_store_unlock (fixture->store, LIA_TEST_PASSPHRASE, NULL, &error))
     fail ("could not unlock the pristine store again: %s", error->message);
 }
@@ -487,7 +418,7 @@ set_up (void)
 
   fixture = g_new0 (Fixture, 1);
   fixture->verbose = g_strcmp0 (g_getenv ("LIA_FUZZ_VERBOSE"), "1") == 0;
-  fixture->root = make_root ();
+  fixture->root = fuzz_make_root ();
   fixture->dir = g_build_filename (fixture->root, "store", NULL);
   fixture->db_path = g_build_filename (fixture->dir, LIA_STORE_DB_NAME, NULL);
   fixture->wal_path = g_strconcat (fixture->db_path, "-wal", NULL);

@@ -45,6 +45,7 @@
 
 #include <glib/gstdio.h>
 
+#include "fuzz-util.h"
 #include "lia-calendar.h"
 #include "lia-case.h"
 #include "lia-fields.h"
@@ -68,7 +69,6 @@ typedef struct
 static Fixture *fixture;
 
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
-static void remove_tree (const char *path);
 
 G_GNUC_NORETURN G_GNUC_PRINTF (1, 2) static void
 fail (const char *format,
@@ -82,7 +82,7 @@ fail (const char *format,
   fputc ('\n', stderr);
   va_end (args);
   if (fixture != NULL && fixture->root != NULL)
-    remove_tree (fixture->root);
+    fuzz_remove_tree (fixture->root);
   /* abort(), not g_error(): libFuzzer saves the input on SIGABRT. */
   abort ();
 }
@@ -104,27 +104,6 @@ log_writer (GLogLevelFlags   log_level,
 
 /* ---- set-up ------------------------------------------------------------------ */
 
-static void
-remove_tree (const char *path)
-{
-  GDir *dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  if (dir != NULL)
-    {
-      while ((name = g_dir_read_name (dir)) != NULL)
-        {
-          g_autofree char *child = g_build_filename (path, name, NULL);
-
-          if (g_file_test (child, G_FILE_TEST_IS_DIR))
-            remove_tree (child);
-          else
-            (void) g_unlink (child);
-        }
-      g_dir_close (dir);
-    }
-  (void) g_rmdir (path);
-}
 
 static void
 cleanup (void)
@@ -134,32 +113,12 @@ cleanup (void)
   if (fixture->store != NULL)
     lia_store_lock (fixture->store);
   g_clear_object (&fixture->store);
-  remove_tree (fixture->root);
+  fuzz_remove_tree (fixture->root);
   g_free (fixture->root);
   g_clear_pointer (&fixture->fields, g_ptr_array_unref);
   g_clear_pointer (&fixture, g_free);
 }
 
-/* A temporary directory, on tmpfs when there is one: creating the store
- * and adding its records sync on every commit. */
-static char *
-make_root (void)
-{
-  char *root;
-
-  if (g_getenv ("TMPDIR") == NULL && g_file_test ("/dev/shm", G_FILE_TEST_IS_DIR)
-      && access ("/dev/shm", W_OK) == 0)
-    {
-      root = g_strdup ("/dev/shm/liaison-fuzz-XXXXXX");
-      if (g_mkdtemp (root) != NULL)
-        return root;
-      g_free (root);
-    }
-  root = g_dir_make_tmp ("liaison-fuzz-XXXXXX", NULL);
-  if (root == NULL)
-    fail ("could not make a temporary directory");
-  return root;
-}
 
 static void
 add_fields (const LiaField *fields,
@@ -210,7 +169,7 @@ set_up (void)
   lia_keyfile_set_limits_for_testing (LIA_TEST_KDF_OPSLIMIT, LIA_TEST_KDF_MEMLIMIT);
 
   fixture = g_new0 (Fixture, 1);
-  fixture->root = make_root ();
+  fixture->root = fuzz_make_root ();
   atexit (cleanup);
 
   fixture->fields = g_ptr_array_new ();

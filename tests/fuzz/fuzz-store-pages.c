@@ -50,6 +50,7 @@
 
 #include <glib/gstdio.h>
 
+#include "fuzz-util.h"
 #include "lia-crypt-vfs.h"
 #include "lia-keyfile.h"
 #include "lia-store-private.h"
@@ -108,7 +109,6 @@ typedef struct
 static Fixture *fixture;
 
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
-static void remove_tree (const char *path);
 
 G_GNUC_NORETURN G_GNUC_PRINTF (1, 2) static void
 fail (const char *format,
@@ -123,7 +123,7 @@ fail (const char *format,
   va_end (args);
   /* The input reproduces the failure; the files would only pile up. */
   if (fixture != NULL && fixture->root != NULL)
-    remove_tree (fixture->root);
+    fuzz_remove_tree (fixture->root);
   /* abort(), not g_error(): libFuzzer saves the input on SIGABRT. */
   abort ();
 }
@@ -212,57 +212,8 @@ put_row (sqlite3 *db,
 
 /* ---- files ------------------------------------------------------------------ */
 
-static void
-write_file (const char   *path,
-            const guint8 *data,
-            gsize         len)
-{
-  int fd = open (path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  gsize done = 0;
 
-  if (fd < 0)
-    fail ("could not write %s: %s", path, g_strerror (errno));
-  while (done < len)
-    {
-      ssize_t n = write (fd, data + done, len - done);
 
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n <= 0)
-        fail ("could not write %s: %s", path, g_strerror (errno));
-      done += (gsize) n;
-    }
-  close (fd);
-}
-
-static void
-remove_file (const char *path)
-{
-  if (g_unlink (path) != 0 && errno != ENOENT)
-    fail ("could not remove %s: %s", path, g_strerror (errno));
-}
-
-static void
-remove_tree (const char *path)
-{
-  GDir *dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  if (dir != NULL)
-    {
-      while ((name = g_dir_read_name (dir)) != NULL)
-        {
-          g_autofree char *child = g_build_filename (path, name, NULL);
-
-          if (g_file_test (child, G_FILE_TEST_IS_DIR))
-            remove_tree (child);
-          else
-            (void) g_unlink (child);
-        }
-      g_dir_close (dir);
-    }
-  (void) g_rmdir (path);
-}
 
 static void
 cleanup (void)
@@ -272,7 +223,7 @@ cleanup (void)
   if (fixture->store != NULL)
     lia_store_lock (fixture->store);
   g_clear_object (&fixture->store);
-  remove_tree (fixture->root);
+  fuzz_remove_tree (fixture->root);
   g_free (fixture->root);
   g_free (fixture->dir);
   g_free (fixture->db_path);
@@ -283,27 +234,6 @@ cleanup (void)
   g_clear_pointer (&fixture, g_free);
 }
 
-/* A temporary directory, on tmpfs when there is one: the store syncs on
- * every commit and checkpoint, and the files are rewritten for every
- * input. */
-static char *
-make_root (void)
-{
-  char *root;
-
-  if (g_getenv ("TMPDIR") == NULL && g_file_test ("/dev/shm", G_FILE_TEST_IS_DIR)
-      && access ("/dev/shm", W_OK) == 0)
-    {
-      root = g_strdup ("/dev/shm/liaison-fuzz-XXXXXX");
-      if (g_mkdtemp (root) != NULL)
-        return root;
-      g_free (root);
-    }
-  root = g_dir_make_tmp ("liaison-fuzz-XXXXXX", NULL);
-  if (root == NULL)
-    fail ("could not make a temporary directory");
-  return root;
-}
 
 /* ---- WAL checksums ---------------------------------------------------------- */
 
@@ -581,11 +511,11 @@ run_store (Outcome *outcome)
 static void
 restore_pristine (void)
 {
-  write_file (fixture->db_path, g_bytes_get_data (fixture->db, NULL),
+  fuzz_write_file (fixture->db_path, g_bytes_get_data (fixture->db, NULL),
               g_bytes_get_size (fixture->db));
-  write_file (fixture->wal_path, g_bytes_get_data (fixture->wal, NULL),
+  fuzz_write_file (fixture->wal_path, g_bytes_get_data (fixture->wal, NULL),
               g_bytes_get_size (fixture->wal));
-  remove_file (fixture->shm_path);
+  fuzz_remove_file (fixture->shm_path);
 }
 
 static GBytes *
@@ -613,7 +543,7 @@ set_up (void)
   fixture = g_new0 (Fixture, 1);
   fixture->strict_atomic = g_strcmp0 (g_getenv ("LIA_FUZZ_STRICT_ATOMIC"), "0") != 0;
   fixture->verbose = g_strcmp0 (g_getenv ("LIA_FUZZ_VERBOSE"), "1") == 0;
-  fixture->root = make_root ();
+  fixture->root = fuzz_make_root ();
   fixture->dir = g_build_filename (fixture->root, "store", NULL);
   fixture->db_path = g_build_filename (fixture->dir, LIA_STORE_DB_NAME, NULL);
   fixture->wal_path = g_strconcat (fixture->db_path, "-wal", NULL);
@@ -665,7 +595,7 @@ set_up (void)
           outcome.failure ? outcome.failure : "wrong rows");
   g_free (outcome.failure);
   restore_pristine ();
-  remove_file (fixture->wal_path);
+  fuzz_remove_file (fixture->wal_path);
   run_store (&outcome);
   if (!outcome.unlocked || !outcome.read || !outcome.checked || outcome.state != 0)
     fail ("setting up: the pristine store without its WAL does not open as expected: %s",
@@ -848,12 +778,12 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
   db_changed = !bytes_equal (db, fixture->db);
   wal_changed = !keep_wal || !bytes_equal (wal, fixture->wal);
 
-  write_file (fixture->db_path, db->data, db->len);
+  fuzz_write_file (fixture->db_path, db->data, db->len);
   if (keep_wal)
-    write_file (fixture->wal_path, wal->data, wal->len);
+    fuzz_write_file (fixture->wal_path, wal->data, wal->len);
   else
-    remove_file (fixture->wal_path);
-  remove_file (fixture->shm_path);
+    fuzz_remove_file (fixture->wal_path);
+  fuzz_remove_file (fixture->shm_path);
 
   run_store (&outcome);
 
