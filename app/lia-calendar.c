@@ -88,6 +88,16 @@ invalid:
   return FALSE;
 }
 
+void
+lia_date_set_today (GDate *out)
+{
+  g_autoptr (GDateTime) now = g_date_time_new_now_local ();
+
+  g_date_clear (out, 1);
+  g_date_set_dmy (out, g_date_time_get_day_of_month (now), g_date_time_get_month (now),
+                  g_date_time_get_year (now));
+}
+
 char *
 lia_date_format (const GDate *date)
 {

@@ -25,6 +25,8 @@ gboolean  lia_date_parse (const char *text,
                           GDate      *out,
                           GError    **error);
 char     *lia_date_format (const GDate *date);
+/* Today's date, local time. */
+void      lia_date_set_today (GDate *out);
 /* Calendar months; a day that the target month lacks becomes its last day
  * (31 January + 1 month = 28 or 29 February). */
 void      lia_date_add_months (GDate *date,

@@ -438,6 +438,19 @@ lia_attendee_free (LiaAttendee *attendee)
   g_free (attendee);
 }
 
+LiaDelayNotice *
+lia_delay_notice_from_row (sqlite3_stmt *stmt,
+                           int           column)
+{
+  LiaDelayNotice *notice = g_new0 (LiaDelayNotice, 1);
+
+  notice->id = sqlite3_column_int64 (stmt, column);
+  lia_db_column_date (stmt, column + 1, &notice->sent);
+  notice->reason = lia_db_column_dup (stmt, column + 2);
+  lia_db_column_date (stmt, column + 3, &notice->revised);
+  return notice;
+}
+
 void
 lia_delay_notice_free (LiaDelayNotice *notice)
 {
@@ -688,39 +701,28 @@ case_from_row (sqlite3_stmt *stmt,
   return lcase;
 }
 
-/* Loads the process fields of @cases (keyed by id) in one pass. */
+/* Loads the process fields of @lcase. */
 static gboolean
-load_fields (sqlite3    *db,
-             GHashTable *cases,
-             const char *case_id,
-             GError    **error)
+load_fields (sqlite3  *db,
+             LiaCase  *lcase,
+             GError  **error)
 {
   g_autoptr (sqlite3_stmt) stmt = NULL;
   int rc;
 
-  stmt = lia_db_prepare (db, case_id != NULL
-                               ? "SELECT case_id, name, value FROM case_field WHERE case_id = ?"
-                               : "SELECT case_id, name, value FROM case_field", error);
+  stmt = lia_db_prepare (db, "SELECT name, value FROM case_field WHERE case_id = ?", error);
   if (stmt == NULL)
     return FALSE;
-  if (case_id != NULL)
-    lia_db_bind_text (stmt, 1, case_id);
+  lia_db_bind_text (stmt, 1, lcase->id);
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    {
-      LiaCase *lcase = g_hash_table_lookup (cases, sqlite3_column_text (stmt, 0));
-
-      if (lcase != NULL)
-        g_hash_table_insert (lcase->fields, lia_db_column_dup (stmt, 1),
-                             lia_db_column_dup (stmt, 2));
-    }
+    g_hash_table_insert (lcase->fields, lia_db_column_dup (stmt, 0), lia_db_column_dup (stmt, 1));
   if (rc != SQLITE_DONE)
     return lia_store_set_sqlite_error (error, db, rc, "Could not read the case's processes");
   return TRUE;
 }
 
 static gboolean
-load_lists (LiaStore *store,
-            sqlite3  *db,
+load_lists (sqlite3  *db,
             LiaCase  *lcase,
             GError  **error)
 {
@@ -784,17 +786,10 @@ load_lists (LiaStore *store,
   lia_db_bind_text (stmt, 1, lcase->id);
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
-      LiaDelayNotice *d = g_new0 (LiaDelayNotice, 1);
-
-      d->id = sqlite3_column_int64 (stmt, 0);
-      lia_db_column_date (stmt, 1, &d->sent);
-      d->reason = lia_db_column_dup (stmt, 2);
-      lia_db_column_date (stmt, 3, &d->revised);
-      g_ptr_array_add (lcase->delays, d);
+      g_ptr_array_add (lcase->delays, lia_delay_notice_from_row (stmt, 0));
     }
   if (rc != SQLITE_DONE)
     return lia_store_set_sqlite_error (error, db, rc, "Could not read the delay notices");
-  (void) store;
   return TRUE;
 }
 
@@ -806,7 +801,6 @@ lia_case_load (LiaStore   *store,
   sqlite3 *db = lia_db_get (store, error);
   g_autoptr (sqlite3_stmt) stmt = NULL;
   g_autoptr (LiaCase) lcase = NULL;
-  g_autoptr (GHashTable) by_id = NULL;
   g_autofree char *id = NULL;
   int rc;
 
@@ -827,9 +821,7 @@ lia_case_load (LiaStore   *store,
       return NULL;
     }
   lcase = case_from_row (stmt, TRUE);
-  by_id = g_hash_table_new (g_str_hash, g_str_equal);
-  g_hash_table_insert (by_id, lcase->id, lcase);
-  if (!load_fields (db, by_id, lcase->id, error) || !load_lists (store, db, lcase, error))
+  if (!load_fields (db, lcase, error) || !load_lists (db, lcase, error))
     return NULL;
   return g_steal_pointer (&lcase);
 }
@@ -916,6 +908,33 @@ touch_case (sqlite3 *db, const char *case_id, GError **error)
   return lia_db_step_done (db, stmt, "Could not update the case", error);
 }
 
+/* Starts a change to a case, which only its lead may make; on failure
+ * nothing is left open. */
+static gboolean
+begin_lead_change (sqlite3    *db,
+                   const char *case_id,
+                   GError    **error)
+{
+  if (!lia_db_begin (db, error))
+    return FALSE;
+  if (check_lead (db, case_id, error))
+    return TRUE;
+  lia_db_rollback (db);
+  return FALSE;
+}
+
+/* Marks the case changed and commits; on failure, rolls back. */
+static gboolean
+commit_case_change (sqlite3    *db,
+                    const char *case_id,
+                    GError    **error)
+{
+  if (touch_case (db, case_id, error))
+    return lia_db_commit (db, error);
+  lia_db_rollback (db);
+  return FALSE;
+}
+
 gboolean
 lia_case_set_field (LiaStore   *store,
                     const char *case_id,
@@ -957,10 +976,8 @@ lia_case_set_field (LiaStore   *store,
         return FALSE;
     }
 
-  if (!lia_db_begin (db, error))
+  if (!begin_lead_change (db, id, error))
     return FALSE;
-  if (!check_lead (db, id, error))
-    goto fail;
   if (index < N_CASE_COLUMNS)
     {
       g_autofree char *sql = NULL;
@@ -1012,9 +1029,9 @@ lia_case_set_field (LiaStore   *store,
       sqlite3_bind_int64 (stmt, 4, lia_db_now ());
     }
   if (!lia_db_step_done (db, stmt, "Could not save the field", error)
-      || !touch_case (db, id, error) || !lia_case_index (db, id, error))
+      || !lia_case_index (db, id, error))
     goto fail;
-  return lia_db_commit (db, error);
+  return commit_case_change (db, id, error);
 
 fail_read:
   lia_store_set_sqlite_error (error, db, sqlite3_errcode (db), "Could not read the case");
@@ -1160,9 +1177,9 @@ lia_case_add_participant (LiaStore   *store,
       || !normalize_optional (&phone_field, phone, &clean_phone, error))
     return FALSE;
 
-  if (!lia_db_begin (db, error))
+  if (!begin_lead_change (db, id, error))
     return FALSE;
-  if (!check_lead (db, id, error) || !find_participant (db, id, org->id, &found, error))
+  if (!find_participant (db, id, org->id, &found, error))
     goto fail;
   if (found)
     {
@@ -1183,10 +1200,9 @@ lia_case_add_participant (LiaStore   *store,
   lia_db_bind_text (stmt, 5, clean_email);
   lia_db_bind_text (stmt, 6, clean_phone);
   sqlite3_bind_int64 (stmt, 7, lia_db_now ());
-  if (!lia_db_step_done (db, stmt, "Could not add the participant", error)
-      || !touch_case (db, id, error))
+  if (!lia_db_step_done (db, stmt, "Could not add the participant", error))
     goto fail;
-  return lia_db_commit (db, error);
+  return commit_case_change (db, id, error);
 
 fail:
   lia_db_rollback (db);
@@ -1227,9 +1243,9 @@ lia_case_update_participant (LiaStore      *store,
       return FALSE;
     }
 
-  if (!lia_db_begin (db, error))
+  if (!begin_lead_change (db, id, error))
     return FALSE;
-  if (!check_lead (db, id, error) || !find_participant (db, id, org->id, &found, error))
+  if (!find_participant (db, id, org->id, &found, error))
     goto fail;
   if (!found)
     {
@@ -1250,10 +1266,9 @@ lia_case_update_participant (LiaStore      *store,
   lia_db_bind_text (stmt, 4, clean_phone);
   lia_db_bind_text (stmt, 5, id);
   sqlite3_bind_int64 (stmt, 6, org->id);
-  if (!lia_db_step_done (db, stmt, "Could not change the participant", error)
-      || !touch_case (db, id, error))
+  if (!lia_db_step_done (db, stmt, "Could not change the participant", error))
     goto fail;
-  return lia_db_commit (db, error);
+  return commit_case_change (db, id, error);
 
 fail:
   lia_db_rollback (db);
@@ -1281,10 +1296,8 @@ lia_case_remove_participant (LiaStore   *store,
                    "The lead organisation cannot leave its own case");
       return FALSE;
     }
-  if (!lia_db_begin (db, error))
+  if (!begin_lead_change (db, id, error))
     return FALSE;
-  if (!check_lead (db, id, error))
-    goto fail;
   stmt = lia_db_prepare (db, "DELETE FROM participant WHERE case_id = ? AND org_id = ?", error);
   if (stmt == NULL)
     goto fail;
@@ -1298,9 +1311,7 @@ lia_case_remove_participant (LiaStore   *store,
                    "%s does not take part in this case", org->name);
       goto fail;
     }
-  if (!touch_case (db, id, error))
-    goto fail;
-  return lia_db_commit (db, error);
+  return commit_case_change (db, id, error);
 
 fail:
   lia_db_rollback (db);
@@ -1336,9 +1347,9 @@ lia_case_add_attendee (LiaStore   *store,
   clean_name = lia_field_normalize (&attendee_field, name, error);
   if (clean_name == NULL || !normalize_optional (&position_field, position, &clean_position, error))
     return FALSE;
-  if (!lia_db_begin (db, error))
+  if (!begin_lead_change (db, id, error))
     return FALSE;
-  if (!check_lead (db, id, error) || !find_participant (db, id, org->id, &found, error))
+  if (!find_participant (db, id, org->id, &found, error))
     goto fail;
   if (!found)
     {
@@ -1355,10 +1366,9 @@ lia_case_add_attendee (LiaStore   *store,
   sqlite3_bind_int64 (stmt, 2, org->id);
   lia_db_bind_text (stmt, 3, clean_name);
   lia_db_bind_text (stmt, 4, clean_position);
-  if (!lia_db_step_done (db, stmt, "Could not record the attendee", error)
-      || !touch_case (db, id, error))
+  if (!lia_db_step_done (db, stmt, "Could not record the attendee", error))
     goto fail;
-  return lia_db_commit (db, error);
+  return commit_case_change (db, id, error);
 
 fail:
   lia_db_rollback (db);
@@ -1380,10 +1390,8 @@ lia_case_remove_attendee (LiaStore   *store,
   id = lia_db_resolve_id (db, "lcase", case_id, "case", error);
   if (id == NULL)
     return FALSE;
-  if (!lia_db_begin (db, error))
+  if (!begin_lead_change (db, id, error))
     return FALSE;
-  if (!check_lead (db, id, error))
-    goto fail;
   stmt = lia_db_prepare (db, "DELETE FROM attendee WHERE case_id = ? AND id = ?", error);
   if (stmt == NULL)
     goto fail;
@@ -1397,9 +1405,7 @@ lia_case_remove_attendee (LiaStore   *store,
                    "This case has no attendee %" G_GINT64_FORMAT, attendee_id);
       goto fail;
     }
-  if (!touch_case (db, id, error))
-    goto fail;
-  return lia_db_commit (db, error);
+  return commit_case_change (db, id, error);
 
 fail:
   lia_db_rollback (db);
@@ -1439,10 +1445,8 @@ lia_case_add_delay_notice (LiaStore   *store,
   clean_reason = lia_field_normalize (&reason_field, reason, error);
   if (clean_reason == NULL || !normalize_optional (&revised_field, revised, &clean_revised, error))
     return FALSE;
-  if (!lia_db_begin (db, error))
+  if (!begin_lead_change (db, id, error))
     return FALSE;
-  if (!check_lead (db, id, error))
-    goto fail;
   stmt = lia_db_prepare (db, "INSERT INTO delay_notice (case_id, sent, reason, revised) "
                              "VALUES (?, ?, ?, NULLIF (?, ''))", error);
   if (stmt == NULL)
@@ -1451,10 +1455,9 @@ lia_case_add_delay_notice (LiaStore   *store,
   lia_db_bind_text (stmt, 2, clean_sent);
   lia_db_bind_text (stmt, 3, clean_reason);
   lia_db_bind_text (stmt, 4, clean_revised);
-  if (!lia_db_step_done (db, stmt, "Could not record the delay notice", error)
-      || !touch_case (db, id, error))
+  if (!lia_db_step_done (db, stmt, "Could not record the delay notice", error))
     goto fail;
-  return lia_db_commit (db, error);
+  return commit_case_change (db, id, error);
 
 fail:
   lia_db_rollback (db);

@@ -717,7 +717,6 @@ load_case_facts (sqlite3      *db,
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
       const char *id = (const char *) sqlite3_column_text (stmt, 0);
-      LiaDelayNotice *notice;
       CaseFacts *c;
       int order = 1;
 
@@ -729,12 +728,7 @@ load_case_facts (sqlite3      *db,
       c = cases->pdata[next];
       if (c->delays == NULL)
         c->delays = g_ptr_array_new_with_free_func ((GDestroyNotify) lia_delay_notice_free);
-      notice = g_new0 (LiaDelayNotice, 1);
-      notice->id = sqlite3_column_int64 (stmt, 1);
-      lia_db_column_date (stmt, 2, &notice->sent);
-      notice->reason = lia_db_column_dup (stmt, 3);
-      lia_db_column_date (stmt, 4, &notice->revised);
-      g_ptr_array_add (c->delays, notice);
+      g_ptr_array_add (c->delays, lia_delay_notice_from_row (stmt, 1));
     }
   if (rc != SQLITE_DONE)
     {

@@ -397,7 +397,6 @@ lia_demo_load (LiaStore      *store,
                GError       **error)
 {
   g_autoptr (JsonParser) parser = json_parser_new ();
-  g_autoptr (GDateTime) now = g_date_time_new_now_local ();
   g_autoptr (GError) parse_error = NULL;
   Loader l = { store, NULL, NULL, NULL, NULL, own_only, NULL, { 0, }, 0, 0 };
   JsonObject *root;
@@ -426,9 +425,7 @@ lia_demo_load (LiaStore      *store,
   if (g_strcmp0 (member (root, "format"), DEMO_FORMAT) != 0)
     return invalid (error, "the format is not “%s”", DEMO_FORMAT);
 
-  g_date_clear (&l.today, 1);
-  g_date_set_dmy (&l.today, g_date_time_get_day_of_month (now), g_date_time_get_month (now),
-                  g_date_time_get_year (now));
+  lia_date_set_today (&l.today);
   l.orgs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) lia_org_free);
   l.records = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
 

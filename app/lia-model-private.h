@@ -18,6 +18,9 @@ LiaOrg  *lia_org_from_row (sqlite3_stmt *stmt,
 LiaOrg  *lia_store_org_by_id (LiaStore *store,
                               gint64    id,
                               GError  **error);
+/* A delay notice from the columns id, sent, reason, revised at @column. */
+LiaDelayNotice *lia_delay_notice_from_row (sqlite3_stmt *stmt,
+                                           int           column);
 /* Rewrites a case's entry in the search index. */
 gboolean lia_case_index (sqlite3    *db,
                          const char *case_id,

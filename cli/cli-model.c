@@ -73,7 +73,6 @@ static gboolean
 get_today (GDate *out, GError **error)
 {
   const char *text = opt.today != NULL ? opt.today : g_getenv ("LIAISON_TODAY");
-  g_autoptr (GDateTime) now = NULL;
 
   if (text != NULL && *text != '\0')
     {
@@ -85,10 +84,7 @@ get_today (GDate *out, GError **error)
         }
       return TRUE;
     }
-  now = g_date_time_new_now_local ();
-  g_date_clear (out, 1);
-  g_date_set_dmy (out, g_date_time_get_day_of_month (now), g_date_time_get_month (now),
-                  g_date_time_get_year (now));
+  lia_date_set_today (out);
   return TRUE;
 }
 
@@ -115,20 +111,38 @@ add_date (CliJson *b, const char *name, const GDate *date)
 }
 
 static void
-add_org (CliJson *b, const char *name, const LiaOrg *org)
+org_object (CliJson *b, const LiaOrg *org)
 {
-  cli_json_member (b, name);
-  if (org == NULL)
-    {
-      cli_json_null (b);
-      return;
-    }
   cli_json_begin_object (b);
   cli_json_member_string (b, "name", org->name);
   cli_json_member_string (b, "kind", lia_org_kind_to_string (org->kind));
   cli_json_member_string (b, "fingerprint", org->fingerprint);
-  cli_json_member (b, "self");
-  cli_json_bool (b, org->is_self);
+  cli_json_member_bool (b, "self", org->is_self);
+  cli_json_end_object (b);
+}
+
+static void
+add_org (CliJson *b, const char *name, const LiaOrg *org)
+{
+  cli_json_member (b, name);
+  if (org == NULL)
+    cli_json_null (b);
+  else
+    org_object (b, org);
+}
+
+/* @with_partner adds whether the role is a safeguarding partner's. */
+static void
+participant_object (CliJson *b, const LiaParticipant *p, gboolean with_partner)
+{
+  cli_json_begin_object (b);
+  add_org (b, "organisation", p->org);
+  cli_json_member_string (b, "role", lia_role_to_string (p->role));
+  if (with_partner)
+    cli_json_member_bool (b, "safeguarding_partner", lia_role_is_safeguarding_partner (p->role));
+  cli_json_member_string (b, "contact", p->contact);
+  cli_json_member_string (b, "email", p->email);
+  cli_json_member_string (b, "phone", p->phone);
   cli_json_end_object (b);
 }
 
@@ -163,6 +177,24 @@ print_wrapped (const char *label, const char *value)
   g_print ("  %-28s %s\n", label, lines[0]);
   for (guint i = 1; lines[i] != NULL; i++)
     g_print ("  %-28s %s\n", "", lines[i]);
+}
+
+/* What case new, record add and request new print: the new id. */
+static int
+print_new_id (CliOptions *options, const char *id)
+{
+  if (options->json)
+    {
+      CliJson *b = cli_json_new ();
+
+      cli_json_begin_object (b);
+      cli_json_member_string (b, "id", id);
+      cli_json_end_object (b);
+      cli_json_finish (b);
+    }
+  else
+    g_print ("%s\n", id);
+  return EXIT_OK;
 }
 
 /* ---- organisations ------------------------------------------------------------ */
@@ -217,15 +249,7 @@ cmd_org_list (CliOptions *options)
       cli_json_begin_array (b);
       for (guint i = 0; i < orgs->len; i++)
         {
-          const LiaOrg *org = orgs->pdata[i];
-
-          cli_json_begin_object (b);
-          cli_json_member_string (b, "name", org->name);
-          cli_json_member_string (b, "kind", lia_org_kind_to_string (org->kind));
-          cli_json_member_string (b, "fingerprint", org->fingerprint);
-          cli_json_member (b, "self");
-          cli_json_bool (b, org->is_self);
-          cli_json_end_object (b);
+          org_object (b, orgs->pdata[i]);
         }
       cli_json_end_array (b);
       cli_json_finish (b);
@@ -263,18 +287,7 @@ cmd_case_new (CliOptions *options)
   id = lia_case_create (store, &draft, opt.contact, &error);
   if (id == NULL)
     return cli_fail (error);
-  if (options->json)
-    {
-      CliJson *b = cli_json_new ();
-
-      cli_json_begin_object (b);
-      cli_json_member_string (b, "id", id);
-      cli_json_end_object (b);
-      cli_json_finish (b);
-    }
-  else
-    g_print ("%s\n", id);
-  return EXIT_OK;
+  return print_new_id (options, id);
 }
 
 static void
@@ -437,15 +450,7 @@ cmd_case_show (CliOptions *options)
       cli_json_begin_array (b);
       for (guint i = 0; i < c->participants->len; i++)
         {
-          const LiaParticipant *p = c->participants->pdata[i];
-
-          cli_json_begin_object (b);
-          add_org (b, "organisation", p->org);
-          cli_json_member_string (b, "role", lia_role_to_string (p->role));
-          cli_json_member_string (b, "contact", p->contact);
-          cli_json_member_string (b, "email", p->email);
-          cli_json_member_string (b, "phone", p->phone);
-          cli_json_end_object (b);
+          participant_object (b, c->participants->pdata[i], FALSE);
         }
       cli_json_end_array (b);
       cli_json_member (b, "attendance");
@@ -457,8 +462,7 @@ cmd_case_show (CliOptions *options)
           const LiaAttendee *a = c->attendees->pdata[i];
 
           cli_json_begin_object (b);
-          cli_json_member (b, "id");
-          cli_json_int (b, a->id);
+          cli_json_member_int (b, "id", a->id);
           cli_json_member_string (b, "name", a->name);
           cli_json_member_string (b, "position", a->position);
           add_org (b, "organisation", a->org);
@@ -466,12 +470,9 @@ cmd_case_show (CliOptions *options)
           cli_json_end_object (b);
         }
       cli_json_end_array (b);
-      cli_json_member (b, "representatives");
-      cli_json_int (b, quorum.representatives);
-      cli_json_member (b, "safeguarding_partners_present");
-      cli_json_int (b, quorum.partners_present);
-      cli_json_member (b, "quorate");
-      cli_json_bool (b, quorum.quorate);
+      cli_json_member_int (b, "representatives", quorum.representatives);
+      cli_json_member_int (b, "safeguarding_partners_present", quorum.partners_present);
+      cli_json_member_bool (b, "quorate", quorum.quorate);
       cli_json_end_object (b);
       cli_json_member (b, "delay_notices");
       cli_json_begin_array (b);
@@ -654,8 +655,7 @@ print_done (CliOptions *options, const char *message)
       CliJson *b = cli_json_new ();
 
       cli_json_begin_object (b);
-      cli_json_member (b, "ok");
-      cli_json_bool (b, TRUE);
+      cli_json_member_bool (b, "ok", TRUE);
       cli_json_end_object (b);
       cli_json_finish (b);
     }
@@ -739,17 +739,7 @@ cmd_participant_list (CliOptions *options)
       cli_json_begin_array (b);
       for (guint i = 0; i < c->participants->len; i++)
         {
-          const LiaParticipant *p = c->participants->pdata[i];
-
-          cli_json_begin_object (b);
-          add_org (b, "organisation", p->org);
-          cli_json_member_string (b, "role", lia_role_to_string (p->role));
-          cli_json_member (b, "safeguarding_partner");
-          cli_json_bool (b, lia_role_is_safeguarding_partner (p->role));
-          cli_json_member_string (b, "contact", p->contact);
-          cli_json_member_string (b, "email", p->email);
-          cli_json_member_string (b, "phone", p->phone);
-          cli_json_end_object (b);
+          participant_object (b, c->participants->pdata[i], TRUE);
         }
       cli_json_end_array (b);
       cli_json_finish (b);
@@ -833,8 +823,7 @@ add_record (CliJson *b, const LiaRecord *r)
   cli_json_member_string (b, "id", r->id);
   cli_json_member_string (b, "case", r->case_id);
   cli_json_member_string (b, "kind", lia_record_kind_to_string (r->kind));
-  cli_json_member (b, "version");
-  cli_json_int (b, r->version);
+  cli_json_member_int (b, "version", r->version);
   cli_json_member_string (b, "title", r->title);
   cli_json_member_string (b, "date", r->date);
   cli_json_member_string (b, "classification", lia_record_get_field (r, "classification") != NULL
@@ -865,18 +854,7 @@ cmd_record_add (CliOptions *options)
   store = cli_open_store (options, &error);
   if (store == NULL || (id = lia_record_add (store, options->args[0], kind, fields, &error)) == NULL)
     return cli_fail (error);
-  if (options->json)
-    {
-      CliJson *b = cli_json_new ();
-
-      cli_json_begin_object (b);
-      cli_json_member_string (b, "id", id);
-      cli_json_end_object (b);
-      cli_json_finish (b);
-    }
-  else
-    g_print ("%s\n", id);
-  return EXIT_OK;
+  return print_new_id (options, id);
 }
 
 static int
@@ -896,8 +874,7 @@ cmd_record_edit (CliOptions *options)
 
       cli_json_begin_object (b);
       cli_json_member_string (b, "id", record->id);
-      cli_json_member (b, "version");
-      cli_json_int (b, record->version);
+      cli_json_member_int (b, "version", record->version);
       cli_json_end_object (b);
       cli_json_finish (b);
     }
@@ -1011,8 +988,7 @@ cmd_record_kinds (CliOptions *options)
               cli_json_begin_object (b);
               cli_json_member_string (b, "name", fields[i].name);
               cli_json_member_string (b, "label", fields[i].label);
-              cli_json_member (b, "required");
-              cli_json_bool (b, fields[i].required);
+              cli_json_member_bool (b, "required", fields[i].required);
               cli_json_end_object (b);
             }
           else
@@ -1147,18 +1123,7 @@ cmd_request_new (CliOptions *options)
   store = cli_open_store (options, &error);
   if (store == NULL || (id = lia_request_new (store, &draft, &today, &error)) == NULL)
     return cli_fail (error);
-  if (options->json)
-    {
-      CliJson *b = cli_json_new ();
-
-      cli_json_begin_object (b);
-      cli_json_member_string (b, "id", id);
-      cli_json_end_object (b);
-      cli_json_finish (b);
-    }
-  else
-    g_print ("%s\n", id);
-  return EXIT_OK;
+  return print_new_id (options, id);
 }
 
 static int
@@ -1473,8 +1438,7 @@ cmd_export_chronology (CliOptions *options)
 
       cli_json_begin_object (b);
       cli_json_member_string (b, "file", path);
-      cli_json_member (b, "entries");
-      cli_json_int (b, entries->len);
+      cli_json_member_int (b, "entries", entries->len);
       cli_json_end_object (b);
       cli_json_finish (b);
     }
@@ -1513,10 +1477,8 @@ cmd_demo_load (CliOptions *options)
       cli_json_begin_object (b);
       cli_json_member_string (b, "case", result.case_id);
       cli_json_member_string (b, "as", result.as_key);
-      cli_json_member (b, "records");
-      cli_json_int (b, result.n_records);
-      cli_json_member (b, "requests");
-      cli_json_int (b, result.n_requests);
+      cli_json_member_int (b, "records", result.n_records);
+      cli_json_member_int (b, "requests", result.n_requests);
       cli_json_end_object (b);
       cli_json_finish (b);
     }
