@@ -201,6 +201,140 @@ static const LiaMigration store_migrations[] = {
     ") STRICT;"
     "CREATE INDEX request_event_request ON request_event (request_id, id);"
   },
+  {
+    3, "peers, sharing, envelopes and the disclosure log",
+    /* Peers are rows of org with their public keys: the X25519 key that
+     * envelopes are wrapped for and the CURVE key of their transport, each
+     * with the identity key's signature binding it (lia-invite.h). A row
+     * with sign_public but no box_public is known by name and key only. */
+    "ALTER TABLE org ADD COLUMN box_public BLOB CHECK (box_public IS NULL OR length (box_public) = 32);"
+    "ALTER TABLE org ADD COLUMN box_signature BLOB CHECK (box_signature IS NULL OR length (box_signature) = 64);"
+    "ALTER TABLE org ADD COLUMN curve_public BLOB CHECK (curve_public IS NULL OR length (curve_public) = 32);"
+    "ALTER TABLE org ADD COLUMN curve_signature BLOB CHECK (curve_signature IS NULL OR length (curve_signature) = 64);"
+    /* The endpoints it listens on, one tcp://HOST:PORT per line. */
+    "ALTER TABLE org ADD COLUMN endpoints TEXT;"
+    /* When it became a peer (from an invite), when a person compared the
+     * safety number and who, and when it was revoked (peer remove). */
+    "ALTER TABLE org ADD COLUMN peer_since INTEGER;"
+    "ALTER TABLE org ADD COLUMN verified_at INTEGER;"
+    "ALTER TABLE org ADD COLUMN verified_by TEXT;"
+    "ALTER TABLE org ADD COLUMN revoked_at INTEGER;"
+    "UPDATE org SET box_public = (SELECT box_public FROM organisation),"
+    "  curve_public = (SELECT curve_public FROM organisation) WHERE id = 1;"
+    "DROP TRIGGER organisation_is_org_1;"
+    "CREATE TRIGGER organisation_is_org_1 AFTER INSERT ON organisation BEGIN"
+    "  INSERT INTO org (id, name, kind, sign_public, box_public, curve_public, added_at)"
+    "    VALUES (1, NEW.name, NEW.kind, NEW.sign_public, NEW.box_public, NEW.curve_public,"
+    "            NEW.created_at);"
+    "END;"
+    "CREATE TRIGGER organisation_keys_are_org_1 AFTER UPDATE OF box_public, curve_public"
+    "  ON organisation BEGIN"
+    "  UPDATE org SET box_public = NEW.box_public, curve_public = NEW.curve_public WHERE id = 1;"
+    "END;"
+
+    /* This organisation's earlier X25519 keys after a rotation, kept so
+     * that envelopes sealed for them before the peers heard can still be
+     * opened. Wrapped like the current ones. */
+    "CREATE TABLE retired_box_key ("
+    "  box_public BLOB PRIMARY KEY CHECK (length (box_public) = 32),"
+    "  box_secret_wrapped BLOB NOT NULL,"
+    "  retired_at INTEGER NOT NULL"
+    ") STRICT, WITHOUT ROWID;"
+
+    /* Need-to-know: which participants receive which categories (record
+     * kinds) of this organisation's own records in a case. */
+    "CREATE TABLE share ("
+    "  case_id TEXT NOT NULL REFERENCES lcase (id) ON DELETE CASCADE,"
+    "  org_id INTEGER NOT NULL REFERENCES org (id),"
+    "  category TEXT NOT NULL,"
+    "  decided_at INTEGER NOT NULL,"
+    "  decided_by TEXT,"
+    "  PRIMARY KEY (case_id, org_id, category)"
+    ") STRICT, WITHOUT ROWID;"
+
+    /* Who a record's current version is for beyond the sharing decisions,
+     * and why: a one-off disclosure after a request, a grant of the
+     * originator's agreement, a release of secret material. */
+    "CREATE TABLE record_recipient ("
+    "  record_id TEXT NOT NULL REFERENCES record (id) ON DELETE CASCADE,"
+    "  org_id INTEGER NOT NULL REFERENCES org (id),"
+    "  how TEXT NOT NULL CHECK (how IN ('disclosure', 'grant', 'release')),"
+    "  reason TEXT,"
+    "  since_version INTEGER NOT NULL,"
+    "  added_at INTEGER NOT NULL,"
+    "  PRIMARY KEY (record_id, org_id)"
+    ") STRICT, WITHOUT ROWID;"
+
+    /* A record's life after it is shared: withdrawn by its originator,
+     * or its content destroyed here (a tombstone keeps id, title, dates). */
+    "ALTER TABLE record ADD COLUMN withdrawn_at INTEGER;"
+    "ALTER TABLE record ADD COLUMN destroyed_at INTEGER;"
+
+    /* What a recipient said it destroyed, as its signed receipt arrived. */
+    "CREATE TABLE destruction_receipt ("
+    "  record_id TEXT NOT NULL,"
+    "  org_id INTEGER NOT NULL REFERENCES org (id),"
+    "  version INTEGER NOT NULL,"
+    "  destroyed_on TEXT NOT NULL,"
+    "  received_at INTEGER NOT NULL,"
+    "  PRIMARY KEY (record_id, org_id)"
+    ") STRICT, WITHOUT ROWID;"
+
+    /* Every envelope this store holds, its own and others', as the exact
+     * bytes that were signed; hash is BLAKE2b-256 of them, so storing one
+     * twice is a no-op. */
+    "CREATE TABLE envelope ("
+    "  seq INTEGER PRIMARY KEY,"
+    "  hash BLOB NOT NULL UNIQUE CHECK (length (hash) = 32),"
+    "  author INTEGER NOT NULL REFERENCES org (id),"
+    "  kind TEXT NOT NULL,"
+    "  object_id TEXT NOT NULL,"
+    "  case_id TEXT,"
+    "  version INTEGER NOT NULL,"
+    "  created INTEGER NOT NULL,"
+    "  bytes BLOB NOT NULL,"
+    "  received_at INTEGER NOT NULL"
+    ") STRICT;"
+    "CREATE INDEX envelope_object ON envelope (object_id, version);"
+    /* Its recipients, each with the number the author gave it in the
+     * sequence of envelopes from that author to that recipient. */
+    "CREATE TABLE envelope_recipient ("
+    "  author INTEGER NOT NULL REFERENCES org (id),"
+    "  recipient INTEGER NOT NULL REFERENCES org (id),"
+    "  number INTEGER NOT NULL,"
+    "  envelope_seq INTEGER NOT NULL REFERENCES envelope (seq) ON DELETE CASCADE,"
+    "  PRIMARY KEY (author, recipient, number)"
+    ") STRICT, WITHOUT ROWID;"
+    "CREATE INDEX envelope_recipient_envelope ON envelope_recipient (envelope_seq);"
+
+    /* The disclosure log: append-only, each entry hash-chained to the one
+     * before and signed with the identity key (lia-log.c). */
+    "CREATE TABLE disclosure_log ("
+    "  seq INTEGER PRIMARY KEY,"
+    "  at INTEGER NOT NULL,"
+    "  event TEXT NOT NULL CHECK (event IN ('disclosed', 'received', 'declined', 'redirected',"
+    "    'withheld', 'extended', 'withdrawn', 'returned', 'destroyed')),"
+    "  case_id TEXT,"
+    "  record_id TEXT,"
+    "  record_version INTEGER,"
+    "  counterpart_key BLOB CHECK (counterpart_key IS NULL OR length (counterpart_key) = 32),"
+    "  counterpart_name TEXT,"
+    "  decision TEXT,"
+    "  reason TEXT,"
+    "  basis TEXT,"
+    "  by_name TEXT,"
+    "  prev_hash BLOB NOT NULL CHECK (length (prev_hash) = 32),"
+    "  hash BLOB NOT NULL CHECK (length (hash) = 32),"
+    "  signature BLOB NOT NULL CHECK (length (signature) = 64)"
+    ") STRICT;"
+    "CREATE INDEX disclosure_log_case ON disclosure_log (case_id, seq);"
+    "CREATE TRIGGER disclosure_log_no_update BEFORE UPDATE ON disclosure_log BEGIN"
+    "  SELECT RAISE (ABORT, 'the disclosure log is append-only');"
+    "END;"
+    "CREATE TRIGGER disclosure_log_no_delete BEFORE DELETE ON disclosure_log BEGIN"
+    "  SELECT RAISE (ABORT, 'the disclosure log is append-only');"
+    "END;"
+  },
 };
 
 const LiaMigration *

@@ -7,6 +7,7 @@
 
 #include <sqlite3.h>
 
+#include "lia-crypto.h"
 #include "lia-store.h"
 
 G_BEGIN_DECLS
@@ -14,6 +15,13 @@ G_BEGIN_DECLS
 /* The store's own connection; borrowed, valid while unlocked. Use it from
  * the thread that owns the store. */
 sqlite3  *lia_store_get_db (LiaStore *self);
+
+/* The organisation's secret keys (Ed25519 identity, X25519 for
+ * envelopes, Curve25519 for the transport); borrowed, valid while
+ * unlocked, never to be copied out of LiaSecret memory. */
+const LiaSecret *lia_store_get_sign_secret (LiaStore *self);
+const LiaSecret *lia_store_get_box_secret (LiaStore *self);
+const LiaSecret *lia_store_get_curve_secret (LiaStore *self);
 
 /* A new connection to the same database with the same keys, configured like
  * the store's own, for another thread (the sync engine, a reader). The

@@ -1257,6 +1257,30 @@ lia_store_get_identity_public_key (LiaStore *self)
   return self->session->sign_public;
 }
 
+const LiaSecret *
+lia_store_get_sign_secret (LiaStore *self)
+{
+  g_return_val_if_fail (LIA_IS_STORE (self), NULL);
+  g_return_val_if_fail (self->session != NULL, NULL);
+  return self->session->sign_secret;
+}
+
+const LiaSecret *
+lia_store_get_box_secret (LiaStore *self)
+{
+  g_return_val_if_fail (LIA_IS_STORE (self), NULL);
+  g_return_val_if_fail (self->session != NULL, NULL);
+  return self->session->box_secret;
+}
+
+const LiaSecret *
+lia_store_get_curve_secret (LiaStore *self)
+{
+  g_return_val_if_fail (LIA_IS_STORE (self), NULL);
+  g_return_val_if_fail (self->session != NULL, NULL);
+  return self->session->curve_secret;
+}
+
 GBytes *
 lia_store_get_box_public_key (LiaStore *self)
 {

@@ -548,14 +548,26 @@ command_synopsis (const Command *command)
   return g_string_free (text, FALSE);
 }
 
-/* Every command: this file's, then the model's. */
+/* Every command, table by table: this file's, then each area's (cli.h). */
 static const Command *
 command_at (guint i)
 {
-  if (i < G_N_ELEMENTS (commands))
-    return &commands[i];
-  i -= G_N_ELEMENTS (commands);
-  return i < cli_model_n_commands ? &cli_model_commands[i] : NULL;
+  const struct
+  {
+    const Command *commands;
+    guint          n;
+  } tables[] = {
+    { commands, G_N_ELEMENTS (commands) },
+    { cli_model_commands, cli_model_n_commands },
+  };
+
+  for (guint t = 0; t < G_N_ELEMENTS (tables); t++)
+    {
+      if (i < tables[t].n)
+        return &tables[t].commands[i];
+      i -= tables[t].n;
+    }
+  return NULL;
 }
 
 static char *
