@@ -71,8 +71,9 @@ G_BEGIN_DECLS
  * for the message's own framing. */
 #define LIA_ENVELOPE_MAX_SIZE         (960u * 1024u)
 #define LIA_ENVELOPE_MAX_CONTENT      (900u * 1024u)
-/* The largest header that the limits below allow is under 12 KiB (64
- * recipients, the longest ids); anything claiming more is not ours. */
+/* The largest header that the limits below allow is 8,052 bytes (64
+ * recipients, the longest kind and ids; test-envelope checks it); one
+ * claiming more than twice that is not ours. */
 #define LIA_ENVELOPE_MAX_HEADER       (16u * 1024u)
 #define LIA_ENVELOPE_MAX_RECIPIENTS   64
 #define LIA_ENVELOPE_MAX_KIND         32
