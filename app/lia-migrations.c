@@ -308,17 +308,25 @@ static const LiaMigration store_migrations[] = {
     "CREATE INDEX envelope_recipient_envelope ON envelope_recipient (envelope_seq);"
 
     /* The disclosure log: append-only, each entry hash-chained to the one
-     * before and signed with the identity key (lia-log.c). */
+     * before and signed with the identity key (lia-log.c). The
+     * counterpart (and a redirect's target) is kept as its key and its
+     * name at the time, not as a reference to org, so that renaming or
+     * removing an organisation leaves history as it was. */
     "CREATE TABLE disclosure_log ("
     "  seq INTEGER PRIMARY KEY,"
     "  at INTEGER NOT NULL,"
     "  event TEXT NOT NULL CHECK (event IN ('disclosed', 'received', 'declined', 'redirected',"
     "    'withheld', 'extended', 'withdrawn', 'returned', 'destroyed')),"
+    "  event_on TEXT,"
     "  case_id TEXT,"
     "  record_id TEXT,"
     "  record_version INTEGER,"
+    "  what TEXT,"
+    "  request_id TEXT,"
     "  counterpart_key BLOB CHECK (counterpart_key IS NULL OR length (counterpart_key) = 32),"
     "  counterpart_name TEXT,"
+    "  redirect_key BLOB CHECK (redirect_key IS NULL OR length (redirect_key) = 32),"
+    "  redirect_name TEXT,"
     "  decision TEXT,"
     "  reason TEXT,"
     "  basis TEXT,"
@@ -332,6 +340,23 @@ static const LiaMigration store_migrations[] = {
     "  SELECT RAISE (ABORT, 'the disclosure log is append-only');"
     "END;"
     "CREATE TRIGGER disclosure_log_no_delete BEFORE DELETE ON disclosure_log BEGIN"
+    "  SELECT RAISE (ABORT, 'the disclosure log is append-only');"
+    "END;"
+    /* Where the log ends: the last entry's seq and hash, signed. A chain
+     * alone cannot show that its newest entries were cut off; this can
+     * (unless the whole store is rolled back, which nothing inside it can
+     * detect). It only moves forward. */
+    "CREATE TABLE disclosure_log_head ("
+    "  id INTEGER PRIMARY KEY CHECK (id = 1),"
+    "  seq INTEGER NOT NULL,"
+    "  hash BLOB NOT NULL CHECK (length (hash) = 32),"
+    "  signature BLOB NOT NULL CHECK (length (signature) = 64)"
+    ") STRICT;"
+    "CREATE TRIGGER disclosure_log_head_forward BEFORE UPDATE ON disclosure_log_head"
+    "  WHEN NEW.seq <= OLD.seq BEGIN"
+    "  SELECT RAISE (ABORT, 'the disclosure log is append-only');"
+    "END;"
+    "CREATE TRIGGER disclosure_log_head_no_delete BEFORE DELETE ON disclosure_log_head BEGIN"
     "  SELECT RAISE (ABORT, 'the disclosure log is append-only');"
     "END;"
   },

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "lia-db.h"
+#include "lia-log.h"
 #include "lia-model-private.h"
 #include "lia-record.h"
 #include "lia-request.h"
@@ -751,6 +752,49 @@ check_may_share (LiaStore         *store,
   return TRUE;
 }
 
+/* The disclosure log entry for a decision this organisation made as the
+ * holder, written in the decision's own transaction: shared (the record,
+ * if the request names one), declined, redirected (and to whom), or
+ * withheld as sensitive or secret (and on what basis). A decision that
+ * another organisation made reaches this store as data (the demo) and is
+ * theirs to log. */
+static gboolean
+log_decision (LiaStore         *store,
+              const LiaRequest *request,
+              LiaDecision       decision,
+              const CleanStep  *step,
+              const char       *basis,
+              const LiaOrg     *redirect_to,
+              GError          **error)
+{
+  static const LiaLogEvent events[] = {
+    [LIA_DECISION_SHARE] = LIA_LOG_DISCLOSED,
+    [LIA_DECISION_SHARE_REDACTED] = LIA_LOG_DISCLOSED,
+    [LIA_DECISION_DECLINE] = LIA_LOG_DECLINED,
+    [LIA_DECISION_REDIRECT] = LIA_LOG_REDIRECTED,
+    [LIA_DECISION_SENSITIVE] = LIA_LOG_WITHHELD,
+    [LIA_DECISION_SECRET] = LIA_LOG_WITHHELD,
+  };
+  LiaLogAppend entry = {
+    .event = events[decision],
+    .case_id = request->case_id,
+    .record_id = request->record_id,
+    .counterpart_org = request->requester->id,
+    .decision = decision_names[decision],
+    .reason = step->reason,
+    .basis = basis,
+    .by = step->by,
+    .on = step->on,
+    .what = request->subject,
+    .request_id = request->id,
+    .redirect_org = redirect_to != NULL ? redirect_to->id : 0,
+  };
+
+  if (!request->holder->is_self)
+    return TRUE;
+  return lia_log_append (store, &entry, error);
+}
+
 gboolean
 lia_request_decide (LiaStore             *store,
                     const char           *request_id,
@@ -827,6 +871,7 @@ lia_request_decide_full (LiaStore             *store,
       || !insert_event (db, request->id, "decision", decision_names[decision], request->level,
                         clean.reason, basis, NULL, redirect_to ? redirect_to->id : 0, clean.by,
                         request->holder->id, clean.on, error)
+      || !log_decision (store, request, decision, &clean, basis, redirect_to, error)
       || !lia_db_commit (db, error))
     {
       lia_db_rollback (db);
