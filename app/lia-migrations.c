@@ -265,6 +265,16 @@ static const LiaMigration store_migrations[] = {
     "  PRIMARY KEY (record_id, org_id)"
     ") STRICT, WITHOUT ROWID;"
 
+    /* The version of a case's shared metadata: the lead seals a new one
+     * when what it would send has changed (sealed_hash), and recipients
+     * keep the version they hold. */
+    "ALTER TABLE lcase ADD COLUMN version INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE lcase ADD COLUMN sealed_hash BLOB;"
+
+    /* A request to the originator to extend a record to another
+     * organisation (request extend): whom to add. */
+    "ALTER TABLE request ADD COLUMN extend_to INTEGER REFERENCES org (id);"
+
     /* A record's life after it is shared: withdrawn by its originator,
      * or its content destroyed here (a tombstone keeps id, title, dates). */
     "ALTER TABLE record ADD COLUMN withdrawn_at INTEGER;"
@@ -293,8 +303,12 @@ static const LiaMigration store_migrations[] = {
     "  version INTEGER NOT NULL,"
     "  created INTEGER NOT NULL,"
     "  bytes BLOB NOT NULL,"
-    "  received_at INTEGER NOT NULL"
+    "  received_at INTEGER NOT NULL,"
+    /* 0 while its content waits for something it depends on (a record
+     * whose case has not arrived yet). */
+    "  applied INTEGER NOT NULL DEFAULT 1"
     ") STRICT;"
+    "CREATE INDEX envelope_pending ON envelope (case_id) WHERE applied = 0;"
     "CREATE INDEX envelope_object ON envelope (object_id, version);"
     /* Its recipients, each with the number the author gave it in the
      * sequence of envelopes from that author to that recipient. */

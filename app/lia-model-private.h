@@ -67,4 +67,51 @@ gboolean lia_case_set_lead (sqlite3    *db,
                             gint64      org_id,
                             GError    **error);
 
+/* ---- records as they travel (lia-record.c, lia-exchange.c) ---- */
+
+#include "lia-record.h"
+
+/* Seals the current version of one of this organisation's records for
+ * everyone entitled to it; inside the caller's transaction. */
+gboolean lia_exchange_record_changed (LiaStore   *store,
+                                      const char *record_id,
+                                      GError    **error);
+/* Adds a one-off recipient (@how: "disclosure", "grant" or "release") to
+ * one of this organisation's records and seals for it; a grant makes a new
+ * version. Inside the caller's transaction. */
+gboolean lia_exchange_add_recipient (LiaStore   *store,
+                                     const char *record_id,
+                                     gint64      org_id,
+                                     const char *how,
+                                     const char *reason,
+                                     const char *by,
+                                     GError    **error);
+/* Stores @version of another organisation's record as it arrived (a new
+ * record, or a newer version, the earlier kept), its fields validated as
+ * if typed here. */
+gboolean lia_record_put_received (sqlite3       *db,
+                                  const char    *id,
+                                  const char    *case_id,
+                                  const LiaOrg  *originator,
+                                  LiaRecordKind  kind,
+                                  gint64         version,
+                                  GHashTable    *fields,
+                                  gint64         created_at,
+                                  gint64         updated_at,
+                                  GError       **error);
+/* A new version number with the same content (a grant). */
+gboolean lia_record_bump_version (sqlite3    *db,
+                                  const char *record_id,
+                                  GError    **error);
+/* Deletes a record's content, keeping (or making) a row with its id, kind,
+ * version and dates, marked withdrawn or destroyed. */
+gboolean lia_record_make_tombstone (sqlite3       *db,
+                                    const char    *id,
+                                    const char    *case_id,
+                                    gint64         originator,
+                                    LiaRecordKind  kind,
+                                    gint64         version,
+                                    gboolean       withdrawn,
+                                    GError       **error);
+
 G_END_DECLS

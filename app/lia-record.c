@@ -9,6 +9,7 @@
 #include <json-glib/json-glib.h>
 
 #include "lia-db.h"
+#include "lia-exchange.h"
 #include "lia-model-private.h"
 #include "lia-record.h"
 
@@ -541,9 +542,12 @@ lia_record_add_from (LiaStore      *store,
   if (!lia_db_step_done (db, stmt, "Could not save the record", error))
     goto fail;
   seq = sqlite3_last_insert_rowid (db);
+  /* This organisation's own record is sealed at once, in the same
+   * transaction, for itself and everyone entitled to it. */
   if (!index_record (db, seq, title, clean, error)
       || (kind == LIA_RECORD_CHRONOLOGY
           && !index_chronology (db, seq, id, case_full_id, originator->id, clean, error))
+      || (originator->is_self && !lia_exchange_record_changed (store, id, error))
       || !lia_db_commit (db, error))
     goto fail;
   return g_steal_pointer (&id);
@@ -569,7 +573,10 @@ lia_record_add (LiaStore      *store,
 
 #define RECORD_COLUMNS \
   "r.id, r.case_id, r.kind, r.version, r.title, r.date, r.classification, r.fields, " \
-  "r.destroy_on, r.return_on, r.created_at, r.updated_at, r.seq, " LIA_ORG_COLUMNS
+  "r.destroy_on, r.return_on, r.created_at, r.updated_at, r.seq, " LIA_ORG_COLUMNS \
+  ", r.withdrawn_at, r.destroyed_at"
+/* Where the columns after LIA_ORG_COLUMNS start. */
+#define RECORD_AFTER_ORG (13 + 4)
 
 static LiaRecord *
 record_from_row (sqlite3_stmt *stmt)
@@ -593,6 +600,8 @@ record_from_row (sqlite3_stmt *stmt)
   record->created_at = sqlite3_column_int64 (stmt, 10);
   record->updated_at = sqlite3_column_int64 (stmt, 11);
   record->originator = lia_org_from_row (stmt, 13);
+  record->withdrawn = sqlite3_column_type (stmt, RECORD_AFTER_ORG) != SQLITE_NULL;
+  record->destroyed = sqlite3_column_type (stmt, RECORD_AFTER_ORG + 1) != SQLITE_NULL;
   return record;
 }
 
@@ -689,6 +698,12 @@ lia_record_edit (LiaStore   *store,
                    record->originator->name, record->originator->name);
       return FALSE;
     }
+  if (record->withdrawn)
+    {
+      g_set_error (error, LIA_MODEL_ERROR, LIA_MODEL_ERROR_NOT_ALLOWED,
+                   "This record was withdrawn; it cannot be changed any more");
+      return FALSE;
+    }
   if (changes == NULL || g_hash_table_size (changes) == 0)
     {
       g_set_error (error, LIA_MODEL_ERROR, LIA_MODEL_ERROR_MISSING,
@@ -743,6 +758,7 @@ lia_record_edit (LiaStore   *store,
       || (record->kind == LIA_RECORD_CHRONOLOGY
           && !index_chronology (db, seq, record->id, record->case_id, record->originator->id,
                                 clean, error))
+      || !lia_exchange_record_changed (store, record->id, error)
       || !lia_db_commit (db, error))
     goto fail;
   return TRUE;
@@ -750,6 +766,165 @@ lia_record_edit (LiaStore   *store,
 fail:
   lia_db_rollback (db);
   return FALSE;
+}
+
+/* Keeps the version about to be replaced in record_version. */
+static gboolean
+keep_version (sqlite3    *db,
+              const char *record_id,
+              GError    **error)
+{
+  g_autoptr (sqlite3_stmt) stmt = NULL;
+
+  stmt = lia_db_prepare (db, "INSERT OR IGNORE INTO record_version (record_id, version, title, "
+                             "date, classification, fields, replaced_at) SELECT id, version, "
+                             "title, date, classification, fields, ? FROM record WHERE id = ?",
+                         error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, lia_db_now ());
+  lia_db_bind_text (stmt, 2, record_id);
+  return lia_db_step_done (db, stmt, "Could not keep the earlier version", error);
+}
+
+gboolean
+lia_record_put_received (sqlite3       *db,
+                         const char    *id,
+                         const char    *case_id,
+                         const LiaOrg  *originator,
+                         LiaRecordKind  kind,
+                         gint64         version,
+                         GHashTable    *fields,
+                         gint64         created_at,
+                         gint64         updated_at,
+                         GError       **error)
+{
+  g_autoptr (sqlite3_stmt) stmt = NULL;
+  g_autoptr (GHashTable) clean = NULL;
+  g_autofree char *title = NULL;
+  g_autofree char *json = NULL;
+  const char *classification;
+  gint64 seq;
+
+  g_return_val_if_fail (kind < LIA_RECORD_N_KINDS, FALSE);
+
+  /* What another organisation sends passes the same checks as what is
+   * typed here. */
+  clean = merge_fields (kind, NULL, fields, originator, error);
+  if (clean == NULL)
+    return FALSE;
+  title = derive_title (kind, clean);
+  json = fields_to_json (clean);
+  classification = g_hash_table_lookup (clean, "classification");
+  if (!keep_version (db, id, error))
+    return FALSE;
+  stmt = lia_db_prepare (db, "INSERT INTO record (id, case_id, originator, kind, version, title, "
+                             "date, classification, fields, destroy_on, return_on, created_at, "
+                             "updated_at, status, owner) "
+                             "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15) "
+                             "ON CONFLICT (id) DO UPDATE SET version = ?5, title = ?6, date = ?7, "
+                             "classification = ?8, fields = ?9, destroy_on = ?10, return_on = ?11, "
+                             "updated_at = ?13, status = ?14, owner = ?15 RETURNING seq", error);
+  if (stmt == NULL)
+    return FALSE;
+  lia_db_bind_text (stmt, 1, id);
+  lia_db_bind_text (stmt, 2, case_id);
+  sqlite3_bind_int64 (stmt, 3, originator->id);
+  lia_db_bind_text (stmt, 4, kind_names[kind]);
+  sqlite3_bind_int64 (stmt, 5, version);
+  lia_db_bind_text (stmt, 6, title);
+  lia_db_bind_text (stmt, 7, sort_date (kind, clean));
+  lia_db_bind_text (stmt, 8, classification != NULL ? classification : "standard");
+  lia_db_bind_text (stmt, 9, json);
+  lia_db_bind_text (stmt, 10, g_hash_table_lookup (clean, "destroy-on"));
+  lia_db_bind_text (stmt, 11, g_hash_table_lookup (clean, "return-on"));
+  sqlite3_bind_int64 (stmt, 12, created_at);
+  sqlite3_bind_int64 (stmt, 13, updated_at);
+  lia_db_bind_text (stmt, 14, g_hash_table_lookup (clean, "status"));
+  lia_db_bind_text (stmt, 15, g_hash_table_lookup (clean, "owner"));
+  if (sqlite3_step (stmt) != SQLITE_ROW)
+    return lia_store_set_sqlite_error (error, db, sqlite3_errcode (db), "Could not save the record");
+  seq = sqlite3_column_int64 (stmt, 0);
+  g_clear_pointer (&stmt, sqlite3_finalize);
+  return index_record (db, seq, title, clean, error)
+         && (kind != LIA_RECORD_CHRONOLOGY
+             || index_chronology (db, seq, id, case_id, originator->id, clean, error));
+}
+
+gboolean
+lia_record_bump_version (sqlite3    *db,
+                         const char *record_id,
+                         GError    **error)
+{
+  g_autoptr (sqlite3_stmt) stmt = NULL;
+
+  if (!keep_version (db, record_id, error))
+    return FALSE;
+  stmt = lia_db_prepare (db, "UPDATE record SET version = version + 1, updated_at = ? WHERE id = ?",
+                         error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, lia_db_now ());
+  lia_db_bind_text (stmt, 2, record_id);
+  return lia_db_step_done (db, stmt, "Could not save the record", error);
+}
+
+gboolean
+lia_record_make_tombstone (sqlite3       *db,
+                           const char    *id,
+                           const char    *case_id,
+                           gint64         originator,
+                           LiaRecordKind  kind,
+                           gint64         version,
+                           gboolean       withdrawn,
+                           GError       **error)
+{
+  /* Everything that holds the content goes: the fields, earlier versions,
+   * the search index, the chronology, and the envelopes that brought it
+   * (which this store could open). The row keeps id, kind, version and the
+   * dates. */
+  static const char *const clear[] = {
+    "DELETE FROM record_version WHERE record_id = ?1",
+    "DELETE FROM record_fts WHERE rowid = (SELECT seq FROM record WHERE id = ?1)",
+    "DELETE FROM chronology WHERE record_seq = (SELECT seq FROM record WHERE id = ?1)",
+    "DELETE FROM envelope WHERE kind = 'record' AND object_id = ?1",
+  };
+  g_autoptr (sqlite3_stmt) stmt = NULL;
+  gint64 now = lia_db_now ();
+
+  g_return_val_if_fail (kind < LIA_RECORD_N_KINDS, FALSE);
+
+  for (guint i = 0; i < G_N_ELEMENTS (clear); i++)
+    {
+      stmt = lia_db_prepare (db, clear[i], error);
+      if (stmt == NULL)
+        return FALSE;
+      lia_db_bind_text (stmt, 1, id);
+      if (!lia_db_step_done (db, stmt, "Could not remove the record's content", error))
+        return FALSE;
+      g_clear_pointer (&stmt, sqlite3_finalize);
+    }
+  stmt = lia_db_prepare (db, "INSERT INTO record (id, case_id, originator, kind, version, title, "
+                             "classification, fields, created_at, updated_at, withdrawn_at, "
+                             "destroyed_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'standard', '{}', ?7, ?7, "
+                             "?8, ?9) ON CONFLICT (id) DO UPDATE SET version = MAX (version, ?5), "
+                             "title = ?6, fields = '{}', status = NULL, owner = NULL, updated_at = ?7, "
+                             "withdrawn_at = COALESCE (withdrawn_at, ?8), "
+                             "destroyed_at = COALESCE (destroyed_at, ?9)", error);
+  if (stmt == NULL)
+    return FALSE;
+  lia_db_bind_text (stmt, 1, id);
+  lia_db_bind_text (stmt, 2, case_id);
+  sqlite3_bind_int64 (stmt, 3, originator);
+  lia_db_bind_text (stmt, 4, kind_names[kind]);
+  sqlite3_bind_int64 (stmt, 5, version);
+  lia_db_bind_text (stmt, 6, withdrawn ? "Withdrawn by its originator" : "Destroyed as agreed");
+  sqlite3_bind_int64 (stmt, 7, now);
+  if (withdrawn)
+    sqlite3_bind_int64 (stmt, 8, now);
+  else
+    sqlite3_bind_int64 (stmt, 9, now);
+  return lia_db_step_done (db, stmt, "Could not keep the record's tombstone", error);
 }
 
 /* ---- search --------------------------------------------------------------- */

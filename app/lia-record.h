@@ -66,6 +66,8 @@ typedef struct
   GDate             return_on;      /* invalid if none */
   gint64            created_at;
   gint64            updated_at;
+  gboolean          withdrawn;      /* by its originator: no content any more */
+  gboolean          destroyed;      /* here, on its destruction or return date */
 } LiaRecord;
 
 void        lia_record_free (LiaRecord *record);

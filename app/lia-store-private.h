@@ -8,6 +8,7 @@
 #include <sqlite3.h>
 
 #include "lia-crypto.h"
+#include "lia-envelope.h"
 #include "lia-store.h"
 
 G_BEGIN_DECLS
@@ -22,6 +23,10 @@ sqlite3  *lia_store_get_db (LiaStore *self);
 const LiaSecret *lia_store_get_sign_secret (LiaStore *self);
 const LiaSecret *lia_store_get_box_secret (LiaStore *self);
 const LiaSecret *lia_store_get_curve_secret (LiaStore *self);
+
+/* This organisation's keyring for sealing and opening envelopes, with
+ * its cache of pairwise keys; borrowed, valid while unlocked. */
+LiaKeyring      *lia_store_get_keyring (LiaStore *self);
 
 /* A new connection to the same database with the same keys, configured like
  * the store's own, for another thread (the sync engine, a reader). The

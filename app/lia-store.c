@@ -14,6 +14,7 @@
 
 #include "lia-crypt-vfs.h"
 #include "lia-crypto.h"
+#include "lia-envelope.h"
 #include "lia-hardening.h"
 #include "lia-keyfile.h"
 #include "lia-migrations.h"
@@ -46,6 +47,7 @@ typedef struct
   LiaSecret    *box_secret;    /* owned, X25519, 32 bytes */
   LiaSecret    *curve_secret;  /* owned, Curve25519 for ZeroMQ, 32 bytes */
   LiaSecret    *identity_key;  /* owned, wraps the secret keys in the database */
+  LiaKeyring   *keyring;       /* owned, made on first use (lia_store_get_keyring) */
 } Session;
 
 struct _LiaStore
@@ -347,6 +349,7 @@ session_free (Session *session)
   g_clear_pointer (&session->box_secret, lia_secret_free);
   g_clear_pointer (&session->curve_secret, lia_secret_free);
   g_clear_pointer (&session->identity_key, lia_secret_free);
+  g_clear_pointer (&session->keyring, lia_keyring_free);
   g_free (session);
 }
 
@@ -1255,6 +1258,23 @@ lia_store_get_identity_public_key (LiaStore *self)
   g_return_val_if_fail (LIA_IS_STORE (self), NULL);
   g_return_val_if_fail (self->session != NULL, NULL);
   return self->session->sign_public;
+}
+
+LiaKeyring *
+lia_store_get_keyring (LiaStore *self)
+{
+  Session *session;
+
+  g_return_val_if_fail (LIA_IS_STORE (self), NULL);
+  g_return_val_if_fail (self->session != NULL, NULL);
+
+  session = self->session;
+  if (session->keyring == NULL)
+    session->keyring = lia_keyring_new (g_bytes_get_data (session->sign_public, NULL),
+                                        session->sign_secret,
+                                        g_bytes_get_data (session->box_public, NULL),
+                                        session->box_secret);
+  return session->keyring;
 }
 
 const LiaSecret *

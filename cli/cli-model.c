@@ -67,12 +67,16 @@ usage_from (GError *error)
   return status;
 }
 
-/* Today, or --today, or LIAISON_TODAY (for scripts and tests that need a
- * fixed date). */
 static gboolean
 get_today (GDate *out, GError **error)
 {
-  const char *text = opt.today != NULL ? opt.today : g_getenv ("LIAISON_TODAY");
+  return cli_get_today (opt.today, out, error);
+}
+
+gboolean
+cli_get_today (const char *option, GDate *out, GError **error)
+{
+  const char *text = option != NULL ? option : g_getenv ("LIAISON_TODAY");
 
   if (text != NULL && *text != '\0')
     {
@@ -88,14 +92,19 @@ get_today (GDate *out, GError **error)
   return TRUE;
 }
 
-/* The person taking a step: --by, else the account's real name. */
 static const char *
 person (void)
 {
+  return cli_person (opt.by);
+}
+
+const char *
+cli_person (const char *by)
+{
   const char *name;
 
-  if (opt.by != NULL)
-    return opt.by;
+  if (by != NULL)
+    return by;
   name = g_get_real_name ();
   if (name == NULL || *name == '\0' || g_str_equal (name, "Unknown"))
     name = g_get_user_name ();

@@ -51,6 +51,19 @@ typedef struct
 extern const Command cli_model_commands[];
 extern const guint   cli_model_n_commands;
 
+/* The other areas' commands. */
+extern const Command cli_exchange_commands[];
+extern const guint   cli_exchange_n_commands;
+
+/* Today: @option (a --today value), else LIAISON_TODAY (for scripts and
+ * tests that need a fixed date), else the real date. */
+gboolean    cli_get_today (const char *option,
+                           GDate      *out,
+                           GError    **error);
+/* The person taking a step: @by (a --by value), else the account's real
+ * name, else its user name. */
+const char *cli_person (const char *by);
+
 /* Prints the error's message and returns the exit status for it. */
 int         cli_fail (GError *error);
 int         cli_usage_error (const char *format,

@@ -559,6 +559,7 @@ command_at (guint i)
   } tables[] = {
     { commands, G_N_ELEMENTS (commands) },
     { cli_model_commands, cli_model_n_commands },
+    { cli_exchange_commands, cli_exchange_n_commands },
   };
 
   for (guint t = 0; t < G_N_ELEMENTS (tables); t++)

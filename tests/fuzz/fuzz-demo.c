@@ -85,6 +85,14 @@ static const Table tables[] = {
   { "record_fts", "SELECT rowid, * FROM record_fts" },
   { "case_fts", "SELECT rowid, * FROM case_fts" },
   { "chronology", "SELECT * FROM chronology" },
+  { "retired_box_key", "SELECT * FROM retired_box_key" },
+  { "share", "SELECT * FROM share" },
+  { "record_recipient", "SELECT * FROM record_recipient" },
+  { "destruction_receipt", "SELECT * FROM destruction_receipt" },
+  { "envelope", "SELECT * FROM envelope" },
+  { "envelope_recipient", "SELECT * FROM envelope_recipient" },
+  { "disclosure_log", "SELECT * FROM disclosure_log" },
+  { "disclosure_log_head", "SELECT * FROM disclosure_log_head" },
 };
 
 #define N_TABLES      G_N_ELEMENTS (tables)

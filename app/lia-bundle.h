@@ -1,0 +1,92 @@
+/* lia-bundle.h: a file of envelopes, for organisations that exchange by file.
+ *
+ * A bundle carries envelopes from one organisation's store to another's when
+ * they cannot reach each other over the network (an air gap, a secure
+ * network of their own), and lets the exchange be tested before sync
+ * exists. It adds no security of its own: every envelope in it is signed
+ * and encrypted end to end, and is verified one by one when imported. The
+ * framing only has to be read safely and to show where it stops.
+ *
+ * Layout (integers big-endian):
+ *
+ *   magic        8 bytes  "LIABNDL\n"
+ *   version      1 byte   1
+ *   from         32 bytes the exporting organisation's identity key
+ *   for          32 bytes the identity key of the organisation it is for
+ *   then for each envelope:
+ *     length     4 bytes  1 .. LIA_ENVELOPE_MAX_SIZE
+ *     envelope   length bytes
+ *   end          4 bytes  0xFFFFFFFF
+ *   count        4 bytes  the number of envelopes before it
+ *
+ * A file that stops before the end marker was cut short (a failed copy, a
+ * full disk): the envelopes before the cut are still whole and are
+ * imported; the reader then says where the bundle was cut.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+#define LIA_BUNDLE_VERSION     1
+#define LIA_BUNDLE_KEY_BYTES   32
+/* No more envelopes than this in one file: a bound for the reader, far
+ * above any real exchange (10,000 cases of records). */
+#define LIA_BUNDLE_MAX_ENVELOPES 4000000u
+
+#define LIA_BUNDLE_ERROR (lia_bundle_error_quark ())
+
+typedef enum
+{
+  LIA_BUNDLE_ERROR_NOT_A_BUNDLE,  /* wrong magic: some other file */
+  LIA_BUNDLE_ERROR_VERSION,       /* a bundle of a version this program does not know */
+  LIA_BUNDLE_ERROR_TRUNCATED,     /* the file stops in the middle */
+  LIA_BUNDLE_ERROR_MALFORMED,     /* a length out of bounds, a wrong count, bytes after the end */
+} LiaBundleError;
+
+GQuark lia_bundle_error_quark (void);
+
+typedef struct _LiaBundleReader LiaBundleReader;
+
+/* Reads the header from @in; NULL with NOT_A_BUNDLE, VERSION or TRUNCATED
+ * if it is not a bundle this program reads. */
+LiaBundleReader *lia_bundle_reader_new (GInputStream *in,
+                                        GCancellable *cancellable,
+                                        GError      **error);
+const guint8    *lia_bundle_reader_get_from (LiaBundleReader *self);
+const guint8    *lia_bundle_reader_get_for (LiaBundleReader *self);
+/* The next envelope's bytes (not yet checked in any way), or NULL: at the
+ * end marker with no error, or with an error when the file is cut short or
+ * its framing is wrong, after which nothing more can be read. */
+GBytes          *lia_bundle_reader_next (LiaBundleReader *self,
+                                         GCancellable    *cancellable,
+                                         GError         **error);
+/* Envelopes read so far. */
+guint            lia_bundle_reader_get_count (LiaBundleReader *self);
+void             lia_bundle_reader_free (LiaBundleReader *self);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (LiaBundleReader, lia_bundle_reader_free)
+
+typedef struct _LiaBundleWriter LiaBundleWriter;
+
+LiaBundleWriter *lia_bundle_writer_new (GOutputStream *out,
+                                        const guint8  *from,
+                                        const guint8  *for_key,
+                                        GCancellable  *cancellable,
+                                        GError       **error);
+gboolean         lia_bundle_writer_add (LiaBundleWriter *self,
+                                        GBytes          *envelope,
+                                        GCancellable    *cancellable,
+                                        GError         **error);
+/* Writes the end marker. A writer freed without it leaves a bundle that
+ * reads as cut short. */
+gboolean         lia_bundle_writer_finish (LiaBundleWriter *self,
+                                           GCancellable    *cancellable,
+                                           GError         **error);
+guint            lia_bundle_writer_get_count (LiaBundleWriter *self);
+void             lia_bundle_writer_free (LiaBundleWriter *self);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (LiaBundleWriter, lia_bundle_writer_free)
+
+G_END_DECLS

@@ -1,0 +1,2242 @@
+/* lia-exchange.c: need-to-know sharing, sealing, and exchange by bundle.
+ *
+ * See lia-exchange.h for the rules. Everything that leaves this store
+ * leaves as an envelope (lia-envelope.c) whose recipients this file
+ * chooses, and everything that arrives is verified, stored as the exact
+ * bytes that were signed, and only then applied to the model's tables.
+ *
+ * The content of an envelope is JSON (the model's own form for fields);
+ * it is read only after the envelope's author and signature have been
+ * checked, and even then as untrusted input: every value goes through the
+ * same validation as a value typed here.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <sodium.h>
+#include <string.h>
+
+#include <json-glib/json-glib.h>
+
+#include "lia-bundle.h"
+#include "lia-db.h"
+#include "lia-envelope.h"
+#include "lia-exchange.h"
+#include "lia-fields.h"
+#include "lia-log.h"
+#include "lia-model-private.h"
+#include "lia-store-private.h"
+
+/* Envelope kinds. */
+#define KIND_CASE    "case"
+#define KIND_RECORD  "record"
+#define KIND_RECEIPT "receipt"
+
+/* The store's own organisation is always row 1 of org. */
+#define SELF_ID 1
+
+/* ---- small things --------------------------------------------------------- */
+
+static gboolean
+refuse (GError **error, const char *format, ...) G_GNUC_PRINTF (2, 3);
+
+static gboolean
+refuse (GError    **error,
+        const char *format,
+        ...)
+{
+  va_list args;
+
+  g_autofree char *message = NULL;
+
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+  g_set_error_literal (error, LIA_MODEL_ERROR, LIA_MODEL_ERROR_NOT_ALLOWED, message);
+  return FALSE;
+}
+
+static gint64
+now_us (void)
+{
+  return g_get_real_time ();
+}
+
+static const guint8 *
+self_key (LiaStore *store)
+{
+  return g_bytes_get_data (lia_store_get_identity_public_key (store), NULL);
+}
+
+/* An organisation as this file needs it: its row and its public keys. */
+typedef struct
+{
+  gint64   id;
+  char    *name;
+  guint8   sign[32];
+  guint8   box[32];
+  gboolean has_keys;     /* a peer (or this organisation): it can be sealed for */
+  gboolean revoked;
+  char    *why;          /* for a recipient: why it receives */
+} Party;
+
+static void
+party_free (Party *p)
+{
+  g_free (p->name);
+  g_free (p->why);
+  g_free (p);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Party, party_free)
+
+#define PARTY_COLUMNS "o.id, o.name, o.sign_public, o.box_public, o.revoked_at IS NOT NULL"
+
+static Party *
+party_from_row (sqlite3_stmt *stmt, int col)
+{
+  Party *p = g_new0 (Party, 1);
+
+  p->id = sqlite3_column_int64 (stmt, col);
+  p->name = lia_db_column_dup (stmt, col + 1);
+  if (sqlite3_column_bytes (stmt, col + 2) == 32 && sqlite3_column_bytes (stmt, col + 3) == 32)
+    {
+      memcpy (p->sign, sqlite3_column_blob (stmt, col + 2), 32);
+      memcpy (p->box, sqlite3_column_blob (stmt, col + 3), 32);
+      p->has_keys = TRUE;
+    }
+  else if (sqlite3_column_bytes (stmt, col + 2) == 32)
+    memcpy (p->sign, sqlite3_column_blob (stmt, col + 2), 32);
+  p->revoked = sqlite3_column_int (stmt, col + 4) != 0;
+  return p;
+}
+
+static Party *
+party_by_id (sqlite3 *db, gint64 id, GError **error)
+{
+  g_autoptr (sqlite3_stmt) stmt = lia_db_prepare (db, "SELECT " PARTY_COLUMNS " FROM org o "
+                                                      "WHERE o.id = ?", error);
+  int rc;
+
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, id);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    return party_from_row (stmt, 0);
+  if (rc == SQLITE_DONE)
+    g_set_error (error, LIA_MODEL_ERROR, LIA_MODEL_ERROR_NOT_FOUND, "No organisation %" G_GINT64_FORMAT, id);
+  else
+    lia_store_set_sqlite_error (error, db, rc, "Could not read the organisation");
+  return NULL;
+}
+
+/* The org row with identity key @key, or 0. */
+static gint64
+org_id_by_key (sqlite3 *db, const guint8 *key)
+{
+  g_autoptr (sqlite3_stmt) stmt = lia_db_prepare (db, "SELECT id FROM org WHERE sign_public = ?",
+                                                  NULL);
+
+  if (stmt == NULL)
+    return 0;
+  sqlite3_bind_blob (stmt, 1, key, 32, SQLITE_STATIC);
+  return sqlite3_step (stmt) == SQLITE_ROW ? sqlite3_column_int64 (stmt, 0) : 0;
+}
+
+/* The author check of lia_envelope_verify(): a current peer (or this
+ * organisation itself) is known; a revoked one is refused as such. */
+static LiaAuthorStatus
+author_status_cb (const guint8 *key,
+                  gpointer      user_data)
+{
+  sqlite3 *db = user_data;
+  g_autoptr (sqlite3_stmt) stmt = lia_db_prepare (db, "SELECT id, box_public IS NOT NULL, "
+                                                      "revoked_at IS NOT NULL FROM org "
+                                                      "WHERE sign_public = ?", NULL);
+
+  if (stmt == NULL)
+    return LIA_AUTHOR_UNKNOWN;
+  sqlite3_bind_blob (stmt, 1, key, 32, SQLITE_STATIC);
+  if (sqlite3_step (stmt) != SQLITE_ROW)
+    return LIA_AUTHOR_UNKNOWN;
+  if (sqlite3_column_int (stmt, 2))
+    return LIA_AUTHOR_REVOKED;
+  if (sqlite3_column_int64 (stmt, 0) == SELF_ID || sqlite3_column_int (stmt, 1))
+    return LIA_AUTHOR_KNOWN;
+  return LIA_AUTHOR_UNKNOWN;
+}
+
+/* ---- storing envelopes ---------------------------------------------------- */
+
+/* Stores an envelope's bytes and its recipients (those this store knows;
+ * the others cannot be sent anything from here anyway). */
+static gboolean
+store_envelope (sqlite3     *db,
+                LiaEnvelope *env,
+                gint64       author,
+                gboolean     applied,
+                GError     **error)
+{
+  g_autoptr (sqlite3_stmt) stmt = NULL;
+  g_autoptr (sqlite3_stmt) rec = NULL;
+  GBytes *bytes = lia_envelope_get_bytes (env);
+  const guint8 *hash = lia_envelope_hash (env);
+  gint64 seq;
+
+  stmt = lia_db_prepare (db, "INSERT INTO envelope (hash, author, kind, object_id, case_id, "
+                             "version, created, bytes, received_at, applied) "
+                             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_blob (stmt, 1, hash, 32, SQLITE_STATIC);
+  sqlite3_bind_int64 (stmt, 2, author);
+  lia_db_bind_text (stmt, 3, lia_envelope_get_kind (env));
+  lia_db_bind_text (stmt, 4, lia_envelope_get_object_id (env));
+  lia_db_bind_text (stmt, 5, lia_envelope_get_case_id (env)[0] ? lia_envelope_get_case_id (env) : NULL);
+  sqlite3_bind_int64 (stmt, 6, lia_envelope_get_version (env));
+  sqlite3_bind_int64 (stmt, 7, lia_envelope_get_created (env));
+  sqlite3_bind_blob (stmt, 8, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes),
+                     SQLITE_STATIC);
+  sqlite3_bind_int64 (stmt, 9, lia_db_now ());
+  sqlite3_bind_int (stmt, 10, applied ? 1 : 0);
+  if (!lia_db_step_done (db, stmt, "Could not store the envelope", error))
+    return FALSE;
+  seq = sqlite3_last_insert_rowid (db);
+
+  rec = lia_db_prepare (db, "INSERT OR IGNORE INTO envelope_recipient (author, recipient, number, "
+                            "envelope_seq) VALUES (?, ?, ?, ?)", error);
+  if (rec == NULL)
+    return FALSE;
+  for (guint i = 0; i < lia_envelope_get_n_recipients (env); i++)
+    {
+      guint64 number = lia_envelope_get_recipient_number (env, i);
+      gint64 org = org_id_by_key (db, lia_envelope_get_recipient_sign_public (env, i));
+
+      if (org == 0)
+        continue;
+      sqlite3_reset (rec);
+      sqlite3_bind_int64 (rec, 1, author);
+      sqlite3_bind_int64 (rec, 2, org);
+      sqlite3_bind_int64 (rec, 3, (gint64) number);
+      sqlite3_bind_int64 (rec, 4, seq);
+      if (!lia_db_step_done (db, rec, "Could not store the envelope's recipients", error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* The next number in the run of envelopes from this organisation to
+ * @recipient (the sync protocol's vector counts these). */
+static gint64
+next_number (sqlite3 *db, gint64 recipient, GError **error)
+{
+  g_autoptr (sqlite3_stmt) stmt = lia_db_prepare (db, "SELECT COALESCE (MAX (number), 0) + 1 "
+                                                      "FROM envelope_recipient WHERE author = 1 "
+                                                      "AND recipient = ?", error);
+
+  if (stmt == NULL)
+    return 0;
+  sqlite3_bind_int64 (stmt, 1, recipient);
+  if (sqlite3_step (stmt) != SQLITE_ROW)
+    {
+      lia_store_set_sqlite_error (error, db, sqlite3_errcode (db), "Could not number the envelope");
+      return 0;
+    }
+  return sqlite3_column_int64 (stmt, 0);
+}
+
+/* Seals @content for @targets (Party, each with keys) and stores the
+ * envelope as this organisation's own. */
+static gboolean
+seal_and_store (LiaStore   *store,
+                sqlite3    *db,
+                const char *kind,
+                const char *object_id,
+                const char *case_id,
+                guint32     version,
+                GBytes     *content,
+                GPtrArray  *targets,
+                GError    **error)
+{
+  g_autofree LiaRecipient *recipients = g_new0 (LiaRecipient, MAX (targets->len, 1));
+  g_autoptr (GBytes) bytes = NULL;
+  g_autoptr (LiaEnvelope) env = NULL;
+
+  for (guint i = 0; i < targets->len; i++)
+    {
+      Party *p = targets->pdata[i];
+
+      g_assert (p->has_keys);
+      memcpy (recipients[i].sign_public, p->sign, 32);
+      memcpy (recipients[i].box_public, p->box, 32);
+      recipients[i].number = next_number (db, p->id, error);
+      if (recipients[i].number == 0)
+        return FALSE;
+    }
+  bytes = lia_envelope_seal (lia_store_get_keyring (store), kind, object_id, case_id ? case_id : "",
+                             version, now_us (), recipients, targets->len, content, error);
+  if (bytes == NULL)
+    return FALSE;
+  env = lia_envelope_parse (bytes, error);
+  return env != NULL && store_envelope (db, env, SELF_ID, TRUE, error);
+}
+
+/* ---- records: who is entitled --------------------------------------------- */
+
+typedef struct
+{
+  char    *id;
+  char    *case_id;
+  gint64   originator;
+  char    *kind;
+  gint64   version;
+  char    *classification;
+  char    *fields;        /* JSON */
+  gint64   created_at;
+  gint64   updated_at;
+  gboolean withdrawn;
+  gboolean destroyed;
+} RecordRow;
+
+static void
+record_row_free (RecordRow *r)
+{
+  g_free (r->id);
+  g_free (r->case_id);
+  g_free (r->kind);
+  g_free (r->classification);
+  g_free (r->fields);
+  g_free (r);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (RecordRow, record_row_free)
+
+static RecordRow *
+record_row (sqlite3 *db, const char *id, GError **error)
+{
+  g_autoptr (sqlite3_stmt) stmt = NULL;
+  RecordRow *r;
+  int rc;
+
+  stmt = lia_db_prepare (db, "SELECT id, case_id, originator, kind, version, classification, "
+                             "fields, created_at, updated_at, withdrawn_at IS NOT NULL, "
+                             "destroyed_at IS NOT NULL FROM record WHERE id = ?", error);
+  if (stmt == NULL)
+    return NULL;
+  lia_db_bind_text (stmt, 1, id);
+  rc = sqlite3_step (stmt);
+  if (rc != SQLITE_ROW)
+    {
+      if (rc == SQLITE_DONE)
+        g_set_error (error, LIA_MODEL_ERROR, LIA_MODEL_ERROR_NOT_FOUND, "No record %s", id);
+      else
+        lia_store_set_sqlite_error (error, db, rc, "Could not read the record");
+      return NULL;
+    }
+  r = g_new0 (RecordRow, 1);
+  r->id = lia_db_column_dup (stmt, 0);
+  r->case_id = lia_db_column_dup (stmt, 1);
+  r->originator = sqlite3_column_int64 (stmt, 2);
+  r->kind = lia_db_column_dup (stmt, 3);
+  r->version = sqlite3_column_int64 (stmt, 4);
+  r->classification = lia_db_column_dup (stmt, 5);
+  r->fields = lia_db_column_dup (stmt, 6);
+  r->created_at = sqlite3_column_int64 (stmt, 7);
+  r->updated_at = sqlite3_column_int64 (stmt, 8);
+  r->withdrawn = sqlite3_column_int (stmt, 9);
+  r->destroyed = sqlite3_column_int (stmt, 10);
+  return r;
+}
+
+/* Everyone entitled to the current version of one of this organisation's
+ * records, by the rules in lia-exchange.h, including those without keys
+ * yet and the revoked (the caller decides what to do with them): this
+ * organisation first. */
+static GPtrArray *
+entitled (sqlite3 *db, const RecordRow *r, GError **error)
+{
+  g_autoptr (GPtrArray) out = g_ptr_array_new_with_free_func ((GDestroyNotify) party_free);
+  g_autoptr (sqlite3_stmt) stmt = NULL;
+  Party *self = party_by_id (db, SELF_ID, error);
+  gboolean secret = g_strcmp0 (r->classification, "secret") == 0;
+  int rc;
+
+  if (self == NULL)
+    return NULL;
+  self->why = g_strdup ("originator");
+  g_ptr_array_add (out, self);
+
+  if (r->withdrawn)
+    /* Everyone who received any version, so that they delete it. */
+    stmt = lia_db_prepare (db, "SELECT DISTINCT " PARTY_COLUMNS ", 'withdrawal' FROM envelope e "
+                               "JOIN envelope_recipient er ON er.envelope_seq = e.seq "
+                               "JOIN org o ON o.id = er.recipient "
+                               "WHERE e.author = 1 AND e.kind = 'record' AND e.object_id = ?1 "
+                               "AND o.id != 1 ORDER BY o.id", error);
+  else
+    /* The sharing decisions reach participants only: a decision stays but
+     * has no effect while the organisation is not on the case. */
+    stmt = lia_db_prepare (db, "SELECT " PARTY_COLUMNS ", why FROM ("
+                               "  SELECT s.org_id AS org, 'sharing: ' || s.category AS why FROM share s "
+                               "  JOIN participant p ON p.case_id = s.case_id AND p.org_id = s.org_id "
+                               "  WHERE ?4 = 0 AND s.case_id = ?2 AND s.category = ?3 "
+                               "  UNION ALL "
+                               "  SELECT org_id, how FROM record_recipient WHERE record_id = ?1 "
+                               "  AND (?4 = 0 OR how = 'release')"
+                               ") JOIN org o ON o.id = org WHERE o.id != 1 "
+                               "GROUP BY o.id ORDER BY o.id", error);
+  if (stmt == NULL)
+    return NULL;
+  lia_db_bind_text (stmt, 1, r->id);
+  lia_db_bind_text (stmt, 2, r->case_id);
+  lia_db_bind_text (stmt, 3, r->kind);
+  sqlite3_bind_int (stmt, 4, secret);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      Party *p = party_from_row (stmt, 0);
+
+      p->why = lia_db_column_dup (stmt, 5);
+      g_ptr_array_add (out, p);
+    }
+  if (rc != SQLITE_DONE)
+    {
+      lia_store_set_sqlite_error (error, db, rc, "Could not read who receives the record");
+      return NULL;
+    }
+  return g_steal_pointer (&out);
+}
+
+/* Whether an envelope of this organisation's @kind @object_id at @version
+ * was sealed for @org already. */
+static gboolean
+holds_version (sqlite3 *db, const char *kind, const char *object_id, gint64 version, gint64 org)
+{
+  g_autoptr (sqlite3_stmt) stmt = lia_db_prepare (db, "SELECT 1 FROM envelope e "
+                                                      "JOIN envelope_recipient er ON er.envelope_seq = e.seq "
+                                                      "WHERE e.author = 1 AND e.kind = ? AND e.object_id = ? "
+                                                      "AND e.version = ? AND er.recipient = ?", NULL);
+
+  if (stmt == NULL)
+    return FALSE;
+  lia_db_bind_text (stmt, 1, kind);
+  lia_db_bind_text (stmt, 2, object_id);
+  sqlite3_bind_int64 (stmt, 3, version);
+  sqlite3_bind_int64 (stmt, 4, org);
+  return sqlite3_step (stmt) == SQLITE_ROW;
+}
+
+/* The content of a record version: its fields as this store keeps them. */
+static GBytes *
+record_content (const RecordRow *r,
+                const char      *withdrawal_reason)
+{
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  g_autoptr (JsonGenerator) gen = json_generator_new ();
+  g_autoptr (JsonNode) root = NULL;
+  g_autoptr (JsonNode) fields = NULL;
+  gsize len = 0;
+  char *text;
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "id");
+  json_builder_add_string_value (b, r->id);
+  json_builder_set_member_name (b, "case");
+  json_builder_add_string_value (b, r->case_id);
+  json_builder_set_member_name (b, "kind");
+  json_builder_add_string_value (b, r->kind);
+  json_builder_set_member_name (b, "version");
+  json_builder_add_int_value (b, r->version);
+  json_builder_set_member_name (b, "created");
+  json_builder_add_int_value (b, r->created_at);
+  json_builder_set_member_name (b, "updated");
+  json_builder_add_int_value (b, r->updated_at);
+  if (r->withdrawn)
+    {
+      json_builder_set_member_name (b, "withdrawn");
+      json_builder_add_string_value (b, withdrawal_reason ? withdrawal_reason : "");
+    }
+  else
+    {
+      fields = json_from_string (r->fields, NULL);
+      json_builder_set_member_name (b, "fields");
+      if (fields != NULL)
+        json_builder_add_value (b, g_steal_pointer (&fields));
+      else
+        {
+          json_builder_begin_object (b);
+          json_builder_end_object (b);
+        }
+    }
+  json_builder_end_object (b);
+  root = json_builder_get_root (b);
+  json_generator_set_root (gen, root);
+  text = json_generator_to_data (gen, &len);
+  return g_bytes_new_take (text, len);
+}
+
+static gboolean
+log_disclosure (LiaStore    *store,
+                LiaLogEvent  event,
+                const char  *case_id,
+                const char  *record_id,
+                gint64       version,
+                gint64       counterpart,
+                const char  *decision,
+                const char  *reason,
+                const char  *by,
+                GError     **error)
+{
+  LiaLogAppend entry = {
+    .event = event,
+    .case_id = case_id,
+    .record_id = record_id,
+    .record_version = version,
+    .counterpart_org = counterpart,
+    .decision = decision,
+    .reason = reason,
+    .by = by,
+  };
+
+  return lia_log_append (store, &entry, error);
+}
+
+/* Seals the current version of one of this organisation's records: for
+ * everyone entitled to it when @all, else only for those entitled who do
+ * not hold this version yet. Each disclosure to another organisation is
+ * logged. Runs inside the caller's transaction. */
+static gboolean
+seal_record (LiaStore   *store,
+             sqlite3    *db,
+             const char *record_id,
+             gboolean    all,
+             const char *reason,
+             const char *by,
+             guint      *out_sealed,
+             GError    **error)
+{
+  g_autoptr (RecordRow) r = record_row (db, record_id, error);
+  g_autoptr (GPtrArray) parties = NULL;
+  g_autoptr (GPtrArray) targets = g_ptr_array_new ();
+  g_autoptr (GBytes) content = NULL;
+
+  if (r == NULL)
+    return FALSE;
+  g_return_val_if_fail (r->originator == SELF_ID, FALSE);
+  if (r->destroyed)
+    return TRUE;
+  parties = entitled (db, r, error);
+  if (parties == NULL)
+    return FALSE;
+  for (guint i = 0; i < parties->len; i++)
+    {
+      Party *p = parties->pdata[i];
+
+      if (!p->has_keys || p->revoked)
+        continue;
+      if (!all && holds_version (db, KIND_RECORD, r->id, r->version, p->id))
+        continue;
+      g_ptr_array_add (targets, p);
+    }
+  if (targets->len == 0)
+    return TRUE;
+  content = record_content (r, reason);
+  if (!seal_and_store (store, db, KIND_RECORD, r->id, r->case_id, r->version, content, targets, error))
+    return FALSE;
+  for (guint i = 0; i < targets->len; i++)
+    {
+      Party *p = targets->pdata[i];
+
+      if (p->id == SELF_ID)
+        continue;
+      if (!log_disclosure (store, r->withdrawn ? LIA_LOG_WITHDRAWN : LIA_LOG_DISCLOSED,
+                           r->case_id, r->id, r->version, p->id, p->why, reason, by, error))
+        return FALSE;
+    }
+  if (out_sealed != NULL)
+    *out_sealed += 1;
+  return TRUE;
+}
+
+gboolean
+lia_exchange_record_changed (LiaStore   *store,
+                             const char *record_id,
+                             GError    **error)
+{
+  sqlite3 *db = lia_store_get_db (store);
+
+  return seal_record (store, db, record_id, TRUE, NULL, NULL, NULL, error);
+}
+
+/* ---- sharing decisions ---------------------------------------------------- */
+
+void
+lia_share_free (LiaShare *share)
+{
+  if (share == NULL)
+    return;
+  lia_org_free (share->org);
+  g_strfreev (share->categories);
+  g_free (share);
+}
+
+/* @categories as record kinds, "all" standing for every one. */
+static GStrv
+check_categories (const char *const *categories, GError **error)
+{
+  g_autoptr (GStrvBuilder) out = g_strv_builder_new ();
+  gboolean any = FALSE;
+
+  for (guint i = 0; categories != NULL && categories[i] != NULL; i++)
+    {
+      LiaRecordKind kind;
+
+      if (g_str_equal (categories[i], "all"))
+        {
+          g_strv_builder_addv (out, (const char **) lia_record_kind_names ());
+          any = TRUE;
+          continue;
+        }
+      if (!lia_record_kind_from_string (categories[i], &kind))
+        {
+          g_autofree char *names = g_strjoinv (", ", (char **) lia_record_kind_names ());
+
+          g_set_error (error, LIA_MODEL_ERROR, LIA_MODEL_ERROR_INVALID,
+                       "“%s” is not a category of record; the categories are %s, or all",
+                       categories[i], names);
+          return NULL;
+        }
+      g_strv_builder_add (out, categories[i]);
+      any = TRUE;
+    }
+  if (!any)
+    {
+      g_set_error (error, LIA_MODEL_ERROR, LIA_MODEL_ERROR_MISSING,
+                   "Name the categories of record to share (--categories LIST, or all)");
+      return NULL;
+    }
+  return g_strv_builder_end (out);
+}
+
+/* The case and the participant a sharing decision is about. */
+static gboolean
+share_target (LiaStore   *store,
+              sqlite3    *db,
+              const char *case_id,
+              const char *org_name,
+              char      **out_case,
+              LiaOrg    **out_org,
+              GError    **error)
+{
+  g_autoptr (LiaOrg) org = NULL;
+  g_autofree char *id = lia_db_resolve_id (db, "lcase", case_id, "case", error);
+  LiaRole role;
+
+  if (id == NULL)
+    return FALSE;
+  org = lia_store_find_org (store, org_name, error);
+  if (org == NULL)
+    return FALSE;
+  if (org->is_self)
+    return refuse (error, "This organisation always holds its own records; name another "
+                          "participant");
+  if (!lia_case_participant_role (db, id, org->id, org->name, &role, error))
+    return FALSE;
+  *out_case = g_steal_pointer (&id);
+  *out_org = g_steal_pointer (&org);
+  return TRUE;
+}
+
+/* Seals the current versions of this organisation's records in @case_id
+ * (or every case) for those newly entitled to them. */
+static gboolean
+catch_up_records (LiaStore   *store,
+                  sqlite3    *db,
+                  const char *case_id,
+                  guint      *out_sealed,
+                  GError    **error)
+{
+  g_autoptr (sqlite3_stmt) stmt = NULL;
+  g_autoptr (GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+  int rc;
+
+  stmt = lia_db_prepare (db, "SELECT id FROM record WHERE originator = 1 AND destroyed_at IS NULL "
+                             "AND withdrawn_at IS NULL AND (?1 IS NULL OR case_id = ?1) ORDER BY seq",
+                         error);
+  if (stmt == NULL)
+    return FALSE;
+  lia_db_bind_text (stmt, 1, case_id);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_ptr_array_add (ids, lia_db_column_dup (stmt, 0));
+  if (rc != SQLITE_DONE)
+    return lia_store_set_sqlite_error (error, db, rc, "Could not read the records");
+  for (guint i = 0; i < ids->len; i++)
+    if (!seal_record (store, db, ids->pdata[i], FALSE, NULL, NULL, out_sealed, error))
+      return FALSE;
+  return TRUE;
+}
+
+gboolean
+lia_case_share (LiaStore          *store,
+                const char        *case_id,
+                const char        *org_name,
+                const char *const *categories,
+                const char        *by,
+                GError           **error)
+{
+  sqlite3 *db = lia_db_get (store, error);
+  g_autoptr (LiaOrg) org = NULL;
+  g_autoptr (sqlite3_stmt) stmt = NULL;
+  g_autofree char *id = NULL;
+  g_auto (GStrv) kinds = NULL;
+
+  if (db == NULL || !share_target (store, db, case_id, org_name, &id, &org, error))
+    return FALSE;
+  kinds = check_categories (categories, error);
+  if (kinds == NULL)
+    return FALSE;
+  if (!lia_db_begin (db, error))
+    return FALSE;
+  stmt = lia_db_prepare (db, "INSERT INTO share (case_id, org_id, category, decided_at, decided_by) "
+                             "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING", error);
+  if (stmt == NULL)
+    goto fail;
+  for (guint i = 0; kinds[i] != NULL; i++)
+    {
+      sqlite3_reset (stmt);
+      lia_db_bind_text (stmt, 1, id);
+      sqlite3_bind_int64 (stmt, 2, org->id);
+      lia_db_bind_text (stmt, 3, kinds[i]);
+      sqlite3_bind_int64 (stmt, 4, lia_db_now ());
+      lia_db_bind_text (stmt, 5, by);
+      if (!lia_db_step_done (db, stmt, "Could not save the sharing decision", error))
+        goto fail;
+    }
+  /* What is already there goes to them now, as it would have had the
+   * decision been made first. */
+  if (!catch_up_records (store, db, id, NULL, error) || !lia_db_commit (db, error))
+    goto fail;
+  return TRUE;
+
+fail:
+  lia_db_rollback (db);
+  return FALSE;
+}
+
+gboolean
+lia_case_unshare (LiaStore          *store,
+                  const char        *case_id,
+                  const char        *org_name,
+                  const char *const *categories,
+                  GError           **error)
+{
+  sqlite3 *db = lia_db_get (store, error);
+  g_autoptr (LiaOrg) org = NULL;
+  g_autoptr (sqlite3_stmt) stmt = NULL;
+  g_autofree char *id = NULL;
+  g_auto (GStrv) kinds = NULL;
+  static const char *const all[] = { "all", NULL };
+
+  if (db == NULL || !share_target (store, db, case_id, org_name, &id, &org, error))
+    return FALSE;
+  kinds = check_categories (categories != NULL ? categories : all, error);
+  if (kinds == NULL)
+    return FALSE;
+  if (!lia_db_begin (db, error))
+    return FALSE;
+  stmt = lia_db_prepare (db, "DELETE FROM share WHERE case_id = ? AND org_id = ? AND category = ?",
+                         error);
+  if (stmt == NULL)
+    goto fail;
+  for (guint i = 0; kinds[i] != NULL; i++)
+    {
+      sqlite3_reset (stmt);
+      lia_db_bind_text (stmt, 1, id);
+      sqlite3_bind_int64 (stmt, 2, org->id);
+      lia_db_bind_text (stmt, 3, kinds[i]);
+      if (!lia_db_step_done (db, stmt, "Could not remove the sharing decision", error))
+        goto fail;
+    }
+  if (!lia_db_commit (db, error))
+    goto fail;
+  return TRUE;
+
+fail:
+  lia_db_rollback (db);
+  return FALSE;
+}
+
+GPtrArray *
+lia_case_list_shares (LiaStore   *store,
+                      const char *case_id,
+                      GError    **error)
+{
+  sqlite3 *db = lia_db_get (store, error);
+  g_autoptr (sqlite3_stmt) stmt = NULL;
+  g_autoptr (GPtrArray) out = NULL;
+  g_autofree char *id = NULL;
+  LiaShare *current = NULL;
+  g_autoptr (GStrvBuilder) kinds = NULL;
+  int rc;
+
+  if (db == NULL)
+    return NULL;
+  id = lia_db_resolve_id (db, "lcase", case_id, "case", error);
+  if (id == NULL)
+    return NULL;
+  stmt = lia_db_prepare (db, "SELECT " LIA_ORG_COLUMNS ", s.category FROM share s "
+                             "JOIN org o ON o.id = s.org_id WHERE s.case_id = ? "
+                             "ORDER BY o.name COLLATE NOCASE, o.id", error);
+  if (stmt == NULL)
+    return NULL;
+  lia_db_bind_text (stmt, 1, id);
+  out = g_ptr_array_new_with_free_func ((GDestroyNotify) lia_share_free);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      if (current == NULL || current->org->id != sqlite3_column_int64 (stmt, 0))
+        {
+          if (current != NULL)
+            current->categories = g_strv_builder_end (kinds);
+          g_clear_pointer (&kinds, g_strv_builder_unref);
+          kinds = g_strv_builder_new ();
+          current = g_new0 (LiaShare, 1);
+          current->org = lia_org_from_row (stmt, 0);
+          g_ptr_array_add (out, current);
+        }
+      g_strv_builder_add (kinds, (const char *) sqlite3_column_text (stmt, 4));
+    }
+  if (rc != SQLITE_DONE)
+    {
+      lia_store_set_sqlite_error (error, db, rc, "Could not read the sharing decisions");
+      return NULL;
+    }
+  if (current != NULL)
+    current->categories = g_strv_builder_end (kinds);
+  /* In the kinds' own order, for people. */
+  for (guint i = 0; i < out->len; i++)
+    {
+      LiaShare *share = out->pdata[i];
+      g_autoptr (GStrvBuilder) ordered = g_strv_builder_new ();
+      const char *const *names = lia_record_kind_names ();
+
+      for (guint k = 0; names[k] != NULL; k++)
+        if (g_strv_contains ((const char *const *) share->categories, names[k]))
+          g_strv_builder_add (ordered, names[k]);
+      g_strfreev (share->categories);
+      share->categories = g_strv_builder_end (ordered);
+    }
+  return g_steal_pointer (&out);
+}
+
+/* ---- one record ----------------------------------------------------------- */
+
+void
+lia_record_recipient_free (LiaRecordRecipient *recipient)
+{
+  if (recipient == NULL)
+    return;
+  lia_org_free (recipient->org);
+  g_free (recipient->why);
+  g_free (recipient);
+}
+
+GPtrArray *
+lia_record_recipients (LiaStore   *store,
+                       const char *record_id,
+                       GError    **error)
+{
+  sqlite3 *db = lia_db_get (store, error);
+  g_autoptr (GPtrArray) out = NULL;
+  g_autoptr (RecordRow) r = NULL;
+  g_autofree char *id = NULL;
+
+  if (db == NULL)
+    return NULL;
+  id = lia_db_resolve_id (db, "record", record_id, "record", error);
+  if (id == NULL || (r = record_row (db, id, error)) == NULL)
+    return NULL;
+  out = g_ptr_array_new_with_free_func ((GDestroyNotify) lia_record_recipient_free);
+  if (r->originator == SELF_ID)
+    {
+      g_autoptr (GPtrArray) parties = entitled (db, r, error);
+
+      if (parties == NULL)
+        return NULL;
+      for (guint i = 0; i < parties->len; i++)
+        {
+          Party *p = parties->pdata[i];
+          LiaRecordRecipient *rr;
+
+          if (p->revoked)
+            continue;
+          rr = g_new0 (LiaRecordRecipient, 1);
+          rr->org = lia_store_org_by_id (store, p->id, error);
+          if (rr->org == NULL)
+            {
+              lia_record_recipient_free (rr);
+              return NULL;
+            }
+          rr->why = g_strdup (p->why);
+          rr->pending = !p->has_keys;
+          g_ptr_array_add (out, rr);
+        }
+    }
+  else
+    {
+      g_autoptr (sqlite3_stmt) stmt = NULL;
+      int rc;
+
+      /* What the envelope that brought the current version says. */
+      stmt = lia_db_prepare (db, "SELECT DISTINCT er.recipient FROM envelope e "
+                                 "JOIN envelope_recipient er ON er.envelope_seq = e.seq "
+                                 "WHERE e.kind = 'record' AND e.object_id = ? AND e.version = ? "
+                                 "ORDER BY er.recipient", error);
+      if (stmt == NULL)
+        return NULL;
+      lia_db_bind_text (stmt, 1, r->id);
+      sqlite3_bind_int64 (stmt, 2, r->version);
+      while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+        {
+          LiaRecordRecipient *rr = g_new0 (LiaRecordRecipient, 1);
+
+          rr->org = lia_store_org_by_id (store, sqlite3_column_int64 (stmt, 0), error);
+          if (rr->org == NULL)
+            {
+              lia_record_recipient_free (rr);
+              return NULL;
+            }
+          rr->why = g_strdup (sqlite3_column_int64 (stmt, 0) == r->originator ? "originator"
+                                                                               : "recipient");
+          g_ptr_array_add (out, rr);
+        }
+      if (rc != SQLITE_DONE)
+        {
+          lia_store_set_sqlite_error (error, db, rc, "Could not read the record's recipients");
+          return NULL;
+        }
+    }
+  return g_steal_pointer (&out);
+}
+
+/* Another organisation's record may not go anywhere from here. */
+static gboolean
+check_originator (LiaStore *store, const RecordRow *r, const char *to, GError **error)
+{
+  g_autoptr (LiaOrg) originator = NULL;
+
+  if (r->originator == SELF_ID)
+    return TRUE;
+  originator = lia_store_org_by_id (store, r->originator, error);
+  if (originator == NULL)
+    return FALSE;
+  return refuse (error, "This record belongs to %s, which made it. Disclosing it to %s needs %s's "
+                        "prior written agreement: ask with “liaison-cli request extend %.8s --to "
+                        "%s --reason TEXT”",
+                 originator->name, to, originator->name, r->id, to);
+}
+
+/* Adds @org as a one-off recipient of one of this organisation's records
+ * (@how: disclosure, grant, release) and seals the current version for it;
+ * a grant makes a new version first. Inside the caller's transaction. */
+gboolean
+lia_exchange_add_recipient (LiaStore   *store,
+                            const char *record_id,
+                            gint64      org_id,
+                            const char *how,
+                            const char *reason,
+                            const char *by,
+                            GError    **error)
+{
+  sqlite3 *db = lia_store_get_db (store);
+  g_autoptr (RecordRow) r = record_row (db, record_id, error);
+  g_autoptr (Party) to = NULL;
+  g_autoptr (sqlite3_stmt) stmt = NULL;
+
+  if (r == NULL || (to = party_by_id (db, org_id, error)) == NULL)
+    return FALSE;
+  if (!check_originator (store, r, to->name, error))
+    return FALSE;
+  if (to->id == SELF_ID)
+    return refuse (error, "This organisation holds its own records already");
+  if (to->revoked)
+    return refuse (error, "%s was removed as a peer: nothing more is sealed for it", to->name);
+  if (!to->has_keys)
+    return refuse (error, "%s is not a peer yet: add it with its invite code (liaison-cli peer "
+                          "add CODE) before disclosing anything to it", to->name);
+  if (r->withdrawn)
+    return refuse (error, "This record was withdrawn; it cannot be disclosed");
+  if (g_strcmp0 (r->classification, "secret") == 0 && !g_str_equal (how, "release"))
+    return refuse (error, "This record is secret: it goes to no one without an explicit release "
+                          "(liaison-cli record release %.8s --to %s --reason TEXT), normally of a "
+                          "redacted version", r->id, to->name);
+  stmt = lia_db_prepare (db, "INSERT INTO record_recipient (record_id, org_id, how, reason, "
+                             "since_version, added_at) VALUES (?, ?, ?, ?, ?, ?) "
+                             "ON CONFLICT (record_id, org_id) DO UPDATE SET how = excluded.how, "
+                             "reason = excluded.reason", error);
+  if (stmt == NULL)
+    return FALSE;
+  lia_db_bind_text (stmt, 1, r->id);
+  sqlite3_bind_int64 (stmt, 2, to->id);
+  lia_db_bind_text (stmt, 3, how);
+  lia_db_bind_text (stmt, 4, reason);
+  sqlite3_bind_int64 (stmt, 5, r->version + (g_str_equal (how, "grant") ? 1 : 0));
+  sqlite3_bind_int64 (stmt, 6, lia_db_now ());
+  if (!lia_db_step_done (db, stmt, "Could not save the recipient", error))
+    return FALSE;
+  if (g_str_equal (how, "grant"))
+    {
+      if (!lia_record_bump_version (db, r->id, error)
+          || !log_disclosure (store, LIA_LOG_EXTENDED, r->case_id, r->id, r->version + 1, to->id,
+                              "grant", reason, by, error))
+        return FALSE;
+      return seal_record (store, db, r->id, TRUE, reason, by, NULL, error);
+    }
+  return seal_record (store, db, r->id, FALSE, reason, by, NULL, error);
+}
+
+gboolean
+lia_record_release (LiaStore   *store,
+                    const char *record_id,
+                    const char *org_name,
+                    const char *reason,
+                    const char *by,
+                    GError    **error)
+{
+  sqlite3 *db = lia_db_get (store, error);
+  g_autoptr (LiaOrg) org = NULL;
+  g_autoptr (RecordRow) r = NULL;
+  g_autofree char *id = NULL;
+
+  if (db == NULL)
+    return FALSE;
+  id = lia_db_resolve_id (db, "record", record_id, "record", error);
+  if (id == NULL || (r = record_row (db, id, error)) == NULL)
+    return FALSE;
+  org = lia_store_find_org (store, org_name, error);
+  if (org == NULL || !check_originator (store, r, org->name, error))
+    return FALSE;
+  if (lia_str_blank (reason))
+    {
+      g_set_error (error, LIA_MODEL_ERROR, LIA_MODEL_ERROR_MISSING,
+                   "Give the reason for the release (--reason TEXT): it goes in both "
+                   "organisations' disclosure logs");
+      return FALSE;
+    }
+  if (!lia_db_begin (db, error))
+    return FALSE;
+  if (!lia_exchange_add_recipient (store, id, org->id, "release", reason, by, error)
+      || !lia_db_commit (db, error))
+    {
+      lia_db_rollback (db);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+lia_record_withdraw (LiaStore   *store,
+                     const char *record_id,
+                     const char *reason,
+                     const char *by,
+                     GError    **error)
+{
+  sqlite3 *db = lia_db_get (store, error);
+  g_autoptr (RecordRow) r = NULL;
+  g_autoptr (sqlite3_stmt) stmt = NULL;
+  g_autofree char *id = NULL;
+
+  if (db == NULL)
+    return FALSE;
+  id = lia_db_resolve_id (db, "record", record_id, "record", error);
+  if (id == NULL || (r = record_row (db, id, error)) == NULL)
+    return FALSE;
+  if (r->originator != SELF_ID)
+    {
+      g_autoptr (LiaOrg) originator = lia_store_org_by_id (store, r->originator, error);
+
+      return originator != NULL
+             && refuse (error, "This record belongs to %s; only %s can withdraw it",
+                        originator->name, originator->name);
+    }
+  if (r->withdrawn)
+    return refuse (error, "This record was withdrawn already");
+  if (lia_str_blank (reason))
+    {
+      g_set_error (error, LIA_MODEL_ERROR, LIA_MODEL_ERROR_MISSING,
+                   "Give the reason for the withdrawal (--reason TEXT): the recipients are told");
+      return FALSE;
+    }
+  if (!lia_db_begin (db, error))
+    return FALSE;
+  stmt = lia_db_prepare (db, "UPDATE record SET withdrawn_at = ?, version = version + 1, "
+                             "updated_at = ? WHERE id = ?", error);
+  if (stmt == NULL)
+    goto fail;
+  sqlite3_bind_int64 (stmt, 1, lia_db_now ());
+  sqlite3_bind_int64 (stmt, 2, lia_db_now ());
+  lia_db_bind_text (stmt, 3, id);
+  if (!lia_db_step_done (db, stmt, "Could not withdraw the record", error)
+      || !seal_record (store, db, id, TRUE, reason, by, NULL, error)
+      || !lia_db_commit (db, error))
+    goto fail;
+  return TRUE;
+
+fail:
+  lia_db_rollback (db);
+  return FALSE;
+}
+
+/* ---- cases: the lead's shared facts --------------------------------------- */
+
+static void
+add_text_member (JsonBuilder *b, const char *name, sqlite3_stmt *stmt, int col)
+{
+  json_builder_set_member_name (b, name);
+  if (sqlite3_column_type (stmt, col) == SQLITE_NULL)
+    json_builder_add_null_value (b);
+  else
+    json_builder_add_string_value (b, (const char *) sqlite3_column_text (stmt, col));
+}
+
+static void
+add_key_member (JsonBuilder *b, const char *name, sqlite3_stmt *stmt, int col)
+{
+  json_builder_set_member_name (b, name);
+  if (sqlite3_column_bytes (stmt, col) == 32)
+    {
+      g_autofree char *text = g_base64_encode (sqlite3_column_blob (stmt, col), 32);
+
+      json_builder_add_string_value (b, text);
+    }
+  else
+    json_builder_add_null_value (b);
+}
+
+/* What the lead shares of a case, as JSON: its facts, its processes'
+ * fields, participants (with their identity keys), attendance and delay
+ * notices. Deterministic, so that its hash says whether it changed. */
+static GBytes *
+case_content (sqlite3 *db, const char *case_id, GError **error)
+{
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  g_autoptr (JsonGenerator) gen = json_generator_new ();
+  g_autoptr (JsonNode) root = NULL;
+  g_autoptr (sqlite3_stmt) stmt = NULL;
+  static const char *const facts[] = { "id", "title", "child", "area", "incident", "aware",
+                                       "type", "status" };
+  gsize len = 0;
+  char *text;
+  int rc;
+
+  stmt = lia_db_prepare (db, "SELECT id, title, child, area, incident, aware, type, status "
+                             "FROM lcase WHERE id = ?", error);
+  if (stmt == NULL)
+    return NULL;
+  lia_db_bind_text (stmt, 1, case_id);
+  if (sqlite3_step (stmt) != SQLITE_ROW)
+    {
+      lia_store_set_sqlite_error (error, db, sqlite3_errcode (db), "Could not read the case");
+      return NULL;
+    }
+  json_builder_begin_object (b);
+  for (guint i = 0; i < G_N_ELEMENTS (facts); i++)
+    add_text_member (b, facts[i], stmt, i);
+  g_clear_pointer (&stmt, sqlite3_finalize);
+
+  json_builder_set_member_name (b, "fields");
+  json_builder_begin_object (b);
+  stmt = lia_db_prepare (db, "SELECT name, value FROM case_field WHERE case_id = ? ORDER BY name",
+                         error);
+  if (stmt == NULL)
+    return NULL;
+  lia_db_bind_text (stmt, 1, case_id);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    add_text_member (b, (const char *) sqlite3_column_text (stmt, 0), stmt, 1);
+  if (rc != SQLITE_DONE)
+    goto fail;
+  json_builder_end_object (b);
+  g_clear_pointer (&stmt, sqlite3_finalize);
+
+  json_builder_set_member_name (b, "participants");
+  json_builder_begin_array (b);
+  stmt = lia_db_prepare (db, "SELECT o.sign_public, o.name, o.kind, p.role, p.contact, p.email, "
+                             "p.phone FROM participant p JOIN org o ON o.id = p.org_id "
+                             "WHERE p.case_id = ? ORDER BY p.added_at, o.id", error);
+  if (stmt == NULL)
+    return NULL;
+  lia_db_bind_text (stmt, 1, case_id);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      json_builder_begin_object (b);
+      add_key_member (b, "key", stmt, 0);
+      add_text_member (b, "name", stmt, 1);
+      add_text_member (b, "kind", stmt, 2);
+      add_text_member (b, "role", stmt, 3);
+      add_text_member (b, "contact", stmt, 4);
+      add_text_member (b, "email", stmt, 5);
+      add_text_member (b, "phone", stmt, 6);
+      json_builder_end_object (b);
+    }
+  if (rc != SQLITE_DONE)
+    goto fail;
+  json_builder_end_array (b);
+  g_clear_pointer (&stmt, sqlite3_finalize);
+
+  json_builder_set_member_name (b, "attendees");
+  json_builder_begin_array (b);
+  stmt = lia_db_prepare (db, "SELECT o.sign_public, o.name, a.name, a.position FROM attendee a "
+                             "JOIN org o ON o.id = a.org_id WHERE a.case_id = ? ORDER BY a.id",
+                         error);
+  if (stmt == NULL)
+    return NULL;
+  lia_db_bind_text (stmt, 1, case_id);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      json_builder_begin_object (b);
+      add_key_member (b, "key", stmt, 0);
+      add_text_member (b, "org", stmt, 1);
+      add_text_member (b, "name", stmt, 2);
+      add_text_member (b, "position", stmt, 3);
+      json_builder_end_object (b);
+    }
+  if (rc != SQLITE_DONE)
+    goto fail;
+  json_builder_end_array (b);
+  g_clear_pointer (&stmt, sqlite3_finalize);
+
+  json_builder_set_member_name (b, "delays");
+  json_builder_begin_array (b);
+  stmt = lia_db_prepare (db, "SELECT sent, reason, revised FROM delay_notice WHERE case_id = ? "
+                             "ORDER BY sent, id", error);
+  if (stmt == NULL)
+    return NULL;
+  lia_db_bind_text (stmt, 1, case_id);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      json_builder_begin_object (b);
+      add_text_member (b, "sent", stmt, 0);
+      add_text_member (b, "reason", stmt, 1);
+      add_text_member (b, "revised", stmt, 2);
+      json_builder_end_object (b);
+    }
+  if (rc != SQLITE_DONE)
+    goto fail;
+  json_builder_end_array (b);
+  json_builder_end_object (b);
+
+  root = json_builder_get_root (b);
+  json_generator_set_root (gen, root);
+  text = json_generator_to_data (gen, &len);
+  return g_bytes_new_take (text, len);
+
+fail:
+  lia_store_set_sqlite_error (error, db, rc, "Could not read the case");
+  return NULL;
+}
+
+/* Seals the shared facts of a case this organisation leads: a new version
+ * for every participant when they changed since the last one, else the
+ * current version for participants that lack it. */
+static gboolean
+seal_case (LiaStore   *store,
+           sqlite3    *db,
+           const char *case_id,
+           guint      *out_sealed,
+           GError    **error)
+{
+  g_autoptr (GBytes) content = case_content (db, case_id, error);
+  g_autoptr (sqlite3_stmt) stmt = NULL;
+  g_autoptr (GPtrArray) parties = g_ptr_array_new_with_free_func ((GDestroyNotify) party_free);
+  g_autoptr (GPtrArray) targets = g_ptr_array_new ();
+  guint8 hash[32];
+  gboolean changed;
+  gint64 version;
+  int rc;
+
+  if (content == NULL)
+    return FALSE;
+  crypto_generichash (hash, sizeof hash, g_bytes_get_data (content, NULL),
+                      g_bytes_get_size (content), NULL, 0);
+  stmt = lia_db_prepare (db, "SELECT version, sealed_hash IS NOT ? FROM lcase WHERE id = ?", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_blob (stmt, 1, hash, sizeof hash, SQLITE_STATIC);
+  lia_db_bind_text (stmt, 2, case_id);
+  if (sqlite3_step (stmt) != SQLITE_ROW)
+    return lia_store_set_sqlite_error (error, db, sqlite3_errcode (db), "Could not read the case");
+  version = sqlite3_column_int64 (stmt, 0);
+  changed = sqlite3_column_int (stmt, 1);
+  g_clear_pointer (&stmt, sqlite3_finalize);
+  if (changed)
+    version++;
+
+  stmt = lia_db_prepare (db, "SELECT " PARTY_COLUMNS " FROM participant p JOIN org o ON o.id = p.org_id "
+                             "WHERE p.case_id = ? ORDER BY o.id", error);
+  if (stmt == NULL)
+    return FALSE;
+  lia_db_bind_text (stmt, 1, case_id);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_ptr_array_add (parties, party_from_row (stmt, 0));
+  if (rc != SQLITE_DONE)
+    return lia_store_set_sqlite_error (error, db, rc, "Could not read the participants");
+  g_clear_pointer (&stmt, sqlite3_finalize);
+  for (guint i = 0; i < parties->len; i++)
+    {
+      Party *p = parties->pdata[i];
+
+      if (!p->has_keys || p->revoked)
+        continue;
+      if (!changed && holds_version (db, KIND_CASE, case_id, version, p->id))
+        continue;
+      g_ptr_array_add (targets, p);
+    }
+  if (targets->len == 0)
+    return TRUE;
+  if (!seal_and_store (store, db, KIND_CASE, case_id, case_id, version, content, targets, error))
+    return FALSE;
+  stmt = lia_db_prepare (db, "UPDATE lcase SET version = ?, sealed_hash = ? WHERE id = ?", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, version);
+  sqlite3_bind_blob (stmt, 2, hash, sizeof hash, SQLITE_STATIC);
+  lia_db_bind_text (stmt, 3, case_id);
+  if (out_sealed != NULL)
+    *out_sealed += 1;
+  return lia_db_step_done (db, stmt, "Could not update the case", error);
+}
+
+gboolean
+lia_exchange_seal_pending (LiaStore *store,
+                           guint    *out_sealed,
+                           GError  **error)
+{
+  sqlite3 *db = lia_db_get (store, error);
+  g_autoptr (sqlite3_stmt) stmt = NULL;
+  g_autoptr (GPtrArray) cases = g_ptr_array_new_with_free_func (g_free);
+  guint sealed = 0;
+  int rc;
+
+  if (db == NULL)
+    return FALSE;
+  if (!lia_db_begin (db, error))
+    return FALSE;
+  stmt = lia_db_prepare (db, "SELECT id FROM lcase WHERE lead = 1 ORDER BY seq", error);
+  if (stmt == NULL)
+    goto fail;
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_ptr_array_add (cases, lia_db_column_dup (stmt, 0));
+  if (rc != SQLITE_DONE)
+    {
+      lia_store_set_sqlite_error (error, db, rc, "Could not read the cases");
+      goto fail;
+    }
+  for (guint i = 0; i < cases->len; i++)
+    if (!seal_case (store, db, cases->pdata[i], &sealed, error))
+      goto fail;
+  if (!catch_up_records (store, db, NULL, &sealed, error) || !lia_db_commit (db, error))
+    goto fail;
+  if (out_sealed != NULL)
+    *out_sealed = sealed;
+  return TRUE;
+
+fail:
+  lia_db_rollback (db);
+  return FALSE;
+}
+
+/* ---- applying what arrives ------------------------------------------------ */
+
+/* A string member, or NULL if absent or null; FALSE with an error if it is
+ * something else. */
+static gboolean
+get_string (JsonObject *o, const char *name, const char **out, GError **error)
+{
+  JsonNode *node = json_object_get_member (o, name);
+
+  *out = NULL;
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    return TRUE;
+  if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING)
+    {
+      *out = json_node_get_string (node);
+      return TRUE;
+    }
+  g_set_error (error, LIA_MODEL_ERROR, LIA_MODEL_ERROR_INVALID,
+               "The envelope's content is malformed: “%s” is not text", name);
+  return FALSE;
+}
+
+static gboolean
+get_int (JsonObject *o, const char *name, gint64 *out, GError **error)
+{
+  JsonNode *node = json_object_get_member (o, name);
+
+  if (node != NULL && JSON_NODE_HOLDS_VALUE (node)
+      && json_node_get_value_type (node) == G_TYPE_INT64)
+    {
+      *out = json_node_get_int (node);
+      return TRUE;
+    }
+  g_set_error (error, LIA_MODEL_ERROR, LIA_MODEL_ERROR_INVALID,
+               "The envelope's content is malformed: “%s” is not a number", name);
+  return FALSE;
+}
+
+static JsonObject *
+parse_content (GBytes *content, JsonParser *parser, GError **error)
+{
+  JsonNode *root;
+
+  if (!json_parser_load_from_data (parser, g_bytes_get_data (content, NULL),
+                                   g_bytes_get_size (content), NULL)
+      || (root = json_parser_get_root (parser)) == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    {
+      g_set_error_literal (error, LIA_MODEL_ERROR, LIA_MODEL_ERROR_INVALID,
+                           "The envelope's content is malformed (not the JSON object it should be)");
+      return NULL;
+    }
+  return json_node_get_object (root);
+}
+
+/* A string-to-string table of a JSON object's members; NULL with an error
+ * if any member is not text. */
+static GHashTable *
+string_table (JsonObject *o, GError **error)
+{
+  g_autoptr (GHashTable) table = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_autoptr (GList) members = json_object_get_members (o);
+
+  for (GList *l = members; l != NULL; l = l->next)
+    {
+      const char *value;
+
+      if (!get_string (o, l->data, &value, error))
+        return NULL;
+      if (value != NULL)
+        g_hash_table_insert (table, g_strdup (l->data), g_strdup (value));
+    }
+  return g_steal_pointer (&table);
+}
+
+static gboolean
+apply_record (LiaStore    *store,
+              sqlite3     *db,
+              LiaEnvelope *env,
+              gint64       author,
+              JsonObject  *o,
+              gboolean    *out_pending,
+              GError     **error)
+{
+  const char *id, *case_id, *kind_name, *withdrawn;
+  gint64 version, created, updated;
+  LiaRecordKind kind;
+  g_autoptr (RecordRow) local = NULL;
+  g_autoptr (GError) local_error = NULL;
+  g_autoptr (LiaOrg) originator = NULL;
+  g_autoptr (GHashTable) fields = NULL;
+  JsonNode *fields_node;
+
+  if (!get_string (o, "id", &id, error) || !get_string (o, "case", &case_id, error)
+      || !get_string (o, "kind", &kind_name, error) || !get_int (o, "version", &version, error)
+      || !get_int (o, "created", &created, error) || !get_int (o, "updated", &updated, error)
+      || !get_string (o, "withdrawn", &withdrawn, error))
+    return FALSE;
+  if (g_strcmp0 (id, lia_envelope_get_object_id (env)) != 0
+      || g_strcmp0 (case_id, lia_envelope_get_case_id (env)) != 0
+      || version != lia_envelope_get_version (env) || version < 1
+      || kind_name == NULL || !lia_record_kind_from_string (kind_name, &kind))
+    {
+      g_set_error_literal (error, LIA_MODEL_ERROR, LIA_MODEL_ERROR_INVALID,
+                           "The envelope's content does not match its header");
+      return FALSE;
+    }
+
+  local = record_row (db, id, &local_error);
+  if (local == NULL && !g_error_matches (local_error, LIA_MODEL_ERROR, LIA_MODEL_ERROR_NOT_FOUND))
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  if (local != NULL && local->originator != author)
+    return refuse (error, "Record %s belongs to another organisation here; an envelope from a "
+                          "different author cannot change it", id);
+  if (local != NULL && (local->destroyed || local->withdrawn) && version <= local->version)
+    return refuse (error, "Record %.8s was %s here; an earlier version is not stored again", id,
+                   local->destroyed ? "destroyed" : "withdrawn");
+  if (local != NULL && version <= local->version)
+    return TRUE;   /* held already: stored for relaying, nothing to apply */
+
+  /* A record whose case has not arrived yet waits for it. */
+  if (lia_db_resolve_id (db, "lcase", case_id, "case", NULL) == NULL)
+    {
+      *out_pending = TRUE;
+      return TRUE;
+    }
+  if (withdrawn != NULL)
+    {
+      /* Made even if no version came before it: one that comes later,
+       * out of order, is then refused. */
+      if (!lia_record_make_tombstone (db, id, case_id, author, kind, version, TRUE, error))
+        return FALSE;
+      return log_disclosure (store, LIA_LOG_WITHDRAWN, case_id, id, version, author,
+                             "withdrawn by the originator", withdrawn, NULL, error);
+    }
+  fields_node = json_object_get_member (o, "fields");
+  if (fields_node == NULL || !JSON_NODE_HOLDS_OBJECT (fields_node))
+    {
+      g_set_error_literal (error, LIA_MODEL_ERROR, LIA_MODEL_ERROR_INVALID,
+                           "The envelope's content is malformed: a record without fields");
+      return FALSE;
+    }
+  fields = string_table (json_node_get_object (fields_node), error);
+  originator = lia_store_org_by_id (store, author, error);
+  if (fields == NULL || originator == NULL
+      || !lia_record_put_received (db, id, case_id, originator, kind, version, fields, created,
+                                   updated, error))
+    return FALSE;
+  return log_disclosure (store, LIA_LOG_RECEIVED, case_id, id, version, author, "received",
+                         NULL, NULL, error);
+}
+
+static gboolean
+apply_receipt (LiaStore    *store,
+               sqlite3     *db,
+               LiaEnvelope *env,
+               gint64       author,
+               JsonObject  *o,
+               GError     **error)
+{
+  const char *record_id, *action, *on;
+  gint64 version;
+  g_autoptr (RecordRow) r = NULL;
+  g_autoptr (Party) from = NULL;
+  g_autoptr (sqlite3_stmt) stmt = NULL;
+  g_autofree char *reason = NULL;
+  GDate date;
+
+  if (!get_string (o, "record", &record_id, error) || !get_string (o, "action", &action, error)
+      || !get_string (o, "on", &on, error) || !get_int (o, "version", &version, error))
+    return FALSE;
+  if (record_id == NULL || on == NULL || !lia_date_parse (on, &date, NULL)
+      || (g_strcmp0 (action, "destroyed") != 0 && g_strcmp0 (action, "returned") != 0)
+      || g_strcmp0 (record_id, lia_envelope_get_object_id (env)) != 0)
+    {
+      g_set_error_literal (error, LIA_MODEL_ERROR, LIA_MODEL_ERROR_INVALID,
+                           "The destruction receipt is malformed");
+      return FALSE;
+    }
+  r = record_row (db, record_id, error);
+  if (r == NULL)
+    return FALSE;
+  if (r->originator != SELF_ID)
+    return refuse (error, "A receipt for record %.8s came here, but this organisation did not "
+                          "make it", record_id);
+  from = party_by_id (db, author, error);
+  if (from == NULL)
+    return FALSE;
+  stmt = lia_db_prepare (db, "INSERT INTO destruction_receipt (record_id, org_id, version, "
+                             "destroyed_on, received_at) VALUES (?, ?, ?, ?, ?) "
+                             "ON CONFLICT DO NOTHING", error);
+  if (stmt == NULL)
+    return FALSE;
+  lia_db_bind_text (stmt, 1, record_id);
+  sqlite3_bind_int64 (stmt, 2, author);
+  sqlite3_bind_int64 (stmt, 3, version);
+  lia_db_bind_text (stmt, 4, on);
+  sqlite3_bind_int64 (stmt, 5, lia_db_now ());
+  if (!lia_db_step_done (db, stmt, "Could not save the receipt", error))
+    return FALSE;
+  if (sqlite3_changes (db) == 0)
+    return TRUE;
+  reason = g_strdup_printf ("%s by %s on %s", action, from->name, on);
+  return log_disclosure (store, g_str_equal (action, "returned") ? LIA_LOG_RETURNED
+                                                                 : LIA_LOG_DESTROYED,
+                         r->case_id, record_id, version, author, "receipt", reason, NULL, error);
+}
+
+/* The org row for a participant named in a case envelope: by identity key
+ * if it has one (adding it as known by key only), else by name. */
+static gint64
+participant_org (sqlite3    *db,
+                 const char *key_b64,
+                 const char *name,
+                 const char *kind,
+                 GError    **error)
+{
+  g_autoptr (sqlite3_stmt) stmt = NULL;
+  g_autofree guint8 *key = NULL;
+  gsize key_len = 0;
+  LiaOrgKind k;
+  gint64 id;
+
+  if (name == NULL || lia_str_blank (name) || strlen (name) > 200 || kind == NULL
+      || !lia_org_kind_from_string (kind, &k))
+    {
+      g_set_error_literal (error, LIA_MODEL_ERROR, LIA_MODEL_ERROR_INVALID,
+                           "The case's content names a participant without a proper name or kind");
+      return 0;
+    }
+  if (key_b64 != NULL)
+    {
+      key = g_base64_decode (key_b64, &key_len);
+      if (key_len != 32)
+        {
+          g_set_error_literal (error, LIA_MODEL_ERROR, LIA_MODEL_ERROR_INVALID,
+                               "The case's content has a participant key of the wrong size");
+          return 0;
+        }
+      if ((id = org_id_by_key (db, key)) != 0)
+        return id;
+    }
+  else
+    {
+      stmt = lia_db_prepare (db, "SELECT id FROM org WHERE name = ? COLLATE NOCASE", error);
+      if (stmt == NULL)
+        return 0;
+      lia_db_bind_text (stmt, 1, name);
+      if (sqlite3_step (stmt) == SQLITE_ROW)
+        return sqlite3_column_int64 (stmt, 0);
+      g_clear_pointer (&stmt, sqlite3_finalize);
+    }
+  /* A new organisation, known here through the lead. Names are unique:
+   * one that clashes with an organisation already known here keeps its
+   * fingerprint's start beside it. */
+  for (int attempt = 0; attempt < 2; attempt++)
+    {
+      g_autofree char *fingerprint = key ? lia_identity_fingerprint (key) : NULL;
+      g_autofree char *shown = attempt == 0 || fingerprint == NULL
+                                 ? g_strdup (name)
+                                 : g_strdup_printf ("%s (%.9s)", name, fingerprint);
+
+      stmt = lia_db_prepare (db, "INSERT INTO org (name, kind, sign_public, added_at) "
+                                 "VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING", error);
+      if (stmt == NULL)
+        return 0;
+      lia_db_bind_text (stmt, 1, shown);
+      lia_db_bind_text (stmt, 2, kind);
+      if (key != NULL)
+        sqlite3_bind_blob (stmt, 3, key, 32, SQLITE_STATIC);
+      sqlite3_bind_int64 (stmt, 4, lia_db_now ());
+      if (!lia_db_step_done (db, stmt, "Could not add the organisation", error))
+        return 0;
+      if (sqlite3_changes (db) == 1)
+        return sqlite3_last_insert_rowid (db);
+      g_clear_pointer (&stmt, sqlite3_finalize);
+    }
+  g_set_error (error, LIA_MODEL_ERROR, LIA_MODEL_ERROR_EXISTS,
+               "The case names a participant, %s, whose name clashes with one known here", name);
+  return 0;
+}
+
+static gboolean
+apply_case (LiaStore    *store,
+            sqlite3     *db,
+            LiaEnvelope *env,
+            gint64       author,
+            JsonObject  *o,
+            GError     **error)
+{
+  g_autoptr (sqlite3_stmt) stmt = NULL;
+  const char *id, *facts[8];
+  static const char *const fact_names[] = { "id", "title", "child", "area", "incident", "aware",
+                                            "type", "status" };
+  JsonNode *node;
+  gint64 version = lia_envelope_get_version (env);
+  int rc;
+
+  for (guint i = 0; i < G_N_ELEMENTS (fact_names); i++)
+    if (!get_string (o, fact_names[i], &facts[i], error))
+      return FALSE;
+  id = facts[0];
+  if (g_strcmp0 (id, lia_envelope_get_object_id (env)) != 0)
+    {
+      g_set_error_literal (error, LIA_MODEL_ERROR, LIA_MODEL_ERROR_INVALID,
+                           "The envelope's content does not match its header");
+      return FALSE;
+    }
+  /* The facts pass the same checks as when typed here. */
+  for (guint i = 1; i < G_N_ELEMENTS (fact_names); i++)
+    {
+      const LiaField *field = lia_field_find (lia_case_fields (NULL), LIA_CASE_N_FACTS, fact_names[i]);
+      g_autofree char *clean = NULL;
+
+      if (field == NULL || facts[i] == NULL)
+        {
+          if (field != NULL && field->required)
+            {
+              g_set_error (error, LIA_MODEL_ERROR, LIA_MODEL_ERROR_INVALID,
+                           "The case's content has no %s", field->label);
+              return FALSE;
+            }
+          continue;
+        }
+      clean = lia_field_normalize (field, facts[i], error);
+      if (clean == NULL)
+        return FALSE;
+    }
+
+  stmt = lia_db_prepare (db, "SELECT lead, version FROM lcase WHERE id = ?", error);
+  if (stmt == NULL)
+    return FALSE;
+  lia_db_bind_text (stmt, 1, id);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    {
+      if (sqlite3_column_int64 (stmt, 0) != author)
+        return refuse (error, "Case %.8s is led by another organisation; only its lead sends its "
+                              "facts", id);
+      if (sqlite3_column_int64 (stmt, 1) >= version)
+        return TRUE;   /* held already */
+    }
+  g_clear_pointer (&stmt, sqlite3_finalize);
+
+  stmt = lia_db_prepare (db, "INSERT INTO lcase (id, lead, title, child, area, incident, aware, "
+                             "type, status, created_at, updated_at, version) "
+                             "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, COALESCE (?9, 'open'), ?10, ?10, ?11) "
+                             "ON CONFLICT (id) DO UPDATE SET title = ?3, child = ?4, area = ?5, "
+                             "incident = ?6, aware = ?7, type = ?8, status = COALESCE (?9, 'open'), "
+                             "updated_at = ?10, version = ?11", error);
+  if (stmt == NULL)
+    return FALSE;
+  lia_db_bind_text (stmt, 1, id);
+  sqlite3_bind_int64 (stmt, 2, author);
+  for (guint i = 1; i < G_N_ELEMENTS (fact_names); i++)
+    lia_db_bind_text (stmt, 2 + i, facts[i]);
+  sqlite3_bind_int64 (stmt, 10, lia_db_now ());
+  sqlite3_bind_int64 (stmt, 11, version);
+  if (!lia_db_step_done (db, stmt, "Could not save the case", error))
+    return FALSE;
+  g_clear_pointer (&stmt, sqlite3_finalize);
+
+  /* The lists are replaced whole: the lead's version is the case. */
+  {
+    static const char *const clear[] = {
+      "DELETE FROM case_field WHERE case_id = ?", "DELETE FROM attendee WHERE case_id = ?",
+      "DELETE FROM participant WHERE case_id = ?", "DELETE FROM delay_notice WHERE case_id = ?",
+    };
+
+    for (guint i = 0; i < G_N_ELEMENTS (clear); i++)
+      {
+        stmt = lia_db_prepare (db, clear[i], error);
+        if (stmt == NULL)
+          return FALSE;
+        lia_db_bind_text (stmt, 1, id);
+        if (!lia_db_step_done (db, stmt, "Could not update the case", error))
+          return FALSE;
+        g_clear_pointer (&stmt, sqlite3_finalize);
+      }
+  }
+
+  node = json_object_get_member (o, "fields");
+  if (node != NULL && JSON_NODE_HOLDS_OBJECT (node))
+    {
+      g_autoptr (GHashTable) fields = string_table (json_node_get_object (node), error);
+      GHashTableIter iter;
+      gpointer name, value;
+      guint n_fields;
+      const LiaField *all = lia_case_fields (&n_fields);
+
+      if (fields == NULL)
+        return FALSE;
+      stmt = lia_db_prepare (db, "INSERT INTO case_field (case_id, name, value, updated_at) "
+                                 "VALUES (?, ?, ?, ?)", error);
+      if (stmt == NULL)
+        return FALSE;
+      g_hash_table_iter_init (&iter, fields);
+      while (g_hash_table_iter_next (&iter, &name, &value))
+        {
+          const LiaField *field = lia_field_find (all + LIA_CASE_N_FACTS,
+                                                  n_fields - LIA_CASE_N_FACTS, name);
+          g_autofree char *clean = NULL;
+
+          if (field == NULL)
+            continue;   /* a field of a newer version: kept by the lead */
+          clean = lia_field_normalize (field, value, error);
+          if (clean == NULL)
+            return FALSE;
+          sqlite3_reset (stmt);
+          lia_db_bind_text (stmt, 1, id);
+          lia_db_bind_text (stmt, 2, name);
+          lia_db_bind_text (stmt, 3, clean);
+          sqlite3_bind_int64 (stmt, 4, lia_db_now ());
+          if (!lia_db_step_done (db, stmt, "Could not save the case's fields", error))
+            return FALSE;
+        }
+      g_clear_pointer (&stmt, sqlite3_finalize);
+    }
+
+  node = json_object_get_member (o, "participants");
+  if (node != NULL && JSON_NODE_HOLDS_ARRAY (node))
+    {
+      JsonArray *list = json_node_get_array (node);
+
+      stmt = lia_db_prepare (db, "INSERT OR REPLACE INTO participant (case_id, org_id, role, contact, "
+                                 "email, phone, added_at) VALUES (?, ?, ?, ?, ?, ?, ?)", error);
+      if (stmt == NULL)
+        return FALSE;
+      for (guint i = 0; i < json_array_get_length (list); i++)
+        {
+          JsonNode *item = json_array_get_element (list, i);
+          JsonObject *p;
+          const char *key, *name, *kind, *role, *contact, *email, *phone;
+          LiaRole r;
+          gint64 org;
+
+          if (!JSON_NODE_HOLDS_OBJECT (item))
+            continue;
+          p = json_node_get_object (item);
+          if (!get_string (p, "key", &key, error) || !get_string (p, "name", &name, error)
+              || !get_string (p, "kind", &kind, error) || !get_string (p, "role", &role, error)
+              || !get_string (p, "contact", &contact, error) || !get_string (p, "email", &email, error)
+              || !get_string (p, "phone", &phone, error))
+            return FALSE;
+          if (role == NULL || !lia_role_from_string (role, &r))
+            {
+              g_set_error_literal (error, LIA_MODEL_ERROR, LIA_MODEL_ERROR_INVALID,
+                                   "The case's content gives a participant an unknown role");
+              return FALSE;
+            }
+          org = participant_org (db, key, name, kind, error);
+          if (org == 0)
+            return FALSE;
+          sqlite3_reset (stmt);
+          lia_db_bind_text (stmt, 1, id);
+          sqlite3_bind_int64 (stmt, 2, org);
+          lia_db_bind_text (stmt, 3, role);
+          lia_db_bind_text (stmt, 4, contact);
+          lia_db_bind_text (stmt, 5, email);
+          lia_db_bind_text (stmt, 6, phone);
+          sqlite3_bind_int64 (stmt, 7, lia_db_now () + i);
+          if (!lia_db_step_done (db, stmt, "Could not save the participants", error))
+            return FALSE;
+        }
+      g_clear_pointer (&stmt, sqlite3_finalize);
+    }
+
+  node = json_object_get_member (o, "attendees");
+  if (node != NULL && JSON_NODE_HOLDS_ARRAY (node))
+    {
+      JsonArray *list = json_node_get_array (node);
+
+      stmt = lia_db_prepare (db, "INSERT INTO attendee (case_id, org_id, name, position) "
+                                 "SELECT ?1, p.org_id, ?3, ?4 FROM participant p JOIN org o ON o.id = p.org_id "
+                                 "WHERE p.case_id = ?1 AND (o.sign_public = ?2 OR "
+                                 "(?2 IS NULL AND o.name = ?5 COLLATE NOCASE)) LIMIT 1", error);
+      if (stmt == NULL)
+        return FALSE;
+      for (guint i = 0; i < json_array_get_length (list); i++)
+        {
+          JsonNode *item = json_array_get_element (list, i);
+          const char *key, *org, *name, *position;
+          g_autofree guint8 *raw = NULL;
+          gsize raw_len = 0;
+
+          if (!JSON_NODE_HOLDS_OBJECT (item))
+            continue;
+          if (!get_string (json_node_get_object (item), "key", &key, error)
+              || !get_string (json_node_get_object (item), "org", &org, error)
+              || !get_string (json_node_get_object (item), "name", &name, error)
+              || !get_string (json_node_get_object (item), "position", &position, error))
+            return FALSE;
+          if (name == NULL)
+            continue;
+          sqlite3_reset (stmt);
+          lia_db_bind_text (stmt, 1, id);
+          if (key != NULL && (raw = g_base64_decode (key, &raw_len)) != NULL && raw_len == 32)
+            sqlite3_bind_blob (stmt, 2, raw, 32, SQLITE_TRANSIENT);
+          else
+            sqlite3_bind_null (stmt, 2);
+          lia_db_bind_text (stmt, 3, name);
+          lia_db_bind_text (stmt, 4, position);
+          lia_db_bind_text (stmt, 5, org);
+          if (!lia_db_step_done (db, stmt, "Could not save the attendance", error))
+            return FALSE;
+        }
+      g_clear_pointer (&stmt, sqlite3_finalize);
+    }
+
+  node = json_object_get_member (o, "delays");
+  if (node != NULL && JSON_NODE_HOLDS_ARRAY (node))
+    {
+      JsonArray *list = json_node_get_array (node);
+
+      stmt = lia_db_prepare (db, "INSERT INTO delay_notice (case_id, sent, reason, revised) "
+                                 "VALUES (?, ?, ?, ?)", error);
+      if (stmt == NULL)
+        return FALSE;
+      for (guint i = 0; i < json_array_get_length (list); i++)
+        {
+          JsonNode *item = json_array_get_element (list, i);
+          const char *sent, *reason, *revised;
+          GDate d;
+
+          if (!JSON_NODE_HOLDS_OBJECT (item))
+            continue;
+          if (!get_string (json_node_get_object (item), "sent", &sent, error)
+              || !get_string (json_node_get_object (item), "reason", &reason, error)
+              || !get_string (json_node_get_object (item), "revised", &revised, error))
+            return FALSE;
+          if (sent == NULL || reason == NULL || !lia_date_parse (sent, &d, NULL)
+              || (revised != NULL && !lia_date_parse (revised, &d, NULL)))
+            continue;
+          sqlite3_reset (stmt);
+          lia_db_bind_text (stmt, 1, id);
+          lia_db_bind_text (stmt, 2, sent);
+          lia_db_bind_text (stmt, 3, reason);
+          lia_db_bind_text (stmt, 4, revised);
+          if (!lia_db_step_done (db, stmt, "Could not save the delay notices", error))
+            return FALSE;
+        }
+      g_clear_pointer (&stmt, sqlite3_finalize);
+    }
+  return lia_case_index (db, id, error);
+}
+
+/* Opens an envelope already verified and stored or being stored, and
+ * applies its content. */
+static gboolean
+apply (LiaStore    *store,
+       sqlite3     *db,
+       LiaEnvelope *env,
+       GBytes      *content,
+       gint64       author,
+       gboolean    *out_pending,
+       GError     **error)
+{
+  g_autoptr (JsonParser) parser = json_parser_new_immutable ();
+  JsonObject *o = parse_content (content, parser, error);
+  const char *kind = lia_envelope_get_kind (env);
+
+  *out_pending = FALSE;
+  if (o == NULL)
+    return FALSE;
+  if (g_str_equal (kind, KIND_RECORD))
+    return apply_record (store, db, env, author, o, out_pending, error);
+  if (g_str_equal (kind, KIND_CASE))
+    return apply_case (store, db, env, author, o, error);
+  if (g_str_equal (kind, KIND_RECEIPT))
+    return apply_receipt (store, db, env, author, o, error);
+  g_set_error (error, LIA_MODEL_ERROR, LIA_MODEL_ERROR_UNKNOWN,
+               "An envelope of kind “%s”, which this version of Liaison does not know", kind);
+  return FALSE;
+}
+
+/* Applies the records that waited for @case_id to arrive. */
+static gboolean
+apply_pending (LiaStore   *store,
+               sqlite3    *db,
+               const char *case_id,
+               GError    **error)
+{
+  g_autoptr (sqlite3_stmt) stmt = NULL;
+  g_autoptr (GPtrArray) waiting = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  g_autoptr (GArray) seqs = g_array_new (FALSE, FALSE, sizeof (gint64));
+  int rc;
+
+  stmt = lia_db_prepare (db, "SELECT seq, bytes, author FROM envelope WHERE applied = 0 AND case_id = ? "
+                             "ORDER BY version, seq", error);
+  if (stmt == NULL)
+    return FALSE;
+  lia_db_bind_text (stmt, 1, case_id);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      gint64 seq = sqlite3_column_int64 (stmt, 0);
+
+      g_array_append_val (seqs, seq);
+      g_ptr_array_add (waiting, g_bytes_new (sqlite3_column_blob (stmt, 1),
+                                             sqlite3_column_bytes (stmt, 1)));
+    }
+  if (rc != SQLITE_DONE)
+    return lia_store_set_sqlite_error (error, db, rc, "Could not read the waiting envelopes");
+  g_clear_pointer (&stmt, sqlite3_finalize);
+  for (guint i = 0; i < waiting->len; i++)
+    {
+      g_autoptr (LiaEnvelope) env = lia_envelope_parse (waiting->pdata[i], error);
+      g_autoptr (GBytes) content = NULL;
+      gboolean pending = FALSE;
+      gint64 author;
+
+      if (env == NULL || !lia_envelope_verify (env, author_status_cb, db, error)
+          || (content = lia_envelope_open (env, lia_store_get_keyring (store), error)) == NULL)
+        return FALSE;
+      author = org_id_by_key (db, lia_envelope_get_author_sign_public (env));
+      if (!apply (store, db, env, content, author, &pending, error))
+        return FALSE;
+      stmt = lia_db_prepare (db, "UPDATE envelope SET applied = 1 WHERE seq = ?", error);
+      if (stmt == NULL)
+        return FALSE;
+      sqlite3_bind_int64 (stmt, 1, g_array_index (seqs, gint64, i));
+      if (!lia_db_step_done (db, stmt, "Could not update the envelope", error))
+        return FALSE;
+      g_clear_pointer (&stmt, sqlite3_finalize);
+    }
+  return TRUE;
+}
+
+gboolean
+lia_exchange_import_envelope (LiaStore         *store,
+                              GBytes           *bytes,
+                              LiaImportOutcome *out_outcome,
+                              GError          **error)
+{
+  sqlite3 *db = lia_db_get (store, error);
+  g_autoptr (LiaEnvelope) env = NULL;
+  g_autoptr (GBytes) content = NULL;
+  g_autoptr (sqlite3_stmt) stmt = NULL;
+  gboolean pending = FALSE;
+  gint64 author;
+
+  *out_outcome = LIA_IMPORT_REFUSED;
+  if (db == NULL)
+    return FALSE;
+  /* In the order DESIGN.md gives: form and limits, author, signature,
+   * recipient, then decryption. */
+  env = lia_envelope_parse (bytes, error);
+  if (env == NULL)
+    return FALSE;
+  stmt = lia_db_prepare (db, "SELECT 1 FROM envelope WHERE hash = ?", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_blob (stmt, 1, lia_envelope_hash (env), 32, SQLITE_STATIC);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      *out_outcome = LIA_IMPORT_DUPLICATE;
+      return TRUE;
+    }
+  g_clear_pointer (&stmt, sqlite3_finalize);
+  if (!lia_envelope_verify (env, author_status_cb, db, error))
+    return FALSE;
+  if (!lia_envelope_is_for (env, self_key (store)))
+    {
+      g_set_error_literal (error, LIA_ENVELOPE_ERROR, LIA_ENVELOPE_ERROR_NOT_RECIPIENT,
+                           "The envelope is addressed to other organisations only, not to this "
+                           "one: it was not stored");
+      return FALSE;
+    }
+  content = lia_envelope_open (env, lia_store_get_keyring (store), error);
+  if (content == NULL)
+    return FALSE;
+  author = org_id_by_key (db, lia_envelope_get_author_sign_public (env));
+
+  if (!lia_db_begin (db, error))
+    return FALSE;
+  if (!apply (store, db, env, content, author, &pending, error)
+      || !store_envelope (db, env, author, !pending, error)
+      || (g_str_equal (lia_envelope_get_kind (env), KIND_CASE)
+          && !apply_pending (store, db, lia_envelope_get_object_id (env), error))
+      || !lia_db_commit (db, error))
+    {
+      lia_db_rollback (db);
+      return FALSE;
+    }
+  *out_outcome = LIA_IMPORT_ACCEPTED;
+  return TRUE;
+}
+
+void
+lia_import_report_free (LiaImportReport *report)
+{
+  if (report == NULL)
+    return;
+  g_clear_pointer (&report->refusals, g_ptr_array_unref);
+  g_free (report->cut_short);
+  g_free (report);
+}
+
+LiaImportReport *
+lia_exchange_import_bundle (LiaStore     *store,
+                            GInputStream *in,
+                            GError      **error)
+{
+  g_autoptr (LiaBundleReader) reader = lia_bundle_reader_new (in, NULL, error);
+  g_autoptr (LiaImportReport) report = NULL;
+  GBytes *bytes;
+  GError *read_error = NULL;
+
+  if (reader == NULL)
+    return NULL;
+  report = g_new0 (LiaImportReport, 1);
+  report->refusals = g_ptr_array_new_with_free_func (g_free);
+  while ((bytes = lia_bundle_reader_next (reader, NULL, &read_error)) != NULL)
+    {
+      g_autoptr (GError) local_error = NULL;
+      LiaImportOutcome outcome;
+
+      if (!lia_exchange_import_envelope (store, bytes, &outcome, &local_error))
+        {
+          g_ptr_array_add (report->refusals,
+                           g_strdup_printf ("Envelope %u: %s", lia_bundle_reader_get_count (reader),
+                                            local_error->message));
+          report->refused++;
+          /* A store that cannot be written stops the import: the rest
+           * would fail the same way. */
+          if (local_error->domain == LIA_STORE_ERROR)
+            {
+              report->cut_short = g_strdup (local_error->message);
+              g_bytes_unref (bytes);
+              return g_steal_pointer (&report);
+            }
+        }
+      else if (outcome == LIA_IMPORT_DUPLICATE)
+        report->duplicates++;
+      else
+        report->accepted++;
+      g_bytes_unref (bytes);
+    }
+  if (read_error != NULL)
+    {
+      report->cut_short = g_strdup (read_error->message);
+      g_error_free (read_error);
+    }
+  return g_steal_pointer (&report);
+}
+
+gboolean
+lia_exchange_export_bundle (LiaStore      *store,
+                            const char    *org_name,
+                            GOutputStream *out,
+                            guint         *out_count,
+                            GError       **error)
+{
+  sqlite3 *db = lia_db_get (store, error);
+  g_autoptr (LiaOrg) org = NULL;
+  g_autoptr (Party) party = NULL;
+  g_autoptr (LiaBundleWriter) writer = NULL;
+  g_autoptr (sqlite3_stmt) stmt = NULL;
+  int rc;
+
+  if (db == NULL)
+    return FALSE;
+  org = lia_store_find_org (store, org_name, error);
+  if (org == NULL || (party = party_by_id (db, org->id, error)) == NULL)
+    return FALSE;
+  if (org->is_self)
+    return refuse (error, "A bundle is for another organisation; name one of the peers");
+  if (party->revoked)
+    return refuse (error, "%s was removed as a peer: nothing is sent to it", party->name);
+  if (!party->has_keys)
+    return refuse (error, "%s is not a peer yet: add it with its invite code (liaison-cli peer "
+                          "add CODE)", party->name);
+  if (!lia_exchange_seal_pending (store, NULL, error))
+    return FALSE;
+  writer = lia_bundle_writer_new (out, self_key (store), party->sign, NULL, error);
+  if (writer == NULL)
+    return FALSE;
+  stmt = lia_db_prepare (db, "SELECT e.bytes FROM envelope e "
+                             "JOIN envelope_recipient er ON er.envelope_seq = e.seq "
+                             "WHERE er.recipient = ? ORDER BY e.seq", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, party->id);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      g_autoptr (GBytes) bytes = g_bytes_new (sqlite3_column_blob (stmt, 0),
+                                              sqlite3_column_bytes (stmt, 0));
+
+      if (!lia_bundle_writer_add (writer, bytes, NULL, error))
+        return FALSE;
+    }
+  if (rc != SQLITE_DONE)
+    return lia_store_set_sqlite_error (error, db, rc, "Could not read the envelopes");
+  if (!lia_bundle_writer_finish (writer, NULL, error))
+    return FALSE;
+  if (out_count != NULL)
+    *out_count = lia_bundle_writer_get_count (writer);
+  return TRUE;
+}
+
+/* ---- destruction ---------------------------------------------------------- */
+
+int
+lia_exchange_destroy_due (LiaStore    *store,
+                          const GDate *today,
+                          GError     **error)
+{
+  sqlite3 *db = lia_db_get (store, error);
+  g_autoptr (sqlite3_stmt) stmt = NULL;
+  g_autoptr (GPtrArray) due = g_ptr_array_new_with_free_func (g_free);
+  char today_text[16];
+  int done = 0;
+  int rc;
+
+  if (db == NULL)
+    return -1;
+  g_date_strftime (today_text, sizeof today_text, "%Y-%m-%d", today);
+  stmt = lia_db_prepare (db, "SELECT id FROM record WHERE originator != 1 AND destroyed_at IS NULL "
+                             "AND withdrawn_at IS NULL AND ((destroy_on IS NOT NULL AND destroy_on <= ?1) "
+                             "OR (return_on IS NOT NULL AND return_on <= ?1)) ORDER BY seq", error);
+  if (stmt == NULL)
+    return -1;
+  lia_db_bind_text (stmt, 1, today_text);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_ptr_array_add (due, lia_db_column_dup (stmt, 0));
+  if (rc != SQLITE_DONE)
+    {
+      lia_store_set_sqlite_error (error, db, rc, "Could not read the records");
+      return -1;
+    }
+  for (guint i = 0; i < due->len; i++)
+    {
+      g_autoptr (LiaRecord) record = lia_record_load (store, due->pdata[i], error);
+      g_autoptr (Party) originator = NULL;
+      g_autoptr (JsonBuilder) b = json_builder_new ();
+      g_autoptr (JsonGenerator) gen = json_generator_new ();
+      g_autoptr (JsonNode) root = NULL;
+      g_autoptr (GBytes) content = NULL;
+      g_autoptr (GPtrArray) targets = g_ptr_array_new ();
+      gboolean destroy;
+      gsize len = 0;
+      char *text;
+
+      if (record == NULL)
+        return -1;
+      destroy = g_date_valid (&record->destroy_on)
+                && g_date_compare (&record->destroy_on, today) <= 0;
+      originator = party_by_id (db, record->originator->id, error);
+      if (originator == NULL)
+        return -1;
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "record");
+      json_builder_add_string_value (b, record->id);
+      json_builder_set_member_name (b, "version");
+      json_builder_add_int_value (b, record->version);
+      json_builder_set_member_name (b, "action");
+      json_builder_add_string_value (b, destroy ? "destroyed" : "returned");
+      json_builder_set_member_name (b, "on");
+      json_builder_add_string_value (b, today_text);
+      json_builder_end_object (b);
+      root = json_builder_get_root (b);
+      json_generator_set_root (gen, root);
+      text = json_generator_to_data (gen, &len);
+      content = g_bytes_new_take (text, len);
+
+      if (!lia_db_begin (db, error))
+        return -1;
+      if (!lia_record_make_tombstone (db, record->id, record->case_id, record->originator->id,
+                                      record->kind, record->version, FALSE, error)
+          || !log_disclosure (store, destroy ? LIA_LOG_DESTROYED : LIA_LOG_RETURNED, record->case_id,
+                              record->id, record->version, record->originator->id,
+                              destroy ? "destruction date reached" : "return date reached",
+                              NULL, NULL, error))
+        goto fail;
+      /* The receipt goes to the originator if it can be sealed for it; a
+       * revoked originator gets nothing, and the log says so. */
+      if (originator->has_keys && !originator->revoked)
+        {
+          g_ptr_array_add (targets, originator);
+          if (!seal_and_store (store, db, KIND_RECEIPT, record->id, record->case_id,
+                               record->version, content, targets, error))
+            goto fail;
+        }
+      if (!lia_db_commit (db, error))
+        goto fail;
+      done++;
+      continue;
+
+    fail:
+      lia_db_rollback (db);
+      return -1;
+    }
+  return done;
+}
