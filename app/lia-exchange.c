@@ -1465,7 +1465,10 @@ apply_record (LiaStore    *store,
     return refuse (error, "Record %.8s was %s here; an earlier version is not stored again", id,
                    local->destroyed ? "destroyed" : "withdrawn");
   if (local != NULL && version <= local->version)
-    return TRUE;   /* held already: stored for relaying, nothing to apply */
+    /* Superseded here already (versions can arrive in any order): kept
+     * for relaying, and logged, since it was disclosed to this store. */
+    return log_disclosure (store, LIA_LOG_RECEIVED, case_id, id, version, author,
+                           "received (a newer version is held)", NULL, NULL, error);
 
   /* A record whose case has not arrived yet waits for it. */
   if (lia_db_resolve_id (db, "lcase", case_id, "case", NULL) == NULL)

@@ -824,7 +824,8 @@ lia_record_put_received (sqlite3       *db,
                              "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15) "
                              "ON CONFLICT (id) DO UPDATE SET version = ?5, title = ?6, date = ?7, "
                              "classification = ?8, fields = ?9, destroy_on = ?10, return_on = ?11, "
-                             "updated_at = ?13, status = ?14, owner = ?15 RETURNING seq", error);
+                             "updated_at = ?13, status = ?14, owner = ?15, destroyed_at = NULL "
+                             "RETURNING seq", error);
   if (stmt == NULL)
     return FALSE;
   lia_db_bind_text (stmt, 1, id);
