@@ -31,9 +31,8 @@ char     *lia_invite_frame (guint8        version,
                             gsize         len);
 
 /* The reverse of lia_invite_frame(): checks the text's length, prefix,
- * characters and checksum (TOO_LARGE, MALFORMED, CHECKSUM; VERSION for the
- * prefix of a newer text form) and returns the payload, its version byte
- * in @out_version, which is not checked. */
+ * characters and checksum (TOO_LARGE, MALFORMED, CHECKSUM) and returns the
+ * payload, and its version byte, unchecked, in @out_version. */
 GBytes   *lia_invite_unframe (const char *text,
                               guint8     *out_version,
                               GError    **error);

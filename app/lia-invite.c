@@ -387,12 +387,13 @@ lia_invite_unframe (const char *text,
     }
   if (code->len < prefix_len || g_ascii_strncasecmp (code->str, LIA_INVITE_PREFIX, prefix_len) != 0)
     {
-      /* "LIAISON2-": a text form this version does not know. */
+      /* "LIAISON2-" is a typo as likely as a text form from a newer
+       * Liaison; the message gives both. */
       if (code->len >= prefix_len && g_ascii_strncasecmp (code->str, "LIAISON", 7) == 0
-          && g_ascii_isdigit (code->str[7]) && code->str[8] == '-')
-        g_set_error (error, LIA_INVITE_ERROR, LIA_INVITE_ERROR_VERSION,
-                     "This invite code (it starts “LIAISON%c-”) was made by a newer version of "
-                     "Liaison; update Liaison to add it", code->str[7]);
+          && g_ascii_isalnum (code->str[7]) && code->str[8] == '-')
+        g_set_error (error, LIA_INVITE_ERROR, LIA_INVITE_ERROR_MALFORMED,
+                     "This invite code starts “LIAISON%c-”, not “" LIA_INVITE_PREFIX "”: it is "
+                     "mistyped, or was made by a newer version of Liaison", code->str[7]);
       else
         g_set_error_literal (error, LIA_INVITE_ERROR, LIA_INVITE_ERROR_MALFORMED,
                              "This is not a Liaison invite code: an invite code is one line of "
@@ -600,7 +601,9 @@ check_contents (const LiaInvite *invite)
 
   if (invite->created <= 0 || invite->created >= MAX_TIME)
     return g_strdup ("its creation time is out of range");
-  if (invite->expires <= invite->created || invite->expires > MAX_TIME)
+  if (invite->expires > MAX_TIME)
+    return g_strdup ("its expiry time is out of range");
+  if (invite->expires <= invite->created)
     return g_strdup ("it expires before it was made");
   if (invite->expires - invite->created > LIA_INVITE_MAX_VALIDITY)
     return g_strdup_printf ("it is valid for more than %d days, the limit",

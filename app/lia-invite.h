@@ -8,13 +8,13 @@
  *   LIAISON1-<base32 of: version byte || payload || checksum>
  *
  * - "LIAISON1-" names the text form (this prefix, the alphabet and the
- *   checksum). A code that starts "LIAISON" followed by another digit and
- *   "-" was made by a newer Liaison (LIA_INVITE_ERROR_VERSION).
+ *   checksum); a newer form would change the digit. The prefix is read in
+ *   either case.
  * - The alphabet is RFC 4648 base32 (A-Z, 2-7) without padding: no 0/O,
  *   1/I or 8/B to confuse, one case, and all of it in the alphanumeric mode
  *   of QR codes. Reading a code, letters may be in either case and white
  *   space (a line wrapped by a mail program) is ignored.
- * - The checksum is the first 5 bytes of BLAKE2b, domain-separated, over
+ * - The checksum is the first 5 bytes of BLAKE2b-128 over a domain string,
  *   the version byte and the payload. It only tells a mistyped or damaged
  *   code (LIA_INVITE_ERROR_CHECKSUM) from one that was changed on purpose
  *   (LIA_INVITE_ERROR_BAD_SIGNATURE): anyone can compute it.
@@ -52,7 +52,8 @@ G_BEGIN_DECLS
  *   checksum) contents of the wrong form or beyond their limits
  * @LIA_INVITE_ERROR_CHECKSUM: mistyped or damaged in passing: a character
  *   changed, missing or extra
- * @LIA_INVITE_ERROR_VERSION: made by a newer version of Liaison
+ * @LIA_INVITE_ERROR_VERSION: contents of a version this Liaison cannot read
+ *   (made by a newer one)
  * @LIA_INVITE_ERROR_BAD_SIGNATURE: the code was altered, or was not made by
  *   the identity key it carries, or a key in it is not bound to that key
  * @LIA_INVITE_ERROR_EXPIRED: the code is past its expiry
