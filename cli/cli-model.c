@@ -88,18 +88,11 @@ get_today (GDate *out, GError **error)
   return TRUE;
 }
 
-/* The person taking a step: --by, else the account's real name. */
+/* The person taking a step: --by, else the account's name. */
 static const char *
 person (void)
 {
-  const char *name;
-
-  if (opt.by != NULL)
-    return opt.by;
-  name = g_get_real_name ();
-  if (name == NULL || *name == '\0' || g_str_equal (name, "Unknown"))
-    name = g_get_user_name ();
-  return name;
+  return cli_person_name (opt.by);
 }
 
 static void

@@ -51,6 +51,10 @@ typedef struct
 extern const Command cli_model_commands[];
 extern const guint   cli_model_n_commands;
 
+/* Invites and peers (cli-peer.c). */
+extern const Command cli_peer_commands[];
+extern const guint   cli_peer_n_commands;
+
 /* Prints the error's message and returns the exit status for it. */
 int         cli_fail (GError *error);
 int         cli_usage_error (const char *format,
@@ -58,5 +62,8 @@ int         cli_usage_error (const char *format,
 LiaStore   *cli_open_store (CliOptions *options,
                             GError    **error);
 void        cli_print_json (JsonBuilder *builder);
+/* The person doing something: @given (a --by option), else the name of
+ * the account running liaison-cli. */
+const char *cli_person_name (const char *given);
 
 G_END_DECLS
