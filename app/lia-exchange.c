@@ -1661,7 +1661,9 @@ apply_case (LiaStore    *store,
   /* The facts pass the same checks as when typed here. */
   for (guint i = 1; i < G_N_ELEMENTS (fact_names); i++)
     {
-      const LiaField *field = lia_field_find (lia_case_fields (NULL), LIA_CASE_N_FACTS, fact_names[i]);
+      guint n_fields;
+      const LiaField *field = lia_field_find (lia_case_fields (&n_fields), LIA_CASE_N_FACTS,
+                                              fact_names[i]);
       g_autofree char *clean = NULL;
 
       if (field == NULL || facts[i] == NULL)

@@ -69,7 +69,7 @@ cmd_case_share (CliOptions *options)
   store = cli_open_store (options, &error);
   if (store == NULL
       || !lia_case_share (store, options->args[0], opt.with, (const char *const *) categories,
-                          cli_person (opt.by), &error))
+                          cli_person_name (opt.by), &error))
     return cli_fail (error);
   if (!options->json)
     g_print ("Shared: %s now receives this organisation's %s in this case.\n", opt.with,
@@ -213,7 +213,7 @@ cmd_record_release (CliOptions *options)
     return cli_usage_error ("Name the organisation to release the record to (--to ORG)");
   store = cli_open_store (options, &error);
   if (store == NULL
-      || !lia_record_release (store, options->args[0], opt.to, opt.reason, cli_person (opt.by),
+      || !lia_record_release (store, options->args[0], opt.to, opt.reason, cli_person_name (opt.by),
                               &error))
     return cli_fail (error);
   if (!options->json)
@@ -237,7 +237,7 @@ cmd_record_withdraw (CliOptions *options)
   g_autoptr (LiaStore) store = cli_open_store (options, &error);
 
   if (store == NULL
-      || !lia_record_withdraw (store, options->args[0], opt.reason, cli_person (opt.by), &error))
+      || !lia_record_withdraw (store, options->args[0], opt.reason, cli_person_name (opt.by), &error))
     return cli_fail (error);
   if (!options->json)
     g_print ("Withdrawn: every organisation that received it is told to delete it.\n");

@@ -92,23 +92,11 @@ cli_get_today (const char *option, GDate *out, GError **error)
   return TRUE;
 }
 
+/* The person taking a step: --by, else the account's name. */
 static const char *
 person (void)
 {
-  return cli_person (opt.by);
-}
-
-const char *
-cli_person (const char *by)
-{
-  const char *name;
-
-  if (by != NULL)
-    return by;
-  name = g_get_real_name ();
-  if (name == NULL || *name == '\0' || g_str_equal (name, "Unknown"))
-    name = g_get_user_name ();
-  return name;
+  return cli_person_name (opt.by);
 }
 
 static void

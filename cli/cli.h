@@ -54,15 +54,15 @@ extern const guint   cli_model_n_commands;
 /* The other areas' commands. */
 extern const Command cli_exchange_commands[];
 extern const guint   cli_exchange_n_commands;
+/* Invites and peers (cli-peer.c). */
+extern const Command cli_peer_commands[];
+extern const guint   cli_peer_n_commands;
 
 /* Today: @option (a --today value), else LIAISON_TODAY (for scripts and
  * tests that need a fixed date), else the real date. */
 gboolean    cli_get_today (const char *option,
                            GDate      *out,
                            GError    **error);
-/* The person taking a step: @by (a --by value), else the account's real
- * name, else its user name. */
-const char *cli_person (const char *by);
 
 /* Prints the error's message and returns the exit status for it. */
 int         cli_fail (GError *error);
@@ -71,5 +71,8 @@ int         cli_usage_error (const char *format,
 LiaStore   *cli_open_store (CliOptions *options,
                             GError    **error);
 void        cli_print_json (JsonBuilder *builder);
+/* The person doing something: @given (a --by option), else the name of
+ * the account running liaison-cli. */
+const char *cli_person_name (const char *given);
 
 G_END_DECLS

@@ -59,6 +59,19 @@ cli_usage_error (const char *format, ...)
   return EXIT_USAGE;
 }
 
+const char *
+cli_person_name (const char *given)
+{
+  const char *name;
+
+  if (given != NULL)
+    return given;
+  name = g_get_real_name ();
+  if (name == NULL || *name == '\0' || g_str_equal (name, "Unknown"))
+    name = g_get_user_name ();
+  return name;
+}
+
 static const char *
 store_dir (CliOptions *options)
 {
@@ -559,6 +572,7 @@ command_at (guint i)
   } tables[] = {
     { commands, G_N_ELEMENTS (commands) },
     { cli_model_commands, cli_model_n_commands },
+    { cli_peer_commands, cli_peer_n_commands },
     { cli_exchange_commands, cli_exchange_n_commands },
   };
 
