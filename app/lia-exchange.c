@@ -32,6 +32,8 @@
 #define KIND_CASE    "case"
 #define KIND_RECORD  "record"
 #define KIND_RECEIPT "receipt"
+#define KIND_REQUEST "request"
+#define KIND_DECISION "decision"
 
 /* The store's own organisation is always row 1 of org. */
 #define SELF_ID 1
@@ -1345,6 +1347,161 @@ fail:
   return FALSE;
 }
 
+/* ---- requests that travel ------------------------------------------------- */
+
+gboolean
+lia_exchange_is_peer (sqlite3 *db,
+                      gint64   org_id)
+{
+  g_autoptr (Party) p = party_by_id (db, org_id, NULL);
+
+  return p != NULL && p->id != SELF_ID && p->has_keys && !p->revoked;
+}
+
+static GBytes *
+builder_bytes (JsonBuilder *b)
+{
+  g_autoptr (JsonGenerator) gen = json_generator_new ();
+  g_autoptr (JsonNode) root = json_builder_get_root (b);
+  gsize len = 0;
+  char *text;
+
+  json_generator_set_root (gen, root);
+  text = json_generator_to_data (gen, &len);
+  return g_bytes_new_take (text, len);
+}
+
+/* Seals @content for this organisation and @other. */
+static gboolean
+seal_between (LiaStore   *store,
+              sqlite3    *db,
+              const char *kind,
+              const char *object_id,
+              const char *case_id,
+              guint32     version,
+              GBytes     *content,
+              gint64      other,
+              GError    **error)
+{
+  g_autoptr (GPtrArray) targets = g_ptr_array_new_with_free_func ((GDestroyNotify) party_free);
+  Party *self = party_by_id (db, SELF_ID, error);
+  Party *peer;
+
+  if (self == NULL)
+    return FALSE;
+  g_ptr_array_add (targets, self);
+  peer = party_by_id (db, other, error);
+  if (peer == NULL)
+    return FALSE;
+  g_ptr_array_add (targets, peer);
+  return seal_and_store (store, db, kind, object_id, case_id, version, content, targets, error);
+}
+
+gboolean
+lia_exchange_request_made (LiaStore   *store,
+                           const char *request_id,
+                           GError    **error)
+{
+  sqlite3 *db = lia_store_get_db (store);
+  g_autoptr (sqlite3_stmt) stmt = NULL;
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  g_autoptr (GBytes) content = NULL;
+  g_autofree char *case_id = NULL;
+  gint64 holder;
+
+  stmt = lia_db_prepare (db, "SELECT q.id, q.case_id, q.record_id, q.subject, q.purpose, q.made_on, "
+                             "q.reply_by, q.holder, q.requester, x.sign_public, x.name, x.kind, "
+                             "(SELECT by_name FROM request_event WHERE request_id = q.id "
+                             " ORDER BY id LIMIT 1) "
+                             "FROM request q LEFT JOIN org x ON x.id = q.extend_to WHERE q.id = ?",
+                         error);
+  if (stmt == NULL)
+    return FALSE;
+  lia_db_bind_text (stmt, 1, request_id);
+  if (sqlite3_step (stmt) != SQLITE_ROW)
+    return lia_store_set_sqlite_error (error, db, sqlite3_errcode (db), "Could not read the request");
+  holder = sqlite3_column_int64 (stmt, 7);
+  /* Only what this organisation asks travels from here, and only to a
+   * peer; a request to an organisation outside Liaison stays a record. */
+  if (sqlite3_column_int64 (stmt, 8) != SELF_ID || !lia_exchange_is_peer (db, holder))
+    return TRUE;
+  case_id = lia_db_column_dup (stmt, 1);
+  json_builder_begin_object (b);
+  add_text_member (b, "id", stmt, 0);
+  add_text_member (b, "case", stmt, 1);
+  add_text_member (b, "record", stmt, 2);
+  add_text_member (b, "subject", stmt, 3);
+  add_text_member (b, "purpose", stmt, 4);
+  add_text_member (b, "made_on", stmt, 5);
+  add_text_member (b, "reply_by", stmt, 6);
+  add_text_member (b, "by", stmt, 12);
+  if (sqlite3_column_type (stmt, 9) != SQLITE_NULL)
+    {
+      json_builder_set_member_name (b, "extend_to");
+      json_builder_begin_object (b);
+      add_key_member (b, "key", stmt, 9);
+      add_text_member (b, "name", stmt, 10);
+      add_text_member (b, "kind", stmt, 11);
+      json_builder_end_object (b);
+    }
+  json_builder_end_object (b);
+  content = builder_bytes (b);
+  return seal_between (store, db, KIND_REQUEST, request_id, case_id, 1, content, holder, error);
+}
+
+gboolean
+lia_exchange_request_decided (LiaStore   *store,
+                              const char *request_id,
+                              const char *decision,
+                              const char *reason,
+                              const char *basis,
+                              const char *by,
+                              const char *on,
+                              GError    **error)
+{
+  sqlite3 *db = lia_store_get_db (store);
+  g_autoptr (sqlite3_stmt) stmt = NULL;
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  g_autoptr (GBytes) content = NULL;
+  g_autofree char *case_id = NULL;
+  gint64 requester, n_events;
+
+  stmt = lia_db_prepare (db, "SELECT case_id, requester, holder, (SELECT count (*) FROM request_event "
+                             "WHERE request_id = q.id) FROM request q WHERE id = ?", error);
+  if (stmt == NULL)
+    return FALSE;
+  lia_db_bind_text (stmt, 1, request_id);
+  if (sqlite3_step (stmt) != SQLITE_ROW)
+    return lia_store_set_sqlite_error (error, db, sqlite3_errcode (db), "Could not read the request");
+  requester = sqlite3_column_int64 (stmt, 1);
+  if (sqlite3_column_int64 (stmt, 2) != SELF_ID || !lia_exchange_is_peer (db, requester))
+    return TRUE;
+  case_id = lia_db_column_dup (stmt, 0);
+  n_events = sqlite3_column_int64 (stmt, 3);
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "id");
+  json_builder_add_string_value (b, request_id);
+  json_builder_set_member_name (b, "decision");
+  json_builder_add_string_value (b, decision);
+  json_builder_set_member_name (b, "reason");
+  json_builder_add_string_value (b, reason);
+  json_builder_set_member_name (b, "basis");
+  if (basis != NULL)
+    json_builder_add_string_value (b, basis);
+  else
+    json_builder_add_null_value (b);
+  json_builder_set_member_name (b, "by");
+  json_builder_add_string_value (b, by);
+  json_builder_set_member_name (b, "on");
+  json_builder_add_string_value (b, on);
+  json_builder_end_object (b);
+  content = builder_bytes (b);
+  /* Its version is the request's count of steps, so that each decision
+   * is an envelope of its own. */
+  return seal_between (store, db, KIND_DECISION, request_id, case_id, (guint32) n_events, content,
+                       requester, error);
+}
+
 /* ---- applying what arrives ------------------------------------------------ */
 
 /* A string member, or NULL if absent or null; FALSE with an error if it is
@@ -1471,11 +1628,15 @@ apply_record (LiaStore    *store,
                            "received (a newer version is held)", NULL, NULL, error);
 
   /* A record whose case has not arrived yet waits for it. */
-  if (lia_db_resolve_id (db, "lcase", case_id, "case", NULL) == NULL)
-    {
-      *out_pending = TRUE;
-      return TRUE;
-    }
+  {
+    g_autofree char *held = lia_db_resolve_id (db, "lcase", case_id, "case", NULL);
+
+    if (held == NULL || strcmp (held, case_id) != 0)
+      {
+        *out_pending = TRUE;
+        return TRUE;
+      }
+  }
   if (withdrawn != NULL)
     {
       /* Made even if no version came before it: one that comes later,
@@ -1898,6 +2059,204 @@ apply_case (LiaStore    *store,
   return lia_case_index (db, id, error);
 }
 
+static gboolean
+apply_request (LiaStore    *store,
+               sqlite3     *db,
+               LiaEnvelope *env,
+               gint64       author,
+               JsonObject  *o,
+               GError     **error)
+{
+  const char *id, *case_id, *record_id, *subject, *purpose, *made_on, *reply_by, *by;
+  g_autoptr (sqlite3_stmt) stmt = NULL;
+  g_autofree char *local_case = NULL;
+  g_autofree char *local_record = NULL;
+  gint64 extend_to = 0;
+  JsonNode *node;
+  GDate date;
+
+  if (!get_string (o, "id", &id, error) || !get_string (o, "case", &case_id, error)
+      || !get_string (o, "record", &record_id, error) || !get_string (o, "subject", &subject, error)
+      || !get_string (o, "purpose", &purpose, error) || !get_string (o, "made_on", &made_on, error)
+      || !get_string (o, "reply_by", &reply_by, error) || !get_string (o, "by", &by, error))
+    return FALSE;
+  if (g_strcmp0 (id, lia_envelope_get_object_id (env)) != 0 || subject == NULL || purpose == NULL
+      || made_on == NULL || !lia_date_parse (made_on, &date, NULL)
+      || (reply_by != NULL && !lia_date_parse (reply_by, &date, NULL))
+      || strlen (subject) > 10000 || strlen (purpose) > 10000)
+    {
+      g_set_error_literal (error, LIA_MODEL_ERROR, LIA_MODEL_ERROR_INVALID,
+                           "The request's content is malformed");
+      return FALSE;
+    }
+  {
+    g_autofree char *held = lia_db_resolve_id (db, "request", id, "request", NULL);
+
+    if (held != NULL && strcmp (held, id) == 0)
+      return TRUE;   /* held already */
+  }
+  local_case = lia_db_resolve_id (db, "lcase", case_id, "case", NULL);
+  if (local_case == NULL || strcmp (local_case, case_id) != 0)
+    return refuse (error, "A request for case %.8s came here, but this organisation does not take "
+                          "part in that case", case_id);
+  if (record_id != NULL)
+    {
+      g_autoptr (RecordRow) r = record_row (db, record_id, NULL);
+
+      if (r != NULL)
+        local_record = g_strdup (r->id);
+    }
+  node = json_object_get_member (o, "extend_to");
+  if (node != NULL && JSON_NODE_HOLDS_OBJECT (node))
+    {
+      const char *key, *name, *kind;
+      g_autoptr (RecordRow) r = NULL;
+
+      if (!get_string (json_node_get_object (node), "key", &key, error)
+          || !get_string (json_node_get_object (node), "name", &name, error)
+          || !get_string (json_node_get_object (node), "kind", &kind, error))
+        return FALSE;
+      if (local_record == NULL || (r = record_row (db, local_record, error)) == NULL
+          || r->originator != SELF_ID)
+        return refuse (error, "A request to extend record %.8s came here, but this organisation "
+                              "did not make it", record_id ? record_id : "");
+      extend_to = participant_org (db, key, name, kind, error);
+      if (extend_to == 0)
+        return FALSE;
+    }
+  stmt = lia_db_prepare (db, "INSERT INTO request (id, case_id, requester, holder, record_id, "
+                             "subject, purpose, made_on, reply_by, state, level, created_at, "
+                             "updated_at, extend_to) VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?, 'open', 0, "
+                             "?, ?, ?)", error);
+  if (stmt == NULL)
+    return FALSE;
+  lia_db_bind_text (stmt, 1, id);
+  lia_db_bind_text (stmt, 2, case_id);
+  sqlite3_bind_int64 (stmt, 3, author);
+  lia_db_bind_text (stmt, 4, local_record);
+  lia_db_bind_text (stmt, 5, subject);
+  lia_db_bind_text (stmt, 6, purpose);
+  lia_db_bind_text (stmt, 7, made_on);
+  lia_db_bind_text (stmt, 8, reply_by);
+  sqlite3_bind_int64 (stmt, 9, lia_db_now ());
+  sqlite3_bind_int64 (stmt, 10, lia_db_now ());
+  if (extend_to != 0)
+    sqlite3_bind_int64 (stmt, 11, extend_to);
+  if (!lia_db_step_done (db, stmt, "Could not save the request", error))
+    return FALSE;
+  g_clear_pointer (&stmt, sqlite3_finalize);
+  stmt = lia_db_prepare (db, "INSERT INTO request_event (request_id, kind, reason, by_name, by_org, "
+                             "event_on, created_at) VALUES (?, 'made', ?, ?, ?, ?, ?)", error);
+  if (stmt == NULL)
+    return FALSE;
+  lia_db_bind_text (stmt, 1, id);
+  lia_db_bind_text (stmt, 2, purpose);
+  lia_db_bind_text (stmt, 3, by != NULL ? by : "");
+  sqlite3_bind_int64 (stmt, 4, author);
+  lia_db_bind_text (stmt, 5, made_on);
+  sqlite3_bind_int64 (stmt, 6, lia_db_now ());
+  return lia_db_step_done (db, stmt, "Could not save the request", error);
+}
+
+static gboolean
+apply_decision (LiaStore    *store,
+                sqlite3     *db,
+                LiaEnvelope *env,
+                gint64       author,
+                JsonObject  *o,
+                GError     **error)
+{
+  static const struct
+  {
+    const char *decision;
+    const char *state;
+    int         event;   /* LiaLogEvent, or -1: the record's arrival is logged instead */
+  } outcomes[] = {
+    { "share", "shared", -1 },
+    { "share-redacted", "shared-redacted", -1 },
+    { "decline", "declined", LIA_LOG_DECLINED },
+    { "redirect", "redirected", LIA_LOG_REDIRECTED },
+    { "sensitive", "notified", LIA_LOG_WITHHELD },
+    { "secret", "notified", LIA_LOG_WITHHELD },
+    { "grant", "shared", LIA_LOG_EXTENDED },
+  };
+  const char *id, *decision, *reason, *basis, *by, *on;
+  g_autoptr (sqlite3_stmt) stmt = NULL;
+  g_autofree char *case_id = NULL;
+  g_autofree char *record_id = NULL;
+  guint i;
+  GDate date;
+
+  if (!get_string (o, "id", &id, error) || !get_string (o, "decision", &decision, error)
+      || !get_string (o, "reason", &reason, error) || !get_string (o, "basis", &basis, error)
+      || !get_string (o, "by", &by, error) || !get_string (o, "on", &on, error))
+    return FALSE;
+  for (i = 0; i < G_N_ELEMENTS (outcomes); i++)
+    if (g_strcmp0 (decision, outcomes[i].decision) == 0)
+      break;
+  if (i == G_N_ELEMENTS (outcomes) || g_strcmp0 (id, lia_envelope_get_object_id (env)) != 0
+      || reason == NULL || on == NULL || !lia_date_parse (on, &date, NULL))
+    {
+      g_set_error_literal (error, LIA_MODEL_ERROR, LIA_MODEL_ERROR_INVALID,
+                           "The decision's content is malformed");
+      return FALSE;
+    }
+  stmt = lia_db_prepare (db, "SELECT case_id, record_id FROM request WHERE id = ? AND requester = 1 "
+                             "AND holder = ?", error);
+  if (stmt == NULL)
+    return FALSE;
+  lia_db_bind_text (stmt, 1, id);
+  sqlite3_bind_int64 (stmt, 2, author);
+  if (sqlite3_step (stmt) != SQLITE_ROW)
+    return refuse (error, "A decision came here on request %.8s, which this organisation did not "
+                          "make to its author", id);
+  case_id = lia_db_column_dup (stmt, 0);
+  record_id = lia_db_column_dup (stmt, 1);
+  g_clear_pointer (&stmt, sqlite3_finalize);
+  stmt = lia_db_prepare (db, "UPDATE request SET state = ?, updated_at = ? WHERE id = ?", error);
+  if (stmt == NULL)
+    return FALSE;
+  lia_db_bind_text (stmt, 1, outcomes[i].state);
+  sqlite3_bind_int64 (stmt, 2, lia_db_now ());
+  lia_db_bind_text (stmt, 3, id);
+  if (!lia_db_step_done (db, stmt, "Could not save the decision", error))
+    return FALSE;
+  g_clear_pointer (&stmt, sqlite3_finalize);
+  stmt = lia_db_prepare (db, "INSERT INTO request_event (request_id, kind, decision, reason, basis, "
+                             "by_name, by_org, event_on, created_at) "
+                             "VALUES (?, 'decision', ?, ?, ?, ?, ?, ?, ?)", error);
+  if (stmt == NULL)
+    return FALSE;
+  lia_db_bind_text (stmt, 1, id);
+  lia_db_bind_text (stmt, 2, decision);
+  lia_db_bind_text (stmt, 3, reason);
+  lia_db_bind_text (stmt, 4, basis);
+  lia_db_bind_text (stmt, 5, by != NULL ? by : "");
+  sqlite3_bind_int64 (stmt, 6, author);
+  lia_db_bind_text (stmt, 7, on);
+  sqlite3_bind_int64 (stmt, 8, lia_db_now ());
+  if (!lia_db_step_done (db, stmt, "Could not save the decision", error))
+    return FALSE;
+  if (outcomes[i].event < 0)
+    return TRUE;
+  {
+    LiaLogAppend entry = {
+      .event = outcomes[i].event,
+      .case_id = case_id,
+      .record_id = record_id,
+      .counterpart_org = author,
+      .decision = decision,
+      .reason = reason,
+      .basis = basis,
+      .by = by,
+      .on = on,
+      .request_id = id,
+    };
+
+    return lia_log_append (store, &entry, error);
+  }
+}
+
 /* Opens an envelope already verified and stored or being stored, and
  * applies its content. */
 static gboolean
@@ -1922,6 +2281,10 @@ apply (LiaStore    *store,
     return apply_case (store, db, env, author, o, error);
   if (g_str_equal (kind, KIND_RECEIPT))
     return apply_receipt (store, db, env, author, o, error);
+  if (g_str_equal (kind, KIND_REQUEST))
+    return apply_request (store, db, env, author, o, error);
+  if (g_str_equal (kind, KIND_DECISION))
+    return apply_decision (store, db, env, author, o, error);
   g_set_error (error, LIA_MODEL_ERROR, LIA_MODEL_ERROR_UNKNOWN,
                "An envelope of kind “%s”, which this version of Liaison does not know", kind);
   return FALSE;

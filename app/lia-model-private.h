@@ -86,6 +86,23 @@ gboolean lia_exchange_add_recipient (LiaStore   *store,
                                      const char *reason,
                                      const char *by,
                                      GError    **error);
+/* Whether @org_id is a current peer (it can be sealed for). */
+gboolean lia_exchange_is_peer (sqlite3 *db,
+                               gint64   org_id);
+/* A request this organisation made travels to the holder, and a decision
+ * it made back to the requester, when the other side is a peer; inside the
+ * caller's transaction. */
+gboolean lia_exchange_request_made (LiaStore   *store,
+                                    const char *request_id,
+                                    GError    **error);
+gboolean lia_exchange_request_decided (LiaStore   *store,
+                                       const char *request_id,
+                                       const char *decision,
+                                       const char *reason,
+                                       const char *basis,
+                                       const char *by,
+                                       const char *on,
+                                       GError    **error);
 /* Stores @version of another organisation's record as it arrived (a new
  * record, or a newer version, the earlier kept), its fields validated as
  * if typed here. */

@@ -29,7 +29,7 @@ static const char *const state_labels[] = {
 };
 
 static const char *const decision_names[] = {
-  "share", "share-redacted", "decline", "redirect", "sensitive", "secret", NULL
+  "share", "share-redacted", "decline", "redirect", "sensitive", "secret", "grant", NULL
 };
 
 static const char *const escalation_names[] = {
@@ -68,7 +68,7 @@ lia_request_state_is_final (LiaRequestState state)
 const char *
 lia_decision_to_string (LiaDecision decision)
 {
-  g_return_val_if_fail (decision <= LIA_DECISION_SECRET, NULL);
+  g_return_val_if_fail (decision <= LIA_DECISION_GRANT, NULL);
   return decision_names[decision];
 }
 
@@ -376,7 +376,19 @@ lia_request_new (LiaStore              *store,
                  const GDate           *today,
                  GError               **error)
 {
-  return lia_request_new_full (store, draft, today, TRUE, error);
+  sqlite3 *db = lia_db_get (store, error);
+  g_autofree char *id = NULL;
+
+  if (db == NULL || !lia_db_begin (db, error))
+    return NULL;
+  /* The holder hears of it if it is a peer: the request travels to it. */
+  id = lia_request_new_full (store, draft, today, TRUE, error);
+  if (id == NULL || !lia_exchange_request_made (store, id, error) || !lia_db_commit (db, error))
+    {
+      lia_db_rollback (db);
+      return NULL;
+    }
+  return g_steal_pointer (&id);
 }
 
 char *
@@ -765,6 +777,7 @@ log_decision (LiaStore         *store,
               const CleanStep  *step,
               const char       *basis,
               const LiaOrg     *redirect_to,
+              gboolean          sealed,
               GError          **error)
 {
   static const LiaLogEvent events[] = {
@@ -774,6 +787,7 @@ log_decision (LiaStore         *store,
     [LIA_DECISION_REDIRECT] = LIA_LOG_REDIRECTED,
     [LIA_DECISION_SENSITIVE] = LIA_LOG_WITHHELD,
     [LIA_DECISION_SECRET] = LIA_LOG_WITHHELD,
+    [LIA_DECISION_GRANT] = LIA_LOG_EXTENDED,
   };
   LiaLogAppend entry = {
     .event = events[decision],
@@ -792,7 +806,96 @@ log_decision (LiaStore         *store,
 
   if (!request->holder->is_self)
     return TRUE;
+  /* A grant, and a share of a record sealed for a peer, are logged by the
+   * exchange as it seals (lia_exchange_add_recipient). */
+  if (decision == LIA_DECISION_GRANT || (sealed && decision == LIA_DECISION_SHARE))
+    return TRUE;
   return lia_log_append (store, &entry, error);
+}
+
+/* The organisation a request to extend a record names, or 0. */
+static gint64
+request_extend_to (sqlite3 *db, const char *request_id)
+{
+  g_autoptr (sqlite3_stmt) stmt = lia_db_prepare (db, "SELECT extend_to FROM request WHERE id = ?",
+                                                  NULL);
+
+  if (stmt == NULL)
+    return 0;
+  lia_db_bind_text (stmt, 1, request_id);
+  return sqlite3_step (stmt) == SQLITE_ROW ? sqlite3_column_int64 (stmt, 0) : 0;
+}
+
+char *
+lia_request_extend (LiaStore    *store,
+                    const char  *record_id,
+                    const char  *to,
+                    const char  *reason,
+                    const char  *by,
+                    const GDate *today,
+                    GError     **error)
+{
+  sqlite3 *db = lia_db_get (store, error);
+  g_autoptr (LiaRecord) record = NULL;
+  g_autoptr (LiaOrg) to_org = NULL;
+  g_autoptr (sqlite3_stmt) stmt = NULL;
+  g_autofree char *subject = NULL;
+  g_autofree char *id = NULL;
+  LiaRequestDraft draft = { NULL, };
+
+  if (db == NULL)
+    return NULL;
+  record = lia_record_load (store, record_id, error);
+  if (record == NULL)
+    return NULL;
+  if (record->originator->is_self)
+    {
+      refuse (error, "This organisation made this record: release it yourself (liaison-cli "
+                     "record release %.8s --to ORG --reason TEXT)", record->id);
+      return NULL;
+    }
+  if (lia_str_blank (to))
+    {
+      g_set_error (error, LIA_MODEL_ERROR, LIA_MODEL_ERROR_MISSING,
+                   "Name the organisation the record should go to (--to ORG)");
+      return NULL;
+    }
+  to_org = lia_store_find_org (store, to, error);
+  if (to_org == NULL)
+    return NULL;
+  if (to_org->id == record->originator->id || to_org->is_self)
+    {
+      refuse (error, "%s holds this record already", to_org->name);
+      return NULL;
+    }
+  subject = g_strdup_printf ("Agreement to disclose “%s” (%.8s) to %s", record->title, record->id,
+                             to_org->name);
+  draft.case_id = record->case_id;
+  draft.holder = record->originator->fingerprint != NULL ? record->originator->fingerprint
+                                                         : record->originator->name;
+  draft.record_id = record->id;
+  draft.subject = subject;
+  draft.purpose = reason;
+  draft.by = by;
+  if (!lia_db_begin (db, error))
+    return NULL;
+  id = lia_request_new_full (store, &draft, today, TRUE, error);
+  if (id == NULL)
+    goto fail;
+  stmt = lia_db_prepare (db, "UPDATE request SET extend_to = ? WHERE id = ?", error);
+  if (stmt == NULL)
+    goto fail;
+  sqlite3_bind_int64 (stmt, 1, to_org->id);
+  lia_db_bind_text (stmt, 2, id);
+  if (!lia_db_step_done (db, stmt, "Could not save the request", error)
+      || !lia_exchange_request_made (store, id, error)
+      || !lia_db_commit (db, error))
+    goto fail;
+  return g_steal_pointer (&id);
+
+fail:
+  lia_db_rollback (db);
+  return NULL;
 }
 
 gboolean
@@ -827,9 +930,12 @@ lia_request_decide_full (LiaStore             *store,
     [LIA_DECISION_REDIRECT] = LIA_REQUEST_REDIRECTED,
     [LIA_DECISION_SENSITIVE] = LIA_REQUEST_NOTIFIED,
     [LIA_DECISION_SECRET] = LIA_REQUEST_NOTIFIED,
+    [LIA_DECISION_GRANT] = LIA_REQUEST_SHARED,
   };
+  gint64 extend_to = 0;
+  gboolean seal_share = FALSE;
 
-  g_return_val_if_fail (decision <= LIA_DECISION_SECRET, FALSE);
+  g_return_val_if_fail (decision <= LIA_DECISION_GRANT, FALSE);
   if (db == NULL)
     return FALSE;
   request = lia_request_load (store, request_id, error);
@@ -864,6 +970,18 @@ lia_request_decide_full (LiaStore             *store,
   if ((decision == LIA_DECISION_SHARE || decision == LIA_DECISION_SHARE_REDACTED)
       && !check_may_share (store, request, error))
     return FALSE;
+  extend_to = request_extend_to (db, request->id);
+  if (decision == LIA_DECISION_GRANT && extend_to == 0)
+    return refuse (error, "“grant” answers a request to extend a record to another organisation "
+                          "(request extend); this request is not one. Decide it with share or "
+                          "share-redacted");
+  if (decision == LIA_DECISION_SHARE && extend_to != 0)
+    return refuse (error, "This request asks to extend your record to another organisation: "
+                          "decide it with grant (or decline)");
+  /* Sharing a record of this organisation with a peer seals it for them
+   * at once; with an organisation outside Liaison it is only logged. */
+  seal_share = decision == LIA_DECISION_SHARE && request->record_id != NULL && as_party
+               && lia_exchange_is_peer (db, request->requester->id);
 
   if (!lia_db_begin (db, error))
     return FALSE;
@@ -871,7 +989,16 @@ lia_request_decide_full (LiaStore             *store,
       || !insert_event (db, request->id, "decision", decision_names[decision], request->level,
                         clean.reason, basis, NULL, redirect_to ? redirect_to->id : 0, clean.by,
                         request->holder->id, clean.on, error)
-      || !log_decision (store, request, decision, &clean, basis, redirect_to, error)
+      || !log_decision (store, request, decision, &clean, basis, redirect_to, seal_share, error)
+      || (decision == LIA_DECISION_GRANT
+          && !lia_exchange_add_recipient (store, request->record_id, extend_to, "grant",
+                                          clean.reason, clean.by, error))
+      || (seal_share
+          && !lia_exchange_add_recipient (store, request->record_id, request->requester->id,
+                                          "disclosure", clean.reason, clean.by, error))
+      || (as_party && !lia_exchange_request_decided (store, request->id, decision_names[decision],
+                                                     clean.reason, basis, clean.by, clean.on,
+                                                     error))
       || !lia_db_commit (db, error))
     {
       lia_db_rollback (db);

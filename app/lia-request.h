@@ -48,6 +48,7 @@ typedef enum
   LIA_DECISION_REDIRECT,
   LIA_DECISION_SENSITIVE,
   LIA_DECISION_SECRET,
+  LIA_DECISION_GRANT,           /* the originator agrees to extend its record (request extend) */
 } LiaDecision;
 
 const char        *lia_decision_to_string (LiaDecision decision);
@@ -170,6 +171,19 @@ gboolean    lia_request_decide (LiaStore             *store,
                                 const GDate          *today,
                                 GError              **error);
 /* Either party may escalate. */
+/* Asks the originator of another organisation's record for its prior
+ * written agreement to disclose that record to @to: a request to the
+ * originator, which travels to it, and which it decides with "grant" (a
+ * new version of the record with @to added) or otherwise. Returns the
+ * request's id. */
+char       *lia_request_extend (LiaStore    *store,
+                                const char  *record_id,
+                                const char  *to,
+                                const char  *reason,
+                                const char  *by,
+                                const GDate *today,
+                                GError     **error);
+
 gboolean    lia_request_escalate (LiaStore             *store,
                                   const char           *request_id,
                                   LiaEscalationLevel    level,

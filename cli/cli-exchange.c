@@ -11,6 +11,7 @@
 #include "cli-json.h"
 #include "lia-calendar.h"
 #include "lia-exchange.h"
+#include "lia-request.h"
 
 typedef struct
 {
@@ -253,6 +254,37 @@ cmd_record_withdraw (CliOptions *options)
   return EXIT_OK;
 }
 
+static int
+cmd_request_extend (CliOptions *options)
+{
+  GError *error = NULL;
+  g_autoptr (LiaStore) store = NULL;
+  g_autofree char *id = NULL;
+  GDate today;
+
+  if (opt.to == NULL)
+    return cli_usage_error ("Name the organisation the record should go to (--to ORG)");
+  if (!cli_get_today (opt.today, &today, &error))
+    return cli_fail (error);
+  store = cli_open_store (options, &error);
+  if (store == NULL
+      || (id = lia_request_extend (store, options->args[0], opt.to, opt.reason,
+                                   cli_person_name (opt.by), &today, &error)) == NULL)
+    return cli_fail (error);
+  if (options->json)
+    {
+      CliJson *b = cli_json_new ();
+
+      cli_json_begin_object (b);
+      cli_json_member_string (b, "id", id);
+      cli_json_end_object (b);
+      cli_json_finish (b);
+    }
+  else
+    g_print ("%s\n", id);
+  return EXIT_OK;
+}
+
 /* ---- bundles -------------------------------------------------------------- */
 
 static int
@@ -399,6 +431,14 @@ static const GOptionEntry release_entries[] = {
   { NULL }
 };
 
+static const GOptionEntry extend_entries[] = {
+  { "to", 0, 0, G_OPTION_ARG_STRING, &opt.to, "The organisation it should go to", "ORG" },
+  { "reason", 0, 0, G_OPTION_ARG_STRING, &opt.reason, "Why it needs it", "TEXT" },
+  { "by", 0, 0, G_OPTION_ARG_STRING, &opt.by, "Who asks (default: you)", "NAME" },
+  { "today", 0, 0, G_OPTION_ARG_STRING, &opt.today, "Act as if today were DATE", "DATE" },
+  { NULL }
+};
+
 static const GOptionEntry withdraw_entries[] = {
   { "reason", 0, 0, G_OPTION_ARG_STRING, &opt.reason, "Why (the recipients are told)", "TEXT" },
   { "by", 0, 0, G_OPTION_ARG_STRING, &opt.by, "Who decided (default: you)", "NAME" },
@@ -435,6 +475,9 @@ const Command cli_exchange_commands[] = {
   { "record", "withdraw", "RECORD --reason TEXT", 1,
     "Withdraw one of this organisation's records: its recipients delete it", withdraw_entries,
     cmd_record_withdraw, 0 RESET },
+  { "request", "extend", "RECORD --to ORG --reason TEXT", 1,
+    "Ask a record's originator to agree to its disclosure to another organisation",
+    extend_entries, cmd_request_extend, 0 RESET },
   { "bundle", "export", "--for ORG -o FILE", 0,
     "Write every envelope an organisation is to receive to a file", export_entries,
     cmd_bundle_export, 0 RESET },

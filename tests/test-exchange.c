@@ -24,6 +24,7 @@
 #include "lia-log.h"
 #include "lia-peer.h"
 #include "lia-record.h"
+#include "lia-request.h"
 #include "lia-store-private.h"
 #include "lia-test-util.h"
 
@@ -313,6 +314,83 @@ test_share_by_bundle (Fixture *f, gconstpointer data)
   g_assert_false (log_has (f->stores[COUNCIL], LIA_LOG_DISCLOSED, record_id, 0, f->stores[ICB]));
   assert_log_intact (f->stores[COUNCIL]);
   assert_log_intact (f->stores[POLICE]);
+}
+
+/* The police ask the council to agree to pass its interview to the ICB;
+ * the council grants it, which extends that record, and only that one,
+ * to the ICB. Both sides log it. */
+static void
+test_grant_extends_one_record (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *case_id = new_case (f->stores[COUNCIL], "Child F");
+  g_autofree char *wanted = NULL;
+  g_autofree char *other = NULL;
+  g_autofree char *request_id = NULL;
+  g_autoptr (GHashTable) a = NULL;
+  g_autoptr (GHashTable) b = NULL;
+  g_autoptr (LiaRecord) at_icb = NULL;
+  g_autoptr (LiaRecord) not_at_icb = NULL;
+  g_autoptr (LiaRequest) request = NULL;
+  static const char *const interviews[] = { "interview", NULL };
+  LiaRequestStep step = { .reason = "The ICB needs it for the health chronology", .by = "Jo Lead" };
+  GDate today;
+
+  g_date_clear (&today, 1);
+  g_date_set_dmy (&today, 21, G_DATE_NOVEMBER, 2026);
+  add_participant (f->stores[COUNCIL], case_id, POLICE);
+  add_participant (f->stores[COUNCIL], case_id, ICB);
+  g_assert_true (lia_case_share (f->stores[COUNCIL], case_id, org_defs[POLICE].name, interviews,
+                                 NULL, &error));
+  a = fields_of ("date", "2026-09-03", "role", "Health visitor", "summary", "First interview.", NULL);
+  wanted = lia_record_add (f->stores[COUNCIL], case_id, LIA_RECORD_INTERVIEW, a, &error);
+  b = fields_of ("date", "2026-09-04", "role", "Teacher", "summary", "Second interview.", NULL);
+  other = lia_record_add (f->stores[COUNCIL], case_id, LIA_RECORD_INTERVIEW, b, &error);
+  g_assert_no_error (error);
+  deliver (f, COUNCIL, POLICE);
+  deliver (f, COUNCIL, ICB);
+
+  request_id = lia_request_extend (f->stores[POLICE], wanted, org_defs[ICB].name,
+                                   "The ICB asked us for it", "P. Officer", &today, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (deliver (f, POLICE, COUNCIL), ==, 1);
+  request = lia_request_load (f->stores[COUNCIL], request_id, &error);
+  g_assert_no_error (error);
+  g_assert_true (request->holder->is_self);
+  g_assert_cmpstr (request->record_id, ==, wanted);
+
+  /* The police cannot decide it; a plain "share" is not the answer. */
+  g_assert_false (lia_request_decide (f->stores[POLICE], request_id, LIA_DECISION_GRANT, &step,
+                                      &today, &error));
+  g_clear_error (&error);
+  g_assert_false (lia_request_decide (f->stores[COUNCIL], request_id, LIA_DECISION_SHARE, &step,
+                                      &today, &error));
+  g_assert_error (error, LIA_MODEL_ERROR, LIA_MODEL_ERROR_NOT_ALLOWED);
+  g_clear_error (&error);
+  g_assert_true (lia_request_decide (f->stores[COUNCIL], request_id, LIA_DECISION_GRANT, &step,
+                                     &today, &error));
+  g_assert_no_error (error);
+
+  deliver (f, COUNCIL, ICB);
+  deliver (f, COUNCIL, POLICE);
+  at_icb = lia_record_load (f->stores[ICB], wanted, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (at_icb->version, ==, 2);
+  g_assert_cmpstr (lia_record_get_field (at_icb, "summary"), ==, "First interview.");
+  not_at_icb = lia_record_load (f->stores[ICB], other, &error);
+  g_assert_error (error, LIA_MODEL_ERROR, LIA_MODEL_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+
+  g_assert_true (log_has (f->stores[COUNCIL], LIA_LOG_EXTENDED, wanted, 2, f->stores[ICB]));
+  g_assert_true (log_has (f->stores[COUNCIL], LIA_LOG_DISCLOSED, wanted, 2, f->stores[ICB]));
+  g_assert_true (log_has (f->stores[POLICE], LIA_LOG_EXTENDED, wanted, 0, f->stores[COUNCIL]));
+  g_assert_true (log_has (f->stores[ICB], LIA_LOG_RECEIVED, wanted, 2, f->stores[COUNCIL]));
+  g_clear_pointer (&request, lia_request_free);
+  request = lia_request_load (f->stores[POLICE], request_id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (request->state, ==, LIA_REQUEST_SHARED);
+  for (int o = 0; o < N_ORGS; o++)
+    assert_log_intact (f->stores[o]);
 }
 
 /* A secret record goes to no one by the sharing decisions; a release
@@ -988,6 +1066,7 @@ main (int argc, char **argv)
 
 #define ADD(path, func) g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
   ADD ("/exchange/share-by-bundle", test_share_by_bundle);
+  ADD ("/exchange/grant-extends-one-record", test_grant_extends_one_record);
   ADD ("/exchange/secret-needs-release", test_secret_needs_release);
   ADD ("/exchange/bad-bundles", test_bad_bundles);
   ADD ("/exchange/revoked-peer", test_revoked_peer);
