@@ -231,7 +231,7 @@ test_rules_names (void)
       g_assert_true (lia_escalation_from_string (lia_escalation_to_string (all_levels[l]), &back));
       g_assert_cmpint (back, ==, all_levels[l]);
     }
-  g_assert_cmpuint (g_strv_length ((char **) lia_decision_names ()), ==, 6);
+  g_assert_cmpuint (g_strv_length ((char **) lia_decision_names ()), ==, 7);
   g_assert_cmpuint (g_strv_length ((char **) lia_escalation_names ()), ==, 4);
 
   for (guint s = 0; s < G_N_ELEMENTS (all_states); s++)
