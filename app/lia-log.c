@@ -397,7 +397,7 @@ read_head (sqlite3  *db,
   if (sqlite3_column_bytes (stmt, 1) != HASH_BYTES)
     {
       g_set_error (error, LIA_STORE_ERROR, LIA_STORE_ERROR_CORRUPT,
-                   "The disclosure log's head is damaged");
+                   "The disclosure log's head is damaged; run “liaison-cli log verify”");
       return FALSE;
     }
   memcpy (out_hash, sqlite3_column_blob (stmt, 1), HASH_BYTES);
