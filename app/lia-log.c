@@ -397,7 +397,7 @@ read_head (sqlite3  *db,
   if (sqlite3_column_bytes (stmt, 1) != HASH_BYTES)
     {
       g_set_error (error, LIA_STORE_ERROR, LIA_STORE_ERROR_CORRUPT,
-                   "The disclosure log's head is damaged");
+                   "The disclosure log's head is damaged; run “liaison-cli log verify”");
       return FALSE;
     }
   memcpy (out_hash, sqlite3_column_blob (stmt, 1), HASH_BYTES);
@@ -891,8 +891,8 @@ lia_log_verify_full (LiaStore *store,
       if (!linked && at == 0)
         return broken (error, out_bad_seq, LIA_LOG_ERROR_DELETED, expected_seq,
                        "Entry %" G_GINT64_FORMAT " of the disclosure log was deleted: the entry "
-                       "numbered %" G_GINT64_FORMAT " follows on from an entry that is no longer "
-                       "there", expected_seq, r->seq);
+                       "now numbered %" G_GINT64_FORMAT " follows on from an entry that is no "
+                       "longer there", expected_seq, r->seq);
       if (!linked)
         return broken (error, out_bad_seq, LIA_LOG_ERROR_INSERTED, r->seq,
                        "Entry %" G_GINT64_FORMAT " of the disclosure log was inserted: it repeats "
@@ -909,8 +909,8 @@ lia_log_verify_full (LiaStore *store,
 
   if (!head.present && rows->len > 0)
     return broken (error, out_bad_seq, LIA_LOG_ERROR_DELETED, last_seq + 1,
-                   "The disclosure log's signed head is missing, so entries after entry %"
-                   G_GINT64_FORMAT " may have been deleted", last_seq);
+                   "The disclosure log's signed head is missing: entry %" G_GINT64_FORMAT
+                   " and any after it may have been deleted", last_seq + 1);
   if (!head.present)
     return TRUE;
   if (!head.signature_ok)
@@ -918,10 +918,16 @@ lia_log_verify_full (LiaStore *store,
                    "The disclosure log's head (which says the log runs to entry %" G_GINT64_FORMAT
                    ") has a bad signature", head.seq);
   if (head.seq > last_seq)
-    return broken (error, out_bad_seq, LIA_LOG_ERROR_DELETED, last_seq + 1,
-                   "Entry %" G_GINT64_FORMAT " of the disclosure log was deleted: the log as "
-                   "signed runs to entry %" G_GINT64_FORMAT ", but %s", last_seq + 1, head.seq,
-                   last_seq == 0 ? "it is empty" : "it ends before");
+    {
+      g_autofree char *ends = last_seq == 0 ? g_strdup ("is empty")
+                                            : g_strdup_printf ("ends at entry %" G_GINT64_FORMAT,
+                                                               last_seq);
+
+      return broken (error, out_bad_seq, LIA_LOG_ERROR_DELETED, last_seq + 1,
+                     "Entry %" G_GINT64_FORMAT " of the disclosure log was deleted: the log "
+                     "as signed runs to entry %" G_GINT64_FORMAT ", but it %s", last_seq + 1,
+                     head.seq, ends);
+    }
   if (memcmp (head.hash, expected_prev, HASH_BYTES) != 0)
     return broken (error, out_bad_seq, LIA_LOG_ERROR_EDITED, last_seq,
                    "Entry %" G_GINT64_FORMAT " of the disclosure log was replaced: it is not "

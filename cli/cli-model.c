@@ -8,8 +8,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <gio/gunixoutputstream.h>
-
 #include "cli.h"
 #include "cli-json.h"
 #include "lia-deadlines.h"
@@ -1383,14 +1381,19 @@ cmd_chronology (CliOptions *options)
   return EXIT_OK;
 }
 
+static gboolean
+write_chronology (GOutputStream *out, gpointer entries, GError **error)
+{
+  return lia_chronology_write_csv (entries, out, NULL, error);
+}
+
 static int
 cmd_export_chronology (CliOptions *options)
 {
   GError *error = NULL;
   g_autoptr (LiaStore) store = NULL;
   g_autoptr (GPtrArray) entries = NULL;
-  g_autoptr (GFile) file = NULL;
-  g_autoptr (GFileOutputStream) out = NULL;
+  g_autofree char *path = NULL;
 
   if (opt.format != NULL && !g_str_equal (opt.format, "csv"))
     return cli_usage_error ("The chronology is exported as CSV (--format csv), not “%s”",
@@ -1399,39 +1402,14 @@ cmd_export_chronology (CliOptions *options)
     return cli_usage_error ("export chronology needs -o FILE (or -o - for standard output)");
   store = cli_open_store (options, &error);
   if (store == NULL
-      || (entries = lia_chronology_get (store, options->args[0], opt.agency, &error)) == NULL)
+      || (entries = lia_chronology_get (store, options->args[0], opt.agency, &error)) == NULL
+      || !cli_write_output (opt.output, write_chronology, entries, &path, &error))
     return cli_fail (error);
-  if (g_str_equal (opt.output, "-"))
-    {
-      g_autoptr (GOutputStream) stdout_stream = g_unix_output_stream_new (1, FALSE);
-
-      if (!lia_chronology_write_csv (entries, stdout_stream, NULL, &error))
-        return cli_fail (error);
-      return EXIT_OK;
-    }
-  /* Written beside the target and renamed into place: a failure never
-   * leaves half a file under the name asked for. */
-  file = g_file_new_for_commandline_arg (opt.output);
-  out = g_file_replace (file, NULL, FALSE, G_FILE_CREATE_PRIVATE, NULL, &error);
-  if (out == NULL)
-    return cli_fail (error);
-  if (!lia_chronology_write_csv (entries, G_OUTPUT_STREAM (out), NULL, &error))
-    {
-      GError *close_error = NULL;
-      g_autoptr (GCancellable) cancel = g_cancellable_new ();
-
-      /* Closing with a cancelled cancellable discards the temporary file. */
-      g_cancellable_cancel (cancel);
-      g_output_stream_close (G_OUTPUT_STREAM (out), cancel, &close_error);
-      g_clear_error (&close_error);
-      return cli_fail (error);
-    }
-  if (!g_output_stream_close (G_OUTPUT_STREAM (out), NULL, &error))
-    return cli_fail (error);
+  if (path == NULL)
+    return EXIT_OK;
   if (options->json)
     {
       CliJson *b = cli_json_new ();
-      g_autofree char *path = g_file_get_path (file);
 
       cli_json_begin_object (b);
       cli_json_member_string (b, "file", path);

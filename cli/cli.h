@@ -57,6 +57,9 @@ extern const guint   cli_exchange_n_commands;
 /* Invites and peers (cli-peer.c). */
 extern const Command cli_peer_commands[];
 extern const guint   cli_peer_n_commands;
+/* The disclosure log (cli-log.c). */
+extern const Command cli_log_commands[];
+extern const guint   cli_log_n_commands;
 
 /* Today: @option (a --today value), else LIAISON_TODAY (for scripts and
  * tests that need a fixed date), else the real date. */
@@ -74,5 +77,19 @@ void        cli_print_json (JsonBuilder *builder);
 /* The person doing something: @given (a --by option), else the name of
  * the account running liaison-cli. */
 const char *cli_person_name (const char *given);
+
+/* Writes something (an export) to a stream. */
+typedef gboolean (*CliWriteFunc) (GOutputStream *out,
+                                  gpointer       data,
+                                  GError       **error);
+/* Runs @write on standard output if @output is NULL or "-", else on a
+ * file of that name, written beside it and renamed into place, so that a
+ * failure never leaves half a file under the name asked for. The file's
+ * absolute path goes to @out_path (NULL for standard output). */
+gboolean    cli_write_output (const char   *output,
+                              CliWriteFunc  write,
+                              gpointer      data,
+                              char        **out_path,
+                              GError      **error);
 
 G_END_DECLS

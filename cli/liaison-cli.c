@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <gio/gunixoutputstream.h>
 #include <json-glib/json-glib.h>
 #include <sodium.h>
 
@@ -90,6 +91,42 @@ cli_print_json (JsonBuilder *builder)
   json_generator_set_root (generator, root);
   text = json_generator_to_data (generator, NULL);
   g_print ("%s\n", text);
+}
+
+gboolean
+cli_write_output (const char   *output,
+                  CliWriteFunc  write,
+                  gpointer      data,
+                  char        **out_path,
+                  GError      **error)
+{
+  g_autoptr (GFile) file = NULL;
+  g_autoptr (GFileOutputStream) out = NULL;
+
+  *out_path = NULL;
+  if (output == NULL || g_str_equal (output, "-"))
+    {
+      g_autoptr (GOutputStream) stdout_stream = g_unix_output_stream_new (1, FALSE);
+
+      return write (stdout_stream, data, error);
+    }
+  file = g_file_new_for_commandline_arg (output);
+  out = g_file_replace (file, NULL, FALSE, G_FILE_CREATE_PRIVATE, NULL, error);
+  if (out == NULL)
+    return FALSE;
+  if (!write (G_OUTPUT_STREAM (out), data, error))
+    {
+      g_autoptr (GCancellable) cancel = g_cancellable_new ();
+
+      /* Closing with a cancelled cancellable discards the temporary file. */
+      g_cancellable_cancel (cancel);
+      g_output_stream_close (G_OUTPUT_STREAM (out), cancel, NULL);
+      return FALSE;
+    }
+  if (!g_output_stream_close (G_OUTPUT_STREAM (out), NULL, error))
+    return FALSE;
+  *out_path = g_file_get_path (file);
+  return TRUE;
 }
 
 static char *
@@ -574,6 +611,7 @@ command_at (guint i)
     { cli_model_commands, cli_model_n_commands },
     { cli_peer_commands, cli_peer_n_commands },
     { cli_exchange_commands, cli_exchange_n_commands },
+    { cli_log_commands, cli_log_n_commands },
   };
 
   for (guint t = 0; t < G_N_ELEMENTS (tables); t++)
