@@ -320,13 +320,15 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
     case 0:
       {
         g_autofree char *text = g_strndup ((const char *) data, size);
-        g_autoptr (LiaInvite) invite = decode (text, 0, FALSE);
+
+        lia_invite_free (decode (text, 0, FALSE));
       }
       break;
     case 1:
       {
         g_autofree char *text = lia_invite_frame (LIA_INVITE_VERSION, data, size);
-        g_autoptr (LiaInvite) invite = decode (text, 1, FALSE);
+
+        lia_invite_free (decode (text, 1, FALSE));
       }
       break;
     case 2:
