@@ -20,7 +20,8 @@ G_BEGIN_DECLS
 GVariant *lia_invite_body_to_variant (const LiaInvite *invite);
 
 /* The payload (@body, signature) in normal form and little-endian, signed
- * with @sign_secret whatever key @body carries. Nothing is checked. */
+ * with @sign_secret whatever key @body carries. Nothing is checked. A
+ * floating @body is consumed. */
 GBytes   *lia_invite_sign_body (GVariant        *body,
                                 const LiaSecret *sign_secret);
 

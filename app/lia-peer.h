@@ -27,7 +27,8 @@
  *
  * Errors are LIA_MODEL_ERROR: NOT_FOUND, NOT_ALLOWED (this organisation's
  * own invite, a removed peer, ...), EXISTS (already a peer, a name clash),
- * INVALID (a value given); and LIA_STORE_ERROR from the store.
+ * INVALID or MISSING (a value given, or not); and LIA_STORE_ERROR from the
+ * store.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
