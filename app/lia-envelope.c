@@ -688,8 +688,8 @@ lia_envelope_parse (GBytes  *bytes,
   if (len < MIN_ENVELOPE)
     {
       g_set_error (error, LIA_ENVELOPE_ERROR, LIA_ENVELOPE_ERROR_MALFORMED,
-                   "Not a valid envelope: it is only %" G_GSIZE_FORMAT " bytes long, "
-                   "truncated or not an envelope at all", len);
+                   "Not a valid envelope: it is only %" G_GSIZE_FORMAT " byte%s long, "
+                   "truncated or not an envelope at all", len, len == 1 ? "" : "s");
       return NULL;
     }
   if (data[1] != 0 || data[2] != 0 || data[3] != 0)
