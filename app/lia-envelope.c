@@ -16,7 +16,6 @@ G_DEFINE_QUARK (lia-envelope-error-quark, lia_envelope_error)
 #define NONCE_BYTES      crypto_aead_xchacha20poly1305_ietf_NPUBBYTES
 #define TAG_BYTES        crypto_aead_xchacha20poly1305_ietf_ABYTES
 #define CONTENT_KEY_BYTES crypto_aead_xchacha20poly1305_ietf_KEYBYTES
-#define WRAP_NONCE_BYTES crypto_box_NONCEBYTES
 #define WRAPPED_BYTES    (CONTENT_KEY_BYTES + crypto_box_MACBYTES)
 #define SIGNATURE_BYTES  crypto_sign_BYTES
 #define PAIRWISE_BYTES   crypto_box_BEFORENMBYTES
@@ -27,6 +26,8 @@ G_DEFINE_QUARK (lia-envelope-error-quark, lia_envelope_error)
 G_STATIC_ASSERT (LIA_ENVELOPE_KEY_BYTES == crypto_sign_PUBLICKEYBYTES);
 G_STATIC_ASSERT (LIA_ENVELOPE_KEY_BYTES == crypto_box_PUBLICKEYBYTES);
 G_STATIC_ASSERT (CONTENT_KEY_BYTES == 32);
+/* One buffer of nonces serves the content and the wrapped keys. */
+G_STATIC_ASSERT (NONCE_BYTES == crypto_box_NONCEBYTES);
 G_STATIC_ASSERT (LIA_ENVELOPE_HASH_BYTES <= crypto_generichash_BYTES_MAX);
 /* The largest envelope the content limit allows fits under the size limit. */
 G_STATIC_ASSERT (PREFIX_BYTES + LIA_ENVELOPE_MAX_HEADER + NONCE_BYTES + LIA_ENVELOPE_MAX_CONTENT
@@ -408,7 +409,41 @@ get_le32 (const guint8 *p)
   return (guint32) p[0] | ((guint32) p[1] << 8) | ((guint32) p[2] << 16) | ((guint32) p[3] << 24);
 }
 
-/* ---- sealing ------------------------------------------------------------------- */
+/* ---- the header ------------------------------------------------------------------ */
+
+/* The fields of LIA_ENVELOPE_HEADER_TYPE, in order. */
+enum
+{
+  FIELD_KIND,
+  FIELD_OBJECT_ID,
+  FIELD_CASE_ID,
+  FIELD_VERSION,
+  FIELD_CREATED,
+  FIELD_AUTHOR_SIGN,
+  FIELD_AUTHOR_BOX,
+  FIELD_RECIPIENT_KEYS,
+  FIELD_NUMBERS,
+  FIELD_WRAP_NONCES,
+  FIELD_WRAPPED_KEYS,
+  N_FIELDS
+};
+
+/* GVariant serialises in the host's byte order and the format is
+ * little-endian: a big-endian host swaps the header on the way in and
+ * out. (Only the numbers, version and created change; the byte arrays
+ * are left as they are.) */
+static GVariant *
+to_wire_order (GVariant *header)
+{
+  if (G_BYTE_ORDER == G_BIG_ENDIAN)
+    {
+      GVariant *swapped = g_variant_byteswap (header);
+
+      g_variant_unref (header);
+      return swapped;
+    }
+  return header;
+}
 
 static GVariant *
 new_byte_array (const guint8 *data,
@@ -416,6 +451,8 @@ new_byte_array (const guint8 *data,
 {
   return g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, data, len, 1);
 }
+
+/* ---- sealing ------------------------------------------------------------------- */
 
 GBytes *
 lia_envelope_seal (LiaKeyring         *keyring,
@@ -431,10 +468,13 @@ lia_envelope_seal (LiaKeyring         *keyring,
 {
   BoxKey *own;
   g_autoptr (GVariant) header = NULL;
+  /* The content nonce, then one nonce per wrapped key in recipient order:
+   * one call to the random source for all of them. */
   g_autofree guint8 *nonces = NULL;
+  g_autofree guint8 *keys = NULL;
+  g_autofree guint64 *numbers = NULL;
   g_autofree guint8 *wrapped = NULL;
-  g_autofree GVariant **entries = NULL;
-  GVariant *fields[8];
+  GVariant *fields[N_FIELDS];
   guint8 box_public[LIA_ENVELOPE_KEY_BYTES];
   const guint8 *plain;
   gsize plain_len, header_len, total, content_at;
@@ -456,6 +496,9 @@ lia_envelope_seal (LiaKeyring         *keyring,
       || !check_n_recipients (n_recipients, error)
       || !check_content_size (plain_len, error))
     return NULL;
+
+  keys = g_malloc ((gsize) n_recipients * LIA_ENVELOPE_KEY_BYTES);
+  numbers = g_new (guint64, n_recipients);
   for (guint i = 0; i < n_recipients; i++)
     {
       if (!check_number (recipients[i].number, error))
@@ -467,12 +510,13 @@ lia_envelope_seal (LiaKeyring         *keyring,
             set_duplicate_error (recipients[i].sign_public, error);
             return NULL;
           }
+      memcpy (keys + (gsize) i * LIA_ENVELOPE_KEY_BYTES, recipients[i].sign_public,
+              LIA_ENVELOPE_KEY_BYTES);
+      numbers[i] = recipients[i].number;
     }
 
-  /* The content nonce first, then one nonce per wrapped key: one call to
-   * the random source for all of them. */
-  nonces = g_malloc ((gsize) (n_recipients + 1) * WRAP_NONCE_BYTES);
-  randombytes_buf (nonces, (gsize) (n_recipients + 1) * WRAP_NONCE_BYTES);
+  nonces = g_malloc ((gsize) (n_recipients + 1) * NONCE_BYTES);
+  randombytes_buf (nonces, (gsize) (n_recipients + 1) * NONCE_BYTES);
   wrapped = g_malloc ((gsize) n_recipients * WRAPPED_BYTES);
 
   g_mutex_lock (&keyring->lock);
@@ -495,30 +539,27 @@ lia_envelope_seal (LiaKeyring         *keyring,
           return NULL;
         }
       crypto_box_easy_afternm (wrapped + (gsize) i * WRAPPED_BYTES, keyring->content_key->data,
-                               CONTENT_KEY_BYTES, nonces + (gsize) (i + 1) * WRAP_NONCE_BYTES, k);
+                               CONTENT_KEY_BYTES, nonces + (gsize) (i + 1) * NONCE_BYTES, k);
     }
   g_mutex_unlock (&keyring->lock);
 
-  entries = g_new (GVariant *, n_recipients);
-  for (guint i = 0; i < n_recipients; i++)
-    {
-      GVariant *entry[4];
-
-      entry[0] = new_byte_array (recipients[i].sign_public, LIA_ENVELOPE_KEY_BYTES);
-      entry[1] = g_variant_new_uint64 (recipients[i].number);
-      entry[2] = new_byte_array (nonces + (gsize) (i + 1) * WRAP_NONCE_BYTES, WRAP_NONCE_BYTES);
-      entry[3] = new_byte_array (wrapped + (gsize) i * WRAPPED_BYTES, WRAPPED_BYTES);
-      entries[i] = g_variant_new_tuple (entry, G_N_ELEMENTS (entry));
-    }
-  fields[0] = g_variant_new_string (kind);
-  fields[1] = g_variant_new_string (object_id);
-  fields[2] = g_variant_new_string (case_id);
-  fields[3] = g_variant_new_uint32 (version);
-  fields[4] = g_variant_new_int64 (created);
-  fields[5] = new_byte_array (keyring->sign_public, LIA_ENVELOPE_KEY_BYTES);
-  fields[6] = new_byte_array (box_public, LIA_ENVELOPE_KEY_BYTES);
-  fields[7] = g_variant_new_array (G_VARIANT_TYPE ("(aytayay)"), entries, n_recipients);
-  header = g_variant_ref_sink (g_variant_new_tuple (fields, G_N_ELEMENTS (fields)));
+  fields[FIELD_KIND] = g_variant_new_string (kind);
+  fields[FIELD_OBJECT_ID] = g_variant_new_string (object_id);
+  fields[FIELD_CASE_ID] = g_variant_new_string (case_id);
+  fields[FIELD_VERSION] = g_variant_new_uint32 (version);
+  fields[FIELD_CREATED] = g_variant_new_int64 (created);
+  fields[FIELD_AUTHOR_SIGN] = new_byte_array (keyring->sign_public, LIA_ENVELOPE_KEY_BYTES);
+  fields[FIELD_AUTHOR_BOX] = new_byte_array (box_public, LIA_ENVELOPE_KEY_BYTES);
+  fields[FIELD_RECIPIENT_KEYS] = new_byte_array (keys,
+                                                 (gsize) n_recipients * LIA_ENVELOPE_KEY_BYTES);
+  fields[FIELD_NUMBERS] = g_variant_new_fixed_array (G_VARIANT_TYPE_UINT64, numbers, n_recipients,
+                                                     sizeof (guint64));
+  fields[FIELD_WRAP_NONCES] = new_byte_array (nonces + NONCE_BYTES,
+                                              (gsize) n_recipients * NONCE_BYTES);
+  fields[FIELD_WRAPPED_KEYS] = new_byte_array (wrapped, (gsize) n_recipients * WRAPPED_BYTES);
+  header = to_wire_order (g_variant_ref_sink (g_variant_new_tuple (fields, N_FIELDS)));
+  /* g_variant_store() writes the size that g_variant_get_size() works
+   * out; it must be asked first. */
   header_len = g_variant_get_size (header);
   g_assert (header_len <= LIA_ENVELOPE_MAX_HEADER);
 
@@ -547,65 +588,66 @@ lia_envelope_seal (LiaKeyring         *keyring,
 
 /* ---- parsing ---------------------------------------------------------------------- */
 
-/* A recipient's entry; every pointer is into the header's bytes. */
-typedef struct
-{
-  const guint8 *sign_public;
-  guint64       number;
-  const guint8 *nonce;
-  const guint8 *wrapped;
-} Recipient;
-
 struct _LiaEnvelope
 {
-  GBytes       *bytes;          /* owned */
-  const guint8 *data;           /* borrowed from @bytes */
-  gsize         len;
-  /* owned. The strings and keys below point into its serialised bytes,
-   * which it keeps (GVariant's children of a serialised container are
-   * views of its buffer). */
-  GVariant     *header;
-  gsize         header_len;
-  const char   *kind;
-  const char   *object_id;
-  const char   *case_id;
-  guint32       version;
-  gint64        created;
-  const guint8 *author_sign;
-  const guint8 *author_box;
-  const guint8 *content_nonce;  /* in @data */
-  const guint8 *ciphertext;     /* in @data */
-  gsize         ciphertext_len;
-  const guint8 *signature;      /* in @data */
-  gboolean      verified;
-  gboolean      hashed;
-  guint8        hash[LIA_ENVELOPE_HASH_BYTES];
-  guint         n_recipients;
-  Recipient     recipients[];
+  GBytes        *bytes;           /* owned */
+  const guint8  *data;            /* borrowed from @bytes */
+  gsize          len;
+  /* owned. Every string and array below points into its serialised
+   * bytes, which it keeps. */
+  GVariant      *header;
+  gsize          header_len;
+  const char    *kind;
+  const char    *object_id;
+  const char    *case_id;
+  guint32        version;
+  gint64         created;
+  const guint8  *author_sign;
+  const guint8  *author_box;
+  guint          n_recipients;
+  const guint8  *recipient_keys;  /* n_recipients × 32 bytes */
+  const guint64 *numbers;         /* n_recipients */
+  const guint8  *wrap_nonces;     /* n_recipients × 24 bytes */
+  const guint8  *wrapped_keys;    /* n_recipients × 48 bytes */
+  const guint8  *content_nonce;   /* in @data */
+  const guint8  *ciphertext;      /* in @data */
+  gsize          ciphertext_len;
+  const guint8  *signature;       /* in @data */
+  gboolean       verified;
+  gboolean       hashed;
+  guint8         hash[LIA_ENVELOPE_HASH_BYTES];
 };
 
-static gboolean
+static void
 set_malformed (GError    **error,
                const char *message)
 {
   g_set_error (error, LIA_ENVELOPE_ERROR, LIA_ENVELOPE_ERROR_MALFORMED,
                "Not a valid envelope: %s", message);
-  return FALSE;
 }
 
-/* Child @index of @tuple, a byte array that must be @want bytes long; the
- * pointer stays valid while @tuple's serialised bytes do. */
-static gboolean
-get_fixed_bytes (GVariant      *tuple,
-                 gsize          index,
-                 gsize          want,
-                 const guint8 **out)
+/* Field @index of a header in normal form. A child of a serialised
+ * GVariant is a view of its parent's bytes, so what these return lives as
+ * long as @header does, after the child itself is gone. */
+static const char *
+header_string (GVariant *header,
+               gsize     index,
+               gsize    *len)
 {
-  g_autoptr (GVariant) child = g_variant_get_child_value (tuple, index);
-  gsize n = 0;
+  g_autoptr (GVariant) child = g_variant_get_child_value (header, index);
 
-  *out = g_variant_get_fixed_array (child, &n, 1);
-  return n == want;
+  return g_variant_get_string (child, len);
+}
+
+static gconstpointer
+header_array (GVariant *header,
+              gsize     index,
+              gsize     element_size,
+              gsize    *n)
+{
+  g_autoptr (GVariant) child = g_variant_get_child_value (header, index);
+
+  return g_variant_get_fixed_array (child, n, element_size);
 }
 
 LiaEnvelope *
@@ -613,13 +655,10 @@ lia_envelope_parse (GBytes  *bytes,
                     GError **error)
 {
   const guint8 *data;
-  gsize len, header_len, ciphertext_len, n_recipients;
+  gsize len, header_len, ciphertext_len, n, kind_len, object_id_len, case_id_len;
+  gsize n_keys, n_numbers, n_nonces, n_wrapped, n_sign, n_box;
   g_autoptr (GBytes) header_bytes = NULL;
-  g_autoptr (GVariant) header = NULL;
-  g_autoptr (GVariant) list = NULL;
   g_autoptr (LiaEnvelope) env = NULL;
-  const char *kind, *object_id, *case_id;
-  gsize kind_len, object_id_len, case_id_len;
 
   g_return_val_if_fail (bytes != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
@@ -630,6 +669,7 @@ lia_envelope_parse (GBytes  *bytes,
       set_malformed (error, "it is empty");
       return NULL;
     }
+  /* Before any other check: another version may have other limits. */
   if (data[0] != LIA_ENVELOPE_FORMAT_VERSION)
     {
       g_set_error (error, LIA_ENVELOPE_ERROR, LIA_ENVELOPE_ERROR_VERSION,
@@ -648,8 +688,8 @@ lia_envelope_parse (GBytes  *bytes,
   if (len < MIN_ENVELOPE)
     {
       g_set_error (error, LIA_ENVELOPE_ERROR, LIA_ENVELOPE_ERROR_MALFORMED,
-                   "Not a valid envelope: it is only %" G_GSIZE_FORMAT " bytes long, "
-                   "truncated or not an envelope at all", len);
+                   "Not a valid envelope: it is only %" G_GSIZE_FORMAT " byte%s long, "
+                   "truncated or not an envelope at all", len, len == 1 ? "" : "s");
       return NULL;
     }
   if (data[1] != 0 || data[2] != 0 || data[3] != 0)
@@ -666,8 +706,9 @@ lia_envelope_parse (GBytes  *bytes,
                    header_len, LIA_ENVELOPE_MAX_HEADER);
       return NULL;
     }
-  /* Both sides are under 2^20 here: no overflow. */
-  if (header_len == 0 || PREFIX_BYTES + header_len + NONCE_BYTES + TAG_BYTES + SIGNATURE_BYTES > len)
+  /* Every term is under 2^20 here: no overflow. */
+  if (header_len == 0
+      || PREFIX_BYTES + header_len + NONCE_BYTES + TAG_BYTES + SIGNATURE_BYTES > len)
     {
       g_set_error (error, LIA_ENVELOPE_ERROR, LIA_ENVELOPE_ERROR_MALFORMED,
                    "Not a valid envelope: its header length (%" G_GSIZE_FORMAT " bytes) does "
@@ -679,81 +720,86 @@ lia_envelope_parse (GBytes  *bytes,
   if (!check_content_size (ciphertext_len - TAG_BYTES, error))
     return NULL;
 
-  /* Not trusted: GVariant checks every offset as it reads, and normal form
-   * (one serialisation per value: no overlapping or out-of-order offsets,
-   * no stray padding, valid nul-terminated UTF-8 strings) is required so
-   * that the signed bytes have one meaning only. */
-  header_bytes = g_bytes_new_from_bytes (bytes, PREFIX_BYTES, header_len);
-  header = g_variant_ref_sink (
-    g_variant_new_from_bytes (G_VARIANT_TYPE (LIA_ENVELOPE_HEADER_TYPE), header_bytes, FALSE));
-  if (!g_variant_is_normal_form (header))
-    {
-      set_malformed (error, "its header is not in GVariant normal form");
-      return NULL;
-    }
-
-  list = g_variant_get_child_value (header, 7);
-  n_recipients = g_variant_n_children (list);
-  if (!check_n_recipients (n_recipients, error))
-    return NULL;
-
-  env = g_malloc0 (sizeof (LiaEnvelope) + n_recipients * sizeof (Recipient));
-  env->n_recipients = (guint) n_recipients;
+  env = g_new0 (LiaEnvelope, 1);
   env->bytes = g_bytes_ref (bytes);
   env->data = data;
   env->len = len;
   env->header_len = header_len;
 
-  g_variant_get_child (header, 0, "&s", &kind);
-  g_variant_get_child (header, 1, "&s", &object_id);
-  g_variant_get_child (header, 2, "&s", &case_id);
-  g_variant_get_child (header, 3, "u", &env->version);
-  g_variant_get_child (header, 4, "x", &env->created);
-  /* Normal form has guaranteed that each string is nul-terminated UTF-8
-   * within the header; strlen() cannot run past it. */
-  kind_len = strlen (kind);
-  object_id_len = strlen (object_id);
-  case_id_len = strlen (case_id);
-  if (!check_kind (kind, kind_len, error)
-      || !check_id ("object id", object_id, object_id_len, FALSE, error)
-      || !check_id ("case id", case_id, case_id_len, TRUE, error))
-    return NULL;
-  env->kind = kind;
-  env->object_id = object_id;
-  env->case_id = case_id;
+  /* Not trusted: GVariant checks every offset as it reads, and normal form
+   * (one serialisation per value: no overlapping or out-of-order offsets,
+   * no stray padding, valid nul-terminated UTF-8 strings) is required so
+   * that the signed bytes have one meaning only. GVariant copies the header
+   * if it is not aligned in memory; at offset 8 of a GBytes from malloc()
+   * it is. */
+  header_bytes = g_bytes_new_from_bytes (bytes, PREFIX_BYTES, header_len);
+  env->header = g_variant_ref_sink (
+    g_variant_new_from_bytes (G_VARIANT_TYPE (LIA_ENVELOPE_HEADER_TYPE), header_bytes, FALSE));
+  if (!g_variant_is_normal_form (env->header))
+    {
+      set_malformed (error, "its header is not in GVariant normal form");
+      return NULL;
+    }
+  env->header = to_wire_order (env->header);
 
-  if (!get_fixed_bytes (header, 5, LIA_ENVELOPE_KEY_BYTES, &env->author_sign)
-      || !get_fixed_bytes (header, 6, LIA_ENVELOPE_KEY_BYTES, &env->author_box))
+  env->kind = header_string (env->header, FIELD_KIND, &kind_len);
+  env->object_id = header_string (env->header, FIELD_OBJECT_ID, &object_id_len);
+  env->case_id = header_string (env->header, FIELD_CASE_ID, &case_id_len);
+  if (!check_kind (env->kind, kind_len, error)
+      || !check_id ("object id", env->object_id, object_id_len, FALSE, error)
+      || !check_id ("case id", env->case_id, case_id_len, TRUE, error))
+    return NULL;
+  {
+    g_autoptr (GVariant) version = g_variant_get_child_value (env->header, FIELD_VERSION);
+    g_autoptr (GVariant) created = g_variant_get_child_value (env->header, FIELD_CREATED);
+
+    env->version = g_variant_get_uint32 (version);
+    env->created = g_variant_get_int64 (created);
+  }
+
+  env->author_sign = header_array (env->header, FIELD_AUTHOR_SIGN, 1, &n_sign);
+  env->author_box = header_array (env->header, FIELD_AUTHOR_BOX, 1, &n_box);
+  if (n_sign != LIA_ENVELOPE_KEY_BYTES || n_box != LIA_ENVELOPE_KEY_BYTES)
     {
       set_malformed (error, "an author key is not 32 bytes long");
       return NULL;
     }
 
-  for (gsize i = 0; i < n_recipients; i++)
+  env->recipient_keys = header_array (env->header, FIELD_RECIPIENT_KEYS, 1, &n_keys);
+  env->numbers = header_array (env->header, FIELD_NUMBERS, sizeof (guint64), &n_numbers);
+  env->wrap_nonces = header_array (env->header, FIELD_WRAP_NONCES, 1, &n_nonces);
+  env->wrapped_keys = header_array (env->header, FIELD_WRAPPED_KEYS, 1, &n_wrapped);
+  if (n_keys % LIA_ENVELOPE_KEY_BYTES != 0)
     {
-      g_autoptr (GVariant) entry = g_variant_get_child_value (list, i);
-      g_autoptr (GVariant) number = g_variant_get_child_value (entry, 1);
-      Recipient *r = &env->recipients[i];
+      set_malformed (error, "its recipients' keys are not a whole number of keys");
+      return NULL;
+    }
+  n = n_keys / LIA_ENVELOPE_KEY_BYTES;
+  if (!check_n_recipients (n, error))
+    return NULL;
+  if (n_numbers != n || n_nonces != n * NONCE_BYTES || n_wrapped != n * WRAPPED_BYTES)
+    {
+      set_malformed (error, "its recipients' numbers, nonces and wrapped keys do not match "
+                            "the number of recipients");
+      return NULL;
+    }
+  env->n_recipients = (guint) n;
 
-      if (!get_fixed_bytes (entry, 0, LIA_ENVELOPE_KEY_BYTES, &r->sign_public)
-          || !get_fixed_bytes (entry, 2, WRAP_NONCE_BYTES, &r->nonce)
-          || !get_fixed_bytes (entry, 3, WRAPPED_BYTES, &r->wrapped))
-        {
-          set_malformed (error, "a recipient's key, nonce or wrapped key has the wrong length");
-          return NULL;
-        }
-      r->number = g_variant_get_uint64 (number);
-      if (!check_number (r->number, error))
+  for (gsize i = 0; i < n; i++)
+    {
+      const guint8 *key = env->recipient_keys + i * LIA_ENVELOPE_KEY_BYTES;
+
+      if (!check_number (env->numbers[i], error))
         return NULL;
       for (gsize j = 0; j < i; j++)
-        if (memcmp (r->sign_public, env->recipients[j].sign_public, LIA_ENVELOPE_KEY_BYTES) == 0)
+        if (memcmp (key, env->recipient_keys + j * LIA_ENVELOPE_KEY_BYTES,
+                    LIA_ENVELOPE_KEY_BYTES) == 0)
           {
-            set_duplicate_error (r->sign_public, error);
+            set_duplicate_error (key, error);
             return NULL;
           }
     }
 
-  env->header = g_steal_pointer (&header);
   env->content_nonce = data + PREFIX_BYTES + header_len;
   env->ciphertext = env->content_nonce + NONCE_BYTES;
   env->ciphertext_len = ciphertext_len;
@@ -831,14 +877,16 @@ lia_envelope_is_verified (LiaEnvelope *env)
   return env->verified;
 }
 
-static const Recipient *
+/* The index of @sign_public among the recipients, or -1. */
+static int
 find_recipient (LiaEnvelope  *env,
                 const guint8 *sign_public)
 {
   for (guint i = 0; i < env->n_recipients; i++)
-    if (memcmp (env->recipients[i].sign_public, sign_public, LIA_ENVELOPE_KEY_BYTES) == 0)
-      return &env->recipients[i];
-  return NULL;
+    if (memcmp (env->recipient_keys + (gsize) i * LIA_ENVELOPE_KEY_BYTES, sign_public,
+                LIA_ENVELOPE_KEY_BYTES) == 0)
+      return (int) i;
+  return -1;
 }
 
 gboolean
@@ -847,7 +895,7 @@ lia_envelope_is_for (LiaEnvelope  *env,
 {
   g_return_val_if_fail (env != NULL, FALSE);
   g_return_val_if_fail (sign_public != NULL, FALSE);
-  return find_recipient (env, sign_public) != NULL;
+  return find_recipient (env, sign_public) >= 0;
 }
 
 GBytes *
@@ -855,7 +903,7 @@ lia_envelope_open (LiaEnvelope *env,
                    LiaKeyring  *keyring,
                    GError     **error)
 {
-  const Recipient *r;
+  int r;
   gboolean unwrapped = FALSE, weak_author_key = FALSE;
   gsize plain_len;
   guint8 *plain;
@@ -868,7 +916,7 @@ lia_envelope_open (LiaEnvelope *env,
   g_return_val_if_fail (env->verified, NULL);
 
   r = find_recipient (env, keyring->sign_public);
-  if (r == NULL)
+  if (r < 0)
     {
       g_autofree char *what = describe (env);
 
@@ -891,8 +939,11 @@ lia_envelope_open (LiaEnvelope *env,
       if (k == NULL)
         weak_author_key = TRUE;
       else
-        unwrapped = crypto_box_open_easy_afternm (keyring->content_key->data, r->wrapped,
-                                                  WRAPPED_BYTES, r->nonce, k) == 0;
+        unwrapped = crypto_box_open_easy_afternm (keyring->content_key->data,
+                                                  env->wrapped_keys + (gsize) r * WRAPPED_BYTES,
+                                                  WRAPPED_BYTES,
+                                                  env->wrap_nonces + (gsize) r * NONCE_BYTES,
+                                                  k) == 0;
     }
   rc = -1;
   if (unwrapped)
@@ -1022,7 +1073,7 @@ lia_envelope_get_recipient_sign_public (LiaEnvelope *env,
 {
   g_return_val_if_fail (env != NULL, NULL);
   g_return_val_if_fail (i < env->n_recipients, NULL);
-  return env->recipients[i].sign_public;
+  return env->recipient_keys + (gsize) i * LIA_ENVELOPE_KEY_BYTES;
 }
 
 guint64
@@ -1031,7 +1082,7 @@ lia_envelope_get_recipient_number (LiaEnvelope *env,
 {
   g_return_val_if_fail (env != NULL, 0);
   g_return_val_if_fail (i < env->n_recipients, 0);
-  return env->recipients[i].number;
+  return env->numbers[i];
 }
 
 gsize

@@ -24,24 +24,32 @@
  *                 every byte before it
  *
  * The header starts at offset 8 so that GVariant can read it where it lies
- * (its largest alignment is 8). It is, in order:
+ * (its largest alignment is 8). It is a tuple of, in order:
  *
- *   s        kind: 1 to 32 bytes of [a-z0-9-] ("record", "case", ...)
- *   s        object id: 1 to 64 bytes of printable ASCII (! to ~)
- *   s        case id: 0 to 64 bytes of printable ASCII (empty: no case)
- *   u        object version
- *   x        created, Unix time in microseconds
- *   ay       the author's Ed25519 identity public key (32 bytes)
- *   ay       the author's X25519 public key (32 bytes)
- *   a(aytayay)  the recipients, 1 to 64, no identity key twice:
- *       ay   the recipient's Ed25519 identity public key (32 bytes)
- *       t    its number: the author's running count of envelopes to that
- *            recipient, which the sync protocol uses (at most G_MAXINT64,
- *            since the store keeps it in a signed SQLite integer)
- *       ay   the nonce of the wrapped key (24 bytes)
- *       ay   the content key wrapped with crypto_box_easy_afternm() under
- *            the pairwise key of the author's and the recipient's X25519
- *            keys (32 bytes and a 16-byte tag)
+ *   s   kind: 1 to 32 bytes of [a-z0-9-] ("record", "case", ...)
+ *   s   object id: 1 to 64 bytes of printable ASCII (! to ~)
+ *   s   case id: 0 to 64 bytes of printable ASCII (empty: no case)
+ *   u   object version
+ *   x   created, Unix time in microseconds
+ *   ay  the author's Ed25519 identity public key (32 bytes)
+ *   ay  the author's X25519 public key (32 bytes)
+ *   ay  the recipients' Ed25519 identity public keys, 32 bytes each: n
+ *       recipients, 1 to 64, no key twice
+ *   at  their numbers, n of them: the author's running count of envelopes
+ *       to each recipient, which the sync protocol uses (at most
+ *       G_MAXINT64, since the store keeps it in a signed SQLite integer)
+ *   ay  the nonces of their wrapped keys, 24 bytes each, n of them
+ *   ay  their wrapped keys, 48 bytes each, n of them: the content key
+ *       sealed with crypto_box_easy_afternm() under the pairwise key of
+ *       the author's and that recipient's X25519 keys (32 bytes and a
+ *       16-byte tag)
+ *
+ * Recipient i is the i-th element of each of the last four arrays. They
+ * are four flat arrays rather than an array of (aytayay) because every
+ * GVariant child that is read costs an allocation, and this keeps the
+ * number read the same for 1 recipient or 64 (see BENCHMARKS.md). The
+ * integers are little-endian, as GVariant writes them on the hosts Liaison
+ * runs on; a big-endian host byte-swaps the header.
  *
  * A recipient is named by its identity key only; its X25519 key is whichever
  * it had when the envelope was sealed, so an organisation that has rotated
@@ -79,7 +87,7 @@ G_BEGIN_DECLS
 #define LIA_ENVELOPE_MAX_KIND         32
 #define LIA_ENVELOPE_MAX_ID           64
 
-#define LIA_ENVELOPE_HEADER_TYPE      "(sssuxayaya(aytayay))"
+#define LIA_ENVELOPE_HEADER_TYPE      "(sssuxayayayatayay)"
 #define LIA_ENVELOPE_KEY_BYTES        32   /* Ed25519 and X25519 public keys */
 #define LIA_ENVELOPE_HASH_BYTES       32
 

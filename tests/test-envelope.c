@@ -160,7 +160,8 @@ byte_array (const guint8 *data,
 }
 
 /* A header as lia_envelope_seal() writes it, with @n recipients whose
- * identity keys are @keys (32 bytes each) and random wrapped keys. */
+ * identity keys are @keys (32 bytes each), numbered from @number, and
+ * random nonces and wrapped keys. */
 static GVariant *
 make_header (const char   *kind,
              const char   *object_id,
@@ -171,24 +172,21 @@ make_header (const char   *kind,
              guint         n,
              guint64       number)
 {
-  GVariantBuilder list;
-  guint8 nonce[24], wrapped[WRAPPED];
+  g_autofree guint64 *numbers = g_new (guint64, MAX (n, 1));
+  g_autofree guint8 *nonces = g_malloc (MAX (n, 1) * NONCE);
+  g_autofree guint8 *wrapped = g_malloc (MAX (n, 1) * WRAPPED);
 
-  g_variant_builder_init (&list, G_VARIANT_TYPE ("a(aytayay)"));
   for (guint i = 0; i < n; i++)
-    {
-      randombytes_buf (nonce, sizeof nonce);
-      randombytes_buf (wrapped, sizeof wrapped);
-      g_variant_builder_add_value (&list, g_variant_new ("(@ayt@ay@ay)",
-                                                         byte_array (keys + 32 * i, 32),
-                                                         number + i,
-                                                         byte_array (nonce, sizeof nonce),
-                                                         byte_array (wrapped, sizeof wrapped)));
-    }
-  return g_variant_new ("(sssux@ay@ay@a(aytayay))", kind, object_id, case_id, 3, CREATED,
+    numbers[i] = number + i;
+  randombytes_buf (nonces, n * NONCE);
+  randombytes_buf (wrapped, n * WRAPPED);
+  return g_variant_new ("(sssux@ay@ay@ay@at@ay@ay)", kind, object_id, case_id, 3, CREATED,
                         byte_array (author->sign_public, 32),
                         byte_array (author_box != NULL ? author_box : author->box_public, 32),
-                        g_variant_builder_end (&list));
+                        byte_array (keys, 32 * n),
+                        g_variant_new_fixed_array (G_VARIANT_TYPE_UINT64, numbers, n,
+                                                   sizeof (guint64)),
+                        byte_array (nonces, n * NONCE), byte_array (wrapped, n * WRAPPED));
 }
 
 static void
@@ -397,7 +395,9 @@ test_not_recipient (void)
   g_autoptr (LiaEnvelope) env = NULL;
   g_autoptr (GBytes) header_bytes = NULL;
   g_autoptr (GVariant) header = NULL;
-  g_autoptr (GVariant) list = NULL;
+  g_autoptr (GVariant) keys = NULL;
+  g_autoptr (GVariant) nonces = NULL;
+  g_autoptr (GVariant) wrapped = NULL;
   const guint8 *data;
   guint32 header_len;
   guint8 pairwise[32], key[32];
@@ -423,23 +423,19 @@ test_not_recipient (void)
   header = g_variant_ref_sink (g_variant_new_from_bytes (G_VARIANT_TYPE (LIA_ENVELOPE_HEADER_TYPE),
                                                          header_bytes, FALSE));
   g_assert_true (g_variant_is_normal_form (header));
-  list = g_variant_get_child_value (header, 7);
-  g_assert_cmpuint (g_variant_n_children (list), ==, 2);
+  g_variant_get (header, "(&s&s&sux@ay@ay@ay@at@ay@ay)", NULL, NULL, NULL, NULL, NULL, NULL,
+                 NULL, &keys, NULL, &nonces, &wrapped);
+  g_assert_cmpuint (g_variant_get_size (keys), ==, 2 * 32);
+  g_assert_cmpuint (g_variant_get_size (nonces), ==, 2 * NONCE);
+  g_assert_cmpuint (g_variant_get_size (wrapped), ==, 2 * WRAPPED);
   g_assert_cmpint (crypto_box_beforenm (pairwise, author->box_public, outsider->box_secret->data),
                    ==, 0);
   for (guint i = 0; i < 2; i++)
     {
-      g_autoptr (GVariant) nonce = NULL;
-      g_autoptr (GVariant) wrapped = NULL;
-      gsize n;
-      const guint8 *w;
+      const guint8 *w = (const guint8 *) g_variant_get_data (wrapped) + i * WRAPPED;
+      const guint8 *nonce = (const guint8 *) g_variant_get_data (nonces) + i * NONCE;
 
-      g_variant_get_child (list, i, "(@ayt@ay@ay)", NULL, NULL, &nonce, &wrapped);
-      w = g_variant_get_fixed_array (wrapped, &n, 1);
-      g_assert_cmpuint (n, ==, WRAPPED);
-      g_assert_cmpint (crypto_box_open_easy_afternm (key, w, n,
-                                                     g_variant_get_fixed_array (nonce, &n, 1),
-                                                     pairwise), ==, -1);
+      g_assert_cmpint (crypto_box_open_easy_afternm (key, w, WRAPPED, nonce, pairwise), ==, -1);
     }
 }
 
@@ -955,22 +951,44 @@ test_not_normal_form (void)
 
     assert_parse_fails (forged, LIA_ENVELOPE_ERROR_MALFORMED);
   }
-  /* In normal form, but keys of the wrong length. */
+  /* In normal form, but arrays of the wrong length. */
   {
-    g_autoptr (GBytes) forged = NULL;
-    GVariantBuilder list;
-    guint8 nonce[24] = { 0 }, wrapped[WRAPPED] = { 0 };
+    static const struct
+    {
+      gsize sign, box, keys, numbers, nonces, wrapped;
+    } lengths[] = {
+      { 31, 32, 32, 1, NONCE, WRAPPED },
+      { 32, 33, 32, 1, NONCE, WRAPPED },
+      { 32, 32, 31, 1, NONCE, WRAPPED },
+      { 32, 32, 33, 1, NONCE, WRAPPED },
+      { 32, 32, 32, 0, NONCE, WRAPPED },
+      { 32, 32, 32, 2, NONCE, WRAPPED },
+      { 32, 32, 32, 1, NONCE - 1, WRAPPED },
+      { 32, 32, 32, 1, 2 * NONCE, WRAPPED },
+      { 32, 32, 32, 1, NONCE, WRAPPED + 1 },
+      { 32, 32, 32, 1, NONCE, 0 },
+      { 32, 32, 64, 2, NONCE, 2 * WRAPPED },
+    };
+    guint8 zeros[2 * WRAPPED] = { 0 };
+    guint64 numbers[2] = { 1, 2 };
 
-    g_variant_builder_init (&list, G_VARIANT_TYPE ("a(aytayay)"));
-    g_variant_builder_add_value (&list, g_variant_new ("(@ayt@ay@ay)", byte_array (key, 31),
-                                                       (guint64) 1, byte_array (nonce, 24),
-                                                       byte_array (wrapped, WRAPPED)));
-    forged = forge (author, g_variant_new ("(sssux@ay@ay@a(aytayay))", "record", OBJECT_ID,
-                                           CASE_ID, 3, CREATED,
-                                           byte_array (author->sign_public, 32),
-                                           byte_array (author->box_public, 32),
-                                           g_variant_builder_end (&list)), NONCE + TAG);
-    assert_parse_fails (forged, LIA_ENVELOPE_ERROR_MALFORMED);
+    for (guint i = 0; i < G_N_ELEMENTS (lengths); i++)
+      {
+        g_autoptr (GBytes) forged = NULL;
+
+        forged = forge (author,
+                        g_variant_new ("(sssux@ay@ay@ay@at@ay@ay)", "record", OBJECT_ID, CASE_ID,
+                                       3, CREATED, byte_array (zeros, lengths[i].sign),
+                                       byte_array (zeros, lengths[i].box),
+                                       byte_array (zeros, lengths[i].keys),
+                                       g_variant_new_fixed_array (G_VARIANT_TYPE_UINT64, numbers,
+                                                                  lengths[i].numbers,
+                                                                  sizeof (guint64)),
+                                       byte_array (zeros, lengths[i].nonces),
+                                       byte_array (zeros, lengths[i].wrapped)),
+                        NONCE + TAG);
+        assert_parse_fails (forged, LIA_ENVELOPE_ERROR_MALFORMED);
+      }
   }
   /* The three bytes after the version, and a header length that runs past
    * the end or is zero. */
