@@ -19,6 +19,7 @@
 #include <sodium.h>
 
 #include "cli.h"
+#include "lia-exchange.h"
 #include "lia-calendar.h"
 #include "lia-crypt-vfs.h"
 #include "lia-fields.h"
@@ -140,6 +141,27 @@ bytes_to_hex (GBytes *bytes)
   return hex;
 }
 
+/* Material that another organisation disclosed and whose destruction or
+ * return date has come is destroyed whenever the store is opened, before
+ * anything else (lia_exchange_destroy_due); a failure is reported but does
+ * not stop the command, and is tried again next time. */
+static void
+destroy_due (LiaStore *store)
+{
+  g_autoptr (GError) error = NULL;
+  GDate today;
+  int n;
+
+  if (!cli_get_today (NULL, &today, &error))
+    return;
+  n = lia_exchange_destroy_due (store, &today, &error);
+  if (n < 0)
+    g_printerr ("%s: could not destroy material that is due: %s\n", prog_name, error->message);
+  else if (n > 0)
+    g_printerr ("%s: destroyed %d record%s whose destruction or return date had come; the "
+                "disclosure log says which\n", prog_name, n, n == 1 ? "" : "s");
+}
+
 LiaStore *
 cli_open_store (CliOptions *options,
                 GError    **error)
@@ -161,6 +183,7 @@ cli_open_store (CliOptions *options,
     return NULL;
   if (!lia_store_unlock (store, lia_secret_get_string (passphrase), NULL, error))
     return NULL;
+  destroy_due (store);
   return g_steal_pointer (&store);
 }
 
