@@ -885,6 +885,23 @@ lia_store_remove_database_files (const char *db_path)
     }
 }
 
+static gboolean
+check_no_store (const char *directory,
+                const char *db_path,
+                const char *key_path,
+                GError    **error)
+{
+  g_autofree char *wal_path = g_strconcat (db_path, "-wal", NULL);
+
+  if (path_exists (key_path) || path_exists (db_path) || path_exists (wal_path))
+    {
+      g_set_error (error, LIA_STORE_ERROR, LIA_STORE_ERROR_EXISTS,
+                   "%s already holds a Liaison store; nothing was changed", directory);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 /* Makes a new store: with a fresh identity for @org_name and @kind, or,
  * when @backup_path is given, with the identity in that backup (opened with
  * @backup_passphrase). Everything is checked that can be before anything
@@ -906,7 +923,6 @@ session_create (const char      *directory,
   g_autoptr (Session) session = NULL;
   g_autoptr (GBytes) backup = NULL;
   g_autoptr (LiaOrgIdentity) identity = NULL;
-  g_autofree char *wal_path = g_strconcat (db_path, "-wal", NULL);
 
   if (backup_path != NULL)
     {
@@ -937,23 +953,11 @@ session_create (const char      *directory,
       return NULL;
     }
 
-  if (g_mkdir_with_parents (directory, 0700) != 0)
-    {
-      lia_store_set_errno_error (error, errno, "Could not create the store directory", directory);
-      return NULL;
-    }
-  if (path_exists (key_path) || path_exists (db_path) || path_exists (wal_path))
-    {
-      g_set_error (error, LIA_STORE_ERROR, LIA_STORE_ERROR_EXISTS,
-                   "%s already holds a Liaison store; nothing was changed", directory);
-      return NULL;
-    }
-  if (access (directory, W_OK | X_OK) != 0)
-    {
-      lia_store_set_errno_error (error, errno, "Cannot write to the store directory", directory);
-      return NULL;
-    }
+  if (!check_no_store (directory, db_path, key_path, error))
+    return NULL;
 
+  /* Before the directory is made: a wrong backup passphrase leaves no
+   * trace. */
   if (backup != NULL)
     identity = lia_backup_open (g_bytes_get_data (backup, NULL), g_bytes_get_size (backup),
                                 backup_passphrase, error);
@@ -961,6 +965,21 @@ session_create (const char      *directory,
     identity = lia_org_identity_generate (org_name, kind);
   if (identity == NULL || check_cancelled (cancellable, error))
     return NULL;
+
+  if (g_mkdir_with_parents (directory, 0700) != 0)
+    {
+      lia_store_set_errno_error (error, errno, "Could not create the store directory", directory);
+      return NULL;
+    }
+  /* Again, now that the directory is certainly there (another process
+   * might have made a store in it meanwhile). */
+  if (!check_no_store (directory, db_path, key_path, error))
+    return NULL;
+  if (access (directory, W_OK | X_OK) != 0)
+    {
+      lia_store_set_errno_error (error, errno, "Cannot write to the store directory", directory);
+      return NULL;
+    }
 
   master = lia_secret_new (LIA_MASTER_KEY_BYTES);
   randombytes_buf (master->data, master->len);
@@ -1692,9 +1711,13 @@ session_read_retired_box_keys (Session *session,
                            "SELECT box_public, box_secret_wrapped, retired_at FROM retired_box_key "
                            "ORDER BY retired_at DESC, box_public",
                            -1, &stmt, NULL);
-  while (rc == SQLITE_OK && (rc = sqlite3_step (stmt)) == SQLITE_ROW)
+  while (rc == SQLITE_OK || rc == SQLITE_ROW)
     {
       LiaSecret *secret;
+
+      rc = sqlite3_step (stmt);
+      if (rc != SQLITE_ROW)
+        break;
 
       if (sqlite3_column_bytes (stmt, 0) != LIA_KEY_BYTES)
         {
