@@ -604,7 +604,11 @@ test_disk_full_export (void)
 static void
 test_disk_full_restore (void)
 {
-  static const guint64 limits[] = { 0, 4096, 16 * 1024, 32 * 1024, 64 * 1024, 1024 * 1024 };
+  /* 220 KiB: with today's schema, the migrations fit but the identity's
+   * own transaction does not. */
+  static const guint64 limits[] = {
+    0, 4096, 16 * 1024, 32 * 1024, 64 * 1024, 128 * 1024, 220 * 1024, 256 * 1024, 1024 * 1024,
+  };
   g_autoptr (LiaStore) source = NULL;
   g_autofree char *backup = NULL;
   g_autofree char *parent = NULL;
