@@ -20,6 +20,7 @@
 
 #include "lia-crypto.h"
 #include "lia-identity.h"
+#include "lia-invite.h"
 
 G_BEGIN_DECLS
 
@@ -53,9 +54,8 @@ GQuark lia_backup_error_quark (void);
  * retired keys), in bytes; a bigger file is refused unread. */
 #define LIA_BACKUP_MAX_SIZE       (128u * 1024u)
 
-#define LIA_KEY_BYTES             32
+/* LIA_KEY_BYTES and LIA_SIGNATURE_BYTES come from lia-invite.h. */
 #define LIA_SIGN_SECRET_BYTES     64
-#define LIA_SIGNATURE_BYTES       64
 
 /* An X25519 key pair this organisation no longer publishes, kept so that
  * envelopes sealed for it before every peer heard of the new one can still

@@ -27,13 +27,15 @@ const LiaSecret *lia_store_get_box_secret (LiaStore *self);
 const LiaSecret *lia_store_get_curve_secret (LiaStore *self);
 
 /* This organisation's keyring for sealing and opening envelopes, with
- * its cache of pairwise keys; borrowed, valid while unlocked. */
+ * its cache of pairwise keys and its retired X25519 keys; borrowed, valid
+ * while unlocked. After a key rotation the store makes a new one (with the
+ * new keys) when next asked; one lent before stays valid until the lock. */
 LiaKeyring      *lia_store_get_keyring (LiaStore *self);
 
-/* The X25519 key pairs this organisation has retired by rotating its keys,
- * newest first, as LiaRetiredBoxKey (lia-backup.h) with the secret keys
- * unwrapped: with lia_store_get_box_secret(), the keyring that opens every
- * envelope ever sealed for this organisation. Needs an unlocked store. */
+/* Copies of the X25519 key pairs this organisation has retired by
+ * rotating its keys, newest first, as LiaRetiredBoxKey (lia-backup.h) with
+ * the secret keys unwrapped. lia_store_get_keyring() already holds them.
+ * Needs an unlocked store. */
 GPtrArray       *lia_store_dup_retired_box_keys (LiaStore *self,
                                                  GError  **error);
 

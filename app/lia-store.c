@@ -19,6 +19,7 @@
 #include "lia-crypto.h"
 #include "lia-envelope.h"
 #include "lia-hardening.h"
+#include "lia-invite.h"
 #include "lia-keyfile.h"
 #include "lia-migrations.h"
 #include "lia-store-private.h"
@@ -50,8 +51,14 @@ typedef struct
   LiaSecret    *curve_secret;  /* owned, Curve25519 for ZeroMQ, 32 bytes */
   LiaSecret    *identity_key;  /* owned, wraps the secret keys in the database */
   LiaKeyring   *keyring;       /* owned, made on first use (lia_store_get_keyring) */
-  /* The identity key's signatures binding box_public and curve_public to
-   * their uses (see sign_key_binding()). */
+  /* owned: the keyrings made before key rotations, kept until the store is
+   * locked because lia_store_get_keyring() lends them for that long */
+  GPtrArray    *old_keyrings;
+  /* owned: LiaRetiredBoxKey, the X25519 key pairs retired by rotations,
+   * newest first; the retired_box_key table, unwrapped */
+  GPtrArray    *retired;
+  /* The identity key's binding signatures of box_public and curve_public
+   * (lia_key_binding_sign()). */
   guint8        box_signature[LIA_SIGNATURE_BYTES];
   guint8        curve_signature[LIA_SIGNATURE_BYTES];
 } Session;
@@ -476,6 +483,8 @@ session_free (Session *session)
   g_clear_pointer (&session->curve_secret, lia_secret_free);
   g_clear_pointer (&session->identity_key, lia_secret_free);
   g_clear_pointer (&session->keyring, lia_keyring_free);
+  g_clear_pointer (&session->old_keyrings, g_ptr_array_unref);
+  g_clear_pointer (&session->retired, g_ptr_array_unref);
   g_free (session);
 }
 
@@ -577,39 +586,16 @@ bind_bytes (sqlite3_stmt *stmt, int index, GBytes *bytes)
 
 /* ---- key bindings ---- */
 
-/* A key binding: the identity key's signature over "liaison key binding
- * v1", one byte for the key's use (1 envelopes, 2 transport) and the key,
- * which tells a peer that the key is this organisation's, for that use.
- *
- * This is the signature that lia_key_binding_sign() of lia-invite.c makes
- * for everyone; until that lands the store makes it here, the same way.
+/* The signatures that bind the X25519 and CURVE keys to the identity key.
  * Ed25519 signatures are deterministic, so a binding made again (after a
  * restore, say) is the same bytes. */
-#define KEY_BINDING_CONTEXT   "liaison key binding v1"
-#define KEY_BINDING_USE_BOX   1
-#define KEY_BINDING_USE_CURVE 2
-
-static void
-sign_key_binding (guint8           use,
-                  const guint8    *key,
-                  const LiaSecret *sign_secret,
-                  guint8          *out_signature)
-{
-  guint8 message[sizeof KEY_BINDING_CONTEXT - 1 + 1 + LIA_KEY_BYTES];
-
-  memcpy (message, KEY_BINDING_CONTEXT, sizeof KEY_BINDING_CONTEXT - 1);
-  message[sizeof KEY_BINDING_CONTEXT - 1] = use;
-  memcpy (message + sizeof KEY_BINDING_CONTEXT, key, LIA_KEY_BYTES);
-  crypto_sign_detached (out_signature, NULL, message, sizeof message, sign_secret->data);
-}
-
 static void
 session_sign_key_bindings (Session *session)
 {
-  sign_key_binding (KEY_BINDING_USE_BOX, g_bytes_get_data (session->box_public, NULL),
-                    session->sign_secret, session->box_signature);
-  sign_key_binding (KEY_BINDING_USE_CURVE, g_bytes_get_data (session->curve_public, NULL),
-                    session->sign_secret, session->curve_signature);
+  lia_key_binding_sign (LIA_KEY_USE_BOX, g_bytes_get_data (session->box_public, NULL),
+                        session->sign_secret, session->box_signature);
+  lia_key_binding_sign (LIA_KEY_USE_CURVE, g_bytes_get_data (session->curve_public, NULL),
+                        session->sign_secret, session->curve_signature);
 }
 
 static gboolean
@@ -672,6 +658,7 @@ session_install_identity (Session        *session,
   session->sign_secret = g_steal_pointer (&identity->sign_secret);
   session->box_secret = g_steal_pointer (&identity->box_secret);
   session->curve_secret = g_steal_pointer (&identity->curve_secret);
+  session->retired = g_ptr_array_ref (identity->retired);
   session_sign_key_bindings (session);
 
   sign_wrapped = wrap_secret (session->identity_key, session->sign_secret->data,
@@ -824,6 +811,54 @@ session_load_identity (Session *session,
   return ok;
 }
 
+static GPtrArray *
+session_read_retired_box_keys (Session *session,
+                               GError **error)
+{
+  g_autoptr (GPtrArray) keys =
+    g_ptr_array_new_with_free_func ((GDestroyNotify) lia_retired_box_key_free);
+  sqlite3_stmt *stmt = NULL;
+  int rc;
+
+  rc = sqlite3_prepare_v2 (session->db,
+                           "SELECT box_public, box_secret_wrapped, retired_at FROM retired_box_key "
+                           "ORDER BY retired_at DESC, box_public",
+                           -1, &stmt, NULL);
+  while (rc == SQLITE_OK || rc == SQLITE_ROW)
+    {
+      LiaSecret *secret;
+
+      rc = sqlite3_step (stmt);
+      if (rc != SQLITE_ROW)
+        break;
+
+      if (sqlite3_column_bytes (stmt, 0) != LIA_KEY_BYTES)
+        {
+          g_set_error_literal (error, LIA_STORE_ERROR, LIA_STORE_ERROR_CORRUPT,
+                               "The organisation's retired keys in the store are damaged");
+          sqlite3_finalize (stmt);
+          return NULL;
+        }
+      secret = unwrap_secret (session->identity_key, sqlite3_column_blob (stmt, 1),
+                              sqlite3_column_bytes (stmt, 1), crypto_box_SECRETKEYBYTES, error);
+      if (secret == NULL)
+        {
+          sqlite3_finalize (stmt);
+          return NULL;
+        }
+      g_ptr_array_add (keys, lia_retired_box_key_new (sqlite3_column_blob (stmt, 0), secret,
+                                                      sqlite3_column_int64 (stmt, 2)));
+    }
+  sqlite3_finalize (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      lia_store_set_sqlite_error (error, session->db, rc,
+                                  "Could not read the organisation's retired keys");
+      return NULL;
+    }
+  return g_steal_pointer (&keys);
+}
+
 static gboolean
 path_exists (const char *path)
 {
@@ -868,6 +903,9 @@ session_open (const char      *db_path,
 
   session = session_start (db_path, &keyfile, master, FALSE, error);
   if (session == NULL || !session_load_identity (session, error))
+    return NULL;
+  session->retired = session_read_retired_box_keys (session, error);
+  if (session->retired == NULL)
     return NULL;
   return g_steal_pointer (&session);
 }
@@ -1625,10 +1663,19 @@ lia_store_get_keyring (LiaStore *self)
 
   session = self->session;
   if (session->keyring == NULL)
-    session->keyring = lia_keyring_new (g_bytes_get_data (session->sign_public, NULL),
-                                        session->sign_secret,
-                                        g_bytes_get_data (session->box_public, NULL),
-                                        session->box_secret);
+    {
+      session->keyring = lia_keyring_new (g_bytes_get_data (session->sign_public, NULL),
+                                          session->sign_secret,
+                                          g_bytes_get_data (session->box_public, NULL),
+                                          session->box_secret);
+      /* Oldest first: the keyring tries the one added last first. */
+      for (guint i = session->retired->len; i > 0; i--)
+        {
+          const LiaRetiredBoxKey *key = session->retired->pdata[i - 1];
+
+          lia_keyring_add_retired_box_key (session->keyring, key->box_public, key->box_secret);
+        }
+    }
   return session->keyring;
 }
 
@@ -1699,51 +1746,19 @@ lia_store_get_public_keys (LiaStore         *self,
 }
 
 static GPtrArray *
-session_read_retired_box_keys (Session *session,
-                               GError **error)
+copy_retired_box_keys (GPtrArray *retired)
 {
-  g_autoptr (GPtrArray) keys =
-    g_ptr_array_new_with_free_func ((GDestroyNotify) lia_retired_box_key_free);
-  sqlite3_stmt *stmt = NULL;
-  int rc;
+  GPtrArray *copy = g_ptr_array_new_full (retired->len, (GDestroyNotify) lia_retired_box_key_free);
 
-  rc = sqlite3_prepare_v2 (session->db,
-                           "SELECT box_public, box_secret_wrapped, retired_at FROM retired_box_key "
-                           "ORDER BY retired_at DESC, box_public",
-                           -1, &stmt, NULL);
-  while (rc == SQLITE_OK || rc == SQLITE_ROW)
+  for (guint i = 0; i < retired->len; i++)
     {
-      LiaSecret *secret;
+      const LiaRetiredBoxKey *key = retired->pdata[i];
 
-      rc = sqlite3_step (stmt);
-      if (rc != SQLITE_ROW)
-        break;
-
-      if (sqlite3_column_bytes (stmt, 0) != LIA_KEY_BYTES)
-        {
-          g_set_error_literal (error, LIA_STORE_ERROR, LIA_STORE_ERROR_CORRUPT,
-                               "The organisation's retired keys in the store are damaged");
-          sqlite3_finalize (stmt);
-          return NULL;
-        }
-      secret = unwrap_secret (session->identity_key, sqlite3_column_blob (stmt, 1),
-                              sqlite3_column_bytes (stmt, 1), crypto_box_SECRETKEYBYTES, error);
-      if (secret == NULL)
-        {
-          sqlite3_finalize (stmt);
-          return NULL;
-        }
-      g_ptr_array_add (keys, lia_retired_box_key_new (sqlite3_column_blob (stmt, 0), secret,
-                                                      sqlite3_column_int64 (stmt, 2)));
+      g_ptr_array_add (copy, lia_retired_box_key_new (key->box_public,
+                                                      lia_secret_copy (key->box_secret),
+                                                      key->retired_at));
     }
-  sqlite3_finalize (stmt);
-  if (rc != SQLITE_DONE)
-    {
-      lia_store_set_sqlite_error (error, session->db, rc,
-                                  "Could not read the organisation's retired keys");
-      return NULL;
-    }
-  return g_steal_pointer (&keys);
+  return copy;
 }
 
 GPtrArray *
@@ -1756,7 +1771,7 @@ lia_store_dup_retired_box_keys (LiaStore *self,
       set_locked_error (error);
       return NULL;
     }
-  return session_read_retired_box_keys (self->session, error);
+  return copy_retired_box_keys (self->session->retired);
 }
 
 /* A copy of the organisation's whole identity, its secret keys in new
@@ -1784,9 +1799,7 @@ session_dup_identity (Session *session,
     }
 
   g_clear_pointer (&identity->retired, g_ptr_array_unref);
-  identity->retired = session_read_retired_box_keys (session, error);
-  if (identity->retired == NULL)
-    return NULL;
+  identity->retired = copy_retired_box_keys (session->retired);
   identity->org_name = g_strdup (session->org_name);
   identity->org_kind = session->org_kind;
   memcpy (identity->sign_public, g_bytes_get_data (session->sign_public, NULL), LIA_KEY_BYTES);
@@ -1877,19 +1890,6 @@ lia_store_export_identity_finish (LiaStore     *self,
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
-static gint64
-count_retired_box_keys (sqlite3 *db)
-{
-  sqlite3_stmt *stmt = NULL;
-  gint64 n = -1;
-
-  if (sqlite3_prepare_v2 (db, "SELECT count(*) FROM retired_box_key", -1, &stmt, NULL) == SQLITE_OK
-      && sqlite3_step (stmt) == SQLITE_ROW)
-    n = sqlite3_column_int64 (stmt, 0);
-  sqlite3_finalize (stmt);
-  return n;
-}
-
 gboolean
 lia_store_rotate_keys (LiaStore         *self,
                        LiaOrgPublicKeys *out_keys,
@@ -1913,7 +1913,7 @@ lia_store_rotate_keys (LiaStore         *self,
 
   /* Every retired key must fit in an identity backup, or the backup that
    * would keep them could no longer be made. */
-  if (count_retired_box_keys (session->db) >= LIA_BACKUP_MAX_RETIRED)
+  if (session->retired->len >= LIA_BACKUP_MAX_RETIRED)
     {
       g_set_error (error, LIA_STORE_ERROR, LIA_STORE_ERROR_INVALID,
                    "This organisation has already retired %u keys, as many as an identity "
@@ -1924,8 +1924,8 @@ lia_store_rotate_keys (LiaStore         *self,
 
   crypto_box_keypair (box_public, box_secret->data);
   crypto_box_keypair (curve_public, curve_secret->data);
-  sign_key_binding (KEY_BINDING_USE_BOX, box_public, session->sign_secret, box_signature);
-  sign_key_binding (KEY_BINDING_USE_CURVE, curve_public, session->sign_secret, curve_signature);
+  lia_key_binding_sign (LIA_KEY_USE_BOX, box_public, session->sign_secret, box_signature);
+  lia_key_binding_sign (LIA_KEY_USE_CURVE, curve_public, session->sign_secret, curve_signature);
   box_wrapped = wrap_secret (session->identity_key, box_secret->data, box_secret->len);
   curve_wrapped = wrap_secret (session->identity_key, curve_secret->data, curve_secret->len);
 
@@ -1965,10 +1965,20 @@ lia_store_rotate_keys (LiaStore         *self,
       return FALSE;
     }
 
-  /* Committed: the session follows. */
+  /* Committed: the session follows. The old X25519 key pair joins the
+   * retired ones; the keyring is made again, with it, when next asked for,
+   * and the old one is kept for whoever borrowed it. */
+  g_ptr_array_insert (session->retired, 0,
+                      lia_retired_box_key_new (g_bytes_get_data (session->box_public, NULL),
+                                               g_steal_pointer (&session->box_secret), now));
+  if (session->keyring != NULL)
+    {
+      if (session->old_keyrings == NULL)
+        session->old_keyrings = g_ptr_array_new_with_free_func ((GDestroyNotify) lia_keyring_free);
+      g_ptr_array_add (session->old_keyrings, g_steal_pointer (&session->keyring));
+    }
   g_clear_pointer (&session->box_public, g_bytes_unref);
   g_clear_pointer (&session->curve_public, g_bytes_unref);
-  g_clear_pointer (&session->box_secret, lia_secret_free);
   g_clear_pointer (&session->curve_secret, lia_secret_free);
   session->box_public = g_bytes_new (box_public, LIA_KEY_BYTES);
   session->curve_public = g_bytes_new (curve_public, LIA_KEY_BYTES);

@@ -206,9 +206,9 @@ gboolean    lia_store_export_identity_finish (LiaStore     *self,
  * @curve_signature: the identity key's binding signature of @curve
  *
  * What peers need to know of this organisation's keys. A binding signature
- * is Ed25519 (crypto_sign_detached) over the 22 bytes "liaison key binding
- * v1", one byte for the key's use (1 for @box, 2 for @curve) and the 32
- * bytes of the key.
+ * is lia_key_binding_sign()'s (lia-invite.h): Ed25519 over the 22 bytes
+ * "liaison key binding v1", one byte for the key's use (1 for @box, 2 for
+ * @curve) and the 32 bytes of the key.
  */
 typedef struct
 {

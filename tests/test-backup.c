@@ -17,6 +17,7 @@
 #include <glib/gstdio.h>
 
 #include "lia-backup.h"
+#include "lia-envelope.h"
 #include "lia-store-private.h"
 #include "lia-test-util.h"
 
@@ -757,6 +758,85 @@ test_rotate_old_envelopes_open (void)
   g_assert_cmpmem (opened, sizeof opened, message, sizeof message);
 }
 
+static LiaAuthorStatus
+any_author_cb (const guint8 *sign_public,
+               gpointer      user_data)
+{
+  return LIA_AUTHOR_KNOWN;
+}
+
+static GBytes *
+seal_for (LiaKeyring *sender, LiaStore *store, const char *text)
+{
+  LiaOrgPublicKeys keys;
+  LiaRecipient recipient = { .number = 1 };
+  g_autoptr (GBytes) content = g_bytes_new (text, strlen (text));
+  g_autoptr (GError) error = NULL;
+  GBytes *sealed;
+
+  lia_store_get_public_keys (store, &keys);
+  memcpy (recipient.sign_public, keys.identity, 32);
+  memcpy (recipient.box_public, keys.box, 32);
+  sealed = lia_envelope_seal (sender, "note", "note-1", NULL, 1, 1750000000, &recipient, 1,
+                              content, &error);
+  g_assert_no_error (error);
+  return sealed;
+}
+
+static void
+assert_opens (LiaKeyring *keyring, GBytes *sealed, const char *text)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GBytes) content = lia_envelope_open_bytes (sealed, keyring, any_author_cb, NULL,
+                                                        NULL, &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpmem (g_bytes_get_data (content, NULL), g_bytes_get_size (content), text,
+                   strlen (text));
+}
+
+/* The store's keyring opens envelopes sealed for every key it has had:
+ * after a rotation, after a lock, and in a store restored from a backup. */
+static void
+test_rotate_keyring (void)
+{
+  g_autoptr (LiaStore) store = lia_test_create_store ("Keyring Council");
+  g_autoptr (LiaOrgIdentity) other = lia_org_identity_generate ("Sender ICB", LIA_ORG_KIND_ICB);
+  g_autoptr (LiaKeyring) sender = lia_keyring_new (other->sign_public, other->sign_secret,
+                                                   other->box_public, other->box_secret);
+  g_autoptr (GBytes) first = NULL, second = NULL, third = NULL;
+  g_autoptr (LiaStore) restored = NULL;
+  g_autofree char *backup = NULL;
+  LiaKeyring *before, *after;
+  LiaOrgPublicKeys keys;
+
+  before = lia_store_get_keyring (store);
+  first = seal_for (sender, store, "sealed for the first key");
+  g_assert_true (lia_store_rotate_keys (store, NULL, NULL));
+  second = seal_for (sender, store, "sealed for the second key");
+  g_assert_true (lia_store_rotate_keys (store, &keys, NULL));
+  third = seal_for (sender, store, "sealed for the third key");
+
+  after = lia_store_get_keyring (store);
+  g_assert_true (after != before);
+  g_assert_cmpmem (lia_keyring_get_box_public (after), 32, keys.box, 32);
+  assert_opens (after, first, "sealed for the first key");
+  assert_opens (after, second, "sealed for the second key");
+  assert_opens (after, third, "sealed for the third key");
+  /* The keyring lent before the rotation still works until the lock. */
+  assert_opens (before, first, "sealed for the first key");
+
+  lia_store_lock (store);
+  g_assert_true (lia_store_unlock (store, LIA_TEST_PASSPHRASE, NULL, NULL));
+  assert_opens (lia_store_get_keyring (store), first, "sealed for the first key");
+  assert_opens (lia_store_get_keyring (store), second, "sealed for the second key");
+
+  backup = export_backup (store);
+  restored = restore (backup, OTHER_PASSPHRASE);
+  assert_opens (lia_store_get_keyring (restored), first, "sealed for the first key");
+  assert_opens (lia_store_get_keyring (restored), third, "sealed for the third key");
+}
+
 /* A rotation that fails half-way changes nothing: not the database, not
  * the session's keys. */
 static void
@@ -775,6 +855,11 @@ test_rotate_atomic (void)
   g_assert_nonnull (strstr (error->message, "Could not rotate the organisation's keys"));
   g_assert_true (sqlite3_get_autocommit (lia_store_get_db (store)));
   g_assert_cmpint (lia_test_query_int (store, "SELECT count(*) FROM retired_box_key"), ==, 0);
+  {
+    g_autoptr (GPtrArray) retired = retired_keys (store);
+
+    g_assert_cmpuint (retired->len, ==, 0);
+  }
   lia_store_get_public_keys (store, &after);
   g_assert_cmpmem (&after, sizeof after, &before, sizeof before);
   assert_org_row_mirrors (store, &before);
@@ -1035,6 +1120,7 @@ main (int argc, char **argv)
   g_test_add_func ("/backup/disk-full/restore", test_disk_full_restore);
   g_test_add_func ("/backup/rotate", test_rotate);
   g_test_add_func ("/backup/rotate/old-envelopes-open", test_rotate_old_envelopes_open);
+  g_test_add_func ("/backup/rotate/keyring", test_rotate_keyring);
   g_test_add_func ("/backup/rotate/atomic", test_rotate_atomic);
   g_test_add_func ("/backup/rotate/signatures-filled-in", test_signatures_filled_in);
 
