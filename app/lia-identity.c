@@ -8,6 +8,7 @@
 
 #include "lia-crypto.h"
 #include "lia-identity.h"
+#include "lia-store.h"
 
 static const char *const kind_names[] = {
   [LIA_ORG_KIND_LOCAL_AUTHORITY] = "local-authority",
@@ -47,6 +48,46 @@ const char *
 lia_org_kind_all_names (void)
 {
   return "local-authority, icb, police, iopc, agency";
+}
+
+gboolean
+lia_org_name_check (const char *name,
+                    GError    **error)
+{
+  g_autofree char *stripped = NULL;
+  glong chars;
+
+  if (name == NULL || !g_utf8_validate (name, -1, NULL))
+    {
+      g_set_error_literal (error, LIA_STORE_ERROR, LIA_STORE_ERROR_INVALID,
+                           "The organisation's name is not valid text");
+      return FALSE;
+    }
+  chars = g_utf8_strlen (name, -1);
+  stripped = g_strstrip (g_strdup (name));
+  if (*stripped == '\0')
+    {
+      g_set_error_literal (error, LIA_STORE_ERROR, LIA_STORE_ERROR_INVALID,
+                           "The organisation needs a name");
+      return FALSE;
+    }
+  if (chars > LIA_ORG_NAME_MAX_CHARS)
+    {
+      g_set_error (error, LIA_STORE_ERROR, LIA_STORE_ERROR_INVALID,
+                   "The organisation's name is %ld characters long; the limit is %d",
+                   chars, LIA_ORG_NAME_MAX_CHARS);
+      return FALSE;
+    }
+  for (const char *p = name; *p; p = g_utf8_next_char (p))
+    {
+      if (g_unichar_iscntrl (g_utf8_get_char (p)))
+        {
+          g_set_error_literal (error, LIA_STORE_ERROR, LIA_STORE_ERROR_INVALID,
+                               "The organisation's name contains a control character");
+          return FALSE;
+        }
+    }
+  return TRUE;
 }
 
 /* Twenty bytes (160 bits) is ample for a person to compare; the safety

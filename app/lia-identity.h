@@ -31,6 +31,16 @@ gboolean    lia_org_kind_from_string (const char *str,
 /* A comma-separated list of every kind's name, for messages. */
 const char *lia_org_kind_all_names (void);
 
+/* An organisation's name: 1 to 200 characters of UTF-8, not all white
+ * space, no control characters. */
+#define LIA_ORG_NAME_MAX_CHARS 200
+#define LIA_ORG_NAME_MAX_BYTES (LIA_ORG_NAME_MAX_CHARS * 4)
+
+/* Fails with LIA_STORE_ERROR_INVALID and a message that says what is wrong
+ * with @name. */
+gboolean    lia_org_name_check (const char *name,
+                                GError    **error);
+
 #define LIA_IDENTITY_PUBLIC_KEY_BYTES 32
 
 /* A fingerprint of an Ed25519 identity public key: BLAKE2b-160 of the key,

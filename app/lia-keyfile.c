@@ -36,11 +36,8 @@
  */
 #include "config.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <sodium.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <gio/gio.h>
 
@@ -54,13 +51,6 @@
 #define CHECKSUM_OFFSET  136
 #define CHECKSUM_LEN     16
 
-/* Bounds on limits read from a file: a file that asks for terabytes of
- * memory is damaged, not a reason to try. */
-#define MIN_OPSLIMIT     1
-#define MAX_OPSLIMIT     64
-#define MIN_MEMLIMIT     (8u * 1024u)
-#define MAX_MEMLIMIT     (4ull * 1024u * 1024u * 1024u)
-
 static guint64 kdf_opslimit = LIA_KDF_OPSLIMIT;
 static guint64 kdf_memlimit = LIA_KDF_MEMLIMIT;
 
@@ -70,6 +60,14 @@ lia_keyfile_set_limits_for_testing (guint64 opslimit,
 {
   kdf_opslimit = opslimit;
   kdf_memlimit = memlimit;
+}
+
+void
+lia_keyfile_get_limits (guint64 *out_opslimit,
+                        guint64 *out_memlimit)
+{
+  *out_opslimit = kdf_opslimit;
+  *out_memlimit = kdf_memlimit;
 }
 
 static void
@@ -183,8 +181,8 @@ lia_keyfile_parse (const guint8 *data,
 
   out->opslimit = get_le64 (data + 16);
   out->memlimit = get_le64 (data + 24);
-  if (out->opslimit < MIN_OPSLIMIT || out->opslimit > MAX_OPSLIMIT
-      || out->memlimit < MIN_MEMLIMIT || out->memlimit > MAX_MEMLIMIT)
+  if (out->opslimit < LIA_KDF_MIN_OPSLIMIT || out->opslimit > LIA_KDF_MAX_OPSLIMIT
+      || out->memlimit < LIA_KDF_MIN_MEMLIMIT || out->memlimit > LIA_KDF_MAX_MEMLIMIT)
     {
       g_set_error (error, LIA_STORE_ERROR, LIA_STORE_ERROR_KEY_FILE_DAMAGED,
                    "The key file asks for key-derivation limits outside the accepted range "
@@ -223,70 +221,39 @@ lia_keyfile_load (const char *path,
   return lia_keyfile_parse ((const guint8 *) contents, len, out, error);
 }
 
-static gboolean
-write_all (int fd, const guint8 *data, gsize len)
-{
-  while (len > 0)
-    {
-      ssize_t n = write (fd, data, len);
-
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n < 0)
-        return FALSE;
-      data += n;
-      len -= n;
-    }
-  return TRUE;
-}
-
-/* Written by hand rather than with g_file_set_contents_full(), which folds
- * EFBIG into a generic error: a full disk must say so. */
 gboolean
 lia_keyfile_save (const char       *path,
                   const LiaKeyFile *keyfile,
                   GError          **error)
 {
   guint8 bytes[LIA_KEYFILE_SIZE];
-  g_autofree char *tmp_path = g_strconcat (path, ".XXXXXX", NULL);
-  g_autofree char *dir = g_path_get_dirname (path);
-  int fd, dir_fd;
 
   lia_keyfile_serialize (keyfile, bytes);
+  return lia_store_write_file (path, bytes, sizeof bytes, TRUE, "the key file", error);
+}
 
-  /* Write a temporary file beside the key file, flush it, then rename it
-   * over the old one: a crash leaves one or the other, never a mixture. */
-  fd = g_mkstemp_full (tmp_path, O_WRONLY | O_CLOEXEC, 0600);
-  if (fd < 0)
-    return lia_store_set_errno_error (error, errno, "Could not write a new key file in", dir);
-  if (!write_all (fd, bytes, sizeof bytes) || fsync (fd) != 0)
+LiaSecret *
+lia_keyfile_derive_key (const LiaSecret *passphrase,
+                        const guint8    *salt,
+                        guint64          opslimit,
+                        guint64          memlimit,
+                        GError         **error)
+{
+  g_autoptr (LiaSecret) key = lia_secret_new (crypto_aead_xchacha20poly1305_ietf_KEYBYTES);
+
+  G_STATIC_ASSERT (LIA_PWHASH_SALT_BYTES == crypto_pwhash_SALTBYTES);
+
+  lia_crypto_init ();
+  if (crypto_pwhash (key->data, key->len, (const char *) passphrase->data, passphrase->len, salt,
+                     opslimit, (size_t) memlimit, crypto_pwhash_ALG_ARGON2ID13) != 0)
     {
-      int saved_errno = errno;
-
-      close (fd);
-      (void) unlink (tmp_path);
-      return lia_store_set_errno_error (error, saved_errno, "Could not write the key file", path);
+      g_set_error (error, LIA_STORE_ERROR, LIA_STORE_ERROR_FAILED,
+                   "Key derivation needs %" G_GUINT64_FORMAT " MiB of memory, which the "
+                   "system did not provide",
+                   memlimit / (1024 * 1024));
+      return NULL;
     }
-  if (close (fd) != 0 || rename (tmp_path, path) != 0)
-    {
-      int saved_errno = errno;
-
-      (void) unlink (tmp_path);
-      return lia_store_set_errno_error (error, saved_errno, "Could not replace the key file", path);
-    }
-
-  /* The rename itself is durable only once the directory is flushed. */
-  dir_fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dir_fd < 0 || fsync (dir_fd) != 0)
-    {
-      int saved_errno = errno;
-
-      if (dir_fd >= 0)
-        close (dir_fd);
-      return lia_store_set_errno_error (error, saved_errno, "Could not flush to disk the directory", dir);
-    }
-  close (dir_fd);
-  return TRUE;
+  return g_steal_pointer (&key);
 }
 
 /* Derives the key-encryption key from @passphrase with @keyfile's limits. */
@@ -295,21 +262,8 @@ derive_kek (const LiaKeyFile *keyfile,
             const LiaSecret  *passphrase,
             GError          **error)
 {
-  g_autoptr (LiaSecret) kek = lia_secret_new (crypto_aead_xchacha20poly1305_ietf_KEYBYTES);
-
-  G_STATIC_ASSERT (LIA_PWHASH_SALT_BYTES == crypto_pwhash_SALTBYTES);
-
-  if (crypto_pwhash (kek->data, kek->len, (const char *) passphrase->data, passphrase->len,
-                     keyfile->pwhash_salt, keyfile->opslimit, (size_t) keyfile->memlimit,
-                     crypto_pwhash_ALG_ARGON2ID13) != 0)
-    {
-      g_set_error (error, LIA_STORE_ERROR, LIA_STORE_ERROR_FAILED,
-                   "Key derivation needs %" G_GUINT64_FORMAT " MiB of memory, which the "
-                   "system did not provide",
-                   keyfile->memlimit / (1024 * 1024));
-      return NULL;
-    }
-  return g_steal_pointer (&kek);
+  return lia_keyfile_derive_key (passphrase, keyfile->pwhash_salt, keyfile->opslimit,
+                                 keyfile->memlimit, error);
 }
 
 gboolean

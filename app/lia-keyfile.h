@@ -21,6 +21,13 @@ G_BEGIN_DECLS
 #define LIA_KDF_OPSLIMIT        3
 #define LIA_KDF_MEMLIMIT        (128u * 1024u * 1024u)
 
+/* The limits accepted when read from a file: a file that asks for terabytes
+ * of memory is damaged, not a reason to try. */
+#define LIA_KDF_MIN_OPSLIMIT    1
+#define LIA_KDF_MAX_OPSLIMIT    64
+#define LIA_KDF_MIN_MEMLIMIT    (8u * 1024u)
+#define LIA_KDF_MAX_MEMLIMIT    (4ull * 1024u * 1024u * 1024u)
+
 typedef struct
 {
   guint64 opslimit;
@@ -61,6 +68,21 @@ gboolean   lia_keyfile_wrap (LiaKeyFile      *keyfile,
 LiaSecret *lia_keyfile_unwrap (const LiaKeyFile *keyfile,
                                const LiaSecret  *passphrase,
                                GError          **error);
+
+/* The Argon2id limits that new key files (and identity backups) get:
+ * LIA_KDF_OPSLIMIT and LIA_KDF_MEMLIMIT, unless a test program has set
+ * others. */
+void       lia_keyfile_get_limits (guint64 *out_opslimit,
+                                   guint64 *out_memlimit);
+
+/* Derives a 32-byte key from @passphrase with Argon2id and the given salt
+ * and limits; fails (LIA_STORE_ERROR_FAILED) only when the system cannot
+ * provide the memory. */
+LiaSecret *lia_keyfile_derive_key (const LiaSecret *passphrase,
+                                   const guint8    *salt,
+                                   guint64          opslimit,
+                                   guint64          memlimit,
+                                   GError         **error);
 
 /* For the test programs only (nothing that ships calls it): cheaper Argon2id limits for new key files, so that test
  * suites which create many stores stay quick. Limits already recorded in a

@@ -219,17 +219,27 @@ static const LiaMigration store_migrations[] = {
     "ALTER TABLE org ADD COLUMN verified_at INTEGER;"
     "ALTER TABLE org ADD COLUMN verified_by TEXT;"
     "ALTER TABLE org ADD COLUMN revoked_at INTEGER;"
+    /* This organisation's own binding signatures, which peers check
+     * against its identity key. A store made before this migration gets
+     * them at its next unlock (lia-store.c), since SQL cannot sign. */
+    "ALTER TABLE organisation ADD COLUMN box_signature BLOB"
+    "  CHECK (box_signature IS NULL OR length (box_signature) = 64);"
+    "ALTER TABLE organisation ADD COLUMN curve_signature BLOB"
+    "  CHECK (curve_signature IS NULL OR length (curve_signature) = 64);"
     "UPDATE org SET box_public = (SELECT box_public FROM organisation),"
     "  curve_public = (SELECT curve_public FROM organisation) WHERE id = 1;"
     "DROP TRIGGER organisation_is_org_1;"
     "CREATE TRIGGER organisation_is_org_1 AFTER INSERT ON organisation BEGIN"
-    "  INSERT INTO org (id, name, kind, sign_public, box_public, curve_public, added_at)"
-    "    VALUES (1, NEW.name, NEW.kind, NEW.sign_public, NEW.box_public, NEW.curve_public,"
-    "            NEW.created_at);"
+    "  INSERT INTO org (id, name, kind, sign_public, box_public, box_signature, curve_public,"
+    "                   curve_signature, added_at)"
+    "    VALUES (1, NEW.name, NEW.kind, NEW.sign_public, NEW.box_public, NEW.box_signature,"
+    "            NEW.curve_public, NEW.curve_signature, NEW.created_at);"
     "END;"
-    "CREATE TRIGGER organisation_keys_are_org_1 AFTER UPDATE OF box_public, curve_public"
-    "  ON organisation BEGIN"
-    "  UPDATE org SET box_public = NEW.box_public, curve_public = NEW.curve_public WHERE id = 1;"
+    /* A key rotation (lia_store_rotate_keys()) updates all four at once. */
+    "CREATE TRIGGER organisation_keys_are_org_1 AFTER UPDATE OF box_public, box_signature,"
+    "  curve_public, curve_signature ON organisation BEGIN"
+    "  UPDATE org SET box_public = NEW.box_public, box_signature = NEW.box_signature,"
+    "    curve_public = NEW.curve_public, curve_signature = NEW.curve_signature WHERE id = 1;"
     "END;"
 
     /* This organisation's earlier X25519 keys after a rotation, kept so

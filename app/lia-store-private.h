@@ -7,6 +7,7 @@
 
 #include <sqlite3.h>
 
+#include "lia-backup.h"
 #include "lia-crypto.h"
 #include "lia-envelope.h"
 #include "lia-store.h"
@@ -19,14 +20,24 @@ sqlite3  *lia_store_get_db (LiaStore *self);
 
 /* The organisation's secret keys (Ed25519 identity, X25519 for
  * envelopes, Curve25519 for the transport); borrowed, valid while
- * unlocked, never to be copied out of LiaSecret memory. */
+ * unlocked (the X25519 and Curve25519 ones only until the keys are
+ * rotated), never to be copied out of LiaSecret memory. */
 const LiaSecret *lia_store_get_sign_secret (LiaStore *self);
 const LiaSecret *lia_store_get_box_secret (LiaStore *self);
 const LiaSecret *lia_store_get_curve_secret (LiaStore *self);
 
 /* This organisation's keyring for sealing and opening envelopes, with
- * its cache of pairwise keys; borrowed, valid while unlocked. */
+ * its cache of pairwise keys and its retired X25519 keys; borrowed, valid
+ * while unlocked. After a key rotation the store makes a new one (with the
+ * new keys) when next asked; one lent before stays valid until the lock. */
 LiaKeyring      *lia_store_get_keyring (LiaStore *self);
+
+/* Copies of the X25519 key pairs this organisation has retired by
+ * rotating its keys, newest first, as LiaRetiredBoxKey (lia-backup.h) with
+ * the secret keys unwrapped. lia_store_get_keyring() already holds them.
+ * Needs an unlocked store. */
+GPtrArray       *lia_store_dup_retired_box_keys (LiaStore *self,
+                                                 GError  **error);
 
 /* A new connection to the same database with the same keys, configured like
  * the store's own, for another thread (the sync engine, a reader). The
@@ -53,6 +64,19 @@ gboolean    lia_store_set_errno_error (GError    **error,
                                        int         saved_errno,
                                        const char *what,
                                        const char *path);
+
+/* Writes @len bytes to @path atomically: a temporary file (mode 0600)
+ * beside it, fsync, rename, fsync of the directory, so that a crash leaves
+ * the old file or the new one, never a mixture. Unless @replace, an
+ * existing @path is left alone and the error is LIA_STORE_ERROR_EXISTS.
+ * Other failures are as lia_store_set_errno_error(); @what ("the key file")
+ * names the file in messages. Nothing is left behind on failure. */
+gboolean    lia_store_write_file (const char   *path,
+                                  const guint8 *data,
+                                  gsize         len,
+                                  gboolean      replace,
+                                  const char   *what,
+                                  GError      **error);
 
 /* Removes an SQLite database file and the WAL, shared-memory and journal
  * files beside it, ignoring any that are not there. */

@@ -5,17 +5,21 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <malloc.h>
+#include <stdio.h>
 #include <sodium.h>
 #include <string.h>
 #include <unistd.h>
 
 #include <glib/gstdio.h>
 
+#include "lia-backup.h"
 #include "lia-crypt-vfs.h"
 #include "lia-crypto.h"
 #include "lia-envelope.h"
 #include "lia-hardening.h"
+#include "lia-invite.h"
 #include "lia-keyfile.h"
 #include "lia-migrations.h"
 #include "lia-store-private.h"
@@ -27,7 +31,6 @@ G_DEFINE_QUARK (lia-store-error-quark, lia_store_error)
 #define SUBKEY_PAGES    1
 #define SUBKEY_IDENTITY 2
 
-#define MAX_ORG_NAME_CHARS 200
 #define BUSY_TIMEOUT_MS    10000
 
 /* Everything that exists only while the store is unlocked. Built off the
@@ -48,6 +51,16 @@ typedef struct
   LiaSecret    *curve_secret;  /* owned, Curve25519 for ZeroMQ, 32 bytes */
   LiaSecret    *identity_key;  /* owned, wraps the secret keys in the database */
   LiaKeyring   *keyring;       /* owned, made on first use (lia_store_get_keyring) */
+  /* owned: the keyrings made before key rotations, kept until the store is
+   * locked because lia_store_get_keyring() lends them for that long */
+  GPtrArray    *old_keyrings;
+  /* owned: LiaRetiredBoxKey, the X25519 key pairs retired by rotations,
+   * newest first; the retired_box_key table, unwrapped */
+  GPtrArray    *retired;
+  /* The identity key's binding signatures of box_public and curve_public
+   * (lia_key_binding_sign()). */
+  guint8        box_signature[LIA_SIGNATURE_BYTES];
+  guint8        curve_signature[LIA_SIGNATURE_BYTES];
 } Session;
 
 struct _LiaStore
@@ -142,6 +155,126 @@ lia_store_set_errno_error (GError    **error,
   else if (saved_errno == ENOSPC || saved_errno == EDQUOT || saved_errno == EFBIG)
     code = LIA_STORE_ERROR_NO_SPACE;
   g_set_error (error, LIA_STORE_ERROR, code, "%s %s: %s", what, path, g_strerror (saved_errno));
+  return FALSE;
+}
+
+/* ---- files --------------------------------------------------------------- */
+
+static gboolean
+write_all (int fd, const guint8 *data, gsize len)
+{
+  while (len > 0)
+    {
+      ssize_t n = write (fd, data, len);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        return FALSE;
+      data += n;
+      len -= n;
+    }
+  return TRUE;
+}
+
+/* Moves @tmp_path to @path unless something is there already, in one step
+ * where the file system allows it, so that no file that appears meanwhile
+ * is overwritten. Sets errno on failure (EEXIST when @path exists). */
+static gboolean
+rename_no_replace (const char *tmp_path,
+                   const char *path)
+{
+  int saved_errno;
+
+  if (renameat2 (AT_FDCWD, tmp_path, AT_FDCWD, path, RENAME_NOREPLACE) == 0)
+    return TRUE;
+  if (errno != EINVAL && errno != ENOSYS && errno != EOPNOTSUPP)
+    return FALSE;
+
+  /* A file system without RENAME_NOREPLACE (NFS, say): a hard link is just
+   * as exclusive. */
+  if (link (tmp_path, path) == 0)
+    {
+      (void) unlink (tmp_path);
+      return TRUE;
+    }
+  if (errno != EPERM && errno != EOPNOTSUPP && errno != ENOSYS)
+    return FALSE;
+
+  /* Neither (a file system without hard links): look, then rename. Only
+   * another process creating @path in between could be overwritten. */
+  saved_errno = errno;
+  if (g_file_test (path, G_FILE_TEST_EXISTS))
+    {
+      errno = EEXIST;
+      return FALSE;
+    }
+  errno = saved_errno;
+  return rename (tmp_path, path) == 0;
+}
+
+/* Written by hand rather than with g_file_set_contents_full(), which folds
+ * EFBIG into a generic error (a full disk must say so) and always
+ * replaces. */
+gboolean
+lia_store_write_file (const char   *path,
+                      const guint8 *data,
+                      gsize         len,
+                      gboolean      replace,
+                      const char   *what,
+                      GError      **error)
+{
+  g_autofree char *tmp_path = g_strconcat (path, ".XXXXXX", NULL);
+  g_autofree char *dir = g_path_get_dirname (path);
+  g_autofree char *writing = g_strdup_printf ("Could not write %s", what);
+  int fd, dir_fd;
+
+  if (!replace && g_file_test (path, G_FILE_TEST_EXISTS))
+    goto exists;
+
+  fd = g_mkstemp_full (tmp_path, O_WRONLY | O_CLOEXEC, 0600);
+  if (fd < 0)
+    {
+      g_autofree char *in = g_strdup_printf ("Could not write %s in", what);
+
+      return lia_store_set_errno_error (error, errno, in, dir);
+    }
+  if (!write_all (fd, data, len) || fsync (fd) != 0)
+    {
+      int saved_errno = errno;
+
+      close (fd);
+      (void) unlink (tmp_path);
+      return lia_store_set_errno_error (error, saved_errno, writing, path);
+    }
+  if (close (fd) != 0 || !(replace ? rename (tmp_path, path) == 0
+                                   : rename_no_replace (tmp_path, path)))
+    {
+      int saved_errno = errno;
+
+      (void) unlink (tmp_path);
+      if (saved_errno == EEXIST)
+        goto exists;
+      return lia_store_set_errno_error (error, saved_errno, writing, path);
+    }
+
+  /* The rename itself is durable only once the directory is flushed. */
+  dir_fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir_fd < 0 || fsync (dir_fd) != 0)
+    {
+      int saved_errno = errno;
+
+      if (dir_fd >= 0)
+        close (dir_fd);
+      return lia_store_set_errno_error (error, saved_errno, "Could not flush to disk the directory",
+                                        dir);
+    }
+  close (dir_fd);
+  return TRUE;
+
+exists:
+  g_set_error (error, LIA_STORE_ERROR, LIA_STORE_ERROR_EXISTS,
+               "%s already exists; it was left as it was", path);
   return FALSE;
 }
 
@@ -350,6 +483,8 @@ session_free (Session *session)
   g_clear_pointer (&session->curve_secret, lia_secret_free);
   g_clear_pointer (&session->identity_key, lia_secret_free);
   g_clear_pointer (&session->keyring, lia_keyring_free);
+  g_clear_pointer (&session->old_keyrings, g_ptr_array_unref);
+  g_clear_pointer (&session->retired, g_ptr_array_unref);
   g_free (session);
 }
 
@@ -449,30 +584,82 @@ bind_bytes (sqlite3_stmt *stmt, int index, GBytes *bytes)
   return sqlite3_bind_blob (stmt, index, data, (int) len, SQLITE_TRANSIENT) == SQLITE_OK;
 }
 
-/* Makes the organisation's key pairs and writes its identity row. */
-static gboolean
-session_create_identity (Session    *session,
-                         const char *org_name,
-                         LiaOrgKind  kind,
-                         GError    **error)
+/* ---- key bindings ---- */
+
+/* The signatures that bind the X25519 and CURVE keys to the identity key.
+ * Ed25519 signatures are deterministic, so a binding made again (after a
+ * restore, say) is the same bytes. */
+static void
+session_sign_key_bindings (Session *session)
 {
-  guint8 sign_pk[crypto_sign_PUBLICKEYBYTES], box_pk[crypto_box_PUBLICKEYBYTES];
-  guint8 curve_pk[crypto_box_PUBLICKEYBYTES];
+  lia_key_binding_sign (LIA_KEY_USE_BOX, g_bytes_get_data (session->box_public, NULL),
+                        session->sign_secret, session->box_signature);
+  lia_key_binding_sign (LIA_KEY_USE_CURVE, g_bytes_get_data (session->curve_public, NULL),
+                        session->sign_secret, session->curve_signature);
+}
+
+static gboolean
+bind_blob (sqlite3_stmt *stmt, int index, const void *data, gsize len)
+{
+  return sqlite3_bind_blob (stmt, index, data, (int) len, SQLITE_TRANSIENT) == SQLITE_OK;
+}
+
+/* Runs @stmt once (it must return no row) and finalises it, whatever
+ * happened; @bound says whether binding its parameters went well. */
+static int
+step_once (sqlite3_stmt *stmt,
+           int           rc,
+           gboolean      bound)
+{
+  if (rc == SQLITE_OK)
+    rc = bound ? sqlite3_step (stmt) : SQLITE_MISUSE;
+  sqlite3_finalize (stmt);
+  return rc;
+}
+
+/* Adds a retired X25519 key pair, wrapped under the identity subkey. */
+static int
+insert_retired_box_key (sqlite3         *db,
+                        const LiaSecret *identity_key,
+                        const guint8    *box_public,
+                        const LiaSecret *box_secret,
+                        gint64           retired_at)
+{
+  g_autoptr (GBytes) wrapped = wrap_secret (identity_key, box_secret->data, box_secret->len);
+  sqlite3_stmt *stmt = NULL;
+  int rc = sqlite3_prepare_v2 (db,
+                               "INSERT INTO retired_box_key (box_public, box_secret_wrapped, "
+                               "retired_at) VALUES (?, ?, ?)",
+                               -1, &stmt, NULL);
+
+  return step_once (stmt, rc,
+                    rc == SQLITE_OK && bind_blob (stmt, 1, box_public, LIA_KEY_BYTES)
+                      && bind_bytes (stmt, 2, wrapped)
+                      && sqlite3_bind_int64 (stmt, 3, retired_at) == SQLITE_OK);
+}
+
+/* Takes @identity's keys into @session and writes them, with the binding
+ * signatures and the retired keys, as the organisation's identity: the
+ * same for a new store and for one restored from a backup. */
+static gboolean
+session_install_identity (Session        *session,
+                          LiaOrgIdentity *identity,
+                          GError        **error)
+{
   g_autoptr (GBytes) sign_wrapped = NULL, box_wrapped = NULL, curve_wrapped = NULL;
   sqlite3_stmt *stmt = NULL;
   int rc;
 
-  session->sign_secret = lia_secret_new (crypto_sign_SECRETKEYBYTES);
-  session->box_secret = lia_secret_new (crypto_box_SECRETKEYBYTES);
-  session->curve_secret = lia_secret_new (crypto_box_SECRETKEYBYTES);
-  crypto_sign_keypair (sign_pk, session->sign_secret->data);
-  crypto_box_keypair (box_pk, session->box_secret->data);
-  crypto_box_keypair (curve_pk, session->curve_secret->data);
-  session->sign_public = g_bytes_new (sign_pk, sizeof sign_pk);
-  session->box_public = g_bytes_new (box_pk, sizeof box_pk);
-  session->curve_public = g_bytes_new (curve_pk, sizeof curve_pk);
-  session->org_name = g_strdup (org_name);
-  session->org_kind = kind;
+  session->org_name = g_strdup (identity->org_name);
+  session->org_kind = identity->org_kind;
+  session->sign_public = g_bytes_new (identity->sign_public, LIA_KEY_BYTES);
+  session->box_public = g_bytes_new (identity->box_public, LIA_KEY_BYTES);
+  session->curve_public = g_bytes_new (identity->curve_public, LIA_KEY_BYTES);
+  session->sign_secret = g_steal_pointer (&identity->sign_secret);
+  session->box_secret = g_steal_pointer (&identity->box_secret);
+  session->curve_secret = g_steal_pointer (&identity->curve_secret);
+  session->retired = g_ptr_array_ref (identity->retired);
+  session_sign_key_bindings (session);
 
   sign_wrapped = wrap_secret (session->identity_key, session->sign_secret->data,
                               session->sign_secret->len);
@@ -481,28 +668,43 @@ session_create_identity (Session    *session,
   curve_wrapped = wrap_secret (session->identity_key, session->curve_secret->data,
                                session->curve_secret->len);
 
+  if (!exec_sql (session->db, "BEGIN IMMEDIATE", "Could not save the organisation's identity",
+                 error))
+    return FALSE;
   rc = sqlite3_prepare_v2 (session->db,
                            "INSERT INTO organisation (id, name, kind, created_at, sign_public, "
-                           "sign_secret_wrapped, box_public, box_secret_wrapped, curve_public, "
-                           "curve_secret_wrapped) VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                           "sign_secret_wrapped, box_public, box_secret_wrapped, box_signature, "
+                           "curve_public, curve_secret_wrapped, curve_signature) "
+                           "VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                            -1, &stmt, NULL);
-  if (rc == SQLITE_OK)
+  rc = step_once (stmt, rc,
+                  rc == SQLITE_OK
+                    && sqlite3_bind_text (stmt, 1, identity->org_name, -1, SQLITE_TRANSIENT) == SQLITE_OK
+                    && sqlite3_bind_text (stmt, 2, lia_org_kind_to_string (identity->org_kind), -1,
+                                          SQLITE_STATIC) == SQLITE_OK
+                    && sqlite3_bind_int64 (stmt, 3, identity->created_at) == SQLITE_OK
+                    && bind_bytes (stmt, 4, session->sign_public) && bind_bytes (stmt, 5, sign_wrapped)
+                    && bind_bytes (stmt, 6, session->box_public) && bind_bytes (stmt, 7, box_wrapped)
+                    && bind_blob (stmt, 8, session->box_signature, LIA_SIGNATURE_BYTES)
+                    && bind_bytes (stmt, 9, session->curve_public)
+                    && bind_bytes (stmt, 10, curve_wrapped)
+                    && bind_blob (stmt, 11, session->curve_signature, LIA_SIGNATURE_BYTES));
+  for (guint i = 0; rc == SQLITE_DONE && i < identity->retired->len; i++)
     {
-      gboolean bound =
-        sqlite3_bind_text (stmt, 1, org_name, -1, SQLITE_TRANSIENT) == SQLITE_OK
-        && sqlite3_bind_text (stmt, 2, lia_org_kind_to_string (kind), -1, SQLITE_STATIC) == SQLITE_OK
-        && sqlite3_bind_int64 (stmt, 3, g_get_real_time () / G_USEC_PER_SEC) == SQLITE_OK
-        && bind_bytes (stmt, 4, session->sign_public) && bind_bytes (stmt, 5, sign_wrapped)
-        && bind_bytes (stmt, 6, session->box_public) && bind_bytes (stmt, 7, box_wrapped)
-        && bind_bytes (stmt, 8, session->curve_public) && bind_bytes (stmt, 9, curve_wrapped);
+      const LiaRetiredBoxKey *key = identity->retired->pdata[i];
 
-      rc = bound ? sqlite3_step (stmt) : SQLITE_MISUSE;
+      rc = insert_retired_box_key (session->db, session->identity_key, key->box_public,
+                                   key->box_secret, key->retired_at);
     }
-  sqlite3_finalize (stmt);
-  if (rc != SQLITE_DONE)
-    return lia_store_set_sqlite_error (error, session->db, rc,
-                                       "Could not save the organisation's identity");
-  return TRUE;
+  if (rc == SQLITE_DONE)
+    {
+      rc = sqlite3_exec (session->db, "COMMIT", NULL, NULL, NULL);
+      if (rc == SQLITE_OK)
+        return TRUE;
+    }
+  lia_store_set_sqlite_error (error, session->db, rc, "Could not save the organisation's identity");
+  sqlite3_exec (session->db, "ROLLBACK", NULL, NULL, NULL);
+  return FALSE;
 }
 
 static GBytes *
@@ -513,6 +715,41 @@ column_public_key (sqlite3_stmt *stmt, int column)
   return g_bytes_new (sqlite3_column_blob (stmt, column), 32);
 }
 
+/* Copies a 64-byte signature from @column; FALSE when it is NULL (a store
+ * from before the binding signatures were kept) or not 64 bytes. */
+static gboolean
+column_signature (sqlite3_stmt *stmt, int column, guint8 *out)
+{
+  if (sqlite3_column_bytes (stmt, column) != LIA_SIGNATURE_BYTES)
+    return FALSE;
+  memcpy (out, sqlite3_column_blob (stmt, column), LIA_SIGNATURE_BYTES);
+  return TRUE;
+}
+
+/* Signs and saves the binding signatures of a store whose organisation row
+ * has none: SQL could not make them when migration 3 added their columns. */
+static gboolean
+session_save_key_bindings (Session *session,
+                           GError **error)
+{
+  sqlite3_stmt *stmt = NULL;
+  int rc;
+
+  session_sign_key_bindings (session);
+  rc = sqlite3_prepare_v2 (session->db,
+                           "UPDATE organisation SET box_signature = ?, curve_signature = ? "
+                           "WHERE id = 1",
+                           -1, &stmt, NULL);
+  rc = step_once (stmt, rc,
+                  rc == SQLITE_OK
+                    && bind_blob (stmt, 1, session->box_signature, LIA_SIGNATURE_BYTES)
+                    && bind_blob (stmt, 2, session->curve_signature, LIA_SIGNATURE_BYTES));
+  if (rc != SQLITE_DONE)
+    return lia_store_set_sqlite_error (error, session->db, rc,
+                                       "Could not save the signatures of the organisation's keys");
+  return TRUE;
+}
+
 static gboolean
 session_load_identity (Session *session,
                        GError **error)
@@ -520,10 +757,12 @@ session_load_identity (Session *session,
   sqlite3_stmt *stmt = NULL;
   int rc;
   gboolean ok = FALSE;
+  gboolean signed_before = FALSE;
 
   rc = sqlite3_prepare_v2 (session->db,
                            "SELECT name, kind, sign_public, sign_secret_wrapped, box_public, "
-                           "box_secret_wrapped, curve_public, curve_secret_wrapped "
+                           "box_secret_wrapped, curve_public, curve_secret_wrapped, "
+                           "box_signature, curve_signature "
                            "FROM organisation WHERE id = 1",
                            -1, &stmt, NULL);
   if (rc == SQLITE_OK)
@@ -558,6 +797,8 @@ session_load_identity (Session *session,
                                                sqlite3_column_blob (stmt, 7),
                                                sqlite3_column_bytes (stmt, 7),
                                                crypto_box_SECRETKEYBYTES, error);
+      signed_before = column_signature (stmt, 8, session->box_signature)
+                      && column_signature (stmt, 9, session->curve_signature);
       ok = session->curve_secret != NULL && session->sign_public != NULL
            && session->box_public != NULL && session->curve_public != NULL;
       if (session->curve_secret != NULL && !ok)
@@ -565,7 +806,57 @@ session_load_identity (Session *session,
                              "The organisation's public keys in the store are damaged");
     }
   sqlite3_finalize (stmt);
+  if (ok && !signed_before)
+    ok = session_save_key_bindings (session, error);
   return ok;
+}
+
+static GPtrArray *
+session_read_retired_box_keys (Session *session,
+                               GError **error)
+{
+  g_autoptr (GPtrArray) keys =
+    g_ptr_array_new_with_free_func ((GDestroyNotify) lia_retired_box_key_free);
+  sqlite3_stmt *stmt = NULL;
+  int rc;
+
+  rc = sqlite3_prepare_v2 (session->db,
+                           "SELECT box_public, box_secret_wrapped, retired_at FROM retired_box_key "
+                           "ORDER BY retired_at DESC, box_public",
+                           -1, &stmt, NULL);
+  while (rc == SQLITE_OK || rc == SQLITE_ROW)
+    {
+      LiaSecret *secret;
+
+      rc = sqlite3_step (stmt);
+      if (rc != SQLITE_ROW)
+        break;
+
+      if (sqlite3_column_bytes (stmt, 0) != LIA_KEY_BYTES)
+        {
+          g_set_error_literal (error, LIA_STORE_ERROR, LIA_STORE_ERROR_CORRUPT,
+                               "The organisation's retired keys in the store are damaged");
+          sqlite3_finalize (stmt);
+          return NULL;
+        }
+      secret = unwrap_secret (session->identity_key, sqlite3_column_blob (stmt, 1),
+                              sqlite3_column_bytes (stmt, 1), crypto_box_SECRETKEYBYTES, error);
+      if (secret == NULL)
+        {
+          sqlite3_finalize (stmt);
+          return NULL;
+        }
+      g_ptr_array_add (keys, lia_retired_box_key_new (sqlite3_column_blob (stmt, 0), secret,
+                                                      sqlite3_column_int64 (stmt, 2)));
+    }
+  sqlite3_finalize (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      lia_store_set_sqlite_error (error, session->db, rc,
+                                  "Could not read the organisation's retired keys");
+      return NULL;
+    }
+  return g_steal_pointer (&keys);
 }
 
 static gboolean
@@ -613,47 +904,10 @@ session_open (const char      *db_path,
   session = session_start (db_path, &keyfile, master, FALSE, error);
   if (session == NULL || !session_load_identity (session, error))
     return NULL;
+  session->retired = session_read_retired_box_keys (session, error);
+  if (session->retired == NULL)
+    return NULL;
   return g_steal_pointer (&session);
-}
-
-static gboolean
-validate_org_name (const char *name,
-                   GError    **error)
-{
-  g_autofree char *stripped = NULL;
-  glong chars;
-
-  if (name == NULL || !g_utf8_validate (name, -1, NULL))
-    {
-      g_set_error_literal (error, LIA_STORE_ERROR, LIA_STORE_ERROR_INVALID,
-                           "The organisation's name is not valid text");
-      return FALSE;
-    }
-  chars = g_utf8_strlen (name, -1);
-  stripped = g_strstrip (g_strdup (name));
-  if (*stripped == '\0')
-    {
-      g_set_error_literal (error, LIA_STORE_ERROR, LIA_STORE_ERROR_INVALID,
-                           "The organisation needs a name");
-      return FALSE;
-    }
-  if (chars > MAX_ORG_NAME_CHARS)
-    {
-      g_set_error (error, LIA_STORE_ERROR, LIA_STORE_ERROR_INVALID,
-                   "The organisation's name is %ld characters long; the limit is %d",
-                   chars, MAX_ORG_NAME_CHARS);
-      return FALSE;
-    }
-  for (const char *p = name; *p; p = g_utf8_next_char (p))
-    {
-      if (g_unichar_iscntrl (g_utf8_get_char (p)))
-        {
-          g_set_error_literal (error, LIA_STORE_ERROR, LIA_STORE_ERROR_INVALID,
-                               "The organisation's name contains a control character");
-          return FALSE;
-        }
-    }
-  return TRUE;
 }
 
 void
@@ -669,12 +923,35 @@ lia_store_remove_database_files (const char *db_path)
     }
 }
 
+static gboolean
+check_no_store (const char *directory,
+                const char *db_path,
+                const char *key_path,
+                GError    **error)
+{
+  g_autofree char *wal_path = g_strconcat (db_path, "-wal", NULL);
+
+  if (path_exists (key_path) || path_exists (db_path) || path_exists (wal_path))
+    {
+      g_set_error (error, LIA_STORE_ERROR, LIA_STORE_ERROR_EXISTS,
+                   "%s already holds a Liaison store; nothing was changed", directory);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Makes a new store: with a fresh identity for @org_name and @kind, or,
+ * when @backup_path is given, with the identity in that backup (opened with
+ * @backup_passphrase). Everything is checked that can be before anything
+ * is written, and the slow steps come last. */
 static Session *
 session_create (const char      *directory,
                 const char      *db_path,
                 const char      *key_path,
                 const char      *org_name,
                 LiaOrgKind       kind,
+                const char      *backup_path,
+                const LiaSecret *backup_passphrase,
                 const LiaSecret *passphrase,
                 GCancellable    *cancellable,
                 GError         **error)
@@ -682,15 +959,30 @@ session_create (const char      *directory,
   LiaKeyFile keyfile = { 0 };
   g_autoptr (LiaSecret) master = NULL;
   g_autoptr (Session) session = NULL;
-  g_autofree char *wal_path = g_strconcat (db_path, "-wal", NULL);
+  g_autoptr (GBytes) backup = NULL;
+  g_autoptr (LiaOrgIdentity) identity = NULL;
 
-  if (!validate_org_name (org_name, error))
-    return NULL;
-  if ((guint) kind > LIA_ORG_KIND_LAST)
+  if (backup_path != NULL)
     {
-      g_set_error (error, LIA_STORE_ERROR, LIA_STORE_ERROR_INVALID,
-                   "Unknown kind of organisation; the kinds are %s", lia_org_kind_all_names ());
-      return NULL;
+      /* A damaged backup, or one of a newer version, is refused before
+       * anything is made or any passphrase is tried. */
+      backup = lia_backup_load_file (backup_path, error);
+      if (backup == NULL
+          || !lia_backup_check_header (g_bytes_get_data (backup, NULL), g_bytes_get_size (backup),
+                                       error))
+        return NULL;
+    }
+  else
+    {
+      if (!lia_org_name_check (org_name, error))
+        return NULL;
+      if ((guint) kind > LIA_ORG_KIND_LAST)
+        {
+          g_set_error (error, LIA_STORE_ERROR, LIA_STORE_ERROR_INVALID,
+                       "Unknown kind of organisation; the kinds are %s",
+                       lia_org_kind_all_names ());
+          return NULL;
+        }
     }
   if (passphrase->len == 0)
     {
@@ -699,17 +991,28 @@ session_create (const char      *directory,
       return NULL;
     }
 
+  if (!check_no_store (directory, db_path, key_path, error))
+    return NULL;
+
+  /* Before the directory is made: a wrong backup passphrase leaves no
+   * trace. */
+  if (backup != NULL)
+    identity = lia_backup_open (g_bytes_get_data (backup, NULL), g_bytes_get_size (backup),
+                                backup_passphrase, error);
+  else
+    identity = lia_org_identity_generate (org_name, kind);
+  if (identity == NULL || check_cancelled (cancellable, error))
+    return NULL;
+
   if (g_mkdir_with_parents (directory, 0700) != 0)
     {
       lia_store_set_errno_error (error, errno, "Could not create the store directory", directory);
       return NULL;
     }
-  if (path_exists (key_path) || path_exists (db_path) || path_exists (wal_path))
-    {
-      g_set_error (error, LIA_STORE_ERROR, LIA_STORE_ERROR_EXISTS,
-                   "%s already holds a Liaison store; nothing was changed", directory);
-      return NULL;
-    }
+  /* Again, now that the directory is certainly there (another process
+   * might have made a store in it meanwhile). */
+  if (!check_no_store (directory, db_path, key_path, error))
+    return NULL;
   if (access (directory, W_OK | X_OK) != 0)
     {
       lia_store_set_errno_error (error, errno, "Cannot write to the store directory", directory);
@@ -726,7 +1029,7 @@ session_create (const char      *directory,
    * store that could be opened, and any failure before then removes what
    * was made. */
   session = session_start (db_path, &keyfile, master, TRUE, error);
-  if (session == NULL || !session_create_identity (session, org_name, kind, error)
+  if (session == NULL || !session_install_identity (session, identity, error)
       || !lia_keyfile_save (key_path, &keyfile, error))
     {
       g_clear_pointer (&session, session_free);
@@ -889,22 +1192,28 @@ lia_store_lock (LiaStore *self)
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOCKED]);
 }
 
-/* ---- create, unlock, change passphrase: sync and async ------------------- */
+/* ---- create, unlock, change passphrase, export: sync and async ---------- */
 
 typedef enum
 {
   OP_CREATE,
+  OP_CREATE_FROM_BACKUP,
   OP_UNLOCK,
   OP_CHANGE_PASSPHRASE,
+  OP_EXPORT_IDENTITY,
 } Operation;
 
 typedef struct
 {
-  Operation  op;
-  char      *org_name;
-  LiaOrgKind kind;
-  LiaSecret *passphrase;      /* owned */
-  LiaSecret *new_passphrase;  /* owned */
+  Operation       op;
+  char           *org_name;
+  LiaOrgKind      kind;
+  LiaSecret      *passphrase;         /* owned; for an export, the backup's */
+  LiaSecret      *new_passphrase;     /* owned */
+  char           *path;               /* owned: the backup to restore or to write */
+  LiaSecret      *backup_passphrase;  /* owned, for a restore */
+  LiaOrgIdentity *identity;           /* owned, for an export: gathered beforehand */
+  gboolean        replace;            /* an export may replace an existing file */
 } OperationData;
 
 static void
@@ -913,12 +1222,37 @@ operation_data_free (OperationData *data)
   g_free (data->org_name);
   g_clear_pointer (&data->passphrase, lia_secret_free);
   g_clear_pointer (&data->new_passphrase, lia_secret_free);
+  g_free (data->path);
+  g_clear_pointer (&data->backup_passphrase, lia_secret_free);
+  g_clear_pointer (&data->identity, lia_org_identity_free);
   g_free (data);
 }
 
+/* Whether @op makes a session (and so is what unlocks the store). */
+static gboolean
+operation_unlocks (Operation op)
+{
+  return op == OP_CREATE || op == OP_CREATE_FROM_BACKUP || op == OP_UNLOCK;
+}
+
+static gboolean
+export_identity (OperationData *data,
+                 GCancellable  *cancellable,
+                 GError       **error)
+{
+  g_autoptr (GBytes) sealed = NULL;
+
+  sealed = lia_backup_seal (data->identity, data->passphrase, error);
+  if (sealed == NULL || check_cancelled (cancellable, error))
+    return FALSE;
+  return lia_store_write_file (data->path, g_bytes_get_data (sealed, NULL),
+                               g_bytes_get_size (sealed), data->replace, "the identity backup",
+                               error);
+}
+
 /* Runs @data's operation; touches nothing in @self but its immutable paths,
- * so it may run in any thread. Returns a Session for create and unlock, or
- * GINT_TO_POINTER (TRUE) for a passphrase change; NULL on error. */
+ * so it may run in any thread. Returns a Session for the operations that
+ * unlock, or GINT_TO_POINTER (TRUE) for the others; NULL on error. */
 static gpointer
 run_operation (LiaStore      *self,
                OperationData *data,
@@ -929,7 +1263,10 @@ run_operation (LiaStore      *self,
     {
     case OP_CREATE:
       return session_create (self->directory, self->db_path, self->key_path, data->org_name,
-                             data->kind, data->passphrase, cancellable, error);
+                             data->kind, NULL, NULL, data->passphrase, cancellable, error);
+    case OP_CREATE_FROM_BACKUP:
+      return session_create (self->directory, self->db_path, self->key_path, NULL, 0, data->path,
+                             data->backup_passphrase, data->passphrase, cancellable, error);
     case OP_UNLOCK:
       return session_open (self->db_path, self->key_path, data->passphrase, cancellable, error);
     case OP_CHANGE_PASSPHRASE:
@@ -937,6 +1274,8 @@ run_operation (LiaStore      *self,
                               cancellable, error)
                ? GINT_TO_POINTER (TRUE)
                : NULL;
+    case OP_EXPORT_IDENTITY:
+      return export_identity (data, cancellable, error) ? GINT_TO_POINTER (TRUE) : NULL;
     default:
       g_assert_not_reached ();
     }
@@ -968,13 +1307,13 @@ run_sync (LiaStore      *self,
 {
   gpointer result;
 
-  if (data->op != OP_CHANGE_PASSPHRASE && self->session != NULL)
+  if (operation_unlocks (data->op) && self->session != NULL)
     {
       operation_data_free (data);
       return TRUE;
     }
   result = run_operation (self, data, cancellable, error);
-  if (result != NULL && data->op != OP_CHANGE_PASSPHRASE)
+  if (result != NULL && operation_unlocks (data->op))
     install_session (self, result);
   operation_data_free (data);
   return result != NULL;
@@ -992,7 +1331,7 @@ operation_thread (GTask        *task,
 
   if (result == NULL)
     g_task_return_error (task, error);
-  else if (data->op == OP_CHANGE_PASSPHRASE)
+  else if (!operation_unlocks (data->op))
     g_task_return_boolean (task, TRUE);
   else
     g_task_return_pointer (task, result, (GDestroyNotify) session_free);
@@ -1070,6 +1409,60 @@ lia_store_create_finish (LiaStore     *self,
                          GError      **error)
 {
   return finish_session (self, result, lia_store_create_async, error);
+}
+
+static OperationData *
+restore_data_new (const char *backup_path,
+                  const char *backup_passphrase,
+                  const char *passphrase)
+{
+  OperationData *data = operation_data_new (OP_CREATE_FROM_BACKUP, NULL, 0, passphrase, NULL);
+
+  data->path = g_strdup (backup_path);
+  data->backup_passphrase = lia_secret_new_from_string (backup_passphrase);
+  return data;
+}
+
+gboolean
+lia_store_create_from_backup (LiaStore     *self,
+                              const char   *backup_path,
+                              const char   *backup_passphrase,
+                              const char   *passphrase,
+                              GCancellable *cancellable,
+                              GError      **error)
+{
+  g_return_val_if_fail (LIA_IS_STORE (self), FALSE);
+  g_return_val_if_fail (backup_path != NULL, FALSE);
+  g_return_val_if_fail (backup_passphrase != NULL && passphrase != NULL, FALSE);
+  g_return_val_if_fail (self->session == NULL, FALSE);
+
+  return run_sync (self, restore_data_new (backup_path, backup_passphrase, passphrase),
+                   cancellable, error);
+}
+
+void
+lia_store_create_from_backup_async (LiaStore           *self,
+                                    const char         *backup_path,
+                                    const char         *backup_passphrase,
+                                    const char         *passphrase,
+                                    GCancellable       *cancellable,
+                                    GAsyncReadyCallback callback,
+                                    gpointer            user_data)
+{
+  g_return_if_fail (LIA_IS_STORE (self));
+  g_return_if_fail (backup_path != NULL);
+  g_return_if_fail (backup_passphrase != NULL && passphrase != NULL);
+
+  run_async (self, restore_data_new (backup_path, backup_passphrase, passphrase),
+             lia_store_create_from_backup_async, cancellable, callback, user_data);
+}
+
+gboolean
+lia_store_create_from_backup_finish (LiaStore     *self,
+                                     GAsyncResult *result,
+                                     GError      **error)
+{
+  return finish_session (self, result, lia_store_create_from_backup_async, error);
 }
 
 gboolean
@@ -1270,10 +1663,19 @@ lia_store_get_keyring (LiaStore *self)
 
   session = self->session;
   if (session->keyring == NULL)
-    session->keyring = lia_keyring_new (g_bytes_get_data (session->sign_public, NULL),
-                                        session->sign_secret,
-                                        g_bytes_get_data (session->box_public, NULL),
-                                        session->box_secret);
+    {
+      session->keyring = lia_keyring_new (g_bytes_get_data (session->sign_public, NULL),
+                                          session->sign_secret,
+                                          g_bytes_get_data (session->box_public, NULL),
+                                          session->box_secret);
+      /* Oldest first: the keyring tries the one added last first. */
+      for (guint i = session->retired->len; i > 0; i--)
+        {
+          const LiaRetiredBoxKey *key = session->retired->pdata[i - 1];
+
+          lia_keyring_add_retired_box_key (session->keyring, key->box_public, key->box_secret);
+        }
+    }
   return session->keyring;
 }
 
@@ -1323,6 +1725,270 @@ lia_store_dup_fingerprint (LiaStore *self)
   g_return_val_if_fail (LIA_IS_STORE (self), NULL);
   g_return_val_if_fail (self->session != NULL, NULL);
   return lia_identity_fingerprint (g_bytes_get_data (self->session->sign_public, NULL));
+}
+
+void
+lia_store_get_public_keys (LiaStore         *self,
+                           LiaOrgPublicKeys *out_keys)
+{
+  Session *session;
+
+  g_return_if_fail (LIA_IS_STORE (self));
+  g_return_if_fail (self->session != NULL);
+  g_return_if_fail (out_keys != NULL);
+
+  session = self->session;
+  memcpy (out_keys->identity, g_bytes_get_data (session->sign_public, NULL), LIA_KEY_BYTES);
+  memcpy (out_keys->box, g_bytes_get_data (session->box_public, NULL), LIA_KEY_BYTES);
+  memcpy (out_keys->box_signature, session->box_signature, LIA_SIGNATURE_BYTES);
+  memcpy (out_keys->curve, g_bytes_get_data (session->curve_public, NULL), LIA_KEY_BYTES);
+  memcpy (out_keys->curve_signature, session->curve_signature, LIA_SIGNATURE_BYTES);
+}
+
+static GPtrArray *
+copy_retired_box_keys (GPtrArray *retired)
+{
+  GPtrArray *copy = g_ptr_array_new_full (retired->len, (GDestroyNotify) lia_retired_box_key_free);
+
+  for (guint i = 0; i < retired->len; i++)
+    {
+      const LiaRetiredBoxKey *key = retired->pdata[i];
+
+      g_ptr_array_add (copy, lia_retired_box_key_new (key->box_public,
+                                                      lia_secret_copy (key->box_secret),
+                                                      key->retired_at));
+    }
+  return copy;
+}
+
+GPtrArray *
+lia_store_dup_retired_box_keys (LiaStore *self,
+                                GError  **error)
+{
+  g_return_val_if_fail (LIA_IS_STORE (self), NULL);
+  if (self->session == NULL)
+    {
+      set_locked_error (error);
+      return NULL;
+    }
+  return copy_retired_box_keys (self->session->retired);
+}
+
+/* A copy of the organisation's whole identity, its secret keys in new
+ * LiaSecrets, for a backup. */
+static LiaOrgIdentity *
+session_dup_identity (Session *session,
+                      GError **error)
+{
+  g_autoptr (LiaOrgIdentity) identity = lia_org_identity_new ();
+  sqlite3_stmt *stmt = NULL;
+  int rc;
+
+  rc = sqlite3_prepare_v2 (session->db, "SELECT created_at FROM organisation WHERE id = 1", -1,
+                           &stmt, NULL);
+  if (rc == SQLITE_OK)
+    rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    identity->created_at = sqlite3_column_int64 (stmt, 0);
+  sqlite3_finalize (stmt);
+  if (rc != SQLITE_ROW)
+    {
+      lia_store_set_sqlite_error (error, session->db, rc,
+                                  "Could not read the organisation's identity");
+      return NULL;
+    }
+
+  g_clear_pointer (&identity->retired, g_ptr_array_unref);
+  identity->retired = copy_retired_box_keys (session->retired);
+  identity->org_name = g_strdup (session->org_name);
+  identity->org_kind = session->org_kind;
+  memcpy (identity->sign_public, g_bytes_get_data (session->sign_public, NULL), LIA_KEY_BYTES);
+  memcpy (identity->box_public, g_bytes_get_data (session->box_public, NULL), LIA_KEY_BYTES);
+  memcpy (identity->curve_public, g_bytes_get_data (session->curve_public, NULL), LIA_KEY_BYTES);
+  identity->sign_secret = lia_secret_copy (session->sign_secret);
+  identity->box_secret = lia_secret_copy (session->box_secret);
+  identity->curve_secret = lia_secret_copy (session->curve_secret);
+  return g_steal_pointer (&identity);
+}
+
+/* The identity is gathered here, on the store's own thread and connection;
+ * only the slow sealing and the writing are left for the operation. */
+static OperationData *
+export_data_new (LiaStore   *self,
+                 const char *path,
+                 const char *backup_passphrase,
+                 gboolean    replace,
+                 GError    **error)
+{
+  OperationData *data;
+  LiaOrgIdentity *identity;
+
+  if (self->session == NULL)
+    {
+      set_locked_error (error);
+      return NULL;
+    }
+  identity = session_dup_identity (self->session, error);
+  if (identity == NULL)
+    return NULL;
+  data = operation_data_new (OP_EXPORT_IDENTITY, NULL, 0, backup_passphrase, NULL);
+  data->path = g_strdup (path);
+  data->replace = replace;
+  data->identity = identity;
+  return data;
+}
+
+gboolean
+lia_store_export_identity (LiaStore     *self,
+                           const char   *path,
+                           const char   *backup_passphrase,
+                           gboolean      replace,
+                           GCancellable *cancellable,
+                           GError      **error)
+{
+  OperationData *data;
+
+  g_return_val_if_fail (LIA_IS_STORE (self), FALSE);
+  g_return_val_if_fail (path != NULL && backup_passphrase != NULL, FALSE);
+
+  data = export_data_new (self, path, backup_passphrase, replace, error);
+  if (data == NULL)
+    return FALSE;
+  return run_sync (self, data, cancellable, error);
+}
+
+void
+lia_store_export_identity_async (LiaStore           *self,
+                                 const char         *path,
+                                 const char         *backup_passphrase,
+                                 gboolean            replace,
+                                 GCancellable       *cancellable,
+                                 GAsyncReadyCallback callback,
+                                 gpointer            user_data)
+{
+  GError *error = NULL;
+  OperationData *data;
+
+  g_return_if_fail (LIA_IS_STORE (self));
+  g_return_if_fail (path != NULL && backup_passphrase != NULL);
+
+  data = export_data_new (self, path, backup_passphrase, replace, &error);
+  if (data == NULL)
+    {
+      g_task_report_error (self, callback, user_data, lia_store_export_identity_async, error);
+      return;
+    }
+  run_async (self, data, lia_store_export_identity_async, cancellable, callback, user_data);
+}
+
+gboolean
+lia_store_export_identity_finish (LiaStore     *self,
+                                  GAsyncResult *result,
+                                  GError      **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+gboolean
+lia_store_rotate_keys (LiaStore         *self,
+                       LiaOrgPublicKeys *out_keys,
+                       GError          **error)
+{
+  Session *session;
+  g_autoptr (LiaSecret) box_secret = lia_secret_new (crypto_box_SECRETKEYBYTES);
+  g_autoptr (LiaSecret) curve_secret = lia_secret_new (crypto_box_SECRETKEYBYTES);
+  g_autoptr (GBytes) box_wrapped = NULL, curve_wrapped = NULL;
+  guint8 box_public[LIA_KEY_BYTES], curve_public[LIA_KEY_BYTES];
+  guint8 box_signature[LIA_SIGNATURE_BYTES], curve_signature[LIA_SIGNATURE_BYTES];
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  sqlite3_stmt *stmt = NULL;
+  const char *what = "Could not rotate the organisation's keys";
+  int rc;
+
+  g_return_val_if_fail (LIA_IS_STORE (self), FALSE);
+  if (self->session == NULL)
+    return set_locked_error (error);
+  session = self->session;
+
+  /* Every retired key must fit in an identity backup, or the backup that
+   * would keep them could no longer be made. */
+  if (session->retired->len >= LIA_BACKUP_MAX_RETIRED)
+    {
+      g_set_error (error, LIA_STORE_ERROR, LIA_STORE_ERROR_INVALID,
+                   "This organisation has already retired %u keys, as many as an identity "
+                   "backup can hold; its keys cannot be rotated again",
+                   LIA_BACKUP_MAX_RETIRED);
+      return FALSE;
+    }
+
+  crypto_box_keypair (box_public, box_secret->data);
+  crypto_box_keypair (curve_public, curve_secret->data);
+  lia_key_binding_sign (LIA_KEY_USE_BOX, box_public, session->sign_secret, box_signature);
+  lia_key_binding_sign (LIA_KEY_USE_CURVE, curve_public, session->sign_secret, curve_signature);
+  box_wrapped = wrap_secret (session->identity_key, box_secret->data, box_secret->len);
+  curve_wrapped = wrap_secret (session->identity_key, curve_secret->data, curve_secret->len);
+
+  /* One transaction: the old X25519 key is kept (still wrapped as it was)
+   * exactly when the new keys replace it, or neither happens. */
+  if (!exec_sql (session->db, "BEGIN IMMEDIATE", what, error))
+    return FALSE;
+  rc = sqlite3_prepare_v2 (session->db,
+                           "INSERT INTO retired_box_key (box_public, box_secret_wrapped, "
+                           "retired_at) SELECT box_public, box_secret_wrapped, ? "
+                           "FROM organisation WHERE id = 1",
+                           -1, &stmt, NULL);
+  rc = step_once (stmt, rc, rc == SQLITE_OK && sqlite3_bind_int64 (stmt, 1, now) == SQLITE_OK);
+  if (rc == SQLITE_DONE && sqlite3_changes (session->db) != 1)
+    rc = SQLITE_CORRUPT;
+  if (rc == SQLITE_DONE)
+    {
+      rc = sqlite3_prepare_v2 (session->db,
+                               "UPDATE organisation SET box_public = ?, box_secret_wrapped = ?, "
+                               "box_signature = ?, curve_public = ?, curve_secret_wrapped = ?, "
+                               "curve_signature = ? WHERE id = 1",
+                               -1, &stmt, NULL);
+      rc = step_once (stmt, rc,
+                      rc == SQLITE_OK && bind_blob (stmt, 1, box_public, LIA_KEY_BYTES)
+                        && bind_bytes (stmt, 2, box_wrapped)
+                        && bind_blob (stmt, 3, box_signature, LIA_SIGNATURE_BYTES)
+                        && bind_blob (stmt, 4, curve_public, LIA_KEY_BYTES)
+                        && bind_bytes (stmt, 5, curve_wrapped)
+                        && bind_blob (stmt, 6, curve_signature, LIA_SIGNATURE_BYTES));
+    }
+  if (rc == SQLITE_DONE)
+    rc = sqlite3_exec (session->db, "COMMIT", NULL, NULL, NULL);
+  if (rc != SQLITE_OK)
+    {
+      lia_store_set_sqlite_error (error, session->db, rc, what);
+      sqlite3_exec (session->db, "ROLLBACK", NULL, NULL, NULL);
+      return FALSE;
+    }
+
+  /* Committed: the session follows. The old X25519 key pair joins the
+   * retired ones; the keyring is made again, with it, when next asked for,
+   * and the old one is kept for whoever borrowed it. */
+  g_ptr_array_insert (session->retired, 0,
+                      lia_retired_box_key_new (g_bytes_get_data (session->box_public, NULL),
+                                               g_steal_pointer (&session->box_secret), now));
+  if (session->keyring != NULL)
+    {
+      if (session->old_keyrings == NULL)
+        session->old_keyrings = g_ptr_array_new_with_free_func ((GDestroyNotify) lia_keyring_free);
+      g_ptr_array_add (session->old_keyrings, g_steal_pointer (&session->keyring));
+    }
+  g_clear_pointer (&session->box_public, g_bytes_unref);
+  g_clear_pointer (&session->curve_public, g_bytes_unref);
+  g_clear_pointer (&session->curve_secret, lia_secret_free);
+  session->box_public = g_bytes_new (box_public, LIA_KEY_BYTES);
+  session->curve_public = g_bytes_new (curve_public, LIA_KEY_BYTES);
+  session->box_secret = g_steal_pointer (&box_secret);
+  session->curve_secret = g_steal_pointer (&curve_secret);
+  memcpy (session->box_signature, box_signature, LIA_SIGNATURE_BYTES);
+  memcpy (session->curve_signature, curve_signature, LIA_SIGNATURE_BYTES);
+  if (out_keys != NULL)
+    lia_store_get_public_keys (self, out_keys);
+  return TRUE;
 }
 
 /* ---- private ------------------------------------------------------------- */

@@ -94,6 +94,32 @@ gboolean    lia_store_create_finish (LiaStore     *self,
                                      GAsyncResult *result,
                                      GError      **error);
 
+/* Creates a new store, like lia_store_create(), that holds the identity in
+ * the identity backup @backup_path (see lia_store_export_identity()): the
+ * same name, kind and keys, and so the same fingerprint, and the retired
+ * keys. The backup is opened with @backup_passphrase; the new store is
+ * protected by @passphrase. A damaged backup (LIA_BACKUP_ERROR_DAMAGED), one
+ * of a newer version (_VERSION) or a wrong backup passphrase
+ * (_WRONG_PASSPHRASE) leaves nothing behind; so does a directory that
+ * already holds a store (LIA_STORE_ERROR_EXISTS), which is left as it
+ * was. */
+gboolean    lia_store_create_from_backup (LiaStore     *self,
+                                          const char   *backup_path,
+                                          const char   *backup_passphrase,
+                                          const char   *passphrase,
+                                          GCancellable *cancellable,
+                                          GError      **error);
+void        lia_store_create_from_backup_async (LiaStore           *self,
+                                                const char         *backup_path,
+                                                const char         *backup_passphrase,
+                                                const char         *passphrase,
+                                                GCancellable       *cancellable,
+                                                GAsyncReadyCallback callback,
+                                                gpointer            user_data);
+gboolean    lia_store_create_from_backup_finish (LiaStore     *self,
+                                                 GAsyncResult *result,
+                                                 GError      **error);
+
 gboolean    lia_store_unlock (LiaStore     *self,
                               const char   *passphrase,
                               GCancellable *cancellable,
@@ -147,7 +173,71 @@ gboolean    lia_store_check (LiaStore *self,
                              guint64  *out_pages,
                              GError  **error);
 
-/* The organisation's identity; valid while unlocked. */
+/* Writes the organisation's identity (name, kind, every key pair and the
+ * retired X25519 keys) to @path as an identity backup sealed under
+ * @backup_passphrase, which must not be empty
+ * (LIA_BACKUP_ERROR_EMPTY_PASSPHRASE) and need have nothing to do with the
+ * store's. Argon2id with the store's limits makes this slow. The file is
+ * written atomically with mode 0600; an existing file is left alone
+ * (LIA_STORE_ERROR_EXISTS) unless @replace. Needs an unlocked store. */
+gboolean    lia_store_export_identity (LiaStore     *self,
+                                       const char   *path,
+                                       const char   *backup_passphrase,
+                                       gboolean      replace,
+                                       GCancellable *cancellable,
+                                       GError      **error);
+void        lia_store_export_identity_async (LiaStore           *self,
+                                             const char         *path,
+                                             const char         *backup_passphrase,
+                                             gboolean            replace,
+                                             GCancellable       *cancellable,
+                                             GAsyncReadyCallback callback,
+                                             gpointer            user_data);
+gboolean    lia_store_export_identity_finish (LiaStore     *self,
+                                              GAsyncResult *result,
+                                              GError      **error);
+
+/**
+ * LiaOrgPublicKeys:
+ * @identity: the Ed25519 identity public key
+ * @box: the X25519 public key that envelopes are wrapped for
+ * @box_signature: the identity key's binding signature of @box
+ * @curve: the Curve25519 public key of the transport (ZeroMQ CURVE)
+ * @curve_signature: the identity key's binding signature of @curve
+ *
+ * What peers need to know of this organisation's keys. A binding signature
+ * is lia_key_binding_sign()'s (lia-invite.h): Ed25519 over the 22 bytes
+ * "liaison key binding v1", one byte for the key's use (1 for @box, 2 for
+ * @curve) and the 32 bytes of the key.
+ */
+typedef struct
+{
+  guint8 identity[32];
+  guint8 box[32];
+  guint8 box_signature[64];
+  guint8 curve[32];
+  guint8 curve_signature[64];
+} LiaOrgPublicKeys;
+
+/* Copies the organisation's current public keys and their binding
+ * signatures into @out_keys; valid while unlocked. */
+void        lia_store_get_public_keys (LiaStore         *self,
+                                       LiaOrgPublicKeys *out_keys);
+
+/* Replaces the X25519 key pair for envelopes and the CURVE key pair with new
+ * ones, bound by new signatures of the identity key, which stays as it was
+ * (and so does the fingerprint). The old X25519 key pair is kept among the
+ * retired keys, so that envelopes sealed for it can still be opened. All in
+ * one transaction: on failure nothing has changed. The new public keys go
+ * to @out_keys when it is not NULL. Telling peers is up to the sync layer.
+ * Needs an unlocked store. */
+gboolean    lia_store_rotate_keys (LiaStore         *self,
+                                   LiaOrgPublicKeys *out_keys,
+                                   GError          **error);
+
+/* The organisation's identity; valid while unlocked. The GBytes are
+ * borrowed, and those of the X25519 and CURVE keys only until the keys are
+ * rotated. */
 const char *lia_store_get_org_name (LiaStore *self);
 LiaOrgKind  lia_store_get_org_kind (LiaStore *self);
 /* Ed25519 identity public key, 32 bytes. */

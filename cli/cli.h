@@ -26,6 +26,10 @@ typedef struct
   char    *org_name;               /* owned */
   char    *kind;                   /* owned */
   char    *url;                    /* owned */
+  char    *restore;                /* owned: init --restore FILE */
+  char    *backup_passphrase_file; /* owned */
+  char    *output;                 /* owned: identity export -o FILE */
+  gboolean force;
   gboolean json;
   gboolean version;
   char   **args;                   /* borrowed: the command's positional arguments */

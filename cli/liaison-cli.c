@@ -19,6 +19,7 @@
 #include <sodium.h>
 
 #include "cli.h"
+#include "lia-backup.h"
 #include "lia-exchange.h"
 #include "lia-calendar.h"
 #include "lia-crypt-vfs.h"
@@ -187,6 +188,50 @@ cli_open_store (CliOptions *options,
   return g_steal_pointer (&store);
 }
 
+static char *
+data_to_hex (const guint8 *data,
+             gsize         len)
+{
+  g_autoptr (GBytes) bytes = g_bytes_new_static (data, len);
+
+  return bytes_to_hex (bytes);
+}
+
+/* "public_keys" and "signatures" of whoami --json and identity rotate
+ * --json. */
+static void
+add_public_keys_json (JsonBuilder *builder,
+                      LiaStore    *store)
+{
+  LiaOrgPublicKeys keys;
+  g_autofree char *identity = NULL, *box = NULL, *curve = NULL;
+  g_autofree char *box_signature = NULL, *curve_signature = NULL;
+
+  lia_store_get_public_keys (store, &keys);
+  identity = data_to_hex (keys.identity, sizeof keys.identity);
+  box = data_to_hex (keys.box, sizeof keys.box);
+  curve = data_to_hex (keys.curve, sizeof keys.curve);
+  box_signature = data_to_hex (keys.box_signature, sizeof keys.box_signature);
+  curve_signature = data_to_hex (keys.curve_signature, sizeof keys.curve_signature);
+
+  json_builder_set_member_name (builder, "public_keys");
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "identity");
+  json_builder_add_string_value (builder, identity);
+  json_builder_set_member_name (builder, "box");
+  json_builder_add_string_value (builder, box);
+  json_builder_set_member_name (builder, "curve");
+  json_builder_add_string_value (builder, curve);
+  json_builder_end_object (builder);
+  json_builder_set_member_name (builder, "signatures");
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "box");
+  json_builder_add_string_value (builder, box_signature);
+  json_builder_set_member_name (builder, "curve");
+  json_builder_add_string_value (builder, curve_signature);
+  json_builder_end_object (builder);
+}
+
 /* whoami's output, which init shares. */
 static void
 print_identity (CliOptions *options,
@@ -198,9 +243,6 @@ print_identity (CliOptions *options,
   if (options->json)
     {
       g_autoptr (JsonBuilder) builder = json_builder_new ();
-      g_autofree char *identity = bytes_to_hex (lia_store_get_identity_public_key (store));
-      g_autofree char *box = bytes_to_hex (lia_store_get_box_public_key (store));
-      g_autofree char *curve = bytes_to_hex (lia_store_get_curve_public_key (store));
 
       json_builder_begin_object (builder);
       json_builder_set_member_name (builder, "name");
@@ -211,15 +253,7 @@ print_identity (CliOptions *options,
       json_builder_add_string_value (builder, fingerprint);
       json_builder_set_member_name (builder, "store");
       json_builder_add_string_value (builder, lia_store_get_directory (store));
-      json_builder_set_member_name (builder, "public_keys");
-      json_builder_begin_object (builder);
-      json_builder_set_member_name (builder, "identity");
-      json_builder_add_string_value (builder, identity);
-      json_builder_set_member_name (builder, "box");
-      json_builder_add_string_value (builder, box);
-      json_builder_set_member_name (builder, "curve");
-      json_builder_add_string_value (builder, curve);
-      json_builder_end_object (builder);
+      add_public_keys_json (builder, store);
       json_builder_end_object (builder);
       cli_print_json (builder);
     }
@@ -232,19 +266,55 @@ print_identity (CliOptions *options,
     }
 }
 
+/* The identity backup's passphrase: LIAISON_BACKUP_PASSPHRASE, else
+ * --backup-passphrase-file, else a prompt (twice when choosing one). */
+static LiaSecret *
+get_backup_passphrase (CliOptions *options,
+                       gboolean    choose,
+                       GError    **error)
+{
+  return cli_get_passphrase ("LIAISON_BACKUP_PASSPHRASE", options->backup_passphrase_file,
+                             choose ? "Choose a passphrase for the identity backup: "
+                                    : "Passphrase of the identity backup: ",
+                             choose, error);
+}
+
+/* Reads @path and checks its header, so that a missing, damaged or too new
+ * backup is refused before any passphrase is asked for. */
+static gboolean
+check_backup_file (const char *path,
+                   GError    **error)
+{
+  g_autoptr (GBytes) backup = lia_backup_load_file (path, error);
+
+  return backup != NULL
+         && lia_backup_check_header (g_bytes_get_data (backup, NULL), g_bytes_get_size (backup),
+                                     error);
+}
+
 static int
 cmd_init (CliOptions *options)
 {
   g_autoptr (LiaStore) store = NULL;
   g_autoptr (LiaSecret) passphrase = NULL;
+  g_autoptr (LiaSecret) backup_passphrase = NULL;
   GError *error = NULL;
-  LiaOrgKind kind;
+  LiaOrgKind kind = LIA_ORG_KIND_AGENCY;
 
-  if (options->org_name == NULL || options->kind == NULL)
-    return cli_usage_error ("init needs --org NAME and --kind KIND");
-  if (!lia_org_kind_from_string (options->kind, &kind))
-    return cli_usage_error ("“%s” is not a kind of organisation; the kinds are %s", options->kind,
-                        lia_org_kind_all_names ());
+  if (options->restore != NULL)
+    {
+      if (options->org_name != NULL || options->kind != NULL)
+        return cli_usage_error ("init --restore takes the organisation's name and kind from "
+                                "the backup; leave out --org and --kind");
+    }
+  else
+    {
+      if (options->org_name == NULL || options->kind == NULL)
+        return cli_usage_error ("init needs --org NAME and --kind KIND (or --restore FILE)");
+      if (!lia_org_kind_from_string (options->kind, &kind))
+        return cli_usage_error ("“%s” is not a kind of organisation; the kinds are %s",
+                                options->kind, lia_org_kind_all_names ());
+    }
 
   store = lia_store_new (store_dir (options));
   if (lia_store_exists (store))
@@ -253,17 +323,39 @@ cmd_init (CliOptions *options)
                   lia_store_get_directory (store));
       return EXIT_FAILED;
     }
+  if (options->restore != NULL)
+    {
+      if (!check_backup_file (options->restore, &error))
+        return cli_fail (error);
+      backup_passphrase = get_backup_passphrase (options, FALSE, &error);
+      if (backup_passphrase == NULL)
+        return cli_fail (error);
+    }
   passphrase = cli_get_passphrase ("LIAISON_PASSPHRASE", options->passphrase_file,
                                    "Choose a passphrase for the store: ", TRUE, &error);
   if (passphrase == NULL)
     return cli_fail (error);
-  if (!lia_store_create (store, options->org_name, kind, lia_secret_get_string (passphrase),
-                         NULL, &error))
-    return cli_fail (error);
 
-  if (!options->json)
-    g_print ("Created a store for %s in %s.\n\n", lia_store_get_org_name (store),
-             lia_store_get_directory (store));
+  if (options->restore != NULL)
+    {
+      if (!lia_store_create_from_backup (store, options->restore,
+                                         lia_secret_get_string (backup_passphrase),
+                                         lia_secret_get_string (passphrase), NULL, &error))
+        return cli_fail (error);
+      if (!options->json)
+        g_print ("Restored the identity of %s from %s into a new store in %s.\n\n",
+                 lia_store_get_org_name (store), options->restore,
+                 lia_store_get_directory (store));
+    }
+  else
+    {
+      if (!lia_store_create (store, options->org_name, kind, lia_secret_get_string (passphrase),
+                             NULL, &error))
+        return cli_fail (error);
+      if (!options->json)
+        g_print ("Created a store for %s in %s.\n\n", lia_store_get_org_name (store),
+                 lia_store_get_directory (store));
+    }
   print_identity (options, store);
   return EXIT_OK;
 }
@@ -277,6 +369,110 @@ cmd_whoami (CliOptions *options)
   if (store == NULL)
     return cli_fail (error);
   print_identity (options, store);
+  return EXIT_OK;
+}
+
+static int
+cmd_identity_export (CliOptions *options)
+{
+  g_autoptr (LiaStore) store = NULL;
+  g_autoptr (LiaSecret) backup_passphrase = NULL;
+  g_autofree char *fingerprint = NULL;
+  GError *error = NULL;
+
+  if (options->output == NULL)
+    return cli_usage_error ("identity export needs -o FILE");
+  /* The file is written atomically, beside its final name; standard
+   * output cannot be. */
+  if (g_str_equal (options->output, "-"))
+    return cli_usage_error ("identity export writes to a file, not to standard output");
+  /* Said before any passphrase is asked for; the export itself refuses
+   * again, atomically, if the file appears meanwhile. */
+  if (!options->force && g_file_test (options->output, G_FILE_TEST_EXISTS))
+    {
+      g_printerr ("%s: %s already exists; nothing was written. Choose another file, or use "
+                  "--force to replace it\n",
+                  prog_name, options->output);
+      return EXIT_FAILED;
+    }
+
+  store = cli_open_store (options, &error);
+  if (store == NULL)
+    return cli_fail (error);
+  backup_passphrase = get_backup_passphrase (options, TRUE, &error);
+  if (backup_passphrase == NULL)
+    return cli_fail (error);
+  if (!lia_store_export_identity (store, options->output,
+                                  lia_secret_get_string (backup_passphrase), options->force, NULL,
+                                  &error))
+    return cli_fail (error);
+
+  fingerprint = lia_store_dup_fingerprint (store);
+  if (options->json)
+    {
+      g_autoptr (JsonBuilder) builder = json_builder_new ();
+
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "exported");
+      json_builder_add_boolean_value (builder, TRUE);
+      json_builder_set_member_name (builder, "file");
+      json_builder_add_string_value (builder, options->output);
+      json_builder_set_member_name (builder, "name");
+      json_builder_add_string_value (builder, lia_store_get_org_name (store));
+      json_builder_set_member_name (builder, "fingerprint");
+      json_builder_add_string_value (builder, fingerprint);
+      json_builder_end_object (builder);
+      cli_print_json (builder);
+    }
+  else
+    g_print ("Wrote the identity of %s (fingerprint %s) to %s.\n"
+             "Keep the file and its passphrase apart from each other and from the store: with "
+             "both, anyone can act as %s. Restore it with “%s init --restore %s”.\n",
+             lia_store_get_org_name (store), fingerprint, options->output,
+             lia_store_get_org_name (store), prog_name, options->output);
+  return EXIT_OK;
+}
+
+static int
+cmd_identity_rotate (CliOptions *options)
+{
+  GError *error = NULL;
+  g_autoptr (LiaStore) store = cli_open_store (options, &error);
+  g_autofree char *fingerprint = NULL;
+  g_autofree char *box = NULL, *curve = NULL;
+  LiaOrgPublicKeys keys;
+
+  if (store == NULL)
+    return cli_fail (error);
+  if (!lia_store_rotate_keys (store, &keys, &error))
+    return cli_fail (error);
+
+  fingerprint = lia_store_dup_fingerprint (store);
+  if (options->json)
+    {
+      g_autoptr (JsonBuilder) builder = json_builder_new ();
+
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "rotated");
+      json_builder_add_boolean_value (builder, TRUE);
+      json_builder_set_member_name (builder, "fingerprint");
+      json_builder_add_string_value (builder, fingerprint);
+      add_public_keys_json (builder, store);
+      json_builder_end_object (builder);
+      cli_print_json (builder);
+    }
+  else
+    {
+      box = data_to_hex (keys.box, sizeof keys.box);
+      curve = data_to_hex (keys.curve, sizeof keys.curve);
+      g_print ("New keys for %s, signed by its identity key:\n"
+               "Envelope key:   %s\n"
+               "Transport key:  %s\n"
+               "The identity key and the fingerprint (%s) are unchanged. Envelopes sealed for "
+               "the old envelope key can still be opened. Peers go on using the old keys until "
+               "they are told of the new ones.\n",
+               lia_store_get_org_name (store), box, curve, fingerprint);
+    }
   return EXIT_OK;
 }
 
@@ -571,6 +767,20 @@ static const GOptionEntry init_entries[] = {
   { "org", 0, 0, G_OPTION_ARG_STRING, &cli.org_name, "The organisation's name", "NAME" },
   { "kind", 0, 0, G_OPTION_ARG_STRING, &cli.kind,
     "local-authority, icb, police, iopc or agency", "KIND" },
+  { "restore", 0, 0, G_OPTION_ARG_FILENAME, &cli.restore,
+    "Restore the identity in the backup FILE (instead of --org and --kind)", "FILE" },
+  { "backup-passphrase-file", 0, 0, G_OPTION_ARG_FILENAME, &cli.backup_passphrase_file,
+    "Read the backup's passphrase from FILE (LIAISON_BACKUP_PASSPHRASE takes precedence)",
+    "FILE" },
+  { NULL }
+};
+
+static const GOptionEntry export_entries[] = {
+  { "output", 'o', 0, G_OPTION_ARG_FILENAME, &cli.output, "Write the backup to FILE", "FILE" },
+  { "force", 0, 0, G_OPTION_ARG_NONE, &cli.force, "Replace FILE if it exists", NULL },
+  { "backup-passphrase-file", 0, 0, G_OPTION_ARG_FILENAME, &cli.backup_passphrase_file,
+    "Read the backup's passphrase from FILE (LIAISON_BACKUP_PASSPHRASE takes precedence)",
+    "FILE" },
   { NULL }
 };
 
@@ -587,10 +797,17 @@ static const GOptionEntry refresh_entries[] = {
 };
 
 static const Command commands[] = {
-  { "init", NULL, "--org NAME --kind KIND", 0, "Create this organisation's store and identity",
+  { "init", NULL, "--org NAME --kind KIND | --restore FILE", 0,
+    "Create this organisation's store and identity, or a store with the identity in a backup",
     init_entries, cmd_init },
   { "whoami", NULL, "", 0, "Show this organisation's name, kind and identity fingerprint", NULL,
     cmd_whoami },
+  { "identity", "export", "-o FILE [--force]", 0,
+    "Write this organisation's identity to a backup file, under a passphrase of its own",
+    export_entries, cmd_identity_export },
+  { "identity", "rotate", "", 0,
+    "Replace the envelope and transport keys (the identity key and fingerprint stay)", NULL,
+    cmd_identity_rotate },
   { "passphrase", "change", "", 0, "Change the store's passphrase", passphrase_entries,
     cmd_passphrase_change },
   { "store", "check", "", 0, "Authenticate every page of the store and check its integrity",
@@ -663,7 +880,9 @@ commands_description (void)
     }
   g_string_append (text, "\nRun “liaison-cli COMMAND --help” for a command's own options.\n"
                          "The passphrase comes from LIAISON_PASSPHRASE, else --passphrase-file, "
-                         "else a prompt on the terminal.\n"
+                         "else a prompt on the terminal;\nan identity backup's from "
+                         "LIAISON_BACKUP_PASSPHRASE, else --backup-passphrase-file, else a "
+                         "prompt.\n"
                          "Dates are YYYY-MM-DD. Cases, records and requests are named by their "
                          "id or its first few characters;\norganisations by a unique start of "
                          "their name or their fingerprint.\n"
@@ -723,6 +942,9 @@ clear_options (void)
   g_clear_pointer (&cli.org_name, g_free);
   g_clear_pointer (&cli.kind, g_free);
   g_clear_pointer (&cli.url, g_free);
+  g_clear_pointer (&cli.restore, g_free);
+  g_clear_pointer (&cli.backup_passphrase_file, g_free);
+  g_clear_pointer (&cli.output, g_free);
 }
 
 int

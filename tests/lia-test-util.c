@@ -5,7 +5,9 @@
 #include "config.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -147,6 +149,34 @@ lia_test_write_at (const char   *path,
   close (fd);
 }
 
+static rlim_t saved_fsize_limit = RLIM_INFINITY;
+
+void
+lia_test_limit_file_size (guint64 limit)
+{
+  struct rlimit rl;
+
+  /* Past the limit the kernel sends SIGXFSZ, which kills by default;
+   * ignored, write() fails with EFBIG instead. Only the soft limit is
+   * lowered, so that it can be raised again. */
+  signal (SIGXFSZ, SIG_IGN);
+  g_assert_cmpint (getrlimit (RLIMIT_FSIZE, &rl), ==, 0);
+  saved_fsize_limit = rl.rlim_cur;
+  g_assert_true (rl.rlim_max == RLIM_INFINITY || rl.rlim_max > limit);
+  rl.rlim_cur = limit;
+  g_assert_cmpint (setrlimit (RLIMIT_FSIZE, &rl), ==, 0);
+}
+
+void
+lia_test_restore_file_size_limit (void)
+{
+  struct rlimit rl;
+
+  g_assert_cmpint (getrlimit (RLIMIT_FSIZE, &rl), ==, 0);
+  rl.rlim_cur = saved_fsize_limit;
+  g_assert_cmpint (setrlimit (RLIMIT_FSIZE, &rl), ==, 0);
+}
+
 void
 lia_test_cli_run_free (LiaTestCliRun *run)
 {
@@ -177,6 +207,7 @@ lia_test_run_cli (const char        *passphrase,
   envp = g_environ_setenv (envp, "XDG_CACHE_HOME", g_get_user_cache_dir (), TRUE);
   envp = g_environ_setenv (envp, "LIAISON_PASSPHRASE", passphrase, TRUE);
   envp = g_environ_unsetenv (envp, "LIAISON_NEW_PASSPHRASE");
+  envp = g_environ_unsetenv (envp, "LIAISON_BACKUP_PASSPHRASE");
   envp = g_environ_unsetenv (envp, "LIAISON_TODAY");
   for (guint i = 0; env != NULL && env[i] != NULL; i += 2)
     envp = env[i + 1] != NULL ? g_environ_setenv (envp, env[i], env[i + 1], TRUE)

@@ -46,6 +46,13 @@ void        lia_test_write_at (const char   *path,
                                const guint8 *data,
                                gsize         len);
 
+/* Lowers the soft limit on the size of files this process writes to
+ * @limit bytes, beyond which write() fails with EFBIG as a full disk makes
+ * it fail with ENOSPC (SIGXFSZ is ignored from then on); and raises it
+ * again. For tests that run in a subprocess of their own. */
+void        lia_test_limit_file_size (guint64 limit);
+void        lia_test_restore_file_size_limit (void);
+
 /* One run of the built liaison-cli (LIAISON_CLI in the test environment). */
 typedef struct
 {
@@ -58,8 +65,8 @@ void           lia_test_cli_run_free (LiaTestCliRun *run);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (LiaTestCliRun, lia_test_cli_run_free)
 
 /* Runs liaison-cli [--store @store] @args (NULL-terminated) with
- * LIAISON_PASSPHRASE @passphrase, LIAISON_NEW_PASSPHRASE and LIAISON_TODAY
- * unset, the test's isolated home and XDG directories, and standard input
+ * LIAISON_PASSPHRASE @passphrase, LIAISON_NEW_PASSPHRASE,
+ * LIAISON_BACKUP_PASSPHRASE and LIAISON_TODAY unset, the test's isolated home and XDG directories, and standard input
  * /dev/null (never a terminal). @env is NULL or NULL-terminated NAME,
  * VALUE pairs applied last; a NULL value unsets. It must exit normally. */
 LiaTestCliRun *lia_test_run_cli (const char        *passphrase,

@@ -15,7 +15,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
+#include <sodium.h>
 
 #include "lia-crypt-vfs.h"
 #include "lia-store.h"
@@ -276,17 +278,21 @@ test_version_and_help (void)
   g_assert_cmpint (version->status, ==, 0);
   g_assert_cmpstr (version->out, ==, "liaison-cli " PACKAGE_VERSION "\n");
   g_assert_cmpint (help->status, ==, 0);
-  for (guint i = 0; i < 4; i++)
-    {
-      const char *const words[] = { "init --org NAME --kind KIND", "whoami", "passphrase change",
-                                    "store check" };
+  {
+    const char *const words[] = { "init --org NAME --kind KIND | --restore FILE", "whoami",
+                                  "passphrase change", "store check",
+                                  "identity export -o FILE [--force]", "identity rotate",
+                                  "LIAISON_BACKUP_PASSPHRASE" };
 
+    for (guint i = 0; i < G_N_ELEMENTS (words); i++)
       g_assert_nonnull (strstr (help->out, words[i]));
-    }
+  }
   /* A command's help lists its own options. */
   g_assert_cmpint (init_help->status, ==, 0);
   g_assert_nonnull (strstr (init_help->out, "--org=NAME"));
   g_assert_nonnull (strstr (init_help->out, "--kind=KIND"));
+  g_assert_nonnull (strstr (init_help->out, "--restore=FILE"));
+  g_assert_nonnull (strstr (init_help->out, "--backup-passphrase-file=FILE"));
 }
 
 static void
@@ -340,6 +346,251 @@ test_calendar (void)
   /* Nothing listens on port 1: a clear error, and the calendar carries on. */
   g_assert_cmpint (offline->status, ==, 2);
   g_assert_nonnull (strstr (offline->err, "The calendar in use is unchanged"));
+}
+
+/* ---- identity backup and rotation ---- */
+
+#define BACKUP_PASS "cli backup passphrase"
+
+static const char *const backup_env[] = { "LIAISON_BACKUP_PASSPHRASE", BACKUP_PASS, NULL };
+
+/* whoami --json of the store in @dir, opened with @passphrase_env. */
+static JsonObject *
+whoami_json (const char *const *env, const char *dir, JsonParser **parser)
+{
+  g_autoptr (LiaTestCliRun) run = RUN (env, "--json", "--store", dir, "whoami");
+
+  g_assert_cmpint (run->status, ==, 0);
+  return parse_object (run->out, parser);
+}
+
+static void
+assert_same_keys (JsonObject *a, JsonObject *b)
+{
+  const char *const members[] = { "public_keys", "signatures" };
+
+  g_assert_cmpstr (json_object_get_string_member (a, "fingerprint"), ==,
+                   json_object_get_string_member (b, "fingerprint"));
+  g_assert_cmpstr (json_object_get_string_member (a, "name"), ==,
+                   json_object_get_string_member (b, "name"));
+  g_assert_cmpstr (json_object_get_string_member (a, "kind"), ==,
+                   json_object_get_string_member (b, "kind"));
+  for (guint i = 0; i < G_N_ELEMENTS (members); i++)
+    {
+      JsonObject *ka = json_object_get_object_member (a, members[i]);
+      JsonObject *kb = json_object_get_object_member (b, members[i]);
+      g_autoptr (GList) names = json_object_get_members (ka);
+
+      g_assert_cmpuint (json_object_get_size (ka), ==, json_object_get_size (kb));
+      for (GList *l = names; l != NULL; l = l->next)
+        g_assert_cmpstr (json_object_get_string_member (ka, l->data), ==,
+                         json_object_get_string_member (kb, l->data));
+    }
+}
+
+static void
+test_identity_backup (void)
+{
+  g_autofree char *dir = new_store_dir ();
+  g_autofree char *restored = new_store_dir ();
+  g_autofree char *parent = lia_test_make_dir ("backups");
+  g_autofree char *file = g_build_filename (parent, "council.backup", NULL);
+  const char *const restore_env[] = { "LIAISON_BACKUP_PASSPHRASE", BACKUP_PASS,
+                                      "LIAISON_PASSPHRASE", "the new store's passphrase", NULL };
+  g_autoptr (LiaTestCliRun) rotate = NULL;
+  g_autoptr (LiaTestCliRun) export = NULL;
+  g_autoptr (LiaTestCliRun) again = NULL;
+  g_autoptr (LiaTestCliRun) restore = NULL;
+  g_autoptr (JsonParser) p1 = NULL, p2 = NULL, p3 = NULL, p4 = NULL;
+  JsonObject *before, *after, *object;
+  GStatBuf st;
+
+  init_store (dir, "Backed Up Borough Council", "local-authority");
+  rotate = RUN (NULL, "--store", dir, "identity", "rotate");
+  g_assert_cmpint (rotate->status, ==, 0);
+  g_assert_nonnull (strstr (rotate->out, "Envelope key:"));
+  before = whoami_json (NULL, dir, &p1);
+
+  export = RUN (backup_env, "--store", dir, "identity", "export", "-o", file);
+  g_assert_cmpint (export->status, ==, 0);
+  g_assert_cmpstr (export->err, ==, "");
+  g_assert_nonnull (strstr (export->out, "Wrote the identity of Backed Up Borough Council"));
+  g_assert_cmpint (g_stat (file, &st), ==, 0);
+  g_assert_cmpint (st.st_mode & 07777, ==, 0600);
+
+  again = RUN (backup_env, "--store", dir, "--json", "identity", "export", "-o", file, "--force");
+  g_assert_cmpint (again->status, ==, 0);
+  object = parse_object (again->out, &p2);
+  g_assert_true (json_object_get_boolean_member (object, "exported"));
+  g_assert_cmpstr (json_object_get_string_member (object, "file"), ==, file);
+  g_assert_cmpstr (json_object_get_string_member (object, "fingerprint"), ==,
+                   json_object_get_string_member (before, "fingerprint"));
+
+  /* The restored store has a passphrase of its own and the same identity:
+   * fingerprint, public keys and their signatures. */
+  restore = RUN (restore_env, "--store", restored, "init", "--restore", file);
+  g_assert_cmpint (restore->status, ==, 0);
+  g_assert_nonnull (strstr (restore->out, "Restored the identity of Backed Up Borough Council"));
+  after = whoami_json (restore_env, restored, &p3);
+  assert_same_keys (before, after);
+  g_assert_cmpstr (json_object_get_string_member (after, "store"), ==, restored);
+
+  /* The original is untouched by all this. */
+  assert_same_keys (before, whoami_json (NULL, dir, &p4));
+}
+
+static void
+test_identity_rotate (void)
+{
+  g_autofree char *dir = new_store_dir ();
+  g_autoptr (LiaTestCliRun) rotate = NULL;
+  g_autoptr (JsonParser) p1 = NULL, p2 = NULL, p3 = NULL;
+  JsonObject *before, *rotated, *after, *kb, *kr;
+
+  init_store (dir, "Rotating ICB", "icb");
+  before = whoami_json (NULL, dir, &p1);
+  rotate = RUN (NULL, "--store", dir, "--json", "identity", "rotate");
+  g_assert_cmpint (rotate->status, ==, 0);
+  rotated = parse_object (rotate->out, &p2);
+  g_assert_true (json_object_get_boolean_member (rotated, "rotated"));
+  g_assert_cmpstr (json_object_get_string_member (rotated, "fingerprint"), ==,
+                   json_object_get_string_member (before, "fingerprint"));
+
+  kb = json_object_get_object_member (before, "public_keys");
+  kr = json_object_get_object_member (rotated, "public_keys");
+  g_assert_cmpstr (json_object_get_string_member (kb, "identity"), ==,
+                   json_object_get_string_member (kr, "identity"));
+  g_assert_cmpstr (json_object_get_string_member (kb, "box"), !=,
+                   json_object_get_string_member (kr, "box"));
+  g_assert_cmpstr (json_object_get_string_member (kb, "curve"), !=,
+                   json_object_get_string_member (kr, "curve"));
+
+  /* What rotate printed is what the store now says. */
+  after = whoami_json (NULL, dir, &p3);
+  g_assert_cmpstr (json_object_get_string_member (after, "name"), ==, "Rotating ICB");
+  json_object_set_string_member (rotated, "name", "Rotating ICB");
+  json_object_set_string_member (rotated, "kind", "icb");
+  assert_same_keys (rotated, after);
+}
+
+/* Writes @file's bytes with byte @offset xored with @mask, and the
+ * checksum recomputed if @fix. */
+static void
+write_altered (const char *from, const char *to, gsize offset, guint8 mask, gboolean fix)
+{
+  g_autoptr (GBytes) bytes = lia_test_read_file (from);
+  gsize len = g_bytes_get_size (bytes);
+  g_autofree guint8 *copy = g_memdup2 (g_bytes_get_data (bytes, NULL), len);
+
+  copy[offset] ^= mask;
+  if (fix)
+    crypto_generichash (copy + len - 16, 16, copy, len - 16, NULL, 0);
+  g_assert_true (g_file_set_contents (to, (const char *) copy, (gssize) len, NULL));
+}
+
+static void
+assert_restore_refused (const char *const *env, const char *file, int status,
+                        const char *message)
+{
+  g_autofree char *target = new_store_dir ();
+  g_autoptr (LiaTestCliRun) run = RUN (env, "--store", target, "init", "--restore", file);
+
+  g_assert_cmpint (run->status, ==, status);
+  g_assert_cmpstr (run->out, ==, "");
+  g_assert_nonnull (strstr (run->err, message));
+  /* Nothing at all was made. */
+  g_assert_false (g_file_test (target, G_FILE_TEST_EXISTS));
+}
+
+static void
+test_identity_refusals (void)
+{
+  g_autofree char *dir = new_store_dir ();
+  g_autofree char *parent = lia_test_make_dir ("refusals");
+  g_autofree char *file = g_build_filename (parent, "backup", NULL);
+  g_autofree char *other = g_build_filename (parent, "other", NULL);
+  g_autofree char *pass_file = g_build_filename (parent, "backup-pass", NULL);
+  g_autofree char *bad = g_build_filename (parent, "bad", NULL);
+  const char *const wrong_env[] = { "LIAISON_BACKUP_PASSPHRASE", "not it", NULL };
+  const char *const empty_env[] = { "LIAISON_BACKUP_PASSPHRASE", "", NULL };
+  g_autoptr (GHashTable) store_before = NULL;
+  g_autoptr (GBytes) file_before = NULL;
+
+  init_store (dir, "Careful Council", "local-authority");
+
+  /* No backup passphrase anywhere and no terminal; an empty one. */
+  {
+    g_autoptr (LiaTestCliRun) none = RUN (NULL, "--store", dir, "identity", "export", "-o", file);
+    g_autoptr (LiaTestCliRun) empty = RUN (empty_env, "--store", dir, "identity", "export", "-o",
+                                           file);
+    g_autoptr (LiaTestCliRun) no_output = RUN (backup_env, "--store", dir, "identity", "export");
+
+    g_assert_cmpint (none->status, ==, 1);
+    g_assert_nonnull (strstr (none->err, "LIAISON_BACKUP_PASSPHRASE"));
+    g_assert_cmpint (empty->status, ==, 2);
+    g_assert_nonnull (strstr (empty->err, "The backup passphrase is empty"));
+    g_assert_cmpint (no_output->status, ==, 1);
+    g_assert_false (g_file_test (file, G_FILE_TEST_EXISTS));
+  }
+
+  /* From a file, with an editor's newline. */
+  g_assert_true (g_file_set_contents (pass_file, BACKUP_PASS "\n", -1, NULL));
+  {
+    g_autoptr (LiaTestCliRun) run = RUN (NULL, "--store", dir, "identity", "export", "-o", file,
+                                         "--backup-passphrase-file", pass_file);
+
+    g_assert_cmpint (run->status, ==, 0);
+  }
+
+  /* An existing file is left alone without --force. */
+  g_assert_true (g_file_set_contents (other, "precious", -1, NULL));
+  file_before = lia_test_read_file (other);
+  {
+    g_autoptr (LiaTestCliRun) run = RUN (backup_env, "--store", dir, "identity", "export", "-o",
+                                         other);
+    g_autoptr (GBytes) file_after = lia_test_read_file (other);
+
+    g_assert_cmpint (run->status, ==, 2);
+    g_assert_nonnull (strstr (run->err, "already exists; nothing was written"));
+    g_assert_true (g_bytes_equal (file_before, file_after));
+  }
+
+  /* A wrong backup passphrase; truncated, altered and newer backups; a
+   * file that is not there. */
+  assert_restore_refused (wrong_env, file, 2,
+                          "The backup passphrase is not correct for this identity backup");
+  {
+    g_autoptr (GBytes) bytes = lia_test_read_file (file);
+
+    g_assert_true (g_file_set_contents (bad, g_bytes_get_data (bytes, NULL),
+                                        (gssize) g_bytes_get_size (bytes) - 10, NULL));
+    assert_restore_refused (backup_env, bad, 2, "truncated");
+    write_altered (file, bad, g_bytes_get_size (bytes) / 2, 0x40, FALSE);
+    assert_restore_refused (backup_env, bad, 2, "damaged");
+  }
+  write_altered (file, bad, 8, 0x03, TRUE);
+  assert_restore_refused (backup_env, bad, 2, "newer version of Liaison");
+  assert_restore_refused (backup_env, "/nonexistent/backup", 2, "/nonexistent/backup");
+
+  /* --restore takes the name and kind from the backup. */
+  {
+    g_autofree char *target = new_store_dir ();
+    g_autoptr (LiaTestCliRun) run = RUN (backup_env, "--store", target, "init", "--restore",
+                                         file, "--kind", "icb");
+
+    g_assert_cmpint (run->status, ==, 1);
+    g_assert_false (g_file_test (target, G_FILE_TEST_EXISTS));
+  }
+
+  /* A store already there stays as it was. */
+  store_before = lia_test_hash_dir (dir);
+  {
+    g_autoptr (LiaTestCliRun) run = RUN (backup_env, "--store", dir, "init", "--restore", file);
+
+    g_assert_cmpint (run->status, ==, 2);
+    g_assert_nonnull (strstr (run->err, "already holds a Liaison store; nothing was changed"));
+  }
+  lia_test_assert_dir_unchanged (store_before, dir);
 }
 
 /* ---- the prompt, on a real (pseudo-)terminal ---- */
@@ -410,6 +661,7 @@ run_on_terminal (const char *const *args, const char *const *answers, char **tra
 
   envp = g_environ_unsetenv (envp, "LIAISON_PASSPHRASE");
   envp = g_environ_unsetenv (envp, "LIAISON_NEW_PASSPHRASE");
+  envp = g_environ_unsetenv (envp, "LIAISON_BACKUP_PASSPHRASE");
   envp = g_environ_setenv (envp, "XDG_DATA_HOME", g_get_user_data_dir (), TRUE);
   g_ptr_array_add (argv, (gpointer) g_getenv ("LIAISON_CLI"));
   for (guint i = 0; args[i] != NULL; i++)
@@ -472,6 +724,23 @@ test_prompt (void)
   g_assert_null (strstr (t2, "typed secret"));
   g_assert_nonnull (strstr (t2, "Organisation: Prompted Council"));
 
+  /* identity export asks for the store's passphrase once, then for the
+   * backup's twice. */
+  {
+    g_autofree char *parent = lia_test_make_dir ("prompted-backup");
+    g_autofree char *file = g_build_filename (parent, "backup", NULL);
+    g_autofree char *t4 = NULL;
+    const char *const export_args[] = { "--store", dir, "identity", "export", "-o", file, NULL };
+    const char *const three[] = { "typed secret", "backup secret", "backup secret", NULL };
+
+    g_assert_cmpint (run_on_terminal (export_args, three, &t4), ==, 0);
+    g_assert_nonnull (strstr (t4, "Passphrase: "));
+    g_assert_nonnull (strstr (t4, "Choose a passphrase for the identity backup: "));
+    g_assert_nonnull (strstr (t4, "Repeat the passphrase: "));
+    g_assert_null (strstr (t4, "backup secret"));
+    g_assert_true (g_file_test (file, G_FILE_TEST_IS_REGULAR));
+  }
+
   /* Two different answers: refused, nothing created. */
   g_assert_cmpint (run_on_terminal (other_args, mismatch, &t3), ==, 2);
   g_assert_nonnull (strstr (t3, "The two passphrases are not the same"));
@@ -493,6 +762,9 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/version-and-help", test_version_and_help);
   g_test_add_func ("/cli/prompt", test_prompt);
   g_test_add_func ("/cli/calendar", test_calendar);
+  g_test_add_func ("/cli/identity/backup", test_identity_backup);
+  g_test_add_func ("/cli/identity/rotate", test_identity_rotate);
+  g_test_add_func ("/cli/identity/refusals", test_identity_refusals);
 
   return g_test_run ();
 }

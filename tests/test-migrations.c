@@ -86,6 +86,64 @@ test_from_each_version (void)
     }
 }
 
+static gint64
+query_int (sqlite3 *db, const char *sql)
+{
+  sqlite3_stmt *stmt = NULL;
+  gint64 value;
+
+  g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  value = sqlite3_column_int64 (stmt, 0);
+  sqlite3_finalize (stmt);
+  return value;
+}
+
+static void
+exec_ok (sqlite3 *db, const char *sql)
+{
+  g_assert_cmpint (sqlite3_exec (db, sql, NULL, NULL, NULL), ==, SQLITE_OK);
+}
+
+/* Org row 1 mirrors the organisation's keys and binding signatures, in a
+ * store migrated from version 2 (whose organisation row has no signatures
+ * yet: the store signs at its next unlock) as in a new one. */
+static void
+test_organisation_keys_mirrored (void)
+{
+  guint n;
+  const LiaMigration *migrations = lia_store_migrations (&n);
+  sqlite3 *db = open_memory ();
+  g_autoptr (GError) error = NULL;
+
+  g_assert_true (lia_migrations_apply (db, migrations, n, 2, &error));
+  g_assert_no_error (error);
+  exec_ok (db, "INSERT INTO organisation (id, name, kind, created_at, sign_public, "
+               "sign_secret_wrapped, box_public, box_secret_wrapped, curve_public, "
+               "curve_secret_wrapped) VALUES (1, 'Old Council', 'local-authority', 1, "
+               "zeroblob (32), x'00', randomblob (32), x'00', randomblob (32), x'00')");
+  g_assert_true (lia_migrations_apply (db, migrations, n, -1, &error));
+  g_assert_no_error (error);
+
+  g_assert_cmpint (query_int (db, "SELECT count(*) FROM org o, organisation s WHERE o.id = 1 "
+                                  "AND o.box_public = s.box_public AND o.curve_public = "
+                                  "s.curve_public AND o.box_signature IS NULL AND "
+                                  "o.curve_signature IS NULL AND s.box_signature IS NULL"), ==, 1);
+
+  /* Signing later, and rotating, reach org row 1 too. */
+  exec_ok (db, "UPDATE organisation SET box_signature = randomblob (64), "
+               "curve_signature = randomblob (64)");
+  exec_ok (db, "UPDATE organisation SET box_public = randomblob (32)");
+  g_assert_cmpint (query_int (db, "SELECT count(*) FROM org o, organisation s WHERE o.id = 1 "
+                                  "AND o.box_public = s.box_public AND o.curve_public = "
+                                  "s.curve_public AND o.box_signature = s.box_signature AND "
+                                  "o.curve_signature = s.curve_signature"), ==, 1);
+  /* A signature is 64 bytes or nothing. */
+  g_assert_cmpint (sqlite3_exec (db, "UPDATE organisation SET box_signature = x'00'", NULL, NULL,
+                                 NULL), ==, SQLITE_CONSTRAINT);
+  sqlite3_close (db);
+}
+
 static void
 test_failure_rolls_back (void)
 {
@@ -153,6 +211,7 @@ main (int argc, char **argv)
 
   g_test_add_func ("/migrations/from-empty", test_from_empty);
   g_test_add_func ("/migrations/from-each-version", test_from_each_version);
+  g_test_add_func ("/migrations/organisation-keys-mirrored", test_organisation_keys_mirrored);
   g_test_add_func ("/migrations/failure-rolls-back", test_failure_rolls_back);
   g_test_add_func ("/migrations/too-new", test_too_new);
   g_test_add_func ("/migrations/store-too-new", test_store_too_new);

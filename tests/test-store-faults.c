@@ -18,7 +18,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -279,35 +278,6 @@ in_subprocess (void)
   return FALSE;
 }
 
-static rlim_t saved_fsize_limit = RLIM_INFINITY;
-
-/* Lowers the soft file size limit to @limit bytes; only the soft limit, so
- * that restore_fsize_limit() can raise it again. */
-static void
-limit_file_size (rlim_t limit)
-{
-  struct rlimit rl;
-
-  /* Past the limit the kernel sends SIGXFSZ, which kills by default;
-   * ignored, write() fails with EFBIG instead. */
-  signal (SIGXFSZ, SIG_IGN);
-  g_assert_cmpint (getrlimit (RLIMIT_FSIZE, &rl), ==, 0);
-  saved_fsize_limit = rl.rlim_cur;
-  g_assert_true (rl.rlim_max == RLIM_INFINITY || rl.rlim_max > limit);
-  rl.rlim_cur = limit;
-  g_assert_cmpint (setrlimit (RLIMIT_FSIZE, &rl), ==, 0);
-}
-
-static void
-restore_fsize_limit (void)
-{
-  struct rlimit rl;
-
-  g_assert_cmpint (getrlimit (RLIMIT_FSIZE, &rl), ==, 0);
-  rl.rlim_cur = saved_fsize_limit;
-  g_assert_cmpint (setrlimit (RLIMIT_FSIZE, &rl), ==, 0);
-}
-
 /* Logs an SQLite failure in detail, for the test's log. */
 static void
 log_sqlite_failure (const char *what,
@@ -373,7 +343,7 @@ run_disk_full (DiskFullCase which)
       kept += 500;
       largest = largest_file (dir);
       g_assert_cmpint (largest, <, 2560 * 1024);
-      limit_file_size (2560 * 1024 + (which == DISK_FULL_AT_CHECKPOINT_MID_PAGE ? 1000 : 0));
+      lia_test_limit_file_size (2560 * 1024 + (which == DISK_FULL_AT_CHECKPOINT_MID_PAGE ? 1000 : 0));
 
       lia_store_exec (store, "PRAGMA wal_checkpoint(TRUNCATE)", &error);
       if (error != NULL)
@@ -387,7 +357,7 @@ run_disk_full (DiskFullCase which)
     {
       /* Just above the largest file: the next few pages still fit. */
       largest = largest_file (dir);
-      limit_file_size ((rlim_t) largest + 64 * 1024);
+      lia_test_limit_file_size ((rlim_t) largest + 64 * 1024);
 
       lia_test_exec (store, "BEGIN IMMEDIATE");
       /* About 1.2 MB fits in SQLite's default page cache of about 2 MB;
@@ -420,7 +390,7 @@ run_disk_full (DiskFullCase which)
     }
 
   /* With space again, the same session goes on working. */
-  restore_fsize_limit ();
+  lia_test_restore_file_size_limit ();
   commit_rows (store, kept + 1, 10, ROW_BYTES);
   kept += 10;
   assert_store_checks (store);
@@ -482,11 +452,11 @@ test_disk_full_create (void)
       g_autoptr (GError) error = NULL;
       gboolean created;
 
-      limit_file_size (limits[i]);
+      lia_test_limit_file_size (limits[i]);
       created = lia_store_create (store, "Full Disk District Council",
                                   LIA_ORG_KIND_LOCAL_AUTHORITY, LIA_TEST_PASSPHRASE, NULL,
                                   &error);
-      restore_fsize_limit ();
+      lia_test_restore_file_size_limit ();
       g_printerr ("# create with a file size limit of %u bytes: %s\n", (guint) limits[i],
                   created ? "created" : error->message);
 
@@ -548,10 +518,10 @@ test_disk_full_change_passphrase (void)
   store = lia_store_new (dir);
 
   /* Less than the key file's 152 bytes. */
-  limit_file_size (100);
+  lia_test_limit_file_size (100);
   g_assert_false (lia_store_change_passphrase (store, LIA_TEST_PASSPHRASE, OTHER_PASSPHRASE,
                                                NULL, &error));
-  restore_fsize_limit ();
+  lia_test_restore_file_size_limit ();
   g_printerr ("# change the passphrase with a file size limit of 100 bytes: %s\n",
               error->message);
   g_assert_error (error, LIA_STORE_ERROR, LIA_STORE_ERROR_NO_SPACE);
