@@ -934,7 +934,7 @@ check_originator (LiaStore *store, const RecordRow *r, const char *to, GError **
     return FALSE;
   return refuse (error, "This record belongs to %s, which made it. Disclosing it to %s needs %s's "
                         "prior written agreement: ask with “liaison-cli request extend %.8s --to "
-                        "%s --reason TEXT”",
+                        "\"%s\" --reason TEXT”",
                  originator->name, to, originator->name, r->id, to);
 }
 
