@@ -24,6 +24,7 @@
 #include "lia-envelope.h"
 #include "lia-exchange.h"
 #include "lia-fields.h"
+#include "lia-invite.h"
 #include "lia-log.h"
 #include "lia-model-private.h"
 #include "lia-store-private.h"
@@ -34,6 +35,7 @@
 #define KIND_RECEIPT "receipt"
 #define KIND_REQUEST "request"
 #define KIND_DECISION "decision"
+#define KIND_KEYS    "keys"
 
 /* The store's own organisation is always row 1 of org. */
 #define SELF_ID 1
@@ -1502,6 +1504,73 @@ lia_exchange_request_decided (LiaStore   *store,
                        requester, error);
 }
 
+/* ---- key rotation --------------------------------------------------------- */
+
+static void
+add_blob_member (JsonBuilder *b, const char *name, const guint8 *data, gsize len)
+{
+  g_autofree char *text = g_base64_encode (data, len);
+
+  json_builder_set_member_name (b, name);
+  json_builder_add_string_value (b, text);
+}
+
+gboolean
+lia_exchange_announce_keys (LiaStore *store,
+                            guint    *out_told,
+                            GError  **error)
+{
+  sqlite3 *db = lia_db_get (store, error);
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  g_autoptr (GBytes) content = NULL;
+  g_autoptr (GPtrArray) targets = g_ptr_array_new_with_free_func ((GDestroyNotify) party_free);
+  g_autoptr (sqlite3_stmt) stmt = NULL;
+  g_autofree char *object_id = NULL;
+  LiaOrgPublicKeys keys;
+  Party *self;
+  int rc;
+
+  if (db == NULL)
+    return FALSE;
+  lia_store_get_public_keys (store, &keys);
+  json_builder_begin_object (b);
+  add_blob_member (b, "box", keys.box, sizeof keys.box);
+  add_blob_member (b, "box_signature", keys.box_signature, sizeof keys.box_signature);
+  add_blob_member (b, "curve", keys.curve, sizeof keys.curve);
+  add_blob_member (b, "curve_signature", keys.curve_signature, sizeof keys.curve_signature);
+  json_builder_end_object (b);
+  content = builder_bytes (b);
+  /* One object per key pair, named by the new key, so that each rotation
+   * is an envelope of its own. */
+  object_id = g_strdup_printf ("keys-%02x%02x%02x%02x%02x%02x%02x%02x", keys.box[0], keys.box[1],
+                               keys.box[2], keys.box[3], keys.box[4], keys.box[5], keys.box[6],
+                               keys.box[7]);
+  self = party_by_id (db, SELF_ID, error);
+  if (self == NULL)
+    return FALSE;
+  g_ptr_array_add (targets, self);
+  stmt = lia_db_prepare (db, "SELECT " PARTY_COLUMNS " FROM org o WHERE o.id != 1 "
+                             "AND o.box_public IS NOT NULL AND o.revoked_at IS NULL ORDER BY o.id",
+                         error);
+  if (stmt == NULL)
+    return FALSE;
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_ptr_array_add (targets, party_from_row (stmt, 0));
+  if (rc != SQLITE_DONE)
+    return lia_store_set_sqlite_error (error, db, rc, "Could not read the peers");
+  if (!lia_db_begin (db, error))
+    return FALSE;
+  if (!seal_and_store (store, db, KIND_KEYS, object_id, NULL, 1, content, targets, error)
+      || !lia_db_commit (db, error))
+    {
+      lia_db_rollback (db);
+      return FALSE;
+    }
+  if (out_told != NULL)
+    *out_told = targets->len - 1;
+  return TRUE;
+}
+
 /* ---- applying what arrives ------------------------------------------------ */
 
 /* A string member, or NULL if absent or null; FALSE with an error if it is
@@ -2257,6 +2326,62 @@ apply_decision (LiaStore    *store,
   }
 }
 
+/* A peer's new X25519 and CURVE keys, each bound by its identity key. A
+ * notice older than one applied already changes nothing. */
+static gboolean
+apply_keys (LiaStore    *store,
+            sqlite3     *db,
+            LiaEnvelope *env,
+            gint64       author,
+            JsonObject  *o,
+            GError     **error)
+{
+  static const char *const names[] = { "box", "box_signature", "curve", "curve_signature" };
+  static const gsize sizes[] = { 32, 64, 32, 64 };
+  g_autofree guint8 *raw[4] = { NULL, };
+  g_autoptr (sqlite3_stmt) stmt = NULL;
+  const guint8 *author_key = lia_envelope_get_author_sign_public (env);
+
+  if (author == SELF_ID)
+    return TRUE;
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      const char *text;
+      gsize len = 0;
+
+      if (!get_string (o, names[i], &text, error))
+        return FALSE;
+      if (text == NULL || strlen (text) > 128
+          || (raw[i] = g_base64_decode (text, &len)) == NULL || len != sizes[i])
+        {
+          g_set_error_literal (error, LIA_MODEL_ERROR, LIA_MODEL_ERROR_INVALID,
+                               "The notice of new keys is malformed");
+          return FALSE;
+        }
+    }
+  if (!lia_key_binding_verify (LIA_KEY_USE_BOX, raw[0], author_key, raw[1])
+      || !lia_key_binding_verify (LIA_KEY_USE_CURVE, raw[2], author_key, raw[3]))
+    return refuse (error, "The notice of new keys is not signed by its author's identity key: "
+                          "the keys were not taken");
+  stmt = lia_db_prepare (db, "SELECT 1 FROM envelope WHERE author = ? AND kind = 'keys' "
+                             "AND created > ?", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, author);
+  sqlite3_bind_int64 (stmt, 2, lia_envelope_get_created (env));
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    return TRUE;
+  g_clear_pointer (&stmt, sqlite3_finalize);
+  stmt = lia_db_prepare (db, "UPDATE org SET box_public = ?, box_signature = ?, curve_public = ?, "
+                             "curve_signature = ? WHERE id = ?", error);
+  if (stmt == NULL)
+    return FALSE;
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    sqlite3_bind_blob (stmt, i + 1, raw[i], sizes[i], SQLITE_STATIC);
+  sqlite3_bind_int64 (stmt, 5, author);
+  return lia_db_step_done (db, stmt, "Could not save the peer's new keys", error);
+}
+
 /* Opens an envelope already verified and stored or being stored, and
  * applies its content. */
 static gboolean
@@ -2285,6 +2410,8 @@ apply (LiaStore    *store,
     return apply_request (store, db, env, author, o, error);
   if (g_str_equal (kind, KIND_DECISION))
     return apply_decision (store, db, env, author, o, error);
+  if (g_str_equal (kind, KIND_KEYS))
+    return apply_keys (store, db, env, author, o, error);
   g_set_error (error, LIA_MODEL_ERROR, LIA_MODEL_ERROR_UNKNOWN,
                "An envelope of kind “%s”, which this version of Liaison does not know", kind);
   return FALSE;

@@ -110,6 +110,14 @@ gboolean   lia_exchange_seal_pending (LiaStore *store,
                                       guint    *out_sealed,
                                       GError  **error);
 
+/* Tells every current peer this organisation's keys (after
+ * lia_store_rotate_keys()): an envelope with the new X25519 and CURVE keys
+ * and the identity key's signatures binding them, which each peer checks
+ * before it seals anything more for the new key. @out_told: how many. */
+gboolean   lia_exchange_announce_keys (LiaStore *store,
+                                       guint    *out_told,
+                                       GError  **error);
+
 /* Writes a bundle of every envelope that @org is a recipient of (after
  * sealing what is due) to @out. */
 gboolean   lia_exchange_export_bundle (LiaStore      *store,

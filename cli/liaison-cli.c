@@ -441,10 +441,14 @@ cmd_identity_rotate (CliOptions *options)
   g_autofree char *fingerprint = NULL;
   g_autofree char *box = NULL, *curve = NULL;
   LiaOrgPublicKeys keys;
+  guint told = 0;
 
   if (store == NULL)
     return cli_fail (error);
   if (!lia_store_rotate_keys (store, &keys, &error))
+    return cli_fail (error);
+  /* The peers hear of it in their next bundle (or sync). */
+  if (!lia_exchange_announce_keys (store, &told, &error))
     return cli_fail (error);
 
   fingerprint = lia_store_dup_fingerprint (store);
@@ -457,6 +461,8 @@ cmd_identity_rotate (CliOptions *options)
       json_builder_add_boolean_value (builder, TRUE);
       json_builder_set_member_name (builder, "fingerprint");
       json_builder_add_string_value (builder, fingerprint);
+      json_builder_set_member_name (builder, "peers_told");
+      json_builder_add_int_value (builder, told);
       add_public_keys_json (builder, store);
       json_builder_end_object (builder);
       cli_print_json (builder);
@@ -469,9 +475,11 @@ cmd_identity_rotate (CliOptions *options)
                "Envelope key:   %s\n"
                "Transport key:  %s\n"
                "The identity key and the fingerprint (%s) are unchanged. Envelopes sealed for "
-               "the old envelope key can still be opened. Peers go on using the old keys until "
-               "they are told of the new ones.\n",
-               lia_store_get_org_name (store), box, curve, fingerprint);
+               "the old envelope key can still be opened. A notice of the new keys, signed by "
+               "the identity key, is sealed for %u peer%s: they take the new keys from "
+               "their next bundle (bundle export).\n",
+               lia_store_get_org_name (store), box, curve, fingerprint, told,
+               told == 1 ? "" : "s");
     }
   return EXIT_OK;
 }

@@ -393,6 +393,62 @@ test_grant_extends_one_record (Fixture *f, gconstpointer data)
     assert_log_intact (f->stores[o]);
 }
 
+/* After a rotation, peers hear of the new keys by a signed notice and
+ * seal for the new key; what was sealed for the old one still opens. */
+static void
+test_rotation_tells_peers (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *case_id = new_case (f->stores[POLICE], "Child G");
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+  g_autoptr (GHashTable) a = NULL;
+  g_autoptr (GHashTable) b = NULL;
+  g_autoptr (LiaRecord) old_one = NULL;
+  g_autoptr (LiaRecord) new_one = NULL;
+  g_autoptr (GBytes) old_bundle = NULL;
+  g_autoptr (LiaImportReport) report = NULL;
+  static const char *const notes[] = { "note", NULL };
+  LiaOrgPublicKeys keys;
+  guint told = 0, count = 0;
+  g_autofree char *sql = NULL;
+
+  add_participant (f->stores[POLICE], case_id, COUNCIL);
+  g_assert_true (lia_case_share (f->stores[POLICE], case_id, org_defs[COUNCIL].name, notes, NULL,
+                                 &error));
+  a = fields_of ("text", "Sealed for the old key.", NULL);
+  before = lia_record_add (f->stores[POLICE], case_id, LIA_RECORD_NOTE, a, &error);
+  g_assert_no_error (error);
+  old_bundle = export_for (f->stores[POLICE], COUNCIL, &count);
+
+  g_assert_true (lia_store_rotate_keys (f->stores[COUNCIL], &keys, &error));
+  g_assert_true (lia_exchange_announce_keys (f->stores[COUNCIL], &told, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (told, ==, N_ORGS - 1);
+  g_assert_cmpuint (deliver (f, COUNCIL, POLICE), ==, 1);
+  {
+    g_autoptr (GString) hex = g_string_new (NULL);
+
+    for (guint i = 0; i < sizeof keys.box; i++)
+      g_string_append_printf (hex, "%02x", keys.box[i]);
+    sql = g_strdup_printf ("SELECT count (*) FROM org WHERE box_public = x'%s'", hex->str);
+  }
+  g_assert_cmpint (lia_test_query_int (f->stores[POLICE], sql), ==, 1);
+
+  b = fields_of ("text", "Sealed for the new key.", NULL);
+  after = lia_record_add (f->stores[POLICE], case_id, LIA_RECORD_NOTE, b, &error);
+  g_assert_no_error (error);
+  report = import_bytes (f->stores[COUNCIL], old_bundle);
+  g_assert_cmpuint (report->accepted, ==, count);
+  deliver (f, POLICE, COUNCIL);
+  old_one = lia_record_load (f->stores[COUNCIL], before, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (lia_record_get_field (old_one, "text"), ==, "Sealed for the old key.");
+  new_one = lia_record_load (f->stores[COUNCIL], after, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (lia_record_get_field (new_one, "text"), ==, "Sealed for the new key.");
+}
+
 /* A secret record goes to no one by the sharing decisions; a release
  * sends it to one organisation. */
 static void
@@ -1067,6 +1123,7 @@ main (int argc, char **argv)
 #define ADD(path, func) g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
   ADD ("/exchange/share-by-bundle", test_share_by_bundle);
   ADD ("/exchange/grant-extends-one-record", test_grant_extends_one_record);
+  ADD ("/exchange/rotation-tells-peers", test_rotation_tells_peers);
   ADD ("/exchange/secret-needs-release", test_secret_needs_release);
   ADD ("/exchange/bad-bundles", test_bad_bundles);
   ADD ("/exchange/revoked-peer", test_revoked_peer);
