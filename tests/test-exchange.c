@@ -695,6 +695,7 @@ typedef struct
   char    *text[MAX_VERSIONS + 1];        /* by version */
   guint    recipients[MAX_VERSIONS + 1];  /* by version: bit per org */
   guint    releases;
+  guint    grants;                        /* added by the originator's grant */
   gboolean withdrawn;
 } MRecord;
 
@@ -742,6 +743,8 @@ entitled_now (World *w, const MRecord *r)
   if (r->withdrawn)
     return ever (r);
   out |= r->releases;
+  if (!r->secret)
+    out |= r->grants;
   if (!r->secret)
     for (int p = 0; p < N_ORGS; p++)
       if ((c->participants & (1u << p)) && (c->share[r->orig][p] & (1u << r->kind)))
@@ -899,6 +902,58 @@ op_release (World *w, MRecord *r)
   g_assert_no_error (error);
   r->releases |= 1u << to;
   catch_up (w);
+}
+
+/* A recipient of some record asks its originator to extend it to a
+ * participant that does not have it; the originator grants it: a new
+ * version, for one more organisation. */
+static void
+op_grant (World *w)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *request_id = NULL;
+  LiaRequestStep step = { .reason = "Agreed", .by = "The originator" };
+  guint n = w->records->len;
+  guint first = n > 0 ? g_rand_int_range (w->rand, 0, n) : 0;
+  MRecord *r = NULL;
+  int asker = -1, to = -1;
+  GDate today;
+
+  for (guint k = 0; k < n && r == NULL; k++)
+    {
+      MRecord *candidate = w->records->pdata[(first + k) % n];
+      const MCase *c = w->cases->pdata[candidate->case_ix];
+
+      if (candidate->withdrawn || candidate->secret || candidate->version >= MAX_VERSIONS)
+        continue;
+      asker = to = -1;
+      for (int o = 0; o < N_ORGS; o++)
+        if (o != candidate->orig && (candidate->recipients[candidate->version] & (1u << o)))
+          asker = o;
+      for (int o = 0; o < N_ORGS; o++)
+        if ((c->participants & (1u << o)) && !(entitled_now (w, candidate) & (1u << o)))
+          to = o;
+      if (asker >= 0 && to >= 0)
+        r = candidate;
+    }
+  if (r == NULL)
+    return;
+  /* The asker must hold the record before it can ask about it. */
+  deliver_all (w->f, w->rand);
+  g_date_clear (&today, 1);
+  g_date_set_dmy (&today, 21, G_DATE_NOVEMBER, 2026);
+  request_id = lia_request_extend (w->f->stores[asker], r->id, org_defs[to].name, "Needed",
+                                   "Someone", &today, &error);
+  g_assert_no_error (error);
+  deliver (w->f, asker, r->orig);
+  g_assert_true (lia_request_decide (w->f->stores[r->orig], request_id, LIA_DECISION_GRANT, &step,
+                                     &today, &error));
+  g_assert_no_error (error);
+  g_test_message ("granted %.8s to %s", r->id, org_defs[to].name);
+  r->grants |= 1u << to;
+  r->version++;
+  r->text[r->version] = g_strdup (r->text[r->version - 1]);
+  r->recipients[r->version] = entitled_now (w, r);
 }
 
 static void
@@ -1066,8 +1121,10 @@ run_world (Fixture *f, guint32 seed)
         op_add_record (&w, ci);
       else if (roll < 80)
         op_edit (&w, r);
-      else if (roll < 90)
+      else if (roll < 82)
         op_release (&w, r);
+      else if (roll < 95)
+        op_grant (&w);
       else
         op_withdraw (&w, r);
       /* Some exchange as it goes, in no particular order. */
