@@ -638,6 +638,20 @@ insert_retired_box_key (sqlite3         *db,
                       && sqlite3_bind_int64 (stmt, 3, retired_at) == SQLITE_OK);
 }
 
+/* The order of the retired keys everywhere: newest first, and by public
+ * key among keys retired in the same second, as the store reads them. */
+static gint
+compare_retired (gconstpointer a,
+                 gconstpointer b)
+{
+  const LiaRetiredBoxKey *x = *(const LiaRetiredBoxKey *const *) a;
+  const LiaRetiredBoxKey *y = *(const LiaRetiredBoxKey *const *) b;
+
+  if (x->retired_at != y->retired_at)
+    return x->retired_at > y->retired_at ? -1 : 1;
+  return memcmp (x->box_public, y->box_public, LIA_KEY_BYTES);
+}
+
 /* Takes @identity's keys into @session and writes them, with the binding
  * signatures and the retired keys, as the organisation's identity: the
  * same for a new store and for one restored from a backup. */
@@ -659,6 +673,7 @@ session_install_identity (Session        *session,
   session->box_secret = g_steal_pointer (&identity->box_secret);
   session->curve_secret = g_steal_pointer (&identity->curve_secret);
   session->retired = g_ptr_array_ref (identity->retired);
+  g_ptr_array_sort (session->retired, compare_retired);
   session_sign_key_bindings (session);
 
   sign_wrapped = wrap_secret (session->identity_key, session->sign_secret->data,
@@ -822,7 +837,7 @@ session_read_retired_box_keys (Session *session,
 
   rc = sqlite3_prepare_v2 (session->db,
                            "SELECT box_public, box_secret_wrapped, retired_at FROM retired_box_key "
-                           "ORDER BY retired_at DESC, box_public",
+                           "ORDER BY retired_at DESC, box_public",  /* compare_retired()'s order */
                            -1, &stmt, NULL);
   while (rc == SQLITE_OK || rc == SQLITE_ROW)
     {
@@ -1968,9 +1983,10 @@ lia_store_rotate_keys (LiaStore         *self,
   /* Committed: the session follows. The old X25519 key pair joins the
    * retired ones; the keyring is made again, with it, when next asked for,
    * and the old one is kept for whoever borrowed it. */
-  g_ptr_array_insert (session->retired, 0,
-                      lia_retired_box_key_new (g_bytes_get_data (session->box_public, NULL),
-                                               g_steal_pointer (&session->box_secret), now));
+  g_ptr_array_add (session->retired,
+                   lia_retired_box_key_new (g_bytes_get_data (session->box_public, NULL),
+                                            g_steal_pointer (&session->box_secret), now));
+  g_ptr_array_sort (session->retired, compare_retired);
   if (session->keyring != NULL)
     {
       if (session->old_keyrings == NULL)
