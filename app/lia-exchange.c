@@ -2338,7 +2338,8 @@ apply_keys (LiaStore    *store,
 {
   static const char *const names[] = { "box", "box_signature", "curve", "curve_signature" };
   static const gsize sizes[] = { 32, 64, 32, 64 };
-  g_autofree guint8 *raw[4] = { NULL, };
+  /* Public keys and their signatures: nothing secret. */
+  guint8 raw[4][64];
   g_autoptr (sqlite3_stmt) stmt = NULL;
   const guint8 *author_key = lia_envelope_get_author_sign_public (env);
 
@@ -2346,18 +2347,20 @@ apply_keys (LiaStore    *store,
     return TRUE;
   for (guint i = 0; i < G_N_ELEMENTS (names); i++)
     {
+      g_autofree guint8 *decoded = NULL;
       const char *text;
       gsize len = 0;
 
       if (!get_string (o, names[i], &text, error))
         return FALSE;
       if (text == NULL || strlen (text) > 128
-          || (raw[i] = g_base64_decode (text, &len)) == NULL || len != sizes[i])
+          || (decoded = g_base64_decode (text, &len)) == NULL || len != sizes[i])
         {
           g_set_error_literal (error, LIA_MODEL_ERROR, LIA_MODEL_ERROR_INVALID,
                                "The notice of new keys is malformed");
           return FALSE;
         }
+      memcpy (raw[i], decoded, len);
     }
   if (!lia_key_binding_verify (LIA_KEY_USE_BOX, raw[0], author_key, raw[1])
       || !lia_key_binding_verify (LIA_KEY_USE_CURVE, raw[2], author_key, raw[3]))
