@@ -1,0 +1,75 @@
+/* lia-application.h: the Liaison desktop application.
+ *
+ * One LiaApplication per process: it owns the settings, the store (through
+ * its LiaStoreWorker), the calendar of working days and, while unlocked,
+ * the sync engine. Its state says what every window shows: the first-run
+ * page, the unlock page, or the cases. It locks itself after the idle time
+ * in the settings, when the screen locks, and on app.lock (Ctrl+L).
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <adwaita.h>
+
+#include "lia-calendar.h"
+#include "lia-store-worker.h"
+
+G_BEGIN_DECLS
+
+typedef enum
+{
+  LIA_APP_STATE_STARTING,  /* looking for the store */
+  LIA_APP_STATE_NEW,       /* no store yet: first run */
+  LIA_APP_STATE_LOCKED,
+  LIA_APP_STATE_UNLOCKED,
+} LiaAppState;
+
+#define LIA_TYPE_APP_STATE (lia_app_state_get_type ())
+GType lia_app_state_get_type (void);
+
+#define LIA_TYPE_APPLICATION (lia_application_get_type ())
+G_DECLARE_FINAL_TYPE (LiaApplication, lia_application, LIA, APPLICATION, AdwApplication)
+
+LiaApplication *lia_application_new (void);
+
+LiaAppState     lia_application_get_state (LiaApplication *self);
+LiaStoreWorker *lia_application_get_worker (LiaApplication *self);
+GSettings      *lia_application_get_settings (LiaApplication *self);
+/* The working-day calendar (built in, or the last good refresh), as a new
+ * reference; from any thread. */
+LiaCalendar    *lia_application_dup_calendar (LiaApplication *self);
+/* The date deadlines are counted from: today, or LIAISON_TODAY (as for
+ * liaison-cli). From any thread. */
+void            lia_get_today (GDate *out);
+
+void            lia_application_unlock_async (LiaApplication     *self,
+                                              const char         *passphrase,
+                                              GCancellable       *cancellable,
+                                              GAsyncReadyCallback callback,
+                                              gpointer            user_data);
+gboolean        lia_application_unlock_finish (LiaApplication *self,
+                                               GAsyncResult   *result,
+                                               GError        **error);
+
+/* Creates this organisation's store, or restores it from an identity
+ * backup when @backup_path is not NULL, and unlocks it. */
+void            lia_application_create_async (LiaApplication     *self,
+                                              const char         *org_name,
+                                              LiaOrgKind          kind,
+                                              const char         *backup_path,
+                                              const char         *backup_passphrase,
+                                              const char         *passphrase,
+                                              GCancellable       *cancellable,
+                                              GAsyncReadyCallback callback,
+                                              gpointer            user_data);
+gboolean        lia_application_create_finish (LiaApplication *self,
+                                               GAsyncResult   *result,
+                                               GError        **error);
+
+void            lia_application_lock (LiaApplication *self);
+
+/* Replaces the calendar with the one now current (after a refresh). */
+void            lia_application_reload_calendar (LiaApplication *self);
+
+G_END_DECLS

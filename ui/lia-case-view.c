@@ -1,0 +1,293 @@
+/* lia-case-view.c: one case, page by page.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "lia-actions-page.h"
+#include "lia-case-view.h"
+#include "lia-chronology-page.h"
+#include "lia-deadlines.h"
+#include "lia-errors.h"
+#include "lia-loader.h"
+#include "lia-log-page.h"
+#include "lia-overview-page.h"
+#include "lia-records-page.h"
+#include "lia-requests-page.h"
+#include "lia-sharing-page.h"
+
+void
+lia_case_data_free (LiaCaseData *data)
+{
+  if (data == NULL)
+    return;
+  g_clear_pointer (&data->lcase, lia_case_free);
+  g_clear_pointer (&data->milestones, g_ptr_array_unref);
+  g_clear_pointer (&data->self, lia_org_free);
+  g_clear_pointer (&data->orgs, g_ptr_array_unref);
+  g_free (data);
+}
+
+gboolean
+lia_case_data_is_lead (const LiaCaseData *data)
+{
+  return data->lcase->lead != NULL && data->self != NULL
+         && data->lcase->lead->id == data->self->id;
+}
+
+struct _LiaCaseView
+{
+  AdwBin               parent_instance;
+
+  LiaApplication      *app;       /* borrowed */
+  char                *case_id;   /* owned */
+  LiaLoader           *loader;    /* owned */
+  gboolean             show_back;
+  LiaOverviewPage     *overview;  /* borrowed: in view_stack */
+
+  AdwHeaderBar        *header_bar;
+  AdwViewSwitcherTitle *switcher_title;
+  GtkButton           *back_button;
+  GtkStack            *stack;
+  GtkSpinner          *spinner;
+  AdwStatusPage       *error_page;
+  AdwViewStack        *view_stack;
+};
+
+G_DEFINE_FINAL_TYPE (LiaCaseView, lia_case_view, ADW_TYPE_BIN)
+
+enum
+{
+  PROP_0,
+  PROP_SHOW_BACK_BUTTON,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+/* The job: the case in full, its timeline, and who is who. */
+static gpointer
+load_job (LiaStore     *store,
+          gpointer      user_data,
+          GCancellable *cancellable,
+          GError      **error)
+{
+  LiaApplication *app = LIA_APPLICATION (((gpointer *) user_data)[0]);
+  const char *case_id = ((gpointer *) user_data)[1];
+  g_autoptr (LiaCalendar) calendar = lia_application_dup_calendar (app);
+  LiaCaseData *data = g_new0 (LiaCaseData, 1);
+
+  lia_get_today (&data->today);
+  if ((data->lcase = lia_case_load (store, case_id, error)) == NULL
+      || (data->self = lia_store_get_self (store, error)) == NULL
+      || (data->orgs = lia_store_list_orgs (store, error)) == NULL
+      || (data->milestones = lia_deadlines_for_store (store, calendar, data->lcase->id,
+                                                      &data->today, error)) == NULL)
+    {
+      lia_case_data_free (data);
+      return NULL;
+    }
+  return data;
+}
+
+static void
+load_data_free (gpointer *data)
+{
+  g_object_unref (data[0]);
+  g_free (data[1]);
+  g_free (data);
+}
+
+static void
+loaded_cb (gpointer      result,
+           const GError *error,
+           gpointer      user_data)
+{
+  LiaCaseView *self = user_data;
+  LiaCaseData *data = result;
+  g_autofree char *subtitle = NULL;
+
+  gtk_spinner_set_spinning (self->spinner, FALSE);
+  if (data == NULL)
+    {
+      g_autofree char *message = lia_error_describe (error);
+
+      adw_status_page_set_description (self->error_page, message);
+      gtk_stack_set_visible_child_name (self->stack, "error");
+      return;
+    }
+  adw_view_switcher_title_set_title (self->switcher_title, data->lcase->title);
+  if (data->lcase->lead != NULL && !lia_case_data_is_lead (data))
+    /* Translators: the child's code, the area and the lead organisation */
+    subtitle = g_strdup_printf (_("%s · %s · led by %s"), data->lcase->child, data->lcase->area,
+                                data->lcase->lead->name);
+  else
+    subtitle = g_strdup_printf (_("%s · %s · led by us"), data->lcase->child,
+                                data->lcase->area);
+  adw_view_switcher_title_set_subtitle (self->switcher_title, subtitle);
+  gtk_stack_set_visible_child_name (self->stack, "case");
+  lia_overview_page_set_data (self->overview, data);
+}
+
+static void
+lia_case_view_get_property (GObject    *object,
+                            guint       prop_id,
+                            GValue     *value,
+                            GParamSpec *pspec)
+{
+  LiaCaseView *self = LIA_CASE_VIEW (object);
+
+  switch (prop_id)
+    {
+    case PROP_SHOW_BACK_BUTTON:
+      g_value_set_boolean (value, self->show_back);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+lia_case_view_set_property (GObject      *object,
+                            guint         prop_id,
+                            const GValue *value,
+                            GParamSpec   *pspec)
+{
+  LiaCaseView *self = LIA_CASE_VIEW (object);
+
+  switch (prop_id)
+    {
+    case PROP_SHOW_BACK_BUTTON:
+      self->show_back = g_value_get_boolean (value);
+      gtk_widget_set_visible (GTK_WIDGET (self->back_button), self->show_back);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+lia_case_view_dispose (GObject *object)
+{
+  LiaCaseView *self = LIA_CASE_VIEW (object);
+
+  if (self->loader != NULL)
+    lia_loader_cancel (self->loader);
+  g_clear_object (&self->loader);
+  gtk_widget_dispose_template (GTK_WIDGET (self), LIA_TYPE_CASE_VIEW);
+  G_OBJECT_CLASS (lia_case_view_parent_class)->dispose (object);
+}
+
+static void
+lia_case_view_finalize (GObject *object)
+{
+  LiaCaseView *self = LIA_CASE_VIEW (object);
+
+  g_free (self->case_id);
+  G_OBJECT_CLASS (lia_case_view_parent_class)->finalize (object);
+}
+
+static void
+lia_case_view_class_init (LiaCaseViewClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->get_property = lia_case_view_get_property;
+  object_class->set_property = lia_case_view_set_property;
+  object_class->dispose = lia_case_view_dispose;
+  object_class->finalize = lia_case_view_finalize;
+
+  properties[PROP_SHOW_BACK_BUTTON] =
+    g_param_spec_boolean ("show-back-button", NULL, NULL, FALSE,
+                          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/uk/liaison/Liaison/ui/lia-case-view.ui");
+  gtk_widget_class_bind_template_child (widget_class, LiaCaseView, header_bar);
+  gtk_widget_class_bind_template_child (widget_class, LiaCaseView, switcher_title);
+  gtk_widget_class_bind_template_child (widget_class, LiaCaseView, back_button);
+  gtk_widget_class_bind_template_child (widget_class, LiaCaseView, stack);
+  gtk_widget_class_bind_template_child (widget_class, LiaCaseView, spinner);
+  gtk_widget_class_bind_template_child (widget_class, LiaCaseView, error_page);
+  gtk_widget_class_bind_template_child (widget_class, LiaCaseView, view_stack);
+}
+
+static void
+lia_case_view_init (LiaCaseView *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+}
+
+static void
+add_page (LiaCaseView *self,
+          GtkWidget   *page,
+          const char  *name,
+          const char  *title,
+          const char  *icon)
+{
+  AdwViewStackPage *stack_page = adw_view_stack_add_titled (self->view_stack, page, name, title);
+
+  adw_view_stack_page_set_icon_name (stack_page, icon);
+  gtk_widget_set_name (page, name);
+}
+
+LiaCaseView *
+lia_case_view_new (LiaApplication *application,
+                   const char     *case_id)
+{
+  LiaCaseView *self;
+  gpointer *data;
+
+  g_return_val_if_fail (LIA_IS_APPLICATION (application), NULL);
+  g_return_val_if_fail (case_id != NULL, NULL);
+
+  self = g_object_new (LIA_TYPE_CASE_VIEW, NULL);
+  self->app = application;
+  self->case_id = g_strdup (case_id);
+
+  self->overview = lia_overview_page_new (application, case_id);
+  add_page (self, GTK_WIDGET (self->overview), "overview", _("Overview"),
+            "view-list-bullet-symbolic");
+  add_page (self, GTK_WIDGET (lia_chronology_page_new (application, case_id)), "chronology",
+            _("Chronology"), "x-office-calendar-symbolic");
+  add_page (self, GTK_WIDGET (lia_records_page_new (application, case_id)), "records",
+            _("Records"), "folder-documents-symbolic");
+  add_page (self, GTK_WIDGET (lia_requests_page_new (application, case_id)), "requests",
+            _("Requests"), "mail-send-receive-symbolic");
+  add_page (self, GTK_WIDGET (lia_sharing_page_new (application, case_id)), "sharing",
+            _("Sharing"), "emblem-shared-symbolic");
+  add_page (self, GTK_WIDGET (lia_log_page_new (application, case_id)), "log",
+            _("Disclosure log"), "document-properties-symbolic");
+  add_page (self, GTK_WIDGET (lia_actions_page_new (application, case_id)), "actions",
+            _("Actions"), "object-select-symbolic");
+
+  data = g_new0 (gpointer, 2);
+  data[0] = g_object_ref (application);
+  data[1] = g_strdup (case_id);
+  self->loader = lia_loader_new (lia_application_get_worker (application), case_id, load_job,
+                                 data, (GDestroyNotify) load_data_free,
+                                 (GDestroyNotify) lia_case_data_free, loaded_cb, self);
+  lia_loader_load (self->loader);
+  return self;
+}
+
+const char *
+lia_case_view_get_case_id (LiaCaseView *self)
+{
+  g_return_val_if_fail (LIA_IS_CASE_VIEW (self), NULL);
+
+  return self->case_id;
+}
+
+void
+lia_case_view_show_page (LiaCaseView *self,
+                         const char  *name)
+{
+  g_return_if_fail (LIA_IS_CASE_VIEW (self));
+
+  adw_view_stack_set_visible_child_name (self->view_stack, name);
+}

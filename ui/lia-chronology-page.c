@@ -1,0 +1,438 @@
+/* lia-chronology-page.c: the multi-agency chronology of a case.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "lia-array-model.h"
+#include "lia-chronology-page.h"
+#include "lia-chronology-row.h"
+#include "lia-errors.h"
+#include "lia-item.h"
+#include "lia-loader.h"
+#include "lia-record-dialog.h"
+#include "lia-record.h"
+#include "lia-util.h"
+
+struct _LiaChronologyPage
+{
+  AdwBin              parent_instance;
+
+  LiaApplication     *app;        /* borrowed */
+  char               *case_id;    /* owned */
+  LiaLoader          *loader;     /* owned */
+  LiaArrayModel      *entries;    /* owned: LiaChronologyEntry rows */
+  GtkCustomFilter    *filter;     /* owned */
+  GtkFilterListModel *filtered;   /* owned */
+  GtkStringList      *agencies;   /* owned: "All agencies", then each */
+  char               *agency;     /* owned: case-folded agency shown, or NULL for all */
+  gboolean            started;
+  gboolean            loaded;
+  gboolean            updating_agencies;
+
+  GtkDropDown        *agency_dropdown;
+  GtkLabel           *count_label;
+  GtkStack           *stack;
+  GtkSpinner         *spinner;
+  GtkListView        *list_view;
+  AdwStatusPage      *error_page;
+};
+
+G_DEFINE_FINAL_TYPE (LiaChronologyPage, lia_chronology_page, ADW_TYPE_BIN)
+
+static gpointer
+load_job (LiaStore     *store,
+          gpointer      case_id,
+          GCancellable *cancellable,
+          GError      **error)
+{
+  return lia_chronology_get (store, case_id, NULL, error);
+}
+
+static gboolean
+entry_equal (gconstpointer a,
+             gconstpointer b)
+{
+  const LiaChronologyEntry *x = a, *y = b;
+
+  return g_strcmp0 (x->record_id, y->record_id) == 0 && g_strcmp0 (x->date, y->date) == 0
+         && g_strcmp0 (x->agency, y->agency) == 0 && g_strcmp0 (x->what, y->what) == 0
+         && g_strcmp0 (x->source, y->source) == 0 && g_strcmp0 (x->analysis, y->analysis) == 0
+         && g_strcmp0 (x->expected, y->expected) == 0
+         && g_strcmp0 (x->originator, y->originator) == 0;
+}
+
+static void
+update_count (LiaChronologyPage *self)
+{
+  guint shown = g_list_model_get_n_items (G_LIST_MODEL (self->filtered));
+  guint total = g_list_model_get_n_items (G_LIST_MODEL (self->entries));
+  g_autofree char *text = NULL;
+
+  if (shown == total)
+    text = g_strdup_printf (ngettext ("%u entry", "%u entries", total), total);
+  else
+    /* Translators: how many chronology entries are shown, of how many */
+    text = g_strdup_printf (ngettext ("%u of %u entry", "%u of %u entries", total), shown, total);
+  gtk_label_set_text (self->count_label, text);
+  if (self->loaded)
+    gtk_stack_set_visible_child_name (self->stack, total == 0 ? "empty" : "list");
+}
+
+static gboolean
+filter_func (gpointer item,
+             gpointer user_data)
+{
+  LiaChronologyPage *self = user_data;
+  const LiaChronologyEntry *entry = lia_item_get (item);
+  g_autofree char *folded = NULL;
+
+  if (self->agency == NULL)
+    return TRUE;
+  if (entry->agency == NULL)
+    return FALSE;
+  folded = g_utf8_casefold (entry->agency, -1);
+  return g_str_equal (folded, self->agency);
+}
+
+static void
+agency_changed_cb (LiaChronologyPage *self)
+{
+  guint selected = gtk_drop_down_get_selected (self->agency_dropdown);
+
+  if (self->updating_agencies)
+    return;
+  g_clear_pointer (&self->agency, g_free);
+  if (selected != GTK_INVALID_LIST_POSITION && selected > 0)
+    self->agency = g_utf8_casefold (gtk_string_list_get_string (self->agencies, selected), -1);
+  gtk_filter_changed (GTK_FILTER (self->filter), GTK_FILTER_CHANGE_DIFFERENT);
+  update_count (self);
+}
+
+static int
+compare_names (gconstpointer a,
+               gconstpointer b)
+{
+  return g_utf8_collate (*(const char *const *) a, *(const char *const *) b);
+}
+
+static void
+update_agencies (LiaChronologyPage *self,
+                 GPtrArray         *entries)
+{
+  g_autoptr (GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr (GPtrArray) names = g_ptr_array_new ();
+  g_autoptr (GPtrArray) labels = g_ptr_array_new ();
+  guint old_n = g_list_model_get_n_items (G_LIST_MODEL (self->agencies));
+  guint selected = 0;
+
+  for (guint i = 0; i < entries->len; i++)
+    {
+      const LiaChronologyEntry *e = entries->pdata[i];
+      char *folded;
+
+      if (e->agency == NULL)
+        continue;
+      folded = g_utf8_casefold (e->agency, -1);
+      if (g_hash_table_contains (seen, folded))
+        {
+          g_free (folded);
+          continue;
+        }
+      g_hash_table_add (seen, folded);
+      g_ptr_array_add (names, e->agency);
+    }
+  g_ptr_array_sort (names, compare_names);
+  g_ptr_array_add (labels, (gpointer) _("All agencies"));
+  for (guint i = 0; i < names->len; i++)
+    {
+      g_ptr_array_add (labels, names->pdata[i]);
+      if (self->agency != NULL)
+        {
+          g_autofree char *folded = g_utf8_casefold (names->pdata[i], -1);
+
+          if (g_str_equal (folded, self->agency))
+            selected = i + 1;
+        }
+    }
+  g_ptr_array_add (labels, NULL);
+
+  self->updating_agencies = TRUE;
+  gtk_string_list_splice (self->agencies, 0, old_n, (const char *const *) labels->pdata);
+  gtk_drop_down_set_selected (self->agency_dropdown, selected);
+  self->updating_agencies = FALSE;
+  if (selected == 0 && self->agency != NULL)
+    agency_changed_cb (self);
+}
+
+static void
+loaded_cb (gpointer      result,
+           const GError *error,
+           gpointer      user_data)
+{
+  LiaChronologyPage *self = user_data;
+  g_autoptr (GPtrArray) entries = result;
+
+  self->loaded = TRUE;
+  gtk_spinner_set_spinning (self->spinner, FALSE);
+  if (entries == NULL)
+    {
+      g_autofree char *message = lia_error_describe (error);
+
+      adw_status_page_set_description (self->error_page, message);
+      gtk_stack_set_visible_child_name (self->stack, "error");
+      return;
+    }
+  update_agencies (self, entries);
+  lia_array_model_set_array (self->entries, entries, entry_equal);
+  update_count (self);
+}
+
+/* ---- export ---------------------------------------------------------------- */
+
+typedef struct
+{
+  char  *case_id;
+  char  *agency;   /* or NULL */
+  GFile *file;     /* owned */
+} ExportData;
+
+static void
+export_data_free (ExportData *data)
+{
+  g_free (data->case_id);
+  g_free (data->agency);
+  g_clear_object (&data->file);
+  g_free (data);
+}
+
+static gpointer
+export_job (LiaStore     *store,
+            gpointer      user_data,
+            GCancellable *cancellable,
+            GError      **error)
+{
+  ExportData *data = user_data;
+  g_autoptr (GPtrArray) entries = lia_chronology_get (store, data->case_id, data->agency, error);
+  g_autoptr (GFileOutputStream) out = NULL;
+
+  if (entries == NULL)
+    return NULL;
+  out = g_file_replace (data->file, NULL, FALSE, G_FILE_CREATE_PRIVATE, cancellable, error);
+  if (out == NULL)
+    return NULL;
+  if (!lia_chronology_write_csv (entries, G_OUTPUT_STREAM (out), cancellable, error))
+    {
+      g_autoptr (GCancellable) discard = g_cancellable_new ();
+
+      /* Closing with a cancelled cancellable leaves the old file (or none). */
+      g_cancellable_cancel (discard);
+      g_output_stream_close (G_OUTPUT_STREAM (out), discard, NULL);
+      return NULL;
+    }
+  if (!g_output_stream_close (G_OUTPUT_STREAM (out), cancellable, error))
+    return NULL;
+  return GUINT_TO_POINTER (entries->len + 1);
+}
+
+static void
+exported_cb (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autoptr (GtkWidget) widget = user_data;
+  g_autoptr (GError) error = NULL;
+  gpointer n = lia_store_worker_run_finish (LIA_STORE_WORKER (source), result, &error);
+  g_autofree char *message = NULL;
+
+  if (n == NULL)
+    message = lia_error_describe (error);
+  else
+    message = g_strdup_printf (ngettext ("Exported %u entry", "Exported %u entries",
+                                         GPOINTER_TO_UINT (n) - 1),
+                               GPOINTER_TO_UINT (n) - 1);
+  lia_show_toast (widget, message);
+}
+
+static void
+export_to_cb (GFile   *file,
+              gpointer user_data)
+{
+  LiaChronologyPage *self = user_data;
+  ExportData *data = g_new0 (ExportData, 1);
+  guint selected = gtk_drop_down_get_selected (self->agency_dropdown);
+
+  data->case_id = g_strdup (self->case_id);
+  data->file = g_object_ref (file);
+  if (selected != GTK_INVALID_LIST_POSITION && selected > 0)
+    data->agency = g_strdup (gtk_string_list_get_string (self->agencies, selected));
+  lia_store_worker_run (lia_application_get_worker (self->app), export_job, data,
+                        (GDestroyNotify) export_data_free, NULL, LIA_STORE_JOB_READS, NULL, NULL,
+                        exported_cb, g_object_ref (self));
+  g_object_unref (self);
+}
+
+static void
+export_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *parameter)
+{
+  LiaChronologyPage *self = LIA_CHRONOLOGY_PAGE (widget);
+  g_autofree char *short_id = g_strndup (self->case_id, 8);
+  g_autofree char *name = lia_export_file_name ("chronology", short_id, "csv");
+
+  lia_choose_save_file (widget, _("Export the chronology"), name, export_to_cb,
+                        g_object_ref (self));
+}
+
+static void
+add_action (GtkWidget  *widget,
+            const char *action_name,
+            GVariant   *parameter)
+{
+  LiaChronologyPage *self = LIA_CHRONOLOGY_PAGE (widget);
+
+  lia_record_dialog_present (self->app, widget, self->case_id, LIA_RECORD_CHRONOLOGY, NULL);
+}
+
+/* ---- the page -------------------------------------------------------------- */
+
+static void
+setup_row_cb (GtkSignalListItemFactory *factory,
+              GtkListItem              *list_item,
+              gpointer                  user_data)
+{
+  gtk_list_item_set_child (list_item, lia_chronology_row_new ());
+  gtk_list_item_set_activatable (list_item, FALSE);
+}
+
+static void
+bind_row_cb (GtkSignalListItemFactory *factory,
+             GtkListItem              *list_item,
+             gpointer                  user_data)
+{
+  lia_chronology_row_set_entry (LIA_CHRONOLOGY_ROW (gtk_list_item_get_child (list_item)),
+                                lia_item_get (gtk_list_item_get_item (list_item)));
+}
+
+static void
+lia_chronology_page_map (GtkWidget *widget)
+{
+  LiaChronologyPage *self = LIA_CHRONOLOGY_PAGE (widget);
+
+  GTK_WIDGET_CLASS (lia_chronology_page_parent_class)->map (widget);
+  /* Loaded when first shown: opening a case costs only its first page. */
+  if (!self->started)
+    {
+      self->started = TRUE;
+      lia_loader_load (self->loader);
+    }
+}
+
+static void
+lia_chronology_page_dispose (GObject *object)
+{
+  LiaChronologyPage *self = LIA_CHRONOLOGY_PAGE (object);
+
+  if (self->loader != NULL)
+    lia_loader_cancel (self->loader);
+  g_clear_object (&self->loader);
+  if (self->list_view != NULL)
+    gtk_list_view_set_model (self->list_view, NULL);
+  g_clear_object (&self->filtered);
+  g_clear_object (&self->filter);
+  g_clear_object (&self->entries);
+  g_clear_object (&self->agencies);
+  gtk_widget_dispose_template (GTK_WIDGET (self), LIA_TYPE_CHRONOLOGY_PAGE);
+  G_OBJECT_CLASS (lia_chronology_page_parent_class)->dispose (object);
+}
+
+static void
+lia_chronology_page_finalize (GObject *object)
+{
+  LiaChronologyPage *self = LIA_CHRONOLOGY_PAGE (object);
+
+  g_free (self->case_id);
+  g_free (self->agency);
+  G_OBJECT_CLASS (lia_chronology_page_parent_class)->finalize (object);
+}
+
+static void
+lia_chronology_page_class_init (LiaChronologyPageClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = lia_chronology_page_dispose;
+  object_class->finalize = lia_chronology_page_finalize;
+  widget_class->map = lia_chronology_page_map;
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/uk/liaison/Liaison/ui/lia-chronology-page.ui");
+  gtk_widget_class_bind_template_child (widget_class, LiaChronologyPage, agency_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, LiaChronologyPage, count_label);
+  gtk_widget_class_bind_template_child (widget_class, LiaChronologyPage, stack);
+  gtk_widget_class_bind_template_child (widget_class, LiaChronologyPage, spinner);
+  gtk_widget_class_bind_template_child (widget_class, LiaChronologyPage, list_view);
+  gtk_widget_class_bind_template_child (widget_class, LiaChronologyPage, error_page);
+  gtk_widget_class_bind_template_callback (widget_class, agency_changed_cb);
+
+  gtk_widget_class_install_action (widget_class, "chronology.add", NULL, add_action);
+  gtk_widget_class_install_action (widget_class, "chronology.export", NULL, export_action);
+}
+
+static void
+lia_chronology_page_init (LiaChronologyPage *self)
+{
+  g_autoptr (GtkListItemFactory) factory = gtk_signal_list_item_factory_new ();
+  GtkNoSelection *selection;
+
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->entries = lia_array_model_new ();
+  self->filter = gtk_custom_filter_new (filter_func, self, NULL);
+  self->filtered = gtk_filter_list_model_new (g_object_ref (G_LIST_MODEL (self->entries)),
+                                              g_object_ref (GTK_FILTER (self->filter)));
+  selection = gtk_no_selection_new (g_object_ref (G_LIST_MODEL (self->filtered)));
+  g_signal_connect (factory, "setup", G_CALLBACK (setup_row_cb), self);
+  g_signal_connect (factory, "bind", G_CALLBACK (bind_row_cb), self);
+  gtk_list_view_set_factory (self->list_view, factory);
+  gtk_list_view_set_model (self->list_view, GTK_SELECTION_MODEL (selection));
+  g_object_unref (selection);
+
+  self->agencies = gtk_string_list_new (NULL);
+  gtk_drop_down_set_model (self->agency_dropdown, G_LIST_MODEL (self->agencies));
+  gtk_spinner_set_spinning (self->spinner, TRUE);
+}
+
+LiaChronologyPage *
+lia_chronology_page_new (LiaApplication *application,
+                         const char     *case_id)
+{
+  LiaChronologyPage *self = g_object_new (LIA_TYPE_CHRONOLOGY_PAGE, NULL);
+
+  self->app = application;
+  self->case_id = g_strdup (case_id);
+  self->loader = lia_loader_new (lia_application_get_worker (application), case_id, load_job,
+                                 g_strdup (case_id), g_free, (GDestroyNotify) g_ptr_array_unref,
+                                 loaded_cb, self);
+  return self;
+}
+
+guint
+lia_chronology_page_get_n_entries (LiaChronologyPage *self)
+{
+  g_return_val_if_fail (LIA_IS_CHRONOLOGY_PAGE (self), 0);
+
+  return g_list_model_get_n_items (G_LIST_MODEL (self->entries));
+}
+
+gboolean
+lia_chronology_page_is_loaded (LiaChronologyPage *self)
+{
+  g_return_val_if_fail (LIA_IS_CHRONOLOGY_PAGE (self), FALSE);
+
+  return self->loaded;
+}

@@ -1,0 +1,89 @@
+/* lia-util.h: small helpers that the window's classes share.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gtk/gtk.h>
+
+#include "lia-identity.h"
+
+G_BEGIN_DECLS
+
+/* Translated labels for what the layers below name in English (their
+ * labels are looked up in Liaison's catalogue as they are). */
+const char *lia_org_kind_label (LiaOrgKind kind);
+#define lia_tr(text) g_dgettext (GETTEXT_PACKAGE, (text))
+
+/* @text with its first letter in lower case, for the middle of a
+ * sentence ("Chronology entry" → "chronology entry"), unless it starts
+ * with an abbreviation ("IOPC ..."). */
+char       *lia_lower_first (const char *text);
+
+/* A person's words for a field's choice ("in-progress" is "In progress"). */
+const char *lia_choice_label (const char *value);
+
+/* Reads a date as people type it: 2026-06-12, 12/06/2026 or 12/6/2026;
+ * with @with_time, a time may follow ("2026-06-12 14:30", "12/06/2026
+ * 14:30", or ISO 8601's "2026-06-12T14:30"). Returns the ISO form
+ * (YYYY-MM-DD or YYYY-MM-DDTHH:MM), or NULL with a message that says how
+ * to type it. */
+char       *lia_parse_user_date (const char *text,
+                                 gboolean    with_time,
+                                 GError    **error);
+
+/* A date for people: "12 June 2026"; an invalid date gives "". */
+char       *lia_format_date (const GDate *date);
+/* "2026-06-12" or "2026-06-12T14:30" as "12 June 2026" or
+ * "12 June 2026, 14:30"; anything else as it is. */
+char       *lia_format_date_text (const char *text);
+/* A time (Unix seconds) for people, in local time: "12 June 2026, 14:30". */
+char       *lia_format_time (gint64 unix_seconds);
+
+/* Asks where to save a file with a save dialog (through the portal when
+ * sandboxed), suggesting @name; calls @callback with the chosen GFile, or
+ * not at all if the person cancels. */
+typedef void (*LiaSaveFunc) (GFile   *file,
+                             gpointer user_data);
+void        lia_choose_save_file (GtkWidget  *parent,
+                                  const char *title,
+                                  const char *suggested_name,
+                                  LiaSaveFunc callback,
+                                  gpointer    user_data);
+
+/* Shows @message where the person is looking: a toast on the window that
+ * holds @widget. */
+void        lia_show_toast (GtkWidget  *widget,
+                            const char *message);
+
+/* Sets @label to @error's description and shows it; NULL hides it. */
+void        lia_show_error_label (GtkLabel     *label,
+                                  const GError *error);
+
+/* Removes every row of @list_box. */
+void        lia_list_box_clear (GtkListBox *list_box);
+
+/* An AdwActionRow showing @title and, under it, @subtitle in full (not
+ * cut short); @subtitle may be NULL. */
+GtkWidget  *lia_info_row_new (const char *title,
+                              const char *subtitle);
+
+/* A small rounded label for a state ("Overdue", "Met"), styled by
+ * @css_class ("overdue", "soon", "later", "met", "neutral"). */
+GtkWidget  *lia_pill_new (const char *text,
+                          const char *css_class);
+
+/* The style class for a milestone state. */
+const char *lia_milestone_css_class (int state);
+
+/* The name of the person using Liaison, for "by" in decisions and the
+ * log: their real name, else their login. */
+const char *lia_person_name (void);
+
+/* A file name made of @stem and @case_title, safe on every file system
+ * ("chronology-Child A.csv"). */
+char       *lia_export_file_name (const char *stem,
+                                  const char *case_title,
+                                  const char *extension);
+
+G_END_DECLS
