@@ -19,12 +19,18 @@
 #include "lia-test-util.h"
 
 void
+lia_test_setup_store_limits (void)
+{
+  lia_crypt_vfs_register ();
+  lia_keyfile_set_limits_for_testing (LIA_TEST_KDF_OPSLIMIT, LIA_TEST_KDF_MEMLIMIT);
+}
+
+void
 lia_test_init (int    *argc,
                char ***argv)
 {
   g_test_init (argc, argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
-  lia_crypt_vfs_register ();
-  lia_keyfile_set_limits_for_testing (LIA_TEST_KDF_OPSLIMIT, LIA_TEST_KDF_MEMLIMIT);
+  lia_test_setup_store_limits ();
 }
 
 char *

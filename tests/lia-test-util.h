@@ -15,6 +15,10 @@ G_BEGIN_DECLS
 #define LIA_TEST_KDF_OPSLIMIT 1
 #define LIA_TEST_KDF_MEMLIMIT (64u * 1024u)
 
+/* The cheap limits above, and the encrypting VFS registered; for test
+ * programs that call g_test_init() themselves. */
+void        lia_test_setup_store_limits (void);
+
 /* g_test_init() with isolated directories, and the cheap limits above. */
 void        lia_test_init (int    *argc,
                            char ***argv);

@@ -188,7 +188,11 @@ add_row (LiaFieldForm   *self,
         gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (entry->row), box);
         gtk_accessible_update_property (GTK_ACCESSIBLE (view), GTK_ACCESSIBLE_PROPERTY_LABEL,
                                         title, -1);
-        gtk_widget_set_name (view, widget_name);
+        {
+          g_autofree char *view_name = g_strconcat (widget_name, "-text", NULL);
+
+          gtk_widget_set_name (view, view_name);
+        }
         entry->input = view;
       }
       break;

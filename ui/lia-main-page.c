@@ -121,7 +121,10 @@ search_action (GtkWidget  *widget,
 static void
 lia_main_page_dispose (GObject *object)
 {
-  gtk_widget_dispose_template (GTK_WIDGET (object), LIA_TYPE_MAIN_PAGE);
+  /* No gtk_widget_dispose_template(): the leaflet is both a bound template
+   * child and AdwBin's own child, and AdwBin's dispose removes it (with
+   * everything in it); unparenting it here first would leave AdwBin
+   * holding a dangling child. */
   G_OBJECT_CLASS (lia_main_page_parent_class)->dispose (object);
 }
 

@@ -1,0 +1,415 @@
+/* lia-ui-test.c: driving the real application in a test, as a person would.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <glib/gstdio.h>
+
+#include "lia-test-util.h"
+#include "lia-ui-test.h"
+
+/* The longest any wait may take before the test fails: far more than
+ * anything here needs even under the sanitizers on a loaded machine. */
+#define WAIT_LIMIT_SECONDS 300
+
+/* GLib's isolated test directories (G_TEST_OPTION_ISOLATE_DIRS) replace
+ * the system data directories too, and GTK then finds neither the MIME
+ * database that tells it an icon is SVG nor the icon themes. So the UI
+ * tests give each run private user directories of their own instead, set
+ * before anything reads them, and keep the system ones. */
+static char *private_root;
+
+static void
+remove_tree (const char *path)
+{
+  g_autoptr (GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+
+      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
+        remove_tree (child);
+      else
+        g_unlink (child);
+    }
+  g_rmdir (path);
+}
+
+static void
+remove_private_root (void)
+{
+  if (private_root != NULL && !g_test_subprocess ())
+    remove_tree (private_root);
+}
+
+static void
+set_private_dirs (void)
+{
+  static const char *const names[][2] = {
+    { "HOME", "home" },
+    { "XDG_DATA_HOME", "data" },
+    { "XDG_CONFIG_HOME", "config" },
+    { "XDG_CACHE_HOME", "cache" },
+    { "XDG_STATE_HOME", "state" },
+    { "XDG_RUNTIME_DIR", "runtime" },
+  };
+  g_autoptr (GError) error = NULL;
+
+  if (g_getenv ("LIAISON_UI_TEST_ROOT") != NULL)
+    {
+      /* A subprocess of the test: its parent made them. */
+      private_root = g_strdup (g_getenv ("LIAISON_UI_TEST_ROOT"));
+      return;
+    }
+  private_root = g_dir_make_tmp ("liaison-ui-test-XXXXXX", &error);
+  g_assert_no_error (error);
+  g_setenv ("LIAISON_UI_TEST_ROOT", private_root, TRUE);
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autofree char *path = g_build_filename (private_root, names[i][1], NULL);
+
+      g_assert_cmpint (g_mkdir_with_parents (path, 0700), ==, 0);
+      g_setenv (names[i][0], path, TRUE);
+    }
+  atexit (remove_private_root);
+}
+
+void
+lia_ui_test_init (int    *argc,
+                  char ***argv)
+{
+  /* The X server of xvfb-run, and the software renderer, which draws the
+   * same on every machine (Xvfb has no GL to speak of). */
+  g_setenv ("GDK_BACKEND", "x11", TRUE);
+  g_setenv ("GSK_RENDERER", "cairo", TRUE);
+  /* No accessibility bus is needed to read the widget tree. */
+  g_setenv ("GTK_A11Y", "none", TRUE);
+  g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
+  g_setenv ("ADW_DISABLE_PORTAL", "1", TRUE);
+  set_private_dirs ();
+  g_test_init (argc, argv, NULL);
+  lia_test_setup_store_limits ();
+}
+
+typedef struct
+{
+  LiaUiScenario scenario;
+  gpointer      user_data;
+  gboolean      started;
+} Run;
+
+static gboolean
+run_scenario_cb (gpointer user_data)
+{
+  Run *run = user_data;
+  GApplication *app = g_application_get_default ();
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (app));
+
+  /* A steady cursor: screenshots come out the same every time, and GTK
+   * 4.8's blink timer does not complain about focus that moved while the
+   * window had none (Xvfb has no window manager to give it). */
+  g_object_set (gtk_settings_get_default (), "gtk-cursor-blink", FALSE, NULL);
+  run->scenario (LIA_APPLICATION (app), window, run->user_data);
+  /* Closing every window ends g_application_run(), as for a person. */
+  {
+    g_autoptr (GList) windows = g_list_copy (gtk_application_get_windows (GTK_APPLICATION (app)));
+
+    for (GList *l = windows; l != NULL; l = l->next)
+      gtk_window_destroy (l->data);
+  }
+  return G_SOURCE_REMOVE;
+}
+
+static void
+activated_cb (GApplication *app,
+              gpointer      user_data)
+{
+  Run *run = user_data;
+
+  if (run->started)
+    return;
+  run->started = TRUE;
+  g_idle_add (run_scenario_cb, run);
+}
+
+int
+lia_ui_test_run_app (const char *const *args,
+                     LiaUiScenario      scenario,
+                     gpointer           user_data)
+{
+  g_autoptr (LiaApplication) app = lia_application_new ();
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  Run run = { scenario, user_data, FALSE };
+
+  g_ptr_array_add (argv, (gpointer) "liaison");
+  for (guint i = 0; args != NULL && args[i] != NULL; i++)
+    g_ptr_array_add (argv, (gpointer) args[i]);
+  g_ptr_array_add (argv, NULL);
+  g_signal_connect_after (app, "activate", G_CALLBACK (activated_cb), &run);
+  return g_application_run (G_APPLICATION (app), (int) argv->len - 1, (char **) argv->pdata);
+}
+
+GtkWidget *
+lia_ui_find_in (GtkWidget  *root,
+                const char *name)
+{
+  if (g_strcmp0 (gtk_widget_get_name (root), name) == 0)
+    return root;
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = lia_ui_find_in (child, name);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* Depth first, mapped widgets only (what is on the screen). */
+static GtkWidget *
+find_mapped (GtkWidget  *root,
+             const char *name)
+{
+  if (!gtk_widget_get_mapped (root))
+    return NULL;
+  if (g_strcmp0 (gtk_widget_get_name (root), name) == 0)
+    return root;
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_mapped (child, name);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+GtkWidget *
+lia_ui_find (const char *name)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+  guint n = g_list_model_get_n_items (toplevels);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr (GtkWidget) window = g_list_model_get_item (toplevels, i);
+      GtkWidget *found = find_mapped (window, name);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static gboolean
+timed_out_cb (gpointer user_data)
+{
+  *(gboolean *) user_data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+void
+lia_ui_wait_until (LiaUiCondition condition,
+                   gpointer       user_data,
+                   const char    *what)
+{
+  gboolean timed_out = FALSE;
+  guint id = g_timeout_add_seconds (WAIT_LIMIT_SECONDS, timed_out_cb, &timed_out);
+
+  while (!condition (user_data))
+    {
+      if (timed_out)
+        g_error ("Waited %d s for %s", WAIT_LIMIT_SECONDS, what);
+      g_main_context_iteration (NULL, TRUE);
+    }
+  if (!timed_out)
+    g_source_remove (id);
+}
+
+static gboolean
+found_cb (gpointer name)
+{
+  return lia_ui_find (name) != NULL;
+}
+
+GtkWidget *
+lia_ui_wait_for (const char *name)
+{
+  g_autofree char *what = g_strdup_printf ("the widget “%s”", name);
+
+  lia_ui_wait_until (found_cb, (gpointer) name, what);
+  return lia_ui_find (name);
+}
+
+static gboolean
+gone_cb (gpointer name)
+{
+  return lia_ui_find (name) == NULL;
+}
+
+void
+lia_ui_wait_gone (const char *name)
+{
+  g_autofree char *what = g_strdup_printf ("the widget “%s” to go", name);
+
+  lia_ui_wait_until (gone_cb, (gpointer) name, what);
+}
+
+typedef struct
+{
+  LiaApplication *app;
+  LiaAppState     state;
+} StateWait;
+
+static gboolean
+state_cb (gpointer user_data)
+{
+  StateWait *wait = user_data;
+
+  return lia_application_get_state (wait->app) == wait->state;
+}
+
+void
+lia_ui_wait_for_state (LiaApplication *app,
+                       LiaAppState     state)
+{
+  StateWait wait = { app, state };
+  g_autoptr (GEnumClass) states = g_type_class_ref (LIA_TYPE_APP_STATE);
+  g_autofree char *what = g_strdup_printf ("the state %s",
+                                           g_enum_get_value (states, state)->value_nick);
+
+  lia_ui_wait_until (state_cb, &wait, what);
+}
+
+typedef struct
+{
+  const char *name;
+  const char *text;
+} TextWait;
+
+static gboolean
+text_cb (gpointer user_data)
+{
+  TextWait *wait = user_data;
+  GtkWidget *label = lia_ui_find (wait->name);
+
+  return label != NULL && GTK_IS_LABEL (label)
+         && strstr (gtk_label_get_text (GTK_LABEL (label)), wait->text) != NULL;
+}
+
+void
+lia_ui_wait_for_text (const char *label_name,
+                      const char *text)
+{
+  TextWait wait = { label_name, text };
+  g_autofree char *what = g_strdup_printf ("“%s” in the label “%s”", text, label_name);
+
+  lia_ui_wait_until (text_cb, &wait, what);
+}
+
+void
+lia_ui_type (const char *name,
+             const char *text)
+{
+  GtkWidget *widget = lia_ui_wait_for (name);
+
+  g_assert_true (GTK_IS_EDITABLE (widget));
+  gtk_editable_set_text (GTK_EDITABLE (widget), text);
+}
+
+void
+lia_ui_type_long (const char *name,
+                  const char *text)
+{
+  GtkWidget *widget = lia_ui_wait_for (name);
+
+  g_assert_true (GTK_IS_TEXT_VIEW (widget));
+  gtk_text_buffer_set_text (gtk_text_view_get_buffer (GTK_TEXT_VIEW (widget)), text, -1);
+}
+
+void
+lia_ui_click (const char *name)
+{
+  GtkWidget *widget = lia_ui_wait_for (name);
+
+  g_assert_true (gtk_widget_is_sensitive (widget));
+  /* "clicked", as a press and release of the pointer give it; a button's
+   * "activate" (the keyboard's) shows it pressed for a moment first. */
+  if (GTK_IS_BUTTON (widget))
+    g_signal_emit_by_name (widget, "clicked");
+  else
+    g_assert_true (gtk_widget_activate (widget));
+}
+
+const char *
+lia_ui_label_text (const char *name)
+{
+  GtkWidget *widget = lia_ui_wait_for (name);
+
+  g_assert_true (GTK_IS_LABEL (widget));
+  return gtk_label_get_text (GTK_LABEL (widget));
+}
+
+static gboolean
+tick_cb (GtkWidget     *widget,
+         GdkFrameClock *clock,
+         gpointer       user_data)
+{
+  ++*(guint *) user_data;
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+frames_cb (gpointer user_data)
+{
+  return *(guint *) user_data >= 4;
+}
+
+void
+lia_ui_settle (GtkWidget *widget)
+{
+  guint frames = 0;
+  guint id = gtk_widget_add_tick_callback (widget, tick_cb, &frames, NULL);
+
+  gtk_widget_queue_draw (widget);
+  lia_ui_wait_until (frames_cb, &frames, "four frames");
+  gtk_widget_remove_tick_callback (widget, id);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
+void
+lia_ui_screenshot (GtkWidget  *widget,
+                   const char *name)
+{
+  GtkWidget *window = GTK_WIDGET (gtk_widget_get_native (widget));
+  int width, height;
+  g_autoptr (GdkPaintable) paintable = NULL;
+  g_autoptr (GtkSnapshot) snapshot = NULL;
+  g_autoptr (GskRenderNode) node = NULL;
+  g_autoptr (GdkTexture) texture = NULL;
+  g_autofree char *dir = g_build_filename (g_getenv ("G_TEST_BUILDDIR") != NULL
+                                             ? g_getenv ("G_TEST_BUILDDIR") : ".",
+                                           "screenshots", NULL);
+  g_autofree char *file = g_strconcat (name, ".png", NULL);
+  g_autofree char *path = g_build_filename (dir, file, NULL);
+
+  lia_ui_settle (window);
+  width = gtk_widget_get_width (window);
+  height = gtk_widget_get_height (window);
+  paintable = gtk_widget_paintable_new (window);
+  snapshot = gtk_snapshot_new ();
+  gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
+  node = gtk_snapshot_to_node (snapshot);
+  g_assert_nonnull (node);
+  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (window)), node,
+                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0755), ==, 0);
+  g_assert_true (gdk_texture_save_to_png (texture, path));
+  g_test_message ("Screenshot: %s", path);
+}

@@ -1,0 +1,336 @@
+/* test-ui.c: the desktop application, driven as a person drives it.
+ *
+ * Every test runs the real application (g_application_run with real
+ * arguments) under Xvfb and a D-Bus session, in a subprocess of its own,
+ * and works it through the names of its widgets and its actions: typing
+ * into entries, pressing buttons, waiting for what should appear. The
+ * screens worth seeing are saved as PNG screenshots in the build
+ * directory (tests/screenshots/).
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <glib/gstdio.h>
+
+#include "lia-backup.h"
+#include "lia-demo.h"
+#include "lia-invite.h"
+#include "lia-peer.h"
+#include "lia-test-util.h"
+#include "lia-ui-test.h"
+
+#define PASSPHRASE "a long passphrase for the test"
+
+/* ---- helpers ----------------------------------------------------------- */
+
+static void
+run_in_subprocess (const char *path)
+{
+  g_test_trap_subprocess (path, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
+  g_test_trap_assert_passed ();
+}
+
+static char *
+new_store_dir (void)
+{
+  g_autofree char *dir = lia_test_make_dir ("ui");
+
+  return g_build_filename (dir, "liaison", NULL);
+}
+
+static gboolean
+dir_is_empty (const char *path)
+{
+  g_autoptr (GDir) dir = g_dir_open (path, 0, NULL);
+
+  return dir == NULL || g_dir_read_name (dir) == NULL;
+}
+
+static void
+activate (const char *widget_name,
+          const char *action)
+{
+  g_assert_true (gtk_widget_activate_action (lia_ui_wait_for (widget_name), action, NULL));
+}
+
+static void
+fill_setup (const char *name,
+            const char *passphrase,
+            const char *confirm)
+{
+  lia_ui_type ("setup-org-name", name);
+  lia_ui_type ("setup-passphrase", passphrase);
+  lia_ui_type ("setup-confirm", confirm);
+}
+
+static void
+unlock_with (const char *passphrase)
+{
+  lia_ui_type ("unlock-passphrase", passphrase);
+  lia_ui_click ("unlock-button");
+}
+
+/* ---- first run, lock and unlock ------------------------------------------ */
+
+static void
+first_run_scenario (LiaApplication *app,
+                    GtkWindow      *window,
+                    gpointer        user_data)
+{
+  const char *store_dir = user_data;
+  const char *error;
+
+  lia_ui_wait_for_state (app, LIA_APP_STATE_NEW);
+  lia_ui_wait_for ("setup-create");
+  lia_ui_screenshot (GTK_WIDGET (window), "first-run");
+
+  /* Nothing filled in: said in place, nothing created. */
+  lia_ui_click ("setup-create");
+  error = lia_ui_label_text ("setup-error");
+  g_assert_nonnull (strstr (error, "name"));
+  g_assert_true (dir_is_empty (store_dir));
+
+  /* A passphrase too short. */
+  fill_setup ("Northmoor Borough Council", "short", "short");
+  lia_ui_click ("setup-create");
+  g_assert_nonnull (strstr (lia_ui_label_text ("setup-error"), "12 characters"));
+  g_assert_true (dir_is_empty (store_dir));
+
+  /* Two passphrases that differ. */
+  fill_setup ("Northmoor Borough Council", PASSPHRASE, PASSPHRASE " but different");
+  lia_ui_click ("setup-create");
+  g_assert_nonnull (strstr (lia_ui_label_text ("setup-error"), "not the same"));
+  g_assert_true (dir_is_empty (store_dir));
+
+  /* Right: the store is made and the cases are shown. */
+  fill_setup ("Northmoor Borough Council", PASSPHRASE, PASSPHRASE);
+  lia_ui_click ("setup-create");
+  lia_ui_wait_for_state (app, LIA_APP_STATE_UNLOCKED);
+  lia_ui_wait_for ("case-list-empty");
+  g_assert_false (dir_is_empty (store_dir));
+
+  /* Ctrl+L's action locks: the cases are gone from the window, not
+   * hidden. */
+  g_action_group_activate_action (G_ACTION_GROUP (app), "lock", NULL);
+  lia_ui_wait_for ("unlock-passphrase");
+  g_assert_cmpint (lia_application_get_state (app), ==, LIA_APP_STATE_LOCKED);
+  g_assert_null (lia_ui_find_in (GTK_WIDGET (window), "case-list"));
+
+  /* A wrong passphrase: said where the person is looking, still locked. */
+  unlock_with ("not the passphrase at all");
+  lia_ui_wait_for_text ("unlock-error", "does not unlock");
+  g_assert_cmpint (lia_application_get_state (app), ==, LIA_APP_STATE_LOCKED);
+  lia_ui_screenshot (GTK_WIDGET (window), "wrong-passphrase");
+
+  unlock_with (PASSPHRASE);
+  lia_ui_wait_for_state (app, LIA_APP_STATE_UNLOCKED);
+  lia_ui_wait_for ("case-list-empty");
+}
+
+static void
+test_first_run (void)
+{
+  g_autofree char *store_dir = NULL;
+
+  if (!g_test_subprocess ())
+    {
+      run_in_subprocess (NULL);
+      return;
+    }
+  store_dir = new_store_dir ();
+  {
+    const char *args[] = { "--store", store_dir, NULL };
+
+    g_assert_cmpint (lia_ui_test_run_app (args, first_run_scenario, store_dir), ==, 0);
+  }
+}
+
+/* ---- a case and its chronology ----------------------------------------- */
+
+static void
+fill_new_case (const char *aware)
+{
+  lia_ui_type ("field-title", "Child B, Northmoor");
+  lia_ui_type ("field-child", "Child B");
+  lia_ui_type ("field-area", "Northmoor");
+  lia_ui_type ("field-aware", aware);
+}
+
+static gboolean
+chronology_has_one (gpointer user_data)
+{
+  GtkWidget *count = lia_ui_find ("chronology-count");
+
+  return count != NULL && g_str_equal (gtk_label_get_text (GTK_LABEL (count)), "1 entry");
+}
+
+static void
+case_scenario (LiaApplication *app,
+               GtkWindow      *window,
+               gpointer        user_data)
+{
+  GtkWidget *pages;
+
+  lia_ui_wait_for_state (app, LIA_APP_STATE_LOCKED);
+  unlock_with (LIA_TEST_PASSPHRASE);
+  lia_ui_wait_for ("case-list-empty");
+
+  /* A date that is no date: said in the form, nothing saved. */
+  lia_ui_click ("new-case-button");
+  lia_ui_wait_for ("new-case-dialog");
+  fill_new_case ("32/13/2026");
+  activate ("new-case-dialog", "form.accept");
+  lia_ui_wait_for_text ("form-error", "not a date");
+  g_assert_nonnull (lia_ui_find ("new-case-dialog"));
+  /* A required field left empty. */
+  fill_new_case ("");
+  activate ("new-case-dialog", "form.accept");
+  lia_ui_wait_for_text ("form-error", "required");
+
+  /* Right: the case opens, in the list and in the view. */
+  fill_new_case ("12/06/2026");
+  activate ("new-case-dialog", "form.accept");
+  lia_ui_wait_gone ("new-case-dialog");
+  pages = lia_ui_wait_for ("case-pages");
+  lia_ui_wait_for ("timeline");
+  lia_ui_wait_for ("timeline-today");
+
+  /* A chronology entry, with a date and time as people type them. */
+  adw_view_stack_set_visible_child_name (ADW_VIEW_STACK (pages), "chronology");
+  lia_ui_wait_for ("chronology-empty");
+  lia_ui_click ("chronology-add");
+  lia_ui_wait_for ("record-dialog");
+  lia_ui_type ("field-date", "12/06/2026 25:61");
+  lia_ui_type_long ("field-what-text", "Police called to the home after a neighbour's report.");
+  activate ("record-dialog", "form.accept");
+  lia_ui_wait_for_text ("form-error", "date and time");
+  lia_ui_type ("field-date", "12/06/2026 09:30");
+  activate ("record-dialog", "form.accept");
+  lia_ui_wait_gone ("record-dialog");
+  lia_ui_wait_until (chronology_has_one, NULL, "the entry in the chronology");
+}
+
+static void
+test_case (void)
+{
+  g_autoptr (LiaStore) store = NULL;
+  g_autofree char *store_dir = NULL;
+
+  if (!g_test_subprocess ())
+    {
+      run_in_subprocess (NULL);
+      return;
+    }
+  store = lia_test_create_store ("Northmoor Borough Council");
+  store_dir = g_strdup (lia_store_get_directory (store));
+  lia_store_lock (store);
+  {
+    const char *args[] = { "--store", store_dir, NULL };
+
+    g_assert_cmpint (lia_ui_test_run_app (args, case_scenario, NULL), ==, 0);
+  }
+}
+
+/* ---- the idle lock ------------------------------------------------------ */
+
+static void
+idle_scenario (LiaApplication *app,
+               GtkWindow      *window,
+               gpointer        user_data)
+{
+  GSettings *settings = lia_application_get_settings (app);
+
+  lia_ui_wait_for_state (app, LIA_APP_STATE_LOCKED);
+  unlock_with (LIA_TEST_PASSPHRASE);
+  lia_ui_wait_for_state (app, LIA_APP_STATE_UNLOCKED);
+  lia_ui_wait_for ("case-list-empty");
+
+  /* One second without a key or the pointer: it locks by itself. */
+  g_settings_set_uint (settings, "idle-lock-time", 1);
+  lia_ui_wait_for_state (app, LIA_APP_STATE_LOCKED);
+  lia_ui_wait_for ("unlock-passphrase");
+  g_assert_null (lia_ui_find_in (GTK_WIDGET (window), "case-list"));
+  g_settings_set_uint (settings, "idle-lock-time", 0);
+}
+
+static void
+test_idle_lock (void)
+{
+  g_autoptr (LiaStore) store = NULL;
+  g_autofree char *store_dir = NULL;
+
+  if (!g_test_subprocess ())
+    {
+      run_in_subprocess (NULL);
+      return;
+    }
+  store = lia_test_create_store ("Northmoor Borough Council");
+  store_dir = g_strdup (lia_store_get_directory (store));
+  lia_store_lock (store);
+  {
+    const char *args[] = { "--store", store_dir, NULL };
+
+    g_assert_cmpint (lia_ui_test_run_app (args, idle_scenario, NULL), ==, 0);
+  }
+}
+
+/* ---- a damaged store ----------------------------------------------------- */
+
+static void
+damaged_scenario (LiaApplication *app,
+                  GtkWindow      *window,
+                  gpointer        user_data)
+{
+  lia_ui_wait_for_state (app, LIA_APP_STATE_LOCKED);
+  unlock_with (LIA_TEST_PASSPHRASE);
+  lia_ui_wait_for_text ("unlock-error", "damaged");
+  g_assert_cmpint (lia_application_get_state (app), ==, LIA_APP_STATE_LOCKED);
+}
+
+static void
+test_damaged_store (void)
+{
+  g_autoptr (LiaStore) store = NULL;
+  g_autofree char *store_dir = NULL;
+  g_autofree char *db = NULL;
+  g_autoptr (GBytes) pristine = NULL;
+  g_autoptr (GHashTable) before = NULL;
+  guint8 byte;
+
+  if (!g_test_subprocess ())
+    {
+      run_in_subprocess (NULL);
+      return;
+    }
+  store = lia_test_create_store ("Northmoor Borough Council");
+  store_dir = g_strdup (lia_store_get_directory (store));
+  lia_store_lock (store);
+  /* One bit of the first page flipped, as a failing disk or a meddler
+   * might: the page no longer authenticates. */
+  db = g_build_filename (store_dir, LIA_STORE_DB_NAME, NULL);
+  pristine = lia_test_read_file (db);
+  byte = ((const guint8 *) g_bytes_get_data (pristine, NULL))[99] ^ 0x20;
+  lia_test_write_at (db, 99, &byte, 1);
+  before = lia_test_hash_dir (store_dir);
+  {
+    const char *args[] = { "--store", store_dir, NULL };
+
+    g_assert_cmpint (lia_ui_test_run_app (args, damaged_scenario, NULL), ==, 0);
+  }
+  /* Nothing was changed by trying. */
+  lia_test_assert_dir_unchanged (before, store_dir);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  lia_ui_test_init (&argc, &argv);
+
+  g_test_add_func ("/ui/first-run", test_first_run);
+  g_test_add_func ("/ui/case", test_case);
+  g_test_add_func ("/ui/idle-lock", test_idle_lock);
+  g_test_add_func ("/ui/damaged-store", test_damaged_store);
+  return g_test_run ();
+}
