@@ -322,6 +322,88 @@ test_damaged_store (void)
   lia_test_assert_dir_unchanged (before, store_dir);
 }
 
+/* ---- every screen, on the demonstration case ---------------------------- */
+
+static void
+show_page (const char *name)
+{
+  GtkWidget *pages = lia_ui_wait_for ("case-pages");
+
+  adw_view_stack_set_visible_child_name (ADW_VIEW_STACK (pages), name);
+}
+
+static void
+screens_scenario (LiaApplication *app,
+                  GtkWindow      *window,
+                  gpointer        user_data)
+{
+  GtkWidget *list;
+
+  gtk_window_set_default_size (window, 1280, 820);
+  lia_ui_wait_for_state (app, LIA_APP_STATE_LOCKED);
+  unlock_with (LIA_TEST_PASSPHRASE);
+  list = lia_ui_wait_for ("case-list");
+  lia_ui_screenshot (GTK_WIDGET (window), "cases");
+  g_assert_true (gtk_widget_activate_action (list, "list.activate-item", "u", 0));
+  lia_ui_wait_for ("timeline-today");
+  lia_ui_screenshot (GTK_WIDGET (window), "overview");
+
+  show_page ("chronology");
+  lia_ui_wait_for ("chronology-list");
+  lia_ui_screenshot (GTK_WIDGET (window), "chronology");
+
+  show_page ("records");
+  list = lia_ui_wait_for ("records-list");
+  g_assert_true (gtk_widget_activate_action (list, "list.select-item", "(ubb)", 2, FALSE, FALSE));
+  lia_ui_wait_for ("record-handling");
+  lia_ui_screenshot (GTK_WIDGET (window), "records");
+
+  show_page ("requests");
+  lia_ui_wait_for ("request-row");
+  lia_ui_screenshot (GTK_WIDGET (window), "requests");
+
+  show_page ("sharing");
+  lia_ui_wait_for ("sharing-matrix");
+  lia_ui_screenshot (GTK_WIDGET (window), "sharing");
+
+  show_page ("log");
+  lia_ui_wait_for ("log-verification");
+  lia_ui_screenshot (GTK_WIDGET (window), "log");
+
+  show_page ("actions");
+  lia_ui_wait_for ("action-row");
+  lia_ui_screenshot (GTK_WIDGET (window), "actions");
+}
+
+static void
+test_screens (void)
+{
+  g_autoptr (LiaStore) store = NULL;
+  g_autofree char *store_dir = NULL;
+  g_autoptr (GBytes) demo = NULL;
+  g_autoptr (GError) error = NULL;
+  LiaDemoResult result = { 0 };
+
+  if (!g_test_subprocess ())
+    {
+      run_in_subprocess (NULL);
+      return;
+    }
+  store = lia_test_create_store ("Northmoor Borough Council (demo)");
+  demo = lia_demo_get_default (&error);
+  g_assert_no_error (error);
+  g_assert_true (lia_demo_load (store, demo, NULL, FALSE, &result, &error));
+  g_assert_no_error (error);
+  lia_demo_result_clear (&result);
+  store_dir = g_strdup (lia_store_get_directory (store));
+  lia_store_lock (store);
+  {
+    const char *args[] = { "--store", store_dir, NULL };
+
+    g_assert_cmpint (lia_ui_test_run_app (args, screens_scenario, NULL), ==, 0);
+  }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -332,5 +414,6 @@ main (int   argc,
   g_test_add_func ("/ui/case", test_case);
   g_test_add_func ("/ui/idle-lock", test_idle_lock);
   g_test_add_func ("/ui/damaged-store", test_damaged_store);
+  g_test_add_func ("/ui/screens", test_screens);
   return g_test_run ();
 }

@@ -227,6 +227,9 @@ row_activated_cb (LiaCaseList *self,
 {
   g_autoptr (LiaItem) item = g_list_model_get_item (G_LIST_MODEL (self->filtered), position);
 
+  self->selecting = TRUE;
+  gtk_single_selection_set_selected (self->selection, position);
+  self->selecting = FALSE;
   if (item != NULL)
     g_signal_emit (self, signals[SIGNAL_CASE_SELECTED], 0,
                    ((const LiaCaseSummary *) lia_item_get (item))->id);

@@ -436,6 +436,15 @@ show_details (LiaRecordsPage *self)
       gtk_list_box_append (self->recipients_list,
                            lia_info_row_new (name, subtitle != NULL ? subtitle : why));
     }
+  if (details->recipients->len == 0)
+    /* Another organisation's record that did not come through Liaison's
+     * exchange (entered from paper, or the demo data): no envelope names
+     * who holds it. */
+    gtk_list_box_append (self->recipients_list,
+                         lia_info_row_new (_("Not known here"),
+                                           _("This record did not reach this organisation "
+                                             "through Liaison, so there is no record of who "
+                                             "else holds it.")));
   gtk_stack_set_visible_child_name (self->details_stack, "record");
 }
 
