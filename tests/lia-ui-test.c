@@ -78,8 +78,7 @@ set_private_dirs (void)
 }
 
 void
-lia_ui_test_init (int    *argc,
-                  char ***argv)
+lia_ui_test_setup_environment (void)
 {
   /* The X server of xvfb-run, and the software renderer, which draws the
    * same on every machine (Xvfb has no GL to speak of). */
@@ -90,6 +89,13 @@ lia_ui_test_init (int    *argc,
   g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
   g_setenv ("ADW_DISABLE_PORTAL", "1", TRUE);
   set_private_dirs ();
+}
+
+void
+lia_ui_test_init (int    *argc,
+                  char ***argv)
+{
+  lia_ui_test_setup_environment ();
   g_test_init (argc, argv, NULL);
   lia_test_setup_store_limits ();
 }

@@ -28,6 +28,11 @@ typedef void (*LiaUiScenario) (LiaApplication *app,
                                GtkWindow      *window,
                                gpointer        user_data);
 
+/* The environment every UI test needs (the X11 backend, the software
+ * renderer, private user directories), without g_test_init(): for the UI
+ * benchmark. */
+void        lia_ui_test_setup_environment (void);
+
 /* Sets the environment every UI test needs (the X11 backend, the software
  * renderer, the test's GSettings) and the test process's usual set-up. */
 void        lia_ui_test_init (int    *argc,

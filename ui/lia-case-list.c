@@ -81,6 +81,8 @@ update_stack (LiaCaseList *self)
     gtk_stack_set_visible_child_name (self->stack, "list");
 }
 
+static void filter_changed_cb (LiaCaseList *self);
+
 static guint
 find_position (LiaCaseList *self,
                const char  *case_id)
@@ -123,7 +125,7 @@ select_now (LiaCaseList *self,
       gtk_toggle_button_set_active (self->open_toggle, FALSE);
       gtk_toggle_button_set_active (self->mine_toggle, FALSE);
       gtk_toggle_button_set_active (self->overdue_toggle, FALSE);
-      gtk_filter_changed (GTK_FILTER (self->filter), GTK_FILTER_CHANGE_DIFFERENT);
+      filter_changed_cb (self);
       position = find_position (self, case_id);
     }
   if (position == GTK_INVALID_LIST_POSITION)
@@ -206,6 +208,15 @@ filter_changed_cb (LiaCaseList *self)
       }
     self->search_words[j] = NULL;
   }
+  /* With no search and no filter, the filter model passes every case
+   * through without looking at each. */
+  gtk_filter_list_model_set_filter (self->filtered,
+                                    self->search_words[0] != NULL
+                                      || gtk_toggle_button_get_active (self->open_toggle)
+                                      || gtk_toggle_button_get_active (self->mine_toggle)
+                                      || gtk_toggle_button_get_active (self->overdue_toggle)
+                                      ? GTK_FILTER (self->filter)
+                                      : NULL);
   gtk_filter_changed (GTK_FILTER (self->filter), GTK_FILTER_CHANGE_DIFFERENT);
   update_stack (self);
 }
@@ -346,8 +357,7 @@ lia_case_list_init (LiaCaseList *self)
 
   self->cases = lia_array_model_new ();
   self->filter = gtk_custom_filter_new (filter_func, self, NULL);
-  self->filtered = gtk_filter_list_model_new (g_object_ref (G_LIST_MODEL (self->cases)),
-                                              g_object_ref (GTK_FILTER (self->filter)));
+  self->filtered = gtk_filter_list_model_new (g_object_ref (G_LIST_MODEL (self->cases)), NULL);
   self->selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (self->filtered)));
   gtk_single_selection_set_autoselect (self->selection, FALSE);
   gtk_single_selection_set_can_unselect (self->selection, TRUE);
