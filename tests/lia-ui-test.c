@@ -318,6 +318,58 @@ lia_ui_wait_for_text (const char *label_name,
   lia_ui_wait_until (text_cb, &wait, what);
 }
 
+static GtkWidget *
+find_label_with (GtkWidget  *root,
+                 const char *text)
+{
+  if (!gtk_widget_get_mapped (root))
+    return NULL;
+  if (GTK_IS_LABEL (root) && strstr (gtk_label_get_text (GTK_LABEL (root)), text) != NULL)
+    return root;
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_label_with (child, text);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static gboolean
+any_text_cb (gpointer text)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr (GtkWidget) window = g_list_model_get_item (toplevels, i);
+
+      if (find_label_with (window, text) != NULL)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+GtkWidget *
+lia_ui_wait_for_any_text (const char *text)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+  g_autofree char *what = g_strdup_printf ("a label showing “%s”", text);
+
+  lia_ui_wait_until (any_text_cb, (gpointer) text, what);
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr (GtkWidget) window = g_list_model_get_item (toplevels, i);
+      GtkWidget *found = find_label_with (window, text);
+
+      if (found != NULL)
+        return found;
+    }
+  g_assert_not_reached ();
+}
+
 void
 lia_ui_type (const char *name,
              const char *text)
@@ -418,4 +470,139 @@ lia_ui_screenshot (GtkWidget  *widget,
   g_assert_cmpint (g_mkdir_with_parents (dir, 0755), ==, 0);
   g_assert_true (gdk_texture_save_to_png (texture, path));
   g_test_message ("Screenshot: %s", path);
+}
+
+/* ---- a notification service ------------------------------------------------ */
+
+struct _LiaUiNotifications
+{
+  GDBusConnection *connection;     /* owned: a connection of its own */
+  guint            owner_id;
+  guint            object_id;
+  GHashTable      *received;       /* id → a{sv} */
+  gboolean         owned;
+};
+
+static const char notifications_xml[] =
+  "<node>"
+  "  <interface name='org.gtk.Notifications'>"
+  "    <method name='AddNotification'>"
+  "      <arg type='s' direction='in'/>"
+  "      <arg type='s' direction='in'/>"
+  "      <arg type='a{sv}' direction='in'/>"
+  "    </method>"
+  "    <method name='RemoveNotification'>"
+  "      <arg type='s' direction='in'/>"
+  "      <arg type='s' direction='in'/>"
+  "    </method>"
+  "  </interface>"
+  "</node>";
+
+static void
+notifications_method_cb (GDBusConnection       *connection,
+                         const char            *sender,
+                         const char            *object_path,
+                         const char            *interface_name,
+                         const char            *method_name,
+                         GVariant              *parameters,
+                         GDBusMethodInvocation *invocation,
+                         gpointer               user_data)
+{
+  LiaUiNotifications *self = user_data;
+
+  if (g_str_equal (method_name, "AddNotification"))
+    {
+      const char *app_id, *id;
+      GVariant *notification;
+
+      g_variant_get (parameters, "(&s&s@a{sv})", &app_id, &id, &notification);
+      g_hash_table_insert (self->received, g_strdup (id), notification);
+    }
+  else
+    {
+      const char *app_id, *id;
+
+      g_variant_get (parameters, "(&s&s)", &app_id, &id);
+      g_hash_table_remove (self->received, id);
+    }
+  g_dbus_method_invocation_return_value (invocation, NULL);
+}
+
+static const GDBusInterfaceVTable notifications_vtable = { notifications_method_cb };
+
+static void
+name_acquired_cb (GDBusConnection *connection,
+                  const char      *name,
+                  gpointer         user_data)
+{
+  ((LiaUiNotifications *) user_data)->owned = TRUE;
+}
+
+static gboolean
+owned_cb (gpointer user_data)
+{
+  return ((LiaUiNotifications *) user_data)->owned;
+}
+
+LiaUiNotifications *
+lia_ui_notifications_new (void)
+{
+  LiaUiNotifications *self = g_new0 (LiaUiNotifications, 1);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GDBusNodeInfo) info = g_dbus_node_info_new_for_xml (notifications_xml, &error);
+  g_autofree char *address = g_dbus_address_get_for_bus_sync (G_BUS_TYPE_SESSION, NULL, &error);
+
+  g_assert_no_error (error);
+  self->received = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                          (GDestroyNotify) g_variant_unref);
+  self->connection = g_dbus_connection_new_for_address_sync (
+    address, G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT
+               | G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+    NULL, NULL, &error);
+  g_assert_no_error (error);
+  self->object_id = g_dbus_connection_register_object (self->connection, "/org/gtk/Notifications",
+                                                       info->interfaces[0], &notifications_vtable,
+                                                       self, NULL, &error);
+  g_assert_no_error (error);
+  self->owner_id = g_bus_own_name_on_connection (self->connection, "org.gtk.Notifications",
+                                                 G_BUS_NAME_OWNER_FLAGS_NONE, name_acquired_cb,
+                                                 NULL, self, NULL);
+  lia_ui_wait_until (owned_cb, self, "the notification service's name");
+  return self;
+}
+
+void
+lia_ui_notifications_free (LiaUiNotifications *self)
+{
+  g_bus_unown_name (self->owner_id);
+  g_dbus_connection_unregister_object (self->connection, self->object_id);
+  g_dbus_connection_close_sync (self->connection, NULL, NULL);
+  g_object_unref (self->connection);
+  g_hash_table_unref (self->received);
+  g_free (self);
+}
+
+typedef struct
+{
+  LiaUiNotifications *self;
+  const char         *id;
+} NotificationWait;
+
+static gboolean
+notification_cb (gpointer user_data)
+{
+  NotificationWait *wait = user_data;
+
+  return g_hash_table_contains (wait->self->received, wait->id);
+}
+
+GVariant *
+lia_ui_notifications_wait (LiaUiNotifications *self,
+                           const char         *id)
+{
+  NotificationWait wait = { self, id };
+  g_autofree char *what = g_strdup_printf ("the notification “%s”", id);
+
+  lia_ui_wait_until (notification_cb, &wait, what);
+  return g_hash_table_lookup (self->received, id);
 }

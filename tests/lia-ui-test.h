@@ -68,6 +68,10 @@ void        lia_ui_wait_for_state (LiaApplication *app,
 void        lia_ui_wait_for_text (const char *label_name,
                                   const char *text);
 
+/* Iterates until a mapped label anywhere shows a text containing @text;
+ * returns it. */
+GtkWidget  *lia_ui_wait_for_any_text (const char *text);
+
 /* Types @text into the editable (entry, entry row) named @name. */
 void        lia_ui_type (const char *name,
                          const char *text);
@@ -84,5 +88,17 @@ void        lia_ui_settle (GtkWidget *widget);
 /* Saves @window as it is on the screen to BUILDDIR/screenshots/@name.png. */
 void        lia_ui_screenshot (GtkWidget  *window,
                                const char *name);
+
+/* A stand-in for the desktop's notification service (org.gtk.Notifications,
+ * which GIO's GNotification uses outside a sandbox), on the test's own
+ * session bus: it records what the application sends. */
+typedef struct _LiaUiNotifications LiaUiNotifications;
+
+LiaUiNotifications *lia_ui_notifications_new (void);
+void                lia_ui_notifications_free (LiaUiNotifications *self);
+/* Iterates until a notification with @id has been sent; returns its
+ * a{sv} (borrowed). */
+GVariant           *lia_ui_notifications_wait (LiaUiNotifications *self,
+                                               const char         *id);
 
 G_END_DECLS

@@ -14,6 +14,7 @@
 #include <glib/gstdio.h>
 
 #include "lia-backup.h"
+#include "lia-case.h"
 #include "lia-demo.h"
 #include "lia-invite.h"
 #include "lia-peer.h"
@@ -404,6 +405,68 @@ test_screens (void)
   }
 }
 
+/* ---- a deadline falls due: a notification that opens the case ------------ */
+
+static void
+deadline_scenario (LiaApplication *app,
+                   GtkWindow      *window,
+                   gpointer        user_data)
+{
+  const char *case_id = user_data;
+  LiaUiNotifications *service = lia_ui_notifications_new ();
+  GVariant *notification;
+  const char *action = NULL, *body = NULL;
+  g_autoptr (GVariant) target = NULL;
+
+  lia_ui_wait_for_state (app, LIA_APP_STATE_LOCKED);
+  unlock_with (LIA_TEST_PASSPHRASE);
+  notification = lia_ui_notifications_wait (service, "deadlines");
+  g_assert_true (g_variant_lookup (notification, "default-action", "&s", &action));
+  g_assert_cmpstr (action, ==, "app.open-case");
+  target = g_variant_lookup_value (notification, "default-action-target", G_VARIANT_TYPE_STRING);
+  g_assert_nonnull (target);
+  g_assert_cmpstr (g_variant_get_string (target, NULL), ==, case_id);
+  /* What is due, never which case: it may show on a locked screen. */
+  g_assert_true (g_variant_lookup (notification, "body", "&s", &body));
+  g_assert_nonnull (strstr (body, "overdue"));
+  g_assert_null (strstr (body, "Child C"));
+
+  /* The shell activates it: the case opens. */
+  lia_ui_wait_for ("case-list");
+  g_action_group_activate_action (G_ACTION_GROUP (app), "open-case", target);
+  lia_ui_wait_for ("timeline-today");
+  lia_ui_wait_for_any_text ("Child C, Northmoor");
+  lia_ui_notifications_free (service);
+}
+
+static void
+test_deadline_notification (void)
+{
+  g_autoptr (LiaStore) store = NULL;
+  g_autofree char *store_dir = NULL;
+  g_autofree char *case_id = NULL;
+  g_autoptr (GError) error = NULL;
+  /* Aware on 3 August 2026: the Panel was to be told by 10 August, and
+   * today is 14 September 2026 (LIAISON_TODAY). */
+  LiaCaseDraft draft = { "Child C, Northmoor", "Child C", "Northmoor", "2026-08-03", NULL, NULL };
+
+  if (!g_test_subprocess ())
+    {
+      run_in_subprocess (NULL);
+      return;
+    }
+  store = lia_test_create_store ("Northmoor Borough Council");
+  case_id = lia_case_create (store, &draft, NULL, &error);
+  g_assert_no_error (error);
+  store_dir = g_strdup (lia_store_get_directory (store));
+  lia_store_lock (store);
+  {
+    const char *args[] = { "--store", store_dir, NULL };
+
+    g_assert_cmpint (lia_ui_test_run_app (args, deadline_scenario, case_id), ==, 0);
+  }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -415,5 +478,6 @@ main (int   argc,
   g_test_add_func ("/ui/idle-lock", test_idle_lock);
   g_test_add_func ("/ui/damaged-store", test_damaged_store);
   g_test_add_func ("/ui/screens", test_screens);
+  g_test_add_func ("/ui/deadline-notification", test_deadline_notification);
   return g_test_run ();
 }

@@ -9,6 +9,8 @@
 #include "lia-application.h"
 #include "lia-crypt-vfs.h"
 #include "lia-crypto.h"
+#include "lia-deadlines.h"
+#include "lia-errors.h"
 #include "lia-preferences-window.h"
 #include "lia-ui-resources.h"
 #include "lia-window.h"
@@ -29,9 +31,20 @@ struct _LiaApplication
    * the idle time would run out. */
   gint64          last_activity;
   guint           idle_source;
+
+  /* Deadline notifications while unlocked: the check every hour, and the
+   * milestones already told of in this session ("CASE|KEY|DUE"), kept in
+   * memory only, so that nothing about a case is written outside the
+   * store. */
+  guint           deadline_source;
+  GHashTable     *told;
+  GCancellable   *session;      /* owned; cancelled at each lock */
 };
 
 G_DEFINE_FINAL_TYPE (LiaApplication, lia_application, ADW_TYPE_APPLICATION)
+
+/* How often the deadlines are looked at while unlocked. */
+#define DEADLINE_CHECK_SECONDS (60 * 60)
 
 G_DEFINE_ENUM_TYPE (LiaAppState, lia_app_state,
                     G_DEFINE_ENUM_VALUE (LIA_APP_STATE_STARTING, "starting"),
@@ -201,12 +214,19 @@ worker_locked_cb (LiaStoreWorker *worker,
   g_debug ("Store locked; every key wiped");
 }
 
+static void check_deadlines (LiaApplication *self);
+static gboolean deadline_timer_cb (gpointer user_data);
+
 static void
 opened (LiaApplication *self)
 {
   self->last_activity = g_get_monotonic_time ();
+  g_clear_object (&self->session);
+  self->session = g_cancellable_new ();
   set_state (self, LIA_APP_STATE_UNLOCKED);
   schedule_idle_lock (self);
+  check_deadlines (self);
+  self->deadline_source = g_timeout_add_seconds (DEADLINE_CHECK_SECONDS, deadline_timer_cb, self);
 }
 
 static void
@@ -320,8 +340,141 @@ lia_application_lock (LiaApplication *self)
       if (!LIA_IS_WINDOW (l->data))
         gtk_window_destroy (l->data);
   }
+  g_clear_handle_id (&self->deadline_source, g_source_remove);
+  g_cancellable_cancel (self->session);
+  g_hash_table_remove_all (self->told);
+  g_application_withdraw_notification (G_APPLICATION (self), "deadlines");
   set_state (self, LIA_APP_STATE_LOCKED);
   lia_store_worker_lock (self->worker);
+}
+
+/* ---- deadline notifications ------------------------------------------------ */
+
+typedef struct
+{
+  GPtrArray *due;      /* owned LiaMilestone: open, due today or overdue */
+} DueNow;
+
+static void
+due_now_free (DueNow *due)
+{
+  g_ptr_array_unref (due->due);
+  g_free (due);
+}
+
+static gpointer
+deadlines_job (LiaStore     *store,
+               gpointer      user_data,
+               GCancellable *cancellable,
+               GError      **error)
+{
+  g_autoptr (LiaCalendar) calendar = lia_application_dup_calendar (user_data);
+  g_autoptr (GPtrArray) milestones = NULL;
+  DueNow *due;
+  GDate today;
+
+  lia_get_today (&today);
+  milestones = lia_deadlines_for_store (store, calendar, NULL, &today, error);
+  if (milestones == NULL)
+    return NULL;
+  due = g_new0 (DueNow, 1);
+  due->due = g_ptr_array_new_with_free_func ((GDestroyNotify) lia_milestone_free);
+  /* Sorted by due date: the overdue first, then today's. */
+  for (guint i = 0; i < milestones->len; i++)
+    {
+      LiaMilestone *m = milestones->pdata[i];
+
+      if (!lia_milestone_state_is_open (m->state) || !g_date_valid (&m->due))
+        continue;
+      if (g_date_compare (&m->due, &today) > 0)
+        break;
+      g_ptr_array_add (due->due, g_steal_pointer (&milestones->pdata[i]));
+    }
+  return due;
+}
+
+static void
+deadlines_checked_cb (GObject      *source,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  g_autoptr (LiaApplication) self = user_data;
+  g_autoptr (GError) error = NULL;
+  DueNow *due = lia_store_worker_run_finish (LIA_STORE_WORKER (source), result, &error);
+  guint n_new = 0, n_overdue = 0, n_today = 0;
+  const LiaMilestone *first_new = NULL;
+  GDate today;
+
+  if (due == NULL)
+    {
+      if (!lia_error_is_cancelled (error))
+        g_warning ("Could not look at the deadlines: %s", error->message);
+      return;
+    }
+  lia_get_today (&today);
+  for (guint i = 0; i < due->due->len; i++)
+    {
+      const LiaMilestone *m = due->due->pdata[i];
+      g_autofree char *when = lia_date_format (&m->due);
+      char *key = g_strdup_printf ("%s|%s|%s", m->case_id, m->key, when);
+
+      if (g_date_compare (&m->due, &today) < 0)
+        n_overdue++;
+      else
+        n_today++;
+      if (g_hash_table_add (self->told, key))
+        {
+          if (first_new == NULL)
+            first_new = m;
+          n_new++;
+        }
+    }
+  if (n_new > 0)
+    {
+      g_autoptr (GNotification) notification = g_notification_new (_("Deadlines are due"));
+      g_autofree char *body = NULL;
+
+      /* What is due, not which case: a notification can show on a locked
+       * screen, and a case's facts are for the people who unlock it. */
+      if (n_overdue > 0 && n_today > 0)
+        body = g_strdup_printf (_("%u due today and %u overdue. Open Liaison to see them."),
+                                n_today, n_overdue);
+      else if (n_overdue > 0)
+        body = g_strdup_printf (ngettext ("%u deadline is overdue. Open Liaison to see it.",
+                                          "%u deadlines are overdue. Open Liaison to see them.",
+                                          n_overdue),
+                                n_overdue);
+      else
+        body = g_strdup_printf (ngettext ("%u deadline is due today. Open Liaison to see it.",
+                                          "%u deadlines are due today. Open Liaison to see them.",
+                                          n_today),
+                                n_today);
+      g_notification_set_body (notification, body);
+      g_notification_set_priority (notification, n_overdue > 0 ? G_NOTIFICATION_PRIORITY_HIGH
+                                                               : G_NOTIFICATION_PRIORITY_NORMAL);
+      /* Activating it opens the case of the most pressing one. */
+      g_notification_set_default_action_and_target (notification, "app.open-case", "s",
+                                                    first_new->case_id);
+      g_application_send_notification (G_APPLICATION (self), "deadlines", notification);
+    }
+  due_now_free (due);
+}
+
+static void
+check_deadlines (LiaApplication *self)
+{
+  if (self->state != LIA_APP_STATE_UNLOCKED)
+    return;
+  lia_store_worker_run (self->worker, deadlines_job, g_object_ref (self), g_object_unref,
+                        (GDestroyNotify) due_now_free, LIA_STORE_JOB_READS, NULL, self->session,
+                        deadlines_checked_cb, g_object_ref (self));
+}
+
+static gboolean
+deadline_timer_cb (gpointer user_data)
+{
+  check_deadlines (user_data);
+  return G_SOURCE_CONTINUE;
 }
 
 /* ---- calendar -------------------------------------------------------------- */
@@ -530,6 +683,7 @@ lia_application_shutdown (GApplication *application)
   LiaApplication *self = LIA_APPLICATION (application);
 
   g_clear_handle_id (&self->idle_source, g_source_remove);
+  g_clear_handle_id (&self->deadline_source, g_source_remove);
   /* Queued saves finish, then the keys are wiped. */
   if (self->worker != NULL)
     lia_store_worker_shutdown (self->worker);
@@ -586,6 +740,10 @@ lia_application_dispose (GObject *object)
   LiaApplication *self = LIA_APPLICATION (object);
 
   g_clear_handle_id (&self->idle_source, g_source_remove);
+  g_clear_handle_id (&self->deadline_source, g_source_remove);
+  g_cancellable_cancel (self->session);
+  g_clear_object (&self->session);
+  g_clear_pointer (&self->told, g_hash_table_unref);
   g_clear_object (&self->worker);
   g_clear_object (&self->settings);
   g_mutex_lock (&self->calendar_lock);
@@ -639,6 +797,7 @@ lia_application_init (LiaApplication *self)
 {
   g_application_add_main_option_entries (G_APPLICATION (self), options);
   g_mutex_init (&self->calendar_lock);
+  self->told = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->last_activity = g_get_monotonic_time ();
 }
 
