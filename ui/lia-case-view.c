@@ -222,15 +222,40 @@ lia_case_view_init (LiaCaseView *self)
   gtk_widget_init_template (GTK_WIDGET (self));
 }
 
+typedef GtkWidget *(*PageFactory) (LiaApplication *application,
+                                   const char     *case_id);
+
+/* A page is made when it is first shown: opening a case builds only its
+ * overview, and the other pages' templates cost nothing until wanted. */
+static void
+page_mapped_cb (GtkWidget *bin,
+                gpointer   user_data)
+{
+  LiaCaseView *self = user_data;
+  PageFactory factory = (PageFactory) g_object_get_data (G_OBJECT (bin), "factory");
+
+  if (adw_bin_get_child (ADW_BIN (bin)) != NULL || factory == NULL)
+    return;
+  adw_bin_set_child (ADW_BIN (bin), factory (self->app, self->case_id));
+}
+
 static void
 add_page (LiaCaseView *self,
           GtkWidget   *page,
+          PageFactory  factory,
           const char  *name,
           const char  *title,
           const char  *icon)
 {
-  AdwViewStackPage *stack_page = adw_view_stack_add_titled (self->view_stack, page, name, title);
+  AdwViewStackPage *stack_page;
 
+  if (page == NULL)
+    {
+      page = adw_bin_new ();
+      g_object_set_data (G_OBJECT (page), "factory", (gpointer) factory);
+      g_signal_connect_object (page, "map", G_CALLBACK (page_mapped_cb), self, 0);
+    }
+  stack_page = adw_view_stack_add_titled (self->view_stack, page, name, title);
   adw_view_stack_page_set_icon_name (stack_page, icon);
   gtk_widget_set_name (page, name);
 }
@@ -250,20 +275,20 @@ lia_case_view_new (LiaApplication *application,
   self->case_id = g_strdup (case_id);
 
   self->overview = lia_overview_page_new (application, case_id);
-  add_page (self, GTK_WIDGET (self->overview), "overview", _("Overview"),
+  add_page (self, GTK_WIDGET (self->overview), NULL, "overview", _("Overview"),
             "view-list-bullet-symbolic");
-  add_page (self, GTK_WIDGET (lia_chronology_page_new (application, case_id)), "chronology",
-            _("Chronology"), "x-office-calendar-symbolic");
-  add_page (self, GTK_WIDGET (lia_records_page_new (application, case_id)), "records",
-            _("Records"), "folder-documents-symbolic");
-  add_page (self, GTK_WIDGET (lia_requests_page_new (application, case_id)), "requests",
-            _("Requests"), "mail-send-receive-symbolic");
-  add_page (self, GTK_WIDGET (lia_sharing_page_new (application, case_id)), "sharing",
-            _("Sharing"), "emblem-shared-symbolic");
-  add_page (self, GTK_WIDGET (lia_log_page_new (application, case_id)), "log",
-            _("Disclosure log"), "document-properties-symbolic");
-  add_page (self, GTK_WIDGET (lia_actions_page_new (application, case_id)), "actions",
-            _("Actions"), "object-select-symbolic");
+  add_page (self, NULL, (PageFactory) lia_chronology_page_new, "chronology", _("Chronology"),
+            "x-office-calendar-symbolic");
+  add_page (self, NULL, (PageFactory) lia_records_page_new, "records", _("Records"),
+            "folder-documents-symbolic");
+  add_page (self, NULL, (PageFactory) lia_requests_page_new, "requests", _("Requests"),
+            "mail-send-receive-symbolic");
+  add_page (self, NULL, (PageFactory) lia_sharing_page_new, "sharing", _("Sharing"),
+            "emblem-shared-symbolic");
+  add_page (self, NULL, (PageFactory) lia_log_page_new, "log", _("Disclosure log"),
+            "document-properties-symbolic");
+  add_page (self, NULL, (PageFactory) lia_actions_page_new, "actions", _("Actions"),
+            "object-select-symbolic");
 
   data = g_new0 (gpointer, 2);
   data[0] = g_object_ref (application);

@@ -80,6 +80,13 @@ typedef struct
   GArray      *frame_cpu;       /* double ms: this thread's CPU time in the frame */
   guint        frames_seen;     /* every after-paint, recording or not */
 
+  /* Each phase's wall-clock and main-thread CPU time. */
+  gint64       phase_wall;
+  gint64       phase_cpu;
+  guint        phase_frames;
+  double       phase_frame_cpu;
+  JsonBuilder *phases;
+
   /* The watchdog. */
   gint64       last_tick;
   gint64       last_wait;       /* ns the main thread had waited for a CPU, at last_tick */
@@ -154,11 +161,34 @@ watchdog_cb (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+static gint64 thread_cpu_us (void);
+
 static void
 set_phase (const char *phase)
 {
-  /* A fresh start for the new phase: the lateness of the tick in flight
-   * belongs to it. */
+  gint64 wall = g_get_monotonic_time (), cpu = thread_cpu_us ();
+
+  /* How long the phase that ends took, and how much of it the main thread
+   * spent working (the rest it waited: for the store's thread, for frames,
+   * for a CPU). */
+  if (bench.phase_wall != 0)
+    {
+      json_builder_set_member_name (bench.phases, bench.phase);
+      json_builder_begin_object (bench.phases);
+      json_builder_set_member_name (bench.phases, "wall_ms");
+      json_builder_add_double_value (bench.phases, (wall - bench.phase_wall) / 1000.0);
+      json_builder_set_member_name (bench.phases, "main_thread_cpu_ms");
+      json_builder_add_double_value (bench.phases, (cpu - bench.phase_cpu) / 1000.0);
+      json_builder_set_member_name (bench.phases, "frames");
+      json_builder_add_int_value (bench.phases, bench.phase_frames);
+      json_builder_set_member_name (bench.phases, "frames_cpu_ms");
+      json_builder_add_double_value (bench.phases, bench.phase_frame_cpu);
+      json_builder_end_object (bench.phases);
+    }
+  bench.phase_wall = wall;
+  bench.phase_cpu = cpu;
+  bench.phase_frames = 0;
+  bench.phase_frame_cpu = 0;
   bench.phase = phase;
 }
 
@@ -188,6 +218,8 @@ after_paint_cb (GdkFrameClock *clock,
   gint64 now = g_get_monotonic_time ();
 
   bench.frames_seen++;
+  bench.phase_frames++;
+  bench.phase_frame_cpu += (thread_cpu_us () - bench.frame_start_cpu) / 1000.0;
   if (bench.recording)
     {
       double work = (now - bench.frame_start) / 1000.0;
@@ -458,6 +490,9 @@ print_report (void)
   add_distribution (b, "fling_frame_cpu_ms", bench.fling_cpu);
   add_distribution (b, "jump_frame_cpu_ms", bench.jump_cpu);
   json_builder_end_object (b);
+  json_builder_end_object (bench.phases);
+  json_builder_set_member_name (b, "phases");
+  json_builder_add_value (b, json_builder_get_root (bench.phases));
   json_builder_set_member_name (b, "stalls");
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "threshold_ms");
@@ -559,6 +594,8 @@ main (int    argc,
   dir = build_store ();
 
   bench.phase = "start";
+  bench.phases = json_builder_new ();
+  json_builder_begin_object (bench.phases);
   bench.phase_max = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
   {
     const char *args[] = { "--store", dir, NULL };
