@@ -467,6 +467,144 @@ test_deadline_notification (void)
   }
 }
 
+/* ---- peers: invite codes, bad and good, safety numbers, removal ---------- */
+
+typedef struct
+{
+  char *police_code;   /* a good invite code of another store */
+  char *expired_code;  /* an invite code past its expiry */
+} PeerCodes;
+
+static void
+add_code (const char *code)
+{
+  lia_ui_type ("peer-code", code);
+  lia_ui_click ("peer-add");
+}
+
+static void
+respond (const char *dialog_name,
+         const char *response)
+{
+  GtkWidget *dialog = lia_ui_wait_for (dialog_name);
+
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), response);
+}
+
+static void
+peers_scenario (LiaApplication *app,
+                GtkWindow      *window,
+                gpointer        user_data)
+{
+  PeerCodes *codes = user_data;
+  g_autofree char *mistyped = g_strdup (codes->police_code);
+  g_autofree char *own = NULL;
+  gsize middle = strlen (mistyped) / 2;
+
+  gtk_window_set_default_size (window, 1280, 820);
+  lia_ui_wait_for_state (app, LIA_APP_STATE_LOCKED);
+  unlock_with (LIA_TEST_PASSPHRASE);
+  activate ("case-list-empty", "main.peers");
+  lia_ui_wait_for ("peer-code");
+  lia_ui_wait_for_text ("invite-code", "LIAISON1-");
+  own = g_strdup (lia_ui_label_text ("invite-code"));
+
+  /* Not a code at all; a code with one character typed wrong; this
+   * organisation's own; one past its expiry: each said in place, and no
+   * peer added. */
+  add_code ("hello, this is not a code");
+  lia_ui_wait_for_text ("peer-add-error", "not a Liaison invite code");
+  mistyped[middle] = mistyped[middle] == 'A' ? 'B' : 'A';
+  add_code (mistyped);
+  lia_ui_wait_for_text ("peer-add-error", "typing mistake");
+  add_code (own);
+  lia_ui_wait_for_text ("peer-add-error", "own invite code");
+  add_code (codes->expired_code);
+  lia_ui_wait_for_text ("peer-add-error", "expired");
+  g_assert_null (lia_ui_find ("peer-row"));
+
+  /* A good one: the peer, unverified, with its safety number. */
+  add_code (codes->police_code);
+  lia_ui_wait_for ("peer-row");
+  lia_ui_wait_for ("safety-number");
+  lia_ui_wait_for_any_text ("not verified yet");
+  lia_ui_screenshot (lia_ui_find ("peer-row"), "peers");
+
+  /* The same again: already a peer. */
+  add_code (codes->police_code);
+  lia_ui_wait_for_text ("peer-add-error", "already a peer");
+
+  /* The numbers typed wrong say so; then verified. */
+  lia_ui_type ("safety-number-compare", "12345");
+  lia_ui_wait_for_any_text ("do not match");
+  lia_ui_click ("peer-verify");
+  lia_ui_wait_for_any_text ("verified by");
+
+  /* Removing asks first, and says what it means. */
+  lia_ui_click ("peer-remove");
+  lia_ui_wait_for_any_text ("refuses every connection");
+  respond ("remove-peer-dialog", "remove");
+  lia_ui_wait_for_any_text ("removed");
+}
+
+static char *
+expired_invite (void)
+{
+  g_autoptr (LiaOrgIdentity) identity = lia_org_identity_generate ("Old Organisation",
+                                                                   LIA_ORG_KIND_AGENCY);
+  LiaInvite invite = { 0 };
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  g_autoptr (GError) error = NULL;
+  char *code;
+
+  invite.name = (char *) "Old Organisation";
+  invite.kind = LIA_ORG_KIND_AGENCY;
+  memcpy (invite.sign_public, identity->sign_public, LIA_KEY_BYTES);
+  memcpy (invite.box_public, identity->box_public, LIA_KEY_BYTES);
+  memcpy (invite.curve_public, identity->curve_public, LIA_KEY_BYTES);
+  lia_key_binding_sign (LIA_KEY_USE_BOX, invite.box_public, identity->sign_secret,
+                        invite.box_signature);
+  lia_key_binding_sign (LIA_KEY_USE_CURVE, invite.curve_public, identity->sign_secret,
+                        invite.curve_signature);
+  invite.created = now - 2 * 60 * 60;
+  invite.expires = now - 60 * 60;
+  code = lia_invite_encode (&invite, identity->sign_secret, &error);
+  g_assert_no_error (error);
+  return code;
+}
+
+static void
+test_peers (void)
+{
+  g_autoptr (LiaStore) store = NULL;
+  g_autoptr (LiaStore) police = NULL;
+  g_autofree char *store_dir = NULL;
+  g_autoptr (GError) error = NULL;
+  PeerCodes codes = { 0 };
+  const char *endpoints[] = { "tcp://127.0.0.1:7311", NULL };
+
+  if (!g_test_subprocess ())
+    {
+      run_in_subprocess (NULL);
+      return;
+    }
+  police = lia_test_create_store ("Northmoor Police");
+  codes.police_code = lia_store_make_invite (police, endpoints,
+                                             g_get_real_time () / G_USEC_PER_SEC + 3600, &error);
+  g_assert_no_error (error);
+  codes.expired_code = expired_invite ();
+  store = lia_test_create_store ("Northmoor Borough Council");
+  store_dir = g_strdup (lia_store_get_directory (store));
+  lia_store_lock (store);
+  {
+    const char *args[] = { "--store", store_dir, NULL };
+
+    g_assert_cmpint (lia_ui_test_run_app (args, peers_scenario, &codes), ==, 0);
+  }
+  g_free (codes.police_code);
+  g_free (codes.expired_code);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -479,5 +617,6 @@ main (int   argc,
   g_test_add_func ("/ui/damaged-store", test_damaged_store);
   g_test_add_func ("/ui/screens", test_screens);
   g_test_add_func ("/ui/deadline-notification", test_deadline_notification);
+  g_test_add_func ("/ui/peers", test_peers);
   return g_test_run ();
 }

@@ -50,6 +50,7 @@ struct _LiaPeersWindow
   LiaLoader       *loader;     /* owned */
   Peers           *data;       /* owned */
   char            *invite;     /* owned: the code shown */
+  GHashTable      *expanded;   /* owned: fingerprints of the peers whose rows are open */
   GCancellable    *cancellable;
   gboolean         busy;
 
@@ -698,7 +699,10 @@ peer_row (LiaPeersWindow *self,
   else
     g_object_unref (g_object_ref_sink (buttons));
 
-  if (expand != NULL && g_str_equal (expand, peer->org->name))
+  g_object_set_data_full (G_OBJECT (row), "fingerprint", g_strdup (peer->org->fingerprint),
+                          g_free);
+  if ((expand != NULL && g_str_equal (expand, peer->org->name))
+      || (self->expanded != NULL && g_hash_table_contains (self->expanded, peer->org->fingerprint)))
     adw_expander_row_set_expanded (ADW_EXPANDER_ROW (row), TRUE);
   return row;
 }
@@ -713,6 +717,13 @@ loaded_cb (gpointer      result,
 
   peers_free (self->data);
   self->data = result;
+  /* The rows open now stay open in the new list. */
+  g_clear_pointer (&self->expanded, g_hash_table_unref);
+  self->expanded = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  for (GtkWidget *row = gtk_widget_get_first_child (GTK_WIDGET (self->peers_list)); row != NULL;
+       row = gtk_widget_get_next_sibling (row))
+    if (ADW_IS_EXPANDER_ROW (row) && adw_expander_row_get_expanded (ADW_EXPANDER_ROW (row)))
+      g_hash_table_add (self->expanded, g_strdup (g_object_get_data (G_OBJECT (row), "fingerprint")));
   lia_list_box_clear (self->peers_list);
   if (self->data == NULL)
     {
@@ -765,6 +776,7 @@ lia_peers_window_finalize (GObject *object)
 
   peers_free (self->data);
   g_free (self->invite);
+  g_clear_pointer (&self->expanded, g_hash_table_unref);
   g_clear_object (&self->cancellable);
   G_OBJECT_CLASS (lia_peers_window_parent_class)->finalize (object);
 }
