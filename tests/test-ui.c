@@ -55,6 +55,28 @@ activate (const char *widget_name,
   g_assert_true (gtk_widget_activate_action (lia_ui_wait_for (widget_name), action, NULL));
 }
 
+static gboolean
+dialog_done_cb (gpointer name)
+{
+  GtkWidget *error = lia_ui_find ("form-error");
+
+  return lia_ui_find (name) == NULL || error != NULL;
+}
+
+/* Presses the form dialog's button and waits for it to close; a problem
+ * it shows instead fails the test with the dialog's own words. */
+static void
+accept_dialog (const char *name)
+{
+  GtkWidget *error;
+
+  activate (name, "form.accept");
+  lia_ui_wait_until (dialog_done_cb, (gpointer) name, name);
+  error = lia_ui_find ("form-error");
+  if (error != NULL)
+    g_error ("%s refused: %s", name, gtk_label_get_text (GTK_LABEL (error)));
+}
+
 static void
 fill_setup (const char *name,
             const char *passphrase,
@@ -70,6 +92,55 @@ unlock_with (const char *passphrase)
 {
   lia_ui_type ("unlock-passphrase", passphrase);
   lia_ui_click ("unlock-button");
+}
+
+/* Answers the save dialog (GtkFileChooserNative's own dialog outside a
+ * sandbox) with @path, as a person typing a name and pressing Save. */
+static gboolean
+chooser_open_cb (gpointer user_data)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr (GtkWidget) window = g_list_model_get_item (toplevels, i);
+
+      if (GTK_IS_FILE_CHOOSER_DIALOG (window) && gtk_widget_get_mapped (window))
+        {
+          *(GtkWidget **) user_data = window;
+          return TRUE;
+        }
+    }
+  return FALSE;
+}
+
+static void
+save_as (const char *path)
+{
+  GtkWidget *dialog = NULL;
+
+  lia_ui_wait_until (chooser_open_cb, &dialog, "the save dialog");
+  /* The whole path typed where the name goes, as a person may type it,
+   * and the Save button, which reads it as the dialog does for them. */
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (dialog), path);
+  g_signal_emit_by_name (gtk_dialog_get_widget_for_response (GTK_DIALOG (dialog),
+                                                             GTK_RESPONSE_ACCEPT),
+                         "clicked");
+}
+
+static gboolean
+file_exists_cb (gpointer path)
+{
+  return g_file_test (path, G_FILE_TEST_IS_REGULAR);
+}
+
+static void
+respond (const char *dialog_name,
+         const char *response)
+{
+  GtkWidget *dialog = lia_ui_wait_for (dialog_name);
+
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), response);
 }
 
 /* ---- first run, lock and unlock ------------------------------------------ */
@@ -210,6 +281,21 @@ case_scenario (LiaApplication *app,
   activate ("record-dialog", "form.accept");
   lia_ui_wait_gone ("record-dialog");
   lia_ui_wait_until (chronology_has_one, NULL, "the entry in the chronology");
+
+  /* Exported as CSV, through the save dialog. */
+  {
+    g_autofree char *dir = lia_test_make_dir ("export");
+    g_autofree char *path = g_build_filename (dir, "chronology.csv", NULL);
+    g_autofree char *csv = NULL;
+
+    lia_ui_click ("chronology-export");
+    save_as (path);
+    lia_ui_wait_until (file_exists_cb, path, "the exported file");
+    lia_ui_wait_for_any_text ("Exported 1 entry");
+    g_assert_true (g_file_get_contents (path, &csv, NULL, NULL));
+    g_assert_nonnull (strstr (csv, "2026-06-12,09:30,Northmoor Borough Council,"));
+    g_assert_nonnull (strstr (csv, "Police called to the home"));
+  }
 }
 
 static void
@@ -359,6 +445,15 @@ screens_scenario (LiaApplication *app,
   lia_ui_wait_for ("record-handling");
   lia_ui_screenshot (GTK_WIDGET (window), "records");
 
+  /* Another organisation's record: sharing it is explained, and the
+   * originator can be asked. */
+  lia_ui_click ("record-share");
+  lia_ui_wait_for_any_text ("can share this record");
+  respond ("originator-control-dialog", "ask");
+  lia_ui_wait_for ("record-step-dialog");
+  lia_ui_type ("record-step-reason", "The IOPC needs it for the sequence of events");
+  accept_dialog ("record-step-dialog");
+
   show_page ("requests");
   lia_ui_wait_for ("request-row");
   lia_ui_screenshot (GTK_WIDGET (window), "requests");
@@ -480,15 +575,6 @@ add_code (const char *code)
 {
   lia_ui_type ("peer-code", code);
   lia_ui_click ("peer-add");
-}
-
-static void
-respond (const char *dialog_name,
-         const char *response)
-{
-  GtkWidget *dialog = lia_ui_wait_for (dialog_name);
-
-  adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), response);
 }
 
 static void

@@ -707,7 +707,10 @@ present_step_dialog (LiaRecordsPage *self,
         {
           const LiaOrg *org = ((LiaParticipant *) participants->pdata[i])->org;
 
-          if (org->id == details->self->id || is_recipient (details, org))
+          /* Not this organisation, not the originator, and not one that
+           * has the record already. */
+          if (org->id == details->self->id || org->id == details->record->originator->id
+              || is_recipient (details, org))
             continue;
           g_ptr_array_add (orgs, lia_org_copy (org));
           gtk_string_list_append (names, org->name);
