@@ -106,7 +106,8 @@ export_for (LiaStore *from, int to, guint *out_count)
   g_autoptr (GError) error = NULL;
   g_autoptr (GOutputStream) out = g_memory_output_stream_new_resizable ();
 
-  g_assert_true (lia_exchange_export_bundle (from, org_defs[to].name, out, out_count, &error));
+  g_assert_true (lia_exchange_export_bundle (from, org_defs[to].name, out, out_count, NULL,
+                                             &error));
   g_assert_no_error (error);
   g_assert_true (g_output_stream_close (out, NULL, NULL));
   return g_memory_output_stream_steal_as_bytes (G_MEMORY_OUTPUT_STREAM (out));
@@ -582,7 +583,7 @@ test_revoked_peer (Fixture *f, gconstpointer data)
     g_autoptr (GOutputStream) out = g_memory_output_stream_new_resizable ();
 
     g_assert_false (lia_exchange_export_bundle (f->stores[COUNCIL], org_defs[ICB].name, out, NULL,
-                                                &error));
+                                                NULL, &error));
     g_assert_error (error, LIA_MODEL_ERROR, LIA_MODEL_ERROR_NOT_ALLOWED);
   }
 }
