@@ -53,6 +53,9 @@ static const char chunk_ad_prefix[16] = "liaison chunk v1";
   "  JOIN envelope_recipient er ON er.envelope_seq = e.seq "                    \
   "  WHERE r.hash = ?1 AND er.recipient = ?2)"
 
+/* A row of chunk that is held: not still being written by an attach. */
+#define HELD "NOT EXISTS (SELECT 1 FROM chunk_staged s WHERE s.hash = chunk.hash)"
+
 /* The chunks listed by versions whose envelopes name ?1 as a recipient. */
 #define CHUNKS_FOR_ORG                                                           \
   "SELECT r.hash FROM chunk_ref r "                                              \
@@ -582,6 +585,7 @@ delete_in_batches (sqlite3    *db,
     {
       g_autoptr (sqlite3_stmt) select = NULL;
       g_autoptr (sqlite3_stmt) del = NULL;
+      g_autoptr (sqlite3_stmt) del2 = NULL;
       g_autoptr (GPtrArray) hashes = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
       int rc;
 
@@ -615,18 +619,24 @@ delete_in_batches (sqlite3    *db,
             goto fail;
         }
       g_clear_pointer (&del, sqlite3_finalize);
-      del = lia_db_prepare (db, "DELETE FROM chunk_garbage WHERE hash = ?", error);
-      if (del == NULL)
+      del = lia_db_prepare (db, "DELETE FROM chunk_garbage WHERE hash = ?1", error);
+      del2 = lia_db_prepare (db, "DELETE FROM chunk_staged WHERE hash = ?1", error);
+      if (del == NULL || del2 == NULL)
         goto fail;
       for (guint i = 0; i < hashes->len; i++)
         {
           sqlite3_reset (del);
           sqlite3_bind_blob (del, 1, g_bytes_get_data (hashes->pdata[i], NULL),
                              g_bytes_get_size (hashes->pdata[i]), SQLITE_STATIC);
-          if (!lia_db_step_done (db, del, "Could not remove a chunk", error))
+          sqlite3_reset (del2);
+          sqlite3_bind_blob (del2, 1, g_bytes_get_data (hashes->pdata[i], NULL),
+                             g_bytes_get_size (hashes->pdata[i]), SQLITE_STATIC);
+          if (!lia_db_step_done (db, del, "Could not remove a chunk", error)
+              || !lia_db_step_done (db, del2, "Could not remove a chunk", error))
             goto fail;
         }
       g_clear_pointer (&del, sqlite3_finalize);
+      g_clear_pointer (&del2, sqlite3_finalize);
       if (!lia_db_commit (db, error))
         return FALSE;
       if (hashes->len == 0)
@@ -649,7 +659,7 @@ lia_attachment_collect_garbage (sqlite3 *db,
   /* Two indexed lookups when there is nothing to do, which is nearly
    * always. */
   any = lia_db_prepare (db, "SELECT EXISTS (SELECT 1 FROM chunk_garbage), EXISTS (SELECT 1 FROM "
-                            "chunk WHERE staged_at IS NOT NULL AND staged_at < ?)", error);
+                            "chunk_staged WHERE staged_at < ?)", error);
   if (any == NULL)
     return FALSE;
   sqlite3_bind_int64 (any, 1, lia_db_now () - STAGED_GRACE_SECONDS);
@@ -664,8 +674,8 @@ lia_attachment_collect_garbage (sqlite3 *db,
   if (queued && !delete_in_batches (db, "SELECT hash FROM chunk_garbage WHERE ?1 = ?1 LIMIT ?2", 0,
                                     error))
     return FALSE;
-  if (stale && !delete_in_batches (db, "SELECT hash FROM chunk WHERE staged_at IS NOT NULL "
-                                       "AND staged_at < ?1 LIMIT ?2",
+  if (stale && !delete_in_batches (db, "SELECT hash FROM chunk_staged WHERE staged_at < ?1 "
+                                       "LIMIT ?2",
                                    lia_db_now () - STAGED_GRACE_SECONDS, error))
     return FALSE;
   return TRUE;
@@ -776,8 +786,12 @@ delete_staged (sqlite3 *db, GByteArray *hashes)
 {
   g_autoptr (sqlite3_stmt) stmt = NULL;
 
-  stmt = lia_db_prepare (db, "DELETE FROM chunk WHERE hash = ? AND staged_at IS NOT NULL", NULL);
-  if (stmt == NULL)
+  g_autoptr (sqlite3_stmt) unstage = NULL;
+
+  stmt = lia_db_prepare (db, "DELETE FROM chunk WHERE hash = ?1 AND EXISTS "
+                             "(SELECT 1 FROM chunk_staged WHERE hash = ?1)", NULL);
+  unstage = lia_db_prepare (db, "DELETE FROM chunk_staged WHERE hash = ?", NULL);
+  if (stmt == NULL || unstage == NULL)
     return;
   for (guint i = 0; i < hashes->len / LIA_ATTACHMENT_HASH_BYTES; i++)
     {
@@ -786,7 +800,10 @@ delete_staged (sqlite3 *db, GByteArray *hashes)
       sqlite3_reset (stmt);
       sqlite3_bind_blob (stmt, 1, hashes->data + i * LIA_ATTACHMENT_HASH_BYTES,
                          LIA_ATTACHMENT_HASH_BYTES, SQLITE_STATIC);
-      if (sqlite3_step (stmt) != SQLITE_DONE)
+      sqlite3_reset (unstage);
+      sqlite3_bind_blob (unstage, 1, hashes->data + i * LIA_ATTACHMENT_HASH_BYTES,
+                         LIA_ATTACHMENT_HASH_BYTES, SQLITE_STATIC);
+      if (sqlite3_step (stmt) != SQLITE_DONE || sqlite3_step (unstage) != SQLITE_DONE)
         {
           lia_db_rollback (db);
           return;
@@ -810,6 +827,7 @@ stage_chunks (sqlite3            *db,
               GError            **error)
 {
   g_autoptr (sqlite3_stmt) stmt = NULL;
+  g_autoptr (sqlite3_stmt) stage = NULL;
   g_autofree guint8 *piece = g_malloc (LIA_ATTACHMENT_CHUNK_SIZE);
   g_autofree guint8 *sealed = g_malloc (LIA_ATTACHMENT_CHUNK_MAX_BYTES);
   crypto_generichash_state state;
@@ -820,9 +838,11 @@ stage_chunks (sqlite3            *db,
   gsize got = 0;
 
   crypto_generichash_init (&state, NULL, 0, LIA_ATTACHMENT_HASH_BYTES);
-  stmt = lia_db_prepare (db, "INSERT INTO chunk (hash, staged_at, bytes) VALUES (?, ?, ?) "
+  stmt = lia_db_prepare (db, "INSERT INTO chunk (hash, bytes) VALUES (?1, ?2) "
                              "ON CONFLICT (hash) DO NOTHING", error);
-  if (stmt == NULL)
+  stage = lia_db_prepare (db, "INSERT OR REPLACE INTO chunk_staged (hash, staged_at) VALUES (?, ?)",
+                          error);
+  if (stmt == NULL || stage == NULL)
     goto out;
   for (guint i = 0; i < n; i++)
     {
@@ -853,11 +873,14 @@ stage_chunks (sqlite3            *db,
             goto out;
           in_batch = TRUE;
         }
+      sqlite3_reset (stage);
+      sqlite3_bind_blob (stage, 1, hash, sizeof hash, SQLITE_STATIC);
+      sqlite3_bind_int64 (stage, 2, lia_db_now ());
       sqlite3_reset (stmt);
       sqlite3_bind_blob (stmt, 1, hash, sizeof hash, SQLITE_STATIC);
-      sqlite3_bind_int64 (stmt, 2, lia_db_now ());
-      sqlite3_bind_blob (stmt, 3, sealed, sealed_len, SQLITE_STATIC);
-      if (!lia_db_step_done (db, stmt, "Could not store the attachment's chunks", error))
+      sqlite3_bind_blob (stmt, 2, sealed, sealed_len, SQLITE_STATIC);
+      if (!lia_db_step_done (db, stage, "Could not store the attachment's chunks", error)
+          || !lia_db_step_done (db, stmt, "Could not store the attachment's chunks", error))
         goto out;
       g_byte_array_append (hashes, hash, sizeof hash);
       if (i % BATCH == BATCH - 1 || i + 1 == n)
@@ -914,7 +937,7 @@ add_version (LiaStore                 *store,
       || !insert_refs (db, record_id, record->version + 1, index, entry->chunks, error))
     return FALSE;
   /* Referred to now: no longer staged. */
-  stmt = lia_db_prepare (db, "UPDATE chunk SET staged_at = NULL WHERE hash = ?", error);
+  stmt = lia_db_prepare (db, "DELETE FROM chunk_staged WHERE hash = ?", error);
   if (stmt == NULL)
     return FALSE;
   for (gsize p = 0; p < g_bytes_get_size (entry->chunks) / LIA_ATTACHMENT_HASH_BYTES; p++)
@@ -1071,7 +1094,7 @@ count_held (sqlite3 *db, GBytes *chunks, guint *out_held, GError **error)
   guint held = 0;
   int rc;
 
-  stmt = lia_db_prepare (db, "SELECT 1 FROM chunk WHERE hash = ? AND staged_at IS NULL", error);
+  stmt = lia_db_prepare (db, "SELECT 1 FROM chunk WHERE hash = ? AND " HELD, error);
   if (stmt == NULL)
     return FALSE;
   for (gsize p = 0; p < len / LIA_ATTACHMENT_HASH_BYTES; p++)
@@ -1102,6 +1125,9 @@ load_entry (sqlite3 *db, const char *record_id, guint index, GError **error)
       if (entries->len == 0)
         g_set_error_literal (error, LIA_ATTACHMENT_ERROR, LIA_ATTACHMENT_ERROR_NOT_FOUND,
                              "This record has no attachments");
+      else if (entries->len == 1)
+        g_set_error (error, LIA_ATTACHMENT_ERROR, LIA_ATTACHMENT_ERROR_NOT_FOUND,
+                     "This record has no attachment %u; it has one, number 1", index);
       else
         g_set_error (error, LIA_ATTACHMENT_ERROR, LIA_ATTACHMENT_ERROR_NOT_FOUND,
                      "This record has no attachment %u; its attachments are numbered 1 to %u "
@@ -1214,7 +1240,7 @@ lia_attachment_fetch (LiaStore     *store,
   file = lia_atomic_file_new (path, replace, what, error);
   if (file == NULL)
     return FALSE;
-  read = lia_db_prepare (db, "SELECT bytes FROM chunk WHERE hash = ? AND staged_at IS NULL", error);
+  read = lia_db_prepare (db, "SELECT bytes FROM chunk WHERE hash = ? AND " HELD, error);
   if (read == NULL)
     return FALSE;
   piece = g_malloc (LIA_ATTACHMENT_CHUNK_SIZE);
@@ -1374,7 +1400,7 @@ lia_attachment_chunk_get (LiaStore     *store,
   if (org < 0)
     return NULL;
   stmt = lia_db_prepare (db, "SELECT " ENTITLED_TO_CHUNK ", (SELECT bytes FROM chunk "
-                             "WHERE hash = ?1 AND staged_at IS NULL)", error);
+                             "WHERE hash = ?1 AND " HELD ")", error);
   if (stmt == NULL)
     return NULL;
   sqlite3_bind_blob (stmt, 1, hash, LIA_ATTACHMENT_HASH_BYTES, SQLITE_STATIC);
@@ -1485,7 +1511,7 @@ lia_attachment_count_for (sqlite3 *db,
 {
   g_autoptr (sqlite3_stmt) stmt = NULL;
 
-  stmt = lia_db_prepare (db, "SELECT count (*) FROM chunk WHERE staged_at IS NULL AND hash IN ("
+  stmt = lia_db_prepare (db, "SELECT count (*) FROM chunk WHERE " HELD " AND hash IN ("
                              CHUNKS_FOR_ORG ")", error);
   if (stmt == NULL)
     return FALSE;
@@ -1507,7 +1533,7 @@ lia_attachment_write_for (sqlite3         *db,
   guint count = 0;
   int rc;
 
-  stmt = lia_db_prepare (db, "SELECT hash, bytes FROM chunk WHERE staged_at IS NULL AND hash IN ("
+  stmt = lia_db_prepare (db, "SELECT hash, bytes FROM chunk WHERE " HELD " AND hash IN ("
                              CHUNKS_FOR_ORG ") ORDER BY seq", error);
   if (stmt == NULL)
     return FALSE;

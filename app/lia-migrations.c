@@ -421,17 +421,21 @@ static const LiaMigration store_migrations[] = {
     ") STRICT;"
     "CREATE INDEX chunk_ref_hash ON chunk_ref (hash);"
 
-    /* The chunks held here, by BLAKE2b-256 of their bytes. The bytes
-     * come last, so that reading the other columns never touches their
-     * overflow pages. staged_at is set while an attach is still writing
-     * the chunks of a file, before any version refers to them. */
+    /* The chunks held here, by BLAKE2b-256 of their bytes. A row is
+     * written once and never updated: changing any column of it would
+     * rewrite its 256 KiB of overflow pages. */
     "CREATE TABLE chunk ("
     "  seq INTEGER PRIMARY KEY,"
     "  hash BLOB NOT NULL UNIQUE CHECK (length (hash) = 32),"
-    "  staged_at INTEGER,"
     "  bytes BLOB NOT NULL"
     ") STRICT;"
-    "CREATE INDEX chunk_staged ON chunk (staged_at) WHERE staged_at IS NOT NULL;"
+    /* The chunks an attach is still writing, before the version that
+     * lists them exists: not held yet, as far as anyone else can tell. */
+    "CREATE TABLE chunk_staged ("
+    "  hash BLOB PRIMARY KEY,"
+    "  staged_at INTEGER NOT NULL"
+    ") STRICT, WITHOUT ROWID;"
+    "CREATE INDEX chunk_staged_at ON chunk_staged (staged_at);"
 
     /* Chunks that may have lost their last reference. Deleting a few
      * hundred megabytes in the transaction that destroys a record would

@@ -100,6 +100,15 @@ cmd_record_fetch (CliOptions *options)
   path = g_file_get_path (file);
   if (path == NULL)
     return cli_usage_error ("%s is not a local file", opt.output);
+  /* Said before any passphrase is asked for; the fetch itself refuses
+   * again, atomically, if the file appears meanwhile. */
+  if (!opt.force && g_file_test (path, G_FILE_TEST_EXISTS))
+    {
+      g_printerr ("liaison-cli: %s already exists; nothing was written. Choose another file, or "
+                  "use --force to replace it\n",
+                  opt.output);
+      return EXIT_FAILED;
+    }
   store = cli_open_store (options, &error);
   if (store == NULL
       || !lia_attachment_fetch (store, options->args[0], opt.attachment, path, opt.force, NULL,

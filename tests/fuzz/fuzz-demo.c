@@ -96,6 +96,7 @@ static const Table tables[] = {
   { "attachment", "SELECT * FROM attachment" },
   { "chunk_ref", "SELECT * FROM chunk_ref" },
   { "chunk", "SELECT * FROM chunk" },
+  { "chunk_staged", "SELECT * FROM chunk_staged" },
   { "chunk_garbage", "SELECT * FROM chunk_garbage" },
 };
 
