@@ -492,8 +492,13 @@ insert_attachment (sqlite3                  *db,
   sqlite3_bind_int64 (stmt, 5, (gint64) entry->size);
   sqlite3_bind_blob (stmt, 6, entry->key->data, entry->key->len, SQLITE_STATIC);
   sqlite3_bind_blob (stmt, 7, entry->plain_hash, LIA_ATTACHMENT_HASH_BYTES, SQLITE_STATIC);
-  sqlite3_bind_blob (stmt, 8, g_bytes_get_data (entry->chunks, NULL),
-                     g_bytes_get_size (entry->chunks), SQLITE_STATIC);
+  /* An empty file has no chunks: an empty blob, which a NULL pointer
+   * would bind as NULL. */
+  if (g_bytes_get_size (entry->chunks) == 0)
+    sqlite3_bind_zeroblob (stmt, 8, 0);
+  else
+    sqlite3_bind_blob (stmt, 8, g_bytes_get_data (entry->chunks, NULL),
+                       g_bytes_get_size (entry->chunks), SQLITE_STATIC);
   sqlite3_bind_int64 (stmt, 9, lia_db_now ());
   return lia_db_step_done (db, stmt, "Could not save the attachment", error);
 }
@@ -1364,9 +1369,10 @@ lia_attachment_wanted (LiaStore     *store,
   stmt = lia_db_prepare (db, "SELECT r.hash FROM chunk_ref r "
                              "WHERE NOT EXISTS (SELECT 1 FROM chunk c WHERE c.hash = r.hash) "
                              "AND (?1 = 0 OR EXISTS (SELECT 1 FROM envelope e "
-                             "  JOIN envelope_recipient er ON er.envelope_seq = e.seq "
                              "  WHERE e.kind = 'record' AND e.object_id = r.record_id "
-                             "  AND e.version = r.version AND er.recipient = ?1)) "
+                             "  AND e.version = r.version AND (e.author = ?1 OR EXISTS ("
+                             "    SELECT 1 FROM envelope_recipient er "
+                             "    WHERE er.envelope_seq = e.seq AND er.recipient = ?1)))) "
                              "GROUP BY r.hash ORDER BY MIN (r.seq) LIMIT ?2", error);
   if (stmt == NULL)
     return NULL;

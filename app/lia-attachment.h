@@ -179,8 +179,9 @@ GPtrArray     *lia_attachment_progress (LiaStore   *store,
  * order, at most @max (0: all). Held chunks never appear, so asking again
  * after an interruption resumes where the transfer stopped. With
  * @peer_key (an Ed25519 identity key, 32 bytes), only chunks of versions
- * whose envelopes name that organisation as a recipient: the ones it may
- * be asked for (lia_attachment_chunk_get() on its side). Returns GBytes of
+ * whose envelopes that organisation wrote (the record's originator) or
+ * names as a recipient: the ones it may hold and may give this store
+ * (lia_attachment_chunk_get() on its side). Returns GBytes of
  * LIA_ATTACHMENT_HASH_BYTES each. */
 GPtrArray     *lia_attachment_wanted (LiaStore     *store,
                                       const guint8 *peer_key,
