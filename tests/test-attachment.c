@@ -1152,6 +1152,86 @@ test_manifest_refused (Fixture *f, gconstpointer data)
   g_assert_cmpint (lia_test_query_int (police, "SELECT count (*) FROM record"), ==, 0);
 }
 
+/* The decoder's limits, at and just over each (the fuzz target's seeds
+ * stay small; these lists are up to 700 KB). */
+static JsonNode *
+manifest_of (guint n, guint64 size, const char *key)
+{
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  gsize n_chunks = (size + LIA_ATTACHMENT_CHUNK_SIZE - 1) / LIA_ATTACHMENT_CHUNK_SIZE;
+  g_autofree guint8 *hashes = g_malloc0 (n_chunks * 32 + 1);
+  g_autofree char *chunks = g_base64_encode (hashes, n_chunks * 32);
+  g_autofree char *zero_key = NULL;
+  guint8 zeros[32] = { 0 };
+
+  zero_key = g_base64_encode (zeros, sizeof zeros);
+  json_builder_begin_array (b);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("file %u.bin", i);
+
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "name");
+      json_builder_add_string_value (b, name);
+      json_builder_set_member_name (b, "type");
+      json_builder_add_string_value (b, "application/octet-stream");
+      json_builder_set_member_name (b, "size");
+      json_builder_add_int_value (b, (gint64) size);
+      json_builder_set_member_name (b, "key");
+      json_builder_add_string_value (b, key != NULL ? key : zero_key);
+      json_builder_set_member_name (b, "hash");
+      json_builder_add_string_value (b, zero_key);
+      json_builder_set_member_name (b, "chunks");
+      json_builder_add_string_value (b, chunks);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+  return json_builder_get_root (b);
+}
+
+static void
+assert_manifest (JsonNode *node, guint n_entries, const char *refusal)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) entries = lia_attachment_manifest_parse (node, &error);
+
+  if (refusal == NULL)
+    {
+      g_assert_no_error (error);
+      g_assert_cmpuint (entries->len, ==, n_entries);
+    }
+  else
+    {
+      g_assert_null (entries);
+      g_assert_error (error, LIA_MODEL_ERROR, LIA_MODEL_ERROR_INVALID);
+      g_assert_nonnull (strstr (error->message, refusal));
+    }
+  g_clear_pointer (&node, json_node_unref);
+}
+
+static void
+test_manifest_limits (void)
+{
+  guint8 zeros[32] = { 0 };
+  g_autofree char *canonical = g_base64_encode (zeros, sizeof zeros);
+  g_autofree char *loose = g_strdup (canonical);
+  guint64 half = (guint64) LIA_ATTACHMENT_MAX_RECORD_CHUNKS / 2 * LIA_ATTACHMENT_CHUNK_SIZE;
+
+  assert_manifest (NULL, 0, NULL);
+  assert_manifest (manifest_of (LIA_ATTACHMENT_MAX_PER_RECORD, 0, NULL),
+                   LIA_ATTACHMENT_MAX_PER_RECORD, NULL);
+  assert_manifest (manifest_of (LIA_ATTACHMENT_MAX_PER_RECORD + 1, 0, NULL), 0,
+                   "a record has at most 64");
+  assert_manifest (manifest_of (1, LIA_ATTACHMENT_MAX_SIZE, NULL), 1, NULL);
+  assert_manifest (manifest_of (1, LIA_ATTACHMENT_MAX_SIZE + 1, NULL), 0, "size out of bounds");
+  /* 8192 chunks in all, and one more. */
+  assert_manifest (manifest_of (2, half, NULL), 2, NULL);
+  assert_manifest (manifest_of (2, half + 1, NULL), 0, "more than 8192 chunks in all");
+  /* "AAAA...A=" with a bit set that base64 leaves unused. */
+  loose[42] = 'B';
+  assert_manifest (manifest_of (1, 5, loose), 0, "no proper key");
+}
+
 /* ---- liaison-cli ---------------------------------------------------------- */
 
 #define CLI(f, who, ...) \
@@ -1376,6 +1456,7 @@ main (int argc, char **argv)
   ADD ("/attachment/destroy-removes-chunks", test_destroy_removes_chunks);
   ADD ("/attachment/versions-carry-attachments", test_versions_carry_attachments);
   ADD ("/attachment/manifest-refused", test_manifest_refused);
+  g_test_add_func ("/attachment/manifest-limits", test_manifest_limits);
   ADD ("/attachment/cli/round-trip", test_cli_round_trip);
   ADD ("/attachment/cli/errors", test_cli_errors);
   return g_test_run ();
