@@ -684,7 +684,7 @@ lia_record_edit (LiaStore   *store,
   g_autofree char *title = NULL;
   g_autofree char *json = NULL;
   const char *classification;
-  gint64 seq;
+  gint64 seq, version;
 
   if (db == NULL)
     return FALSE;
@@ -735,7 +735,7 @@ lia_record_edit (LiaStore   *store,
   stmt = lia_db_prepare (db, "UPDATE record SET version = version + 1, title = ?, date = ?, "
                              "classification = ?, fields = ?, destroy_on = ?, return_on = ?, "
                              "updated_at = ?, status = ?9, owner = ?10 WHERE id = ?8 "
-                             "RETURNING seq", error);
+                             "RETURNING seq, version", error);
   if (stmt == NULL)
     goto fail;
   lia_db_bind_text (stmt, 1, title);
@@ -754,12 +754,14 @@ lia_record_edit (LiaStore   *store,
       goto fail;
     }
   seq = sqlite3_column_int64 (stmt, 0);
+  version = sqlite3_column_int64 (stmt, 1);
   g_clear_pointer (&stmt, sqlite3_finalize);
+  /* The new version lists the attachments of the one it replaces. */
   if (!index_record (db, seq, title, clean, error)
       || (record->kind == LIA_RECORD_CHRONOLOGY
           && !index_chronology (db, seq, record->id, record->case_id, record->originator->id,
                                 clean, error))
-      || !lia_attachment_carry_forward (db, record->id, record->version, error)
+      || !lia_attachment_carry_forward (db, record->id, version - 1, error)
       || !lia_exchange_record_changed (store, record->id, error)
       || !lia_db_commit (db, error))
     goto fail;
