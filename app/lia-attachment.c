@@ -578,8 +578,40 @@ lia_attachment_forget_record (sqlite3    *db,
   return TRUE;
 }
 
-/* Runs @sql, which deletes at most BATCH chunks, in transactions of its
- * own until it deletes nothing more. ?1 is bound to @arg. */
+/* Runs @sql, which takes a chunk's hash as ?1, for each of the @n hashes
+ * at @hashes. */
+static gboolean
+run_for_hashes (sqlite3      *db,
+                const char   *sql,
+                const guint8 *hashes,
+                gsize         n,
+                GError      **error)
+{
+  g_autoptr (sqlite3_stmt) stmt = lia_db_prepare (db, sql, error);
+
+  if (stmt == NULL)
+    return FALSE;
+  for (gsize i = 0; i < n; i++)
+    {
+      sqlite3_reset (stmt);
+      sqlite3_bind_blob (stmt, 1, hashes + i * LIA_ATTACHMENT_HASH_BYTES,
+                         LIA_ATTACHMENT_HASH_BYTES, SQLITE_STATIC);
+      if (!lia_db_step_done (db, stmt, "Could not update the store's chunks", error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* Deletes a chunk that nothing refers to any more, with its marks. */
+static const char *const delete_unreferenced[] = {
+  "DELETE FROM chunk WHERE hash = ?1 AND NOT EXISTS (SELECT 1 FROM chunk_ref WHERE hash = ?1)",
+  "DELETE FROM chunk_garbage WHERE hash = ?1",
+  "DELETE FROM chunk_staged WHERE hash = ?1 AND NOT EXISTS (SELECT 1 FROM chunk WHERE hash = ?1)",
+};
+
+/* Selects with @select_sql (?1 is bound to @arg, ?2 to BATCH) at most
+ * BATCH hashes of chunks that may go, and deletes those nothing refers
+ * to, in a transaction; again, until it selects none. */
 static gboolean
 delete_in_batches (sqlite3    *db,
                    const char *select_sql,
@@ -589,9 +621,8 @@ delete_in_batches (sqlite3    *db,
   for (;;)
     {
       g_autoptr (sqlite3_stmt) select = NULL;
-      g_autoptr (sqlite3_stmt) del = NULL;
-      g_autoptr (sqlite3_stmt) del2 = NULL;
-      g_autoptr (GPtrArray) hashes = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+      g_autoptr (GByteArray) hashes = g_byte_array_new ();
+      gsize n;
       int rc;
 
       if (!lia_db_begin (db, error))
@@ -602,49 +633,21 @@ delete_in_batches (sqlite3    *db,
       sqlite3_bind_int64 (select, 1, arg);
       sqlite3_bind_int (select, 2, BATCH);
       while ((rc = sqlite3_step (select)) == SQLITE_ROW)
-        g_ptr_array_add (hashes, g_bytes_new (sqlite3_column_blob (select, 0),
-                                              sqlite3_column_bytes (select, 0)));
+        if (sqlite3_column_bytes (select, 0) == LIA_ATTACHMENT_HASH_BYTES)
+          g_byte_array_append (hashes, sqlite3_column_blob (select, 0), LIA_ATTACHMENT_HASH_BYTES);
       if (rc != SQLITE_DONE)
         {
           lia_store_set_sqlite_error (error, db, rc, "Could not read the chunks to remove");
           goto fail;
         }
       g_clear_pointer (&select, sqlite3_finalize);
-      /* A queued chunk goes only if nothing refers to it any more. */
-      del = lia_db_prepare (db, "DELETE FROM chunk WHERE hash = ?1 AND NOT EXISTS "
-                                "(SELECT 1 FROM chunk_ref WHERE hash = ?1)", error);
-      if (del == NULL)
-        goto fail;
-      for (guint i = 0; i < hashes->len; i++)
-        {
-          sqlite3_reset (del);
-          sqlite3_bind_blob (del, 1, g_bytes_get_data (hashes->pdata[i], NULL),
-                             g_bytes_get_size (hashes->pdata[i]), SQLITE_STATIC);
-          if (!lia_db_step_done (db, del, "Could not remove a chunk", error))
-            goto fail;
-        }
-      g_clear_pointer (&del, sqlite3_finalize);
-      del = lia_db_prepare (db, "DELETE FROM chunk_garbage WHERE hash = ?1", error);
-      del2 = lia_db_prepare (db, "DELETE FROM chunk_staged WHERE hash = ?1", error);
-      if (del == NULL || del2 == NULL)
-        goto fail;
-      for (guint i = 0; i < hashes->len; i++)
-        {
-          sqlite3_reset (del);
-          sqlite3_bind_blob (del, 1, g_bytes_get_data (hashes->pdata[i], NULL),
-                             g_bytes_get_size (hashes->pdata[i]), SQLITE_STATIC);
-          sqlite3_reset (del2);
-          sqlite3_bind_blob (del2, 1, g_bytes_get_data (hashes->pdata[i], NULL),
-                             g_bytes_get_size (hashes->pdata[i]), SQLITE_STATIC);
-          if (!lia_db_step_done (db, del, "Could not remove a chunk", error)
-              || !lia_db_step_done (db, del2, "Could not remove a chunk", error))
-            goto fail;
-        }
-      g_clear_pointer (&del, sqlite3_finalize);
-      g_clear_pointer (&del2, sqlite3_finalize);
+      n = hashes->len / LIA_ATTACHMENT_HASH_BYTES;
+      for (guint i = 0; i < G_N_ELEMENTS (delete_unreferenced); i++)
+        if (!run_for_hashes (db, delete_unreferenced[i], hashes->data, n, error))
+          goto fail;
       if (!lia_db_commit (db, error))
         return FALSE;
-      if (hashes->len == 0)
+      if (n == 0)
         return TRUE;
       continue;
 
@@ -789,32 +792,20 @@ guess_media_type (GFileInfo *info)
 static void
 delete_staged (sqlite3 *db, GByteArray *hashes)
 {
-  g_autoptr (sqlite3_stmt) stmt = NULL;
+  gsize n = hashes->len / LIA_ATTACHMENT_HASH_BYTES;
 
-  g_autoptr (sqlite3_stmt) unstage = NULL;
-
-  stmt = lia_db_prepare (db, "DELETE FROM chunk WHERE hash = ?1 AND EXISTS "
-                             "(SELECT 1 FROM chunk_staged WHERE hash = ?1)", NULL);
-  unstage = lia_db_prepare (db, "DELETE FROM chunk_staged WHERE hash = ?", NULL);
-  if (stmt == NULL || unstage == NULL)
-    return;
-  for (guint i = 0; i < hashes->len / LIA_ATTACHMENT_HASH_BYTES; i++)
+  for (gsize i = 0; i < n; i += BATCH)
     {
-      if (i % BATCH == 0 && !lia_db_begin (db, NULL))
+      if (!lia_db_begin (db, NULL))
         return;
-      sqlite3_reset (stmt);
-      sqlite3_bind_blob (stmt, 1, hashes->data + i * LIA_ATTACHMENT_HASH_BYTES,
-                         LIA_ATTACHMENT_HASH_BYTES, SQLITE_STATIC);
-      sqlite3_reset (unstage);
-      sqlite3_bind_blob (unstage, 1, hashes->data + i * LIA_ATTACHMENT_HASH_BYTES,
-                         LIA_ATTACHMENT_HASH_BYTES, SQLITE_STATIC);
-      if (sqlite3_step (stmt) != SQLITE_DONE || sqlite3_step (unstage) != SQLITE_DONE)
-        {
-          lia_db_rollback (db);
-          return;
-        }
-      if ((i % BATCH == BATCH - 1 || (i + 1) * LIA_ATTACHMENT_HASH_BYTES == hashes->len)
-          && !lia_db_commit (db, NULL))
+      for (guint k = 0; k < G_N_ELEMENTS (delete_unreferenced); k++)
+        if (!run_for_hashes (db, delete_unreferenced[k], hashes->data + i * LIA_ATTACHMENT_HASH_BYTES,
+                             MIN (BATCH, n - i), NULL))
+          {
+            lia_db_rollback (db);
+            return;
+          }
+      if (!lia_db_commit (db, NULL))
         return;
     }
 }
@@ -929,7 +920,6 @@ add_version (LiaStore                 *store,
              GError                  **error)
 {
   g_autoptr (LiaRecord) record = lia_record_load (store, record_id, error);
-  g_autoptr (sqlite3_stmt) stmt = NULL;
   g_autoptr (GError) seal_error = NULL;
   guint index;
 
@@ -942,19 +932,10 @@ add_version (LiaStore                 *store,
       || !insert_refs (db, record_id, record->version + 1, index, entry->chunks, error))
     return FALSE;
   /* Referred to now: no longer staged. */
-  stmt = lia_db_prepare (db, "DELETE FROM chunk_staged WHERE hash = ?", error);
-  if (stmt == NULL)
+  if (!run_for_hashes (db, "DELETE FROM chunk_staged WHERE hash = ?1",
+                       g_bytes_get_data (entry->chunks, NULL),
+                       g_bytes_get_size (entry->chunks) / LIA_ATTACHMENT_HASH_BYTES, error))
     return FALSE;
-  for (gsize p = 0; p < g_bytes_get_size (entry->chunks) / LIA_ATTACHMENT_HASH_BYTES; p++)
-    {
-      sqlite3_reset (stmt);
-      sqlite3_bind_blob (stmt, 1,
-                         (const guint8 *) g_bytes_get_data (entry->chunks, NULL)
-                           + p * LIA_ATTACHMENT_HASH_BYTES,
-                         LIA_ATTACHMENT_HASH_BYTES, SQLITE_STATIC);
-      if (!lia_db_step_done (db, stmt, "Could not store the attachment's chunks", error))
-        return FALSE;
-    }
   if (!lia_exchange_record_changed (store, record_id, &seal_error))
     {
       if (g_error_matches (seal_error, LIA_ENVELOPE_ERROR, LIA_ENVELOPE_ERROR_TOO_LARGE))

@@ -32,6 +32,15 @@ GHashTable *lia_test_hash_dir (const char *dir);
 void        lia_test_assert_dir_unchanged (GHashTable *before,
                                            const char *dir);
 
+/* @b adds @a as a peer from @a's invite code, as a person would. */
+void        lia_test_introduce (LiaStore *a,
+                                LiaStore *b);
+
+/* A table of field name -> value from NULL-terminated pairs, owning
+ * copies of both. */
+GHashTable *lia_test_fields (const char *first,
+                             ...) G_GNUC_NULL_TERMINATED;
+
 /* Runs @sql on the store's connection and asserts success. */
 void        lia_test_exec (LiaStore   *store,
                            const char *sql);

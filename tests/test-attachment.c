@@ -29,7 +29,6 @@
 #include "lia-db.h"
 #include "lia-envelope.h"
 #include "lia-exchange.h"
-#include "lia-invite.h"
 #include "lia-peer.h"
 #include "lia-record.h"
 #include "lia-store-private.h"
@@ -59,38 +58,6 @@ typedef struct
   char     *case_id;    /* led by the council; everyone takes part */
 } Fixture;
 
-static GHashTable *fields_of (const char *first, ...) G_GNUC_NULL_TERMINATED;
-
-static GHashTable *
-fields_of (const char *first, ...)
-{
-  GHashTable *fields = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  va_list args;
-
-  va_start (args, first);
-  for (const char *name = first; name != NULL; name = va_arg (args, const char *))
-    g_hash_table_insert (fields, g_strdup (name), g_strdup (va_arg (args, const char *)));
-  va_end (args);
-  return fields;
-}
-
-/* @b adds @a as a peer from @a's invite code, as a person would. */
-static void
-introduce (LiaStore *a, LiaStore *b)
-{
-  g_autoptr (GError) error = NULL;
-  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
-  g_autofree char *code = lia_store_make_invite (a, NULL, now + 3600, &error);
-  g_autoptr (LiaInvite) invite = NULL;
-  g_autoptr (LiaPeer) peer = NULL;
-
-  g_assert_no_error (error);
-  invite = lia_invite_decode (code, now, &error);
-  g_assert_no_error (error);
-  peer = lia_store_add_peer (b, invite, LIA_PEER_ADD_DEFAULT, &error);
-  g_assert_no_error (error);
-}
-
 static void
 fixture_setup (Fixture *f, gconstpointer data)
 {
@@ -114,7 +81,7 @@ fixture_setup (Fixture *f, gconstpointer data)
   for (int i = 0; i < N_ORGS; i++)
     for (int j = 0; j < N_ORGS; j++)
       if (i != j)
-        introduce (f->stores[i], f->stores[j]);
+        lia_test_introduce (f->stores[i], f->stores[j]);
   f->work = lia_test_make_dir ("files");
 
   f->case_id = lia_case_create (f->stores[COUNCIL], &draft, "A. Lead", &error);
@@ -164,8 +131,8 @@ new_report (Fixture *f, const char *text, const char *destroy_on)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (GHashTable) fields = destroy_on != NULL
-                                    ? fields_of ("text", text, "destroy-on", destroy_on, NULL)
-                                    : fields_of ("text", text, NULL);
+                                    ? lia_test_fields ("text", text, "destroy-on", destroy_on, NULL)
+                                    : lia_test_fields ("text", text, NULL);
   char *id = lia_record_add (f->stores[COUNCIL], f->case_id, LIA_RECORD_INFORMATION_REPORT,
                              fields, &error);
 
@@ -1072,7 +1039,8 @@ test_versions_carry_attachments (Fixture *f, gconstpointer data)
   g_autofree char *record_id = NULL;
   g_autofree char *path = write_file (f, "v.bin", LIA_ATTACHMENT_CHUNK_SIZE * 2, 51);
   g_autoptr (LiaAttachment) a = NULL;
-  g_autoptr (GHashTable) changes = fields_of ("text", "Edited after the file was attached.", NULL);
+  g_autoptr (GHashTable) changes = lia_test_fields ("text", "Edited after the file was attached.",
+                                                     NULL);
   g_autoptr (GError) error = NULL;
   g_autoptr (LiaRecord) record = NULL;
   g_autoptr (GBytes) chunk = NULL;

@@ -20,7 +20,6 @@
 #include "lia-bundle.h"
 #include "lia-envelope.h"
 #include "lia-exchange.h"
-#include "lia-invite.h"
 #include "lia-log.h"
 #include "lia-peer.h"
 #include "lia-record.h"
@@ -63,23 +62,6 @@ create_store (int i)
   return g_steal_pointer (&store);
 }
 
-/* @b adds @a as a peer from @a's invite code, as a person would. */
-static void
-introduce (LiaStore *a, LiaStore *b)
-{
-  g_autoptr (GError) error = NULL;
-  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
-  g_autofree char *code = lia_store_make_invite (a, NULL, now + 3600, &error);
-  g_autoptr (LiaInvite) invite = NULL;
-  g_autoptr (LiaPeer) peer = NULL;
-
-  g_assert_no_error (error);
-  invite = lia_invite_decode (code, now, &error);
-  g_assert_no_error (error);
-  peer = lia_store_add_peer (b, invite, LIA_PEER_ADD_DEFAULT, &error);
-  g_assert_no_error (error);
-}
-
 static void
 fixture_setup (Fixture *f, gconstpointer data)
 {
@@ -88,7 +70,7 @@ fixture_setup (Fixture *f, gconstpointer data)
   for (int i = 0; i < N_ORGS; i++)
     for (int j = 0; j < N_ORGS; j++)
       if (i != j)
-        introduce (f->stores[i], f->stores[j]);
+        lia_test_introduce (f->stores[i], f->stores[j]);
 }
 
 static void
@@ -188,22 +170,6 @@ deliver_all (Fixture *f, GRand *rand)
   while (new_ones > 0);
 }
 
-static GHashTable *
-fields_of (const char *first, ...) G_GNUC_NULL_TERMINATED;
-
-static GHashTable *
-fields_of (const char *first, ...)
-{
-  GHashTable *fields = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  va_list args;
-
-  va_start (args, first);
-  for (const char *name = first; name != NULL; name = va_arg (args, const char *))
-    g_hash_table_insert (fields, g_strdup (name), g_strdup (va_arg (args, const char *)));
-  va_end (args);
-  return fields;
-}
-
 static char *
 new_case (LiaStore *store, const char *child)
 {
@@ -282,9 +248,9 @@ test_share_by_bundle (Fixture *f, gconstpointer data)
   g_assert_true (lia_case_share (f->stores[COUNCIL], case_id, org_defs[POLICE].name, interviews,
                                  "Jo Lead", &error));
   g_assert_no_error (error);
-  fields = fields_of ("date", "2026-09-03", "role", "Social worker", "summary",
-                      "Visited the home twice.", "classification", "sensitive", "basis",
-                      "Personal data of third parties", NULL);
+  fields = lia_test_fields ("date", "2026-09-03", "role", "Social worker", "summary",
+                            "Visited the home twice.", "classification", "sensitive", "basis",
+                            "Personal data of third parties", NULL);
   record_id = lia_record_add (f->stores[COUNCIL], case_id, LIA_RECORD_INTERVIEW, fields, &error);
   g_assert_no_error (error);
 
@@ -343,9 +309,11 @@ test_grant_extends_one_record (Fixture *f, gconstpointer data)
   add_participant (f->stores[COUNCIL], case_id, ICB);
   g_assert_true (lia_case_share (f->stores[COUNCIL], case_id, org_defs[POLICE].name, interviews,
                                  NULL, &error));
-  a = fields_of ("date", "2026-09-03", "role", "Health visitor", "summary", "First interview.", NULL);
+  a = lia_test_fields ("date", "2026-09-03", "role", "Health visitor", "summary",
+                       "First interview.", NULL);
   wanted = lia_record_add (f->stores[COUNCIL], case_id, LIA_RECORD_INTERVIEW, a, &error);
-  b = fields_of ("date", "2026-09-04", "role", "Teacher", "summary", "Second interview.", NULL);
+  b = lia_test_fields ("date", "2026-09-04", "role", "Teacher", "summary", "Second interview.",
+                       NULL);
   other = lia_record_add (f->stores[COUNCIL], case_id, LIA_RECORD_INTERVIEW, b, &error);
   g_assert_no_error (error);
   deliver (f, COUNCIL, POLICE);
@@ -417,7 +385,7 @@ test_rotation_tells_peers (Fixture *f, gconstpointer data)
   add_participant (f->stores[POLICE], case_id, COUNCIL);
   g_assert_true (lia_case_share (f->stores[POLICE], case_id, org_defs[COUNCIL].name, notes, NULL,
                                  &error));
-  a = fields_of ("text", "Sealed for the old key.", NULL);
+  a = lia_test_fields ("text", "Sealed for the old key.", NULL);
   before = lia_record_add (f->stores[POLICE], case_id, LIA_RECORD_NOTE, a, &error);
   g_assert_no_error (error);
   old_bundle = export_for (f->stores[POLICE], COUNCIL, &count);
@@ -436,7 +404,7 @@ test_rotation_tells_peers (Fixture *f, gconstpointer data)
   }
   g_assert_cmpint (lia_test_query_int (f->stores[POLICE], sql), ==, 1);
 
-  b = fields_of ("text", "Sealed for the new key.", NULL);
+  b = lia_test_fields ("text", "Sealed for the new key.", NULL);
   after = lia_record_add (f->stores[POLICE], case_id, LIA_RECORD_NOTE, b, &error);
   g_assert_no_error (error);
   report = import_bytes (f->stores[COUNCIL], old_bundle);
@@ -467,8 +435,8 @@ test_secret_needs_release (Fixture *f, gconstpointer data)
   g_assert_true (lia_case_share (f->stores[POLICE], case_id, org_defs[IOPC].name, all, NULL, &error));
   g_assert_true (lia_case_share (f->stores[POLICE], case_id, org_defs[COUNCIL].name, all, NULL, &error));
   g_assert_no_error (error);
-  fields = fields_of ("text", "Covert source material.", "classification", "secret", "basis",
-                      "Would identify a covert source", NULL);
+  fields = lia_test_fields ("text", "Covert source material.", "classification", "secret",
+                            "basis", "Would identify a covert source", NULL);
   record_id = lia_record_add (f->stores[POLICE], case_id, LIA_RECORD_NOTE, fields, &error);
   g_assert_no_error (error);
   deliver (f, POLICE, IOPC);
@@ -515,7 +483,7 @@ test_bad_bundles (Fixture *f, gconstpointer data)
       g_autofree char *text = g_strdup_printf ("Note %d", i);
       g_autofree char *id = NULL;
 
-      fields = fields_of ("text", text, NULL);
+      fields = lia_test_fields ("text", text, NULL);
       id = lia_record_add (f->stores[COUNCIL], case_id, LIA_RECORD_NOTE, fields, &error);
       g_assert_no_error (error);
     }
@@ -610,10 +578,10 @@ test_withdraw_and_destroy (Fixture *f, gconstpointer data)
   add_participant (f->stores[COUNCIL], case_id, IOPC);
   g_assert_true (lia_case_share (f->stores[COUNCIL], case_id, org_defs[IOPC].name, reports, NULL,
                                  &error));
-  a = fields_of ("text", "Report to be withdrawn.", NULL);
+  a = lia_test_fields ("text", "Report to be withdrawn.", NULL);
   withdrawn_id = lia_record_add (f->stores[COUNCIL], case_id, LIA_RECORD_INFORMATION_REPORT, a,
                                  &error);
-  b = fields_of ("text", "Report to destroy.", "destroy-on", "2026-10-01", NULL);
+  b = lia_test_fields ("text", "Report to destroy.", "destroy-on", "2026-10-01", NULL);
   destroyed_id = lia_record_add (f->stores[COUNCIL], case_id, LIA_RECORD_INFORMATION_REPORT, b,
                                  &error);
   g_assert_no_error (error);
@@ -858,7 +826,7 @@ op_add_record (World *w, int case_ix)
   r->destroy = g_rand_int_range (w->rand, 0, 6) == 0;
   r->version = 1;
   r->text[1] = g_strdup_printf ("Record %u, version 1", w->records->len);
-  fields = fields_of ("text", r->text[1], NULL);
+  fields = lia_test_fields ("text", r->text[1], NULL);
   if (roll <= 2)
     {
       g_hash_table_insert (fields, g_strdup ("classification"),
@@ -883,7 +851,7 @@ op_edit (World *w, MRecord *r)
     return;
   r->version++;
   r->text[r->version] = g_strdup_printf ("%s, version %d", r->id, r->version);
-  changes = fields_of ("text", r->text[r->version], NULL);
+  changes = lia_test_fields ("text", r->text[r->version], NULL);
   g_assert_true (lia_record_edit (w->f->stores[r->orig], r->id, changes, &error));
   g_assert_no_error (error);
   r->recipients[r->version] = entitled_now (w, r);
