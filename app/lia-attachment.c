@@ -258,11 +258,12 @@ GPtrArray *
 lia_attachment_manifest_parse (JsonNode *node,
                                GError  **error)
 {
-  g_autoptr (GPtrArray) entries = g_ptr_array_new_with_free_func ((GDestroyNotify) lia_attachment_entry_free);
+  g_autoptr (GPtrArray) entries = NULL;
   JsonArray *array;
   guint total_chunks = 0;
   guint length;
 
+  entries = g_ptr_array_new_with_free_func ((GDestroyNotify) lia_attachment_entry_free);
   if (node == NULL)
     return g_steal_pointer (&entries);
   if (!JSON_NODE_HOLDS_ARRAY (node))
@@ -409,10 +410,11 @@ lia_attachment_load_entries (sqlite3    *db,
                              const char *record_id,
                              GError    **error)
 {
-  g_autoptr (GPtrArray) entries = g_ptr_array_new_with_free_func ((GDestroyNotify) lia_attachment_entry_free);
+  g_autoptr (GPtrArray) entries = NULL;
   g_autoptr (sqlite3_stmt) stmt = NULL;
   int rc;
 
+  entries = g_ptr_array_new_with_free_func ((GDestroyNotify) lia_attachment_entry_free);
   stmt = lia_db_prepare (db, "SELECT name, media_type, size, chunk_key, plain_hash, chunks "
                              "FROM attachment WHERE record_id = ? ORDER BY idx", error);
   if (stmt == NULL)
@@ -425,7 +427,8 @@ lia_attachment_load_entries (sqlite3    *db,
       entry->name = lia_db_column_dup (stmt, 0);
       entry->media_type = lia_db_column_dup (stmt, 1);
       entry->size = sqlite3_column_int64 (stmt, 2);
-      entry->key = lia_secret_new_from_data (sqlite3_column_blob (stmt, 3), LIA_ATTACHMENT_KEY_BYTES);
+      entry->key = lia_secret_new_from_data (sqlite3_column_blob (stmt, 3),
+                                             LIA_ATTACHMENT_KEY_BYTES);
       memcpy (entry->plain_hash, sqlite3_column_blob (stmt, 4), LIA_ATTACHMENT_HASH_BYTES);
       entry->chunks = g_bytes_new (sqlite3_column_blob (stmt, 5), sqlite3_column_bytes (stmt, 5));
       g_ptr_array_add (entries, entry);
@@ -452,8 +455,8 @@ insert_refs (sqlite3      *db,
   gsize len = 0;
   const guint8 *hashes = g_bytes_get_data (chunks, &len);
 
-  stmt = lia_db_prepare (db, "INSERT OR IGNORE INTO chunk_ref (hash, record_id, version, attachment, "
-                             "position) VALUES (?, ?, ?, ?, ?)", error);
+  stmt = lia_db_prepare (db, "INSERT OR IGNORE INTO chunk_ref (hash, record_id, version, "
+                             "attachment, position) VALUES (?, ?, ?, ?, ?)", error);
   if (stmt == NULL)
     return FALSE;
   for (gsize p = 0; p < len / LIA_ATTACHMENT_HASH_BYTES; p++)
@@ -520,8 +523,9 @@ lia_attachment_apply (sqlite3    *db,
     }
   if (current)
     {
-      g_autoptr (sqlite3_stmt) stmt = lia_db_prepare (db, "DELETE FROM attachment WHERE record_id = ?",
-                                                      error);
+      g_autoptr (sqlite3_stmt) stmt = NULL;
+
+      stmt = lia_db_prepare (db, "DELETE FROM attachment WHERE record_id = ?", error);
 
       if (stmt == NULL)
         return FALSE;
@@ -543,10 +547,10 @@ lia_attachment_carry_forward (sqlite3    *db,
 {
   g_autoptr (sqlite3_stmt) stmt = NULL;
 
-  stmt = lia_db_prepare (db, "INSERT OR IGNORE INTO chunk_ref (hash, record_id, version, attachment, "
-                             "position) SELECT hash, record_id, version + 1, attachment, position "
-                             "FROM chunk_ref WHERE record_id = ? AND version = ? ORDER BY seq",
-                         error);
+  stmt = lia_db_prepare (db, "INSERT OR IGNORE INTO chunk_ref (hash, record_id, version, "
+                             "attachment, position) SELECT hash, record_id, version + 1, "
+                             "attachment, position FROM chunk_ref WHERE record_id = ? "
+                             "AND version = ? ORDER BY seq", error);
   if (stmt == NULL)
     return FALSE;
   lia_db_bind_text (stmt, 1, record_id);
@@ -672,7 +676,8 @@ lia_attachment_collect_garbage (sqlite3 *db,
     return FALSE;
   sqlite3_bind_int64 (any, 1, lia_db_now () - STAGED_GRACE_SECONDS);
   if (sqlite3_step (any) != SQLITE_ROW)
-    return lia_store_set_sqlite_error (error, db, sqlite3_errcode (db), "Could not read the chunks");
+    return lia_store_set_sqlite_error (error, db, sqlite3_errcode (db),
+                                       "Could not read the chunks");
   queued = sqlite3_column_int (any, 0);
   stale = sqlite3_column_int (any, 1);
   g_clear_pointer (&any, sqlite3_finalize);
@@ -776,8 +781,8 @@ check_room (sqlite3    *db,
 static char *
 guess_media_type (GFileInfo *info)
 {
-  const char *content_type = g_file_info_get_attribute_string (info,
-                                                               G_FILE_ATTRIBUTE_STANDARD_CONTENT_TYPE);
+  const char *content_type =
+    g_file_info_get_attribute_string (info, G_FILE_ATTRIBUTE_STANDARD_CONTENT_TYPE);
   g_autofree char *mime = content_type != NULL ? g_content_type_get_mime_type (content_type) : NULL;
   g_autofree char *lower = mime != NULL ? g_ascii_strdown (mime, -1) : NULL;
 
@@ -799,8 +804,9 @@ delete_staged (sqlite3 *db, GByteArray *hashes)
       if (!lia_db_begin (db, NULL))
         return;
       for (guint k = 0; k < G_N_ELEMENTS (delete_unreferenced); k++)
-        if (!run_for_hashes (db, delete_unreferenced[k], hashes->data + i * LIA_ATTACHMENT_HASH_BYTES,
-                             MIN (BATCH, n - i), NULL))
+        if (!run_for_hashes (db, delete_unreferenced[k],
+                             hashes->data + i * LIA_ATTACHMENT_HASH_BYTES, MIN (BATCH, n - i),
+                             NULL))
           {
             lia_db_rollback (db);
             return;
@@ -1019,7 +1025,8 @@ lia_attachment_attach (LiaStore     *store,
                    problem);
       return NULL;
     }
-  entry->media_type = media_type != NULL ? g_ascii_strdown (media_type, -1) : guess_media_type (info);
+  entry->media_type = media_type != NULL ? g_ascii_strdown (media_type, -1)
+                                         : guess_media_type (info);
   if (!media_type_valid (entry->media_type))
     {
       g_autofree char *valid = g_utf8_make_valid (media_type, -1);
@@ -1040,7 +1047,8 @@ lia_attachment_attach (LiaStore     *store,
     return NULL;
   entry->key = lia_secret_new (LIA_ATTACHMENT_KEY_BYTES);
   randombytes_buf (entry->key->data, LIA_ATTACHMENT_KEY_BYTES);
-  hashes = g_byte_array_sized_new (lia_attachment_n_chunks (entry->size) * LIA_ATTACHMENT_HASH_BYTES);
+  hashes = g_byte_array_sized_new (lia_attachment_n_chunks (entry->size)
+                                   * LIA_ATTACHMENT_HASH_BYTES);
   if (!stage_chunks (db, G_INPUT_STREAM (in), entry, hashes, cancellable, error))
     goto fail;
   if (!lia_db_begin (db, error))
@@ -1265,7 +1273,8 @@ lia_attachment_progress (LiaStore   *store,
 
   if (db == NULL)
     return NULL;
-  if (record_id != NULL && (id = lia_db_resolve_id (db, "record", record_id, "record", error)) == NULL)
+  if (record_id != NULL
+      && (id = lia_db_resolve_id (db, "record", record_id, "record", error)) == NULL)
     return NULL;
   stmt = lia_db_prepare (db, "SELECT a.record_id, a.idx, a.name, a.media_type, a.size, a.chunks "
                              "FROM attachment a JOIN record r ON r.id = a.record_id "
@@ -1360,7 +1369,8 @@ lia_attachment_wanted (LiaStore     *store,
   sqlite3_bind_int64 (stmt, 1, peer);
   sqlite3_bind_int64 (stmt, 2, max > 0 ? (gint64) max : -1);
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    g_ptr_array_add (out, g_bytes_new (sqlite3_column_blob (stmt, 0), sqlite3_column_bytes (stmt, 0)));
+    g_ptr_array_add (out, g_bytes_new (sqlite3_column_blob (stmt, 0),
+                                       sqlite3_column_bytes (stmt, 0)));
   if (rc != SQLITE_DONE)
     {
       lia_store_set_sqlite_error (error, db, rc, "Could not read the chunks wanted");
@@ -1463,7 +1473,8 @@ lia_attachment_chunk_put (LiaStore         *store,
     return FALSE;
   sqlite3_bind_blob (stmt, 1, hash, LIA_ATTACHMENT_HASH_BYTES, SQLITE_STATIC);
   if (sqlite3_step (stmt) != SQLITE_ROW)
-    return lia_store_set_sqlite_error (error, db, sqlite3_errcode (db), "Could not read the chunks");
+    return lia_store_set_sqlite_error (error, db, sqlite3_errcode (db),
+                                       "Could not read the chunks");
   if (sqlite3_column_int (stmt, 0))
     {
       *out_outcome = LIA_IMPORT_DUPLICATE;
@@ -1504,7 +1515,8 @@ lia_attachment_count_for (sqlite3 *db,
     return FALSE;
   sqlite3_bind_int64 (stmt, 1, org_id);
   if (sqlite3_step (stmt) != SQLITE_ROW)
-    return lia_store_set_sqlite_error (error, db, sqlite3_errcode (db), "Could not read the chunks");
+    return lia_store_set_sqlite_error (error, db, sqlite3_errcode (db),
+                                       "Could not read the chunks");
   *out_count = (guint) sqlite3_column_int64 (stmt, 0);
   return TRUE;
 }

@@ -93,10 +93,13 @@ GQuark lia_attachment_error_quark (void);
  * @LIA_ATTACHMENT_ERROR_TOO_LARGE: a file, a chunk or a record's attachments over their limit
  * @LIA_ATTACHMENT_ERROR_NOT_FOUND: the record has no attachment of that number
  * @LIA_ATTACHMENT_ERROR_INCOMPLETE: some of the attachment's chunks are not here yet
- * @LIA_ATTACHMENT_ERROR_DAMAGED: a chunk does not match its hash or fails decryption, or the file its hash
+ * @LIA_ATTACHMENT_ERROR_DAMAGED: a chunk does not match its hash or fails decryption, or the
+ *   whole file does not match its hash
  * @LIA_ATTACHMENT_ERROR_CHANGED: the file changed while it was being read
- * @LIA_ATTACHMENT_ERROR_NOT_ENTITLED: the requester is not a recipient of any version that lists the chunk (or the chunk is unknown here: the two are not told apart)
- * @LIA_ATTACHMENT_ERROR_NOT_HELD: the requester is entitled to the chunk, but this store does not hold it (yet)
+ * @LIA_ATTACHMENT_ERROR_NOT_ENTITLED: the requester is not a recipient of any version that
+ *   lists the chunk (or the chunk is unknown here: the two are not told apart)
+ * @LIA_ATTACHMENT_ERROR_NOT_HELD: the requester is entitled to the chunk, but this store
+ *   does not hold it (yet)
  * @LIA_ATTACHMENT_ERROR_NOT_WANTED: a chunk that no record version here lists
  */
 typedef enum

@@ -556,7 +556,8 @@ seal_record (LiaStore   *store,
     return TRUE;
   content = record_content (db, r, reason, error);
   if (content == NULL
-      || !seal_and_store (store, db, KIND_RECORD, r->id, r->case_id, r->version, content, targets, error))
+      || !seal_and_store (store, db, KIND_RECORD, r->id, r->case_id, r->version, content, targets,
+                          error))
     return FALSE;
   for (guint i = 0; i < targets->len; i++)
     {
@@ -1710,14 +1711,16 @@ apply_record (LiaStore    *store,
    * version's other recipients) whenever the version is kept. */
   if (withdrawn == NULL)
     {
-      attachments = lia_attachment_manifest_parse (json_object_get_member (o, "attachments"), error);
+      attachments = lia_attachment_manifest_parse (json_object_get_member (o, "attachments"),
+                                                   error);
       if (attachments == NULL)
         return FALSE;
     }
   if (local != NULL && version <= local->version)
     /* Superseded here already (versions can arrive in any order): kept
      * for relaying, and logged, since it was disclosed to this store. */
-    return (attachments == NULL || lia_attachment_apply (db, id, version, attachments, FALSE, error))
+    return (attachments == NULL
+            || lia_attachment_apply (db, id, version, attachments, FALSE, error))
            && log_disclosure (store, LIA_LOG_RECEIVED, case_id, id, version, author,
                               "received (a newer version is held)", NULL, NULL, error);
 
@@ -1728,7 +1731,8 @@ apply_record (LiaStore    *store,
     if (held == NULL || strcmp (held, case_id) != 0)
       {
         *out_pending = TRUE;
-        return attachments == NULL || lia_attachment_apply (db, id, version, attachments, FALSE, error);
+        return attachments == NULL
+               || lia_attachment_apply (db, id, version, attachments, FALSE, error);
       }
   }
   if (withdrawn != NULL)

@@ -873,7 +873,8 @@ lia_record_bump_version (sqlite3    *db,
   sqlite3_bind_int64 (stmt, 1, lia_db_now ());
   lia_db_bind_text (stmt, 2, record_id);
   if (sqlite3_step (stmt) != SQLITE_ROW)
-    return lia_store_set_sqlite_error (error, db, sqlite3_errcode (db), "Could not save the record");
+    return lia_store_set_sqlite_error (error, db, sqlite3_errcode (db),
+                                       "Could not save the record");
   version = sqlite3_column_int64 (stmt, 0);
   g_clear_pointer (&stmt, sqlite3_finalize);
   /* The new version lists the same attachments as the one before. */

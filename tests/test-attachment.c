@@ -300,31 +300,6 @@ transfer_chunks (LiaStore *from, LiaStore *to, guint max)
   return wanted->len;
 }
 
-static GBytes *
-export_for (LiaStore *from, int to, guint *out_envelopes, guint *out_chunks)
-{
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GOutputStream) out = g_memory_output_stream_new_resizable ();
-
-  g_assert_true (lia_exchange_export_bundle (from, org_defs[to].name, out, out_envelopes,
-                                             out_chunks, &error));
-  g_assert_no_error (error);
-  g_assert_true (g_output_stream_close (out, NULL, NULL));
-  return g_memory_output_stream_steal_as_bytes (G_MEMORY_OUTPUT_STREAM (out));
-}
-
-static LiaImportReport *
-import_bytes (LiaStore *to, GBytes *bundle)
-{
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GInputStream) in = g_memory_input_stream_new_from_bytes (bundle);
-  LiaImportReport *report = lia_exchange_import_bundle (to, in, &error);
-
-  g_assert_no_error (error);
-  g_assert_nonnull (report);
-  return report;
-}
-
 static gint64
 count (LiaStore *store, const char *table)
 {
@@ -456,7 +431,8 @@ test_not_readable_at_rest (Fixture *f, gconstpointer data)
       bytes = lia_test_read_file (file);
       g_assert_null (memmem (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), marker,
                              strlen (marker)));
-      g_assert_null (memmem (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), "MARKER", 6));
+      g_assert_null (memmem (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), "MARKER",
+                             6));
     }
   /* Under the store's own encryption, each chunk is encrypted too. */
   stmt = lia_db_prepare (lia_store_get_db (f->stores[COUNCIL]), "SELECT bytes FROM chunk", &error);
@@ -754,7 +730,8 @@ test_attach_refused (Fixture *f, gconstpointer data)
     }
 
   /* A withdrawn record takes nothing more. */
-  g_assert_true (lia_record_withdraw (f->stores[COUNCIL], record_id, "Sent in error", NULL, &error));
+  g_assert_true (lia_record_withdraw (f->stores[COUNCIL], record_id, "Sent in error", NULL,
+                                      &error));
   a = lia_attachment_attach (f->stores[COUNCIL], record_id, small_file, NULL, NULL, NULL, &error);
   g_assert_null (a);
   g_assert_error (error, LIA_MODEL_ERROR, LIA_MODEL_ERROR_NOT_ALLOWED);
@@ -903,11 +880,13 @@ test_bundle (Fixture *f, gconstpointer data)
 
   /* The ICB is entitled to the case's facts but to no chunk: a bundle of
    * version 1, which earlier versions of Liaison read. */
-  for_icb = export_for (f->stores[COUNCIL], ICB, &envelopes, &chunks);
+  for_icb = lia_test_export_bundle (f->stores[COUNCIL], org_defs[ICB].name, &envelopes,
+                                    &chunks);
   g_assert_cmpuint (chunks, ==, 0);
   g_assert_cmpuint (((const guint8 *) g_bytes_get_data (for_icb, NULL))[8], ==, 1);
 
-  bundle = export_for (f->stores[COUNCIL], POLICE, &envelopes, &chunks);
+  bundle = lia_test_export_bundle (f->stores[COUNCIL], org_defs[POLICE].name, &envelopes,
+                                   &chunks);
   g_assert_cmpuint (chunks, ==, 4);
   g_assert_cmpuint (((const guint8 *) g_bytes_get_data (bundle, NULL))[8], ==, 2);
 
@@ -915,8 +894,9 @@ test_bundle (Fixture *f, gconstpointer data)
   /* From the end: the end marker (9 bytes), the last chunk's item (its
    * type, length and hash, and 17 + 16 bytes), then 100 bytes of the
    * third's. */
-  cut = g_bytes_new_from_bytes (bundle, 0, g_bytes_get_size (bundle) - 9 - (5 + 32 + 17 + 16) - 100);
-  report = import_bytes (f->stores[POLICE], cut);
+  cut = g_bytes_new_from_bytes (bundle, 0,
+                                g_bytes_get_size (bundle) - 9 - (5 + 32 + 17 + 16) - 100);
+  report = lia_test_import_bundle (f->stores[POLICE], cut);
   g_assert_nonnull (report->cut_short);
   g_assert_nonnull (strstr (report->cut_short, "2 chunks"));
   g_assert_cmpuint (report->accepted, ==, envelopes);
@@ -924,7 +904,7 @@ test_bundle (Fixture *f, gconstpointer data)
   g_assert_cmpuint (held_of (f->stores[POLICE], record_id, 1), ==, 2);
   g_clear_pointer (&report, lia_import_report_free);
 
-  report = import_bytes (f->stores[POLICE], bundle);
+  report = lia_test_import_bundle (f->stores[POLICE], bundle);
   g_assert_null (report->cut_short);
   g_assert_cmpuint (report->refused, ==, 0);
   g_assert_cmpuint (report->duplicates, ==, envelopes);
@@ -937,11 +917,13 @@ test_bundle (Fixture *f, gconstpointer data)
   /* The police relays by bundle what was sealed for the IOPC too, chunks
    * and all; to the ICB, no chunk. */
   {
-    g_autoptr (GBytes) relayed = export_for (f->stores[POLICE], IOPC, &envelopes, &chunks);
-    g_autoptr (GBytes) none = export_for (f->stores[POLICE], ICB, &envelopes, &chunks);
+    g_autoptr (GBytes) relayed = lia_test_export_bundle (f->stores[POLICE], org_defs[IOPC].name,
+                                                         &envelopes, &chunks);
+    g_autoptr (GBytes) none = lia_test_export_bundle (f->stores[POLICE], org_defs[ICB].name,
+                                                      &envelopes, &chunks);
 
     g_assert_cmpuint (chunks, ==, 0);
-    report = import_bytes (f->stores[IOPC], relayed);
+    report = lia_test_import_bundle (f->stores[IOPC], relayed);
     g_assert_cmpuint (report->chunks_accepted, ==, 4);
     g_assert_cmpuint (report->refused + report->chunks_refused, ==, 0);
     assert_fetch_equals (f->stores[IOPC], record_id, 1, path, "relayed-out.bin", f);
@@ -957,7 +939,7 @@ test_bundle (Fixture *f, gconstpointer data)
     copy[len - 9 - 10] ^= 0x01;   /* inside the last chunk */
     damaged = g_bytes_new_take (copy, len);
     lia_test_exec (f->stores[POLICE], "DELETE FROM chunk");
-    report = import_bytes (f->stores[POLICE], damaged);
+    report = lia_test_import_bundle (f->stores[POLICE], damaged);
     g_assert_null (report->cut_short);
     g_assert_cmpuint (report->chunks_accepted, ==, 3);
     g_assert_cmpuint (report->chunks_refused, ==, 1);
@@ -976,8 +958,10 @@ test_destroy_removes_chunks (Fixture *f, gconstpointer data)
   g_autofree char *destroyed_id = new_report (f, "To destroy.", "2026-10-01");
   g_autofree char *withdrawn_id = new_report (f, "To withdraw.", NULL);
   g_autofree char *kept_path = write_file (f, "kept.bin", 2 * LIA_ATTACHMENT_CHUNK_SIZE, 41);
-  g_autofree char *destroyed_path = write_file (f, "destroyed.bin", 3 * LIA_ATTACHMENT_CHUNK_SIZE, 42);
-  g_autofree char *withdrawn_path = write_file (f, "withdrawn.bin", 4 * LIA_ATTACHMENT_CHUNK_SIZE, 43);
+  g_autofree char *destroyed_path = write_file (f, "destroyed.bin", 3 * LIA_ATTACHMENT_CHUNK_SIZE,
+                                                42);
+  g_autofree char *withdrawn_path = write_file (f, "withdrawn.bin", 4 * LIA_ATTACHMENT_CHUNK_SIZE,
+                                                43);
   g_autoptr (LiaAttachment) a1 = attach (f->stores[COUNCIL], kept_id, kept_path, NULL);
   g_autoptr (LiaAttachment) a2 = attach (f->stores[COUNCIL], destroyed_id, destroyed_path, NULL);
   g_autoptr (LiaAttachment) a3 = attach (f->stores[COUNCIL], withdrawn_id, withdrawn_path, NULL);
@@ -987,8 +971,8 @@ test_destroy_removes_chunks (Fixture *f, gconstpointer data)
   LiaStore *police = f->stores[POLICE];
   GDate today;
 
-  bundle = export_for (f->stores[COUNCIL], POLICE, NULL, NULL);
-  report = import_bytes (police, bundle);
+  bundle = lia_test_export_bundle (f->stores[COUNCIL], org_defs[POLICE].name, NULL, NULL);
+  report = lia_test_import_bundle (police, bundle);
   g_assert_cmpuint (report->chunks_accepted, ==, 9);
   g_assert_cmpint (count (police, "chunk"), ==, 9);
 
@@ -1000,12 +984,12 @@ test_destroy_removes_chunks (Fixture *f, gconstpointer data)
   g_assert_no_error (error);
   g_assert_cmpint (count (police, "chunk"), ==, 6);
   g_assert_cmpint (count (police, "chunk_garbage"), ==, 0);
-  g_assert_cmpint (lia_test_query_int (police, "SELECT count (*) FROM attachment WHERE record_id = "
-                                               "(SELECT id FROM record WHERE destroyed_at IS NOT NULL)"),
-                   ==, 0);
-  g_assert_cmpint (lia_test_query_int (police, "SELECT count (*) FROM chunk_ref WHERE record_id = "
-                                               "(SELECT id FROM record WHERE destroyed_at IS NOT NULL)"),
-                   ==, 0);
+  g_assert_cmpint (lia_test_query_int (police, "SELECT count (*) FROM attachment WHERE "
+                                               "record_id = (SELECT id FROM record "
+                                               "WHERE destroyed_at IS NOT NULL)"), ==, 0);
+  g_assert_cmpint (lia_test_query_int (police, "SELECT count (*) FROM chunk_ref WHERE "
+                                               "record_id = (SELECT id FROM record "
+                                               "WHERE destroyed_at IS NOT NULL)"), ==, 0);
   assert_fetch_equals (police, kept_id, 1, kept_path, "kept-out.bin", f);
 
   /* The council withdraws one: its own chunks go at once, and the
@@ -1055,8 +1039,8 @@ test_versions_carry_attachments (Fixture *f, gconstpointer data)
   g_assert_no_error (error);
   record = lia_record_load (council, record_id, &error);
   g_assert_cmpint (record->version, ==, 3);
-  g_assert_cmpint (lia_test_query_int (council, "SELECT count (*) FROM chunk_ref WHERE version = 3"),
-                   ==, 2);
+  g_assert_cmpint (lia_test_query_int (council,
+                                       "SELECT count (*) FROM chunk_ref WHERE version = 3"), ==, 2);
 
   deliver_envelopes (council, f->stores[POLICE]);
   g_assert_cmpuint (transfer_chunks (council, f->stores[POLICE], 0), ==, 2);
@@ -1202,8 +1186,9 @@ test_manifest_limits (void)
 
 /* ---- liaison-cli ---------------------------------------------------------- */
 
-#define CLI(f, who, ...) \
-  lia_test_run_cli (LIA_TEST_PASSPHRASE, NULL, (f)->dirs[who], (const char *const[]) { __VA_ARGS__, NULL })
+#define CLI(f, who, ...)                                        \
+  lia_test_run_cli (LIA_TEST_PASSPHRASE, NULL, (f)->dirs[who], \
+                    (const char *const[]) { __VA_ARGS__, NULL })
 
 static JsonObject *
 json_object_of (const char *text, JsonNode **out_node)
@@ -1281,7 +1266,8 @@ test_cli_round_trip (Fixture *f, gconstpointer data)
   g_clear_pointer (&run, lia_test_cli_run_free);
 
   /* To the police by bundle: first a copy cut short. */
-  run = CLI (f, COUNCIL, "--json", "bundle", "export", "--for", org_defs[POLICE].name, "-o", bundle);
+  run = CLI (f, COUNCIL, "--json", "bundle", "export", "--for", org_defs[POLICE].name, "-o",
+             bundle);
   g_assert_cmpint (run->status, ==, 0);
   o = json_object_of (run->out, &node);
   g_assert_cmpint (json_object_get_int_member (o, "chunks"), ==, 4);
@@ -1314,7 +1300,8 @@ test_cli_round_trip (Fixture *f, gconstpointer data)
 
     run = CLI (f, POLICE, "bundle", "import", bundle);
     g_assert_cmpint (run->status, ==, 0);
-    g_assert_nonnull (strstr (run->out, "Stored 2 chunks of attachments; 2 held already; 0 refused"));
+    g_assert_nonnull (strstr (run->out,
+                              "Stored 2 chunks of attachments; 2 held already; 0 refused"));
     g_clear_pointer (&run, lia_test_cli_run_free);
 
     run = CLI (f, POLICE, "--json", "record", "show", record_id);

@@ -82,38 +82,14 @@ fixture_teardown (Fixture *f, gconstpointer data)
 
 /* ---- helpers -------------------------------------------------------------- */
 
-static GBytes *
-export_for (LiaStore *from, int to, guint *out_count)
-{
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GOutputStream) out = g_memory_output_stream_new_resizable ();
-
-  g_assert_true (lia_exchange_export_bundle (from, org_defs[to].name, out, out_count, NULL,
-                                             &error));
-  g_assert_no_error (error);
-  g_assert_true (g_output_stream_close (out, NULL, NULL));
-  return g_memory_output_stream_steal_as_bytes (G_MEMORY_OUTPUT_STREAM (out));
-}
-
-static LiaImportReport *
-import_bytes (LiaStore *to, GBytes *bundle)
-{
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GInputStream) in = g_memory_input_stream_new_from_bytes (bundle);
-  LiaImportReport *report = lia_exchange_import_bundle (to, in, &error);
-
-  g_assert_no_error (error);
-  g_assert_nonnull (report);
-  return report;
-}
-
 /* One bundle from @from to @to; returns how many envelopes were new. */
 static guint
 deliver (Fixture *f, int from, int to)
 {
   guint count = 0;
-  g_autoptr (GBytes) bundle = export_for (f->stores[from], to, &count);
-  g_autoptr (LiaImportReport) report = import_bytes (f->stores[to], bundle);
+  g_autoptr (GBytes) bundle = lia_test_export_bundle (f->stores[from], org_defs[to].name, &count,
+                                                      NULL);
+  g_autoptr (LiaImportReport) report = lia_test_import_bundle (f->stores[to], bundle);
 
   for (guint i = 0; i < report->refusals->len; i++)
     {
@@ -388,7 +364,7 @@ test_rotation_tells_peers (Fixture *f, gconstpointer data)
   a = lia_test_fields ("text", "Sealed for the old key.", NULL);
   before = lia_record_add (f->stores[POLICE], case_id, LIA_RECORD_NOTE, a, &error);
   g_assert_no_error (error);
-  old_bundle = export_for (f->stores[POLICE], COUNCIL, &count);
+  old_bundle = lia_test_export_bundle (f->stores[POLICE], org_defs[COUNCIL].name, &count, NULL);
 
   g_assert_true (lia_store_rotate_keys (f->stores[COUNCIL], &keys, &error));
   g_assert_true (lia_exchange_announce_keys (f->stores[COUNCIL], &told, &error));
@@ -407,7 +383,7 @@ test_rotation_tells_peers (Fixture *f, gconstpointer data)
   b = lia_test_fields ("text", "Sealed for the new key.", NULL);
   after = lia_record_add (f->stores[POLICE], case_id, LIA_RECORD_NOTE, b, &error);
   g_assert_no_error (error);
-  report = import_bytes (f->stores[COUNCIL], old_bundle);
+  report = lia_test_import_bundle (f->stores[COUNCIL], old_bundle);
   g_assert_cmpuint (report->accepted, ==, count);
   deliver (f, POLICE, COUNCIL);
   old_one = lia_record_load (f->stores[COUNCIL], before, &error);
@@ -487,11 +463,11 @@ test_bad_bundles (Fixture *f, gconstpointer data)
       id = lia_record_add (f->stores[COUNCIL], case_id, LIA_RECORD_NOTE, fields, &error);
       g_assert_no_error (error);
     }
-  bundle = export_for (f->stores[COUNCIL], SCHOOL, &count);
+  bundle = lia_test_export_bundle (f->stores[COUNCIL], org_defs[SCHOOL].name, &count, NULL);
   g_assert_cmpuint (count, ==, 5);
 
   /* For another organisation: nothing in it is for the police. */
-  report = import_bytes (f->stores[POLICE], bundle);
+  report = lia_test_import_bundle (f->stores[POLICE], bundle);
   g_assert_cmpuint (report->accepted, ==, 0);
   g_assert_cmpuint (report->refused, ==, 5);
   g_assert_nonnull (strstr (report->refusals->pdata[0], "addressed to other organisations only"));
@@ -501,18 +477,18 @@ test_bad_bundles (Fixture *f, gconstpointer data)
   copy = g_bytes_unref_to_data (g_bytes_ref (bundle), &len);
   copy[len - 100] ^= 0x01;
   damaged = g_bytes_new_take (copy, len);
-  report = import_bytes (f->stores[SCHOOL], damaged);
+  report = lia_test_import_bundle (f->stores[SCHOOL], damaged);
   g_assert_cmpuint (report->accepted, ==, 4);
   g_assert_cmpuint (report->refused, ==, 1);
   g_clear_pointer (&report, lia_import_report_free);
 
   /* Cut in the middle of the bundle: the rest is still imported later. */
   cut = g_bytes_new_from_bytes (bundle, 0, g_bytes_get_size (bundle) / 2);
-  report = import_bytes (f->stores[SCHOOL], cut);
+  report = lia_test_import_bundle (f->stores[SCHOOL], cut);
   g_assert_nonnull (report->cut_short);
   g_assert_nonnull (strstr (report->cut_short, "cut short"));
   g_clear_pointer (&report, lia_import_report_free);
-  report = import_bytes (f->stores[SCHOOL], bundle);
+  report = lia_test_import_bundle (f->stores[SCHOOL], bundle);
   g_assert_cmpuint (report->refused, ==, 0);
   g_assert_cmpuint (report->accepted, ==, 1);
   g_assert_cmpuint (report->duplicates, ==, 4);
@@ -533,13 +509,13 @@ test_revoked_peer (Fixture *f, gconstpointer data)
   guint count = 0;
 
   add_participant (f->stores[ICB], case_id, COUNCIL);
-  bundle = export_for (f->stores[ICB], COUNCIL, &count);
+  bundle = lia_test_export_bundle (f->stores[ICB], org_defs[COUNCIL].name, &count, NULL);
   g_assert_cmpuint (count, ==, 1);
   peer = lia_store_find_peer (f->stores[COUNCIL], org_defs[ICB].name, &error);
   g_assert_no_error (error);
   g_assert_true (lia_store_revoke_peer (f->stores[COUNCIL], peer, &error));
   g_assert_no_error (error);
-  report = import_bytes (f->stores[COUNCIL], bundle);
+  report = lia_test_import_bundle (f->stores[COUNCIL], bundle);
   g_assert_cmpuint (report->refused, ==, 1);
   g_test_message ("refused: %s", (const char *) report->refusals->pdata[0]);
   g_assert_true (strstr (report->refusals->pdata[0], "revoked") != NULL
@@ -585,8 +561,8 @@ test_withdraw_and_destroy (Fixture *f, gconstpointer data)
   destroyed_id = lia_record_add (f->stores[COUNCIL], case_id, LIA_RECORD_INFORMATION_REPORT, b,
                                  &error);
   g_assert_no_error (error);
-  old_bundle = export_for (f->stores[COUNCIL], IOPC, &count);
-  report = import_bytes (f->stores[IOPC], old_bundle);
+  old_bundle = lia_test_export_bundle (f->stores[COUNCIL], org_defs[IOPC].name, &count, NULL);
+  report = lia_test_import_bundle (f->stores[IOPC], old_bundle);
   g_assert_cmpuint (report->accepted, ==, 3);
   g_clear_pointer (&report, lia_import_report_free);
 
@@ -619,7 +595,7 @@ test_withdraw_and_destroy (Fixture *f, gconstpointer data)
   }
 
   /* The old bundle again: nothing comes back. */
-  report = import_bytes (f->stores[IOPC], old_bundle);
+  report = lia_test_import_bundle (f->stores[IOPC], old_bundle);
   g_assert_cmpuint (report->accepted, ==, 0);
   g_assert_cmpuint (report->refused, ==, 2);
   g_clear_pointer (&report, lia_import_report_free);
