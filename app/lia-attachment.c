@@ -4,8 +4,8 @@
  * (migration 4): attachment, the manifest of each record's current
  * version; chunk_ref, which version of which record lists which chunk,
  * from which who may be given a chunk is decided; chunk, the chunks held;
- * chunk_garbage, chunks whose references went, to be deleted a few at a
- * time.
+ * chunk_staged, those an attach is still writing; chunk_garbage, chunks
+ * whose references went, to be deleted a few at a time.
  *
  * Memory and the write-ahead log stay small whatever the size of a file:
  * a file is read and written a chunk at a time, and chunks are written and
@@ -17,12 +17,8 @@
  */
 #include "config.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <sodium.h>
-#include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "lia-attachment-private.h"
 #include "lia-db.h"
@@ -1029,7 +1025,7 @@ lia_attachment_attach (LiaStore     *store,
                                          : guess_media_type (info);
   if (!media_type_valid (entry->media_type))
     {
-      g_autofree char *valid = g_utf8_make_valid (media_type, -1);
+      g_autofree char *valid = g_utf8_make_valid (entry->media_type, -1);
 
       g_set_error (error, LIA_ATTACHMENT_ERROR, LIA_ATTACHMENT_ERROR_INVALID,
                    "“%s” is not a media type; give one of the form type/subtype, such as "
