@@ -157,7 +157,7 @@ LiaAttachment *lia_attachment_attach (LiaStore     *store,
  * checked against its hash. It is written to a temporary file beside
  * @path (mode 0600), synced and renamed into place, so that a failure
  * never leaves a partial file under @path. An existing @path is replaced
- * only if @replace (else G_IO_ERROR_EXISTS). If chunks are missing it
+ * only if @replace (else LIA_STORE_ERROR_EXISTS). If chunks are missing it
  * fails with INCOMPLETE, saying how many, before writing anything. */
 gboolean       lia_attachment_fetch (LiaStore     *store,
                                      const char   *record_id,
