@@ -19,6 +19,7 @@
 #include <sodium.h>
 
 #include "cli.h"
+#include "lia-attachment.h"
 #include "lia-backup.h"
 #include "lia-exchange.h"
 #include "lia-calendar.h"
@@ -39,7 +40,8 @@ cli_fail (GError *error)
                    || (error->domain == LIA_MODEL_ERROR
                        && (error->code == LIA_MODEL_ERROR_INVALID
                            || error->code == LIA_MODEL_ERROR_MISSING
-                           || error->code == LIA_MODEL_ERROR_UNKNOWN));
+                           || error->code == LIA_MODEL_ERROR_UNKNOWN))
+                   || g_error_matches (error, LIA_ATTACHMENT_ERROR, LIA_ATTACHMENT_ERROR_INVALID);
 
   if (usage)
     g_printerr ("%s: %s\nRun “%s --help” for usage.\n", prog_name, error->message, prog_name);
@@ -859,6 +861,7 @@ command_at (guint i)
     { cli_model_commands, cli_model_n_commands },
     { cli_peer_commands, cli_peer_n_commands },
     { cli_exchange_commands, cli_exchange_n_commands },
+    { cli_attachment_commands, cli_attachment_n_commands },
     { cli_log_commands, cli_log_n_commands },
   };
 
