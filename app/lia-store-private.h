@@ -78,24 +78,6 @@ gboolean    lia_store_write_file (const char   *path,
                                   const char   *what,
                                   GError      **error);
 
-/* The same, for a file written a piece at a time (a fetched attachment):
- * lia_atomic_file_new() makes the temporary file (or fails with EXISTS),
- * each _write() appends to it, _commit() syncs it and renames it into
- * place, and _free() removes it unless it was committed. */
-typedef struct _LiaAtomicFile LiaAtomicFile;
-
-LiaAtomicFile *lia_atomic_file_new (const char *path,
-                                    gboolean    replace,
-                                    const char *what,
-                                    GError    **error);
-gboolean       lia_atomic_file_write (LiaAtomicFile *self,
-                                      const guint8  *data,
-                                      gsize          len,
-                                      GError       **error);
-gboolean       lia_atomic_file_commit (LiaAtomicFile *self,
-                                       GError       **error);
-void           lia_atomic_file_free (LiaAtomicFile *self);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (LiaAtomicFile, lia_atomic_file_free)
 
 /* Removes an SQLite database file and the WAL, shared-memory and journal
  * files beside it, ignoring any that are not there. */

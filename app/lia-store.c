@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <gio/gunixoutputstream.h>
 #include <glib/gstdio.h>
 
 #include "lia-backup.h"
@@ -221,6 +222,7 @@ struct _LiaAtomicFile
   char    *what;
   gboolean replace;
   int      fd;         /* -1 once closed */
+  GOutputStream *stream; /* owned, over fd without closing it; NULL until asked for */
 };
 
 static gboolean
@@ -284,6 +286,16 @@ lia_atomic_file_write (LiaAtomicFile *self,
   return TRUE;
 }
 
+GOutputStream *
+lia_atomic_file_get_stream (LiaAtomicFile *self)
+{
+  g_return_val_if_fail (self->fd >= 0, NULL);
+
+  if (self->stream == NULL)
+    self->stream = g_unix_output_stream_new (self->fd, FALSE);
+  return self->stream;
+}
+
 gboolean
 lia_atomic_file_commit (LiaAtomicFile *self,
                         GError       **error)
@@ -295,6 +307,7 @@ lia_atomic_file_commit (LiaAtomicFile *self,
   g_return_val_if_fail (self->fd >= 0, FALSE);
 
   self->fd = -1;
+  g_clear_object (&self->stream);
   if (fsync (fd) != 0)
     {
       int saved_errno = errno;
@@ -331,6 +344,7 @@ lia_atomic_file_free (LiaAtomicFile *self)
 {
   if (self == NULL)
     return;
+  g_clear_object (&self->stream);
   if (self->fd >= 0)
     close (self->fd);
   if (self->tmp_path != NULL)

@@ -293,7 +293,8 @@ cmd_bundle_export (CliOptions *options)
   GError *error = NULL;
   g_autoptr (LiaStore) store = NULL;
   g_autoptr (GFile) file = NULL;
-  g_autoptr (GFileOutputStream) out = NULL;
+  g_autoptr (LiaAtomicFile) out = NULL;
+  g_autofree char *path = NULL;
   guint count = 0, chunks = 0;
 
   if (opt.forr == NULL)
@@ -306,24 +307,16 @@ cmd_bundle_export (CliOptions *options)
   /* Written beside the target and renamed into place: a failure never
    * leaves half a bundle under the name asked for. */
   file = g_file_new_for_commandline_arg (opt.output);
-  out = g_file_replace (file, NULL, FALSE, G_FILE_CREATE_PRIVATE, NULL, &error);
-  if (out == NULL)
-    return cli_fail (error);
-  if (!lia_exchange_export_bundle (store, opt.forr, G_OUTPUT_STREAM (out), &count, &chunks,
-                                   &error))
-    {
-      g_autoptr (GCancellable) cancel = g_cancellable_new ();
-
-      g_cancellable_cancel (cancel);
-      g_output_stream_close (G_OUTPUT_STREAM (out), cancel, NULL);
-      return cli_fail (error);
-    }
-  if (!g_output_stream_close (G_OUTPUT_STREAM (out), NULL, &error))
+  path = g_file_get_path (file);
+  out = lia_atomic_file_new (path, TRUE, "the bundle", &error);
+  if (out == NULL
+      || !lia_exchange_export_bundle (store, opt.forr, lia_atomic_file_get_stream (out), &count,
+                                      &chunks, &error)
+      || !lia_atomic_file_commit (out, &error))
     return cli_fail (error);
   if (options->json)
     {
       CliJson *b = cli_json_new ();
-      g_autofree char *path = g_file_get_path (file);
 
       cli_json_begin_object (b);
       cli_json_member_string (b, "file", path);
