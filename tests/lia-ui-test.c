@@ -100,6 +100,8 @@ lia_ui_test_init (int    *argc,
   lia_test_setup_store_limits ();
 }
 
+static LiaUiNotifications *notifications;
+
 typedef struct
 {
   LiaUiScenario scenario;
@@ -118,6 +120,7 @@ run_scenario_cb (gpointer user_data)
    * 4.8's blink timer does not complain about focus that moved while the
    * window had none (Xvfb has no window manager to give it). */
   g_object_set (gtk_settings_get_default (), "gtk-cursor-blink", FALSE, NULL);
+  notifications = lia_ui_notifications_new ();
   run->scenario (LIA_APPLICATION (app), window, run->user_data);
   /* Closing every window ends g_application_run(), as for a person. */
   {
@@ -126,6 +129,7 @@ run_scenario_cb (gpointer user_data)
     for (GList *l = windows; l != NULL; l = l->next)
       gtk_window_destroy (l->data);
   }
+  g_clear_pointer (&notifications, lia_ui_notifications_free);
   return G_SOURCE_REMOVE;
 }
 
@@ -370,6 +374,20 @@ lia_ui_wait_for_any_text (const char *text)
   g_assert_not_reached ();
 }
 
+static gboolean
+no_text_cb (gpointer text)
+{
+  return !any_text_cb (text);
+}
+
+void
+lia_ui_wait_for_text_gone (const char *text)
+{
+  g_autofree char *what = g_strdup_printf ("no label to show “%s”", text);
+
+  lia_ui_wait_until (no_text_cb, (gpointer) text, what);
+}
+
 void
 lia_ui_type (const char *name,
              const char *text)
@@ -605,4 +623,11 @@ lia_ui_notifications_wait (LiaUiNotifications *self,
 
   lia_ui_wait_until (notification_cb, &wait, what);
   return g_hash_table_lookup (self->received, id);
+}
+
+LiaUiNotifications *
+lia_ui_notifications_get (void)
+{
+  g_assert_nonnull (notifications);
+  return notifications;
 }

@@ -72,6 +72,9 @@ void        lia_ui_wait_for_text (const char *label_name,
  * returns it. */
 GtkWidget  *lia_ui_wait_for_any_text (const char *text);
 
+/* Iterates until no mapped label shows a text containing @text. */
+void        lia_ui_wait_for_text_gone (const char *text);
+
 /* Types @text into the editable (entry, entry row) named @name. */
 void        lia_ui_type (const char *name,
                          const char *text);
@@ -96,6 +99,10 @@ typedef struct _LiaUiNotifications LiaUiNotifications;
 
 LiaUiNotifications *lia_ui_notifications_new (void);
 void                lia_ui_notifications_free (LiaUiNotifications *self);
+/* The one every application run by lia_ui_test_run_app() has, started
+ * before its scenario: a desktop with a notification service, as people
+ * have. */
+LiaUiNotifications *lia_ui_notifications_get (void);
 /* Iterates until a notification with @id has been sent; returns its
  * a{sv} (borrowed). */
 GVariant           *lia_ui_notifications_wait (LiaUiNotifications *self,

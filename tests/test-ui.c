@@ -419,6 +419,19 @@ show_page (const char *name)
   adw_view_stack_set_visible_child_name (ADW_VIEW_STACK (pages), name);
 }
 
+/* Scrolls the scrolled window around @widget so that it is at the top. */
+static void
+scroll_to (GtkWidget *widget)
+{
+  GtkWidget *scrolled = gtk_widget_get_ancestor (widget, GTK_TYPE_SCROLLED_WINDOW);
+  GtkWidget *child = gtk_scrolled_window_get_child (GTK_SCROLLED_WINDOW (scrolled));
+  graphene_point_t point;
+
+  g_assert_true (gtk_widget_compute_point (widget, child, &GRAPHENE_POINT_INIT (0, 0), &point));
+  gtk_adjustment_set_value (gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scrolled)),
+                            point.y - 12);
+}
+
 static void
 screens_scenario (LiaApplication *app,
                   GtkWindow      *window,
@@ -430,10 +443,16 @@ screens_scenario (LiaApplication *app,
   lia_ui_wait_for_state (app, LIA_APP_STATE_LOCKED);
   unlock_with (LIA_TEST_PASSPHRASE);
   list = lia_ui_wait_for ("case-list");
-  lia_ui_screenshot (GTK_WIDGET (window), "cases");
+  lia_ui_wait_for_any_text ("Child A, Northmoor");
+  lia_ui_type ("case-search", "parallel IOPC");
+  lia_ui_wait_for_text_gone ("Child E");
   g_assert_true (gtk_widget_activate_action (list, "list.activate-item", "u", 0));
   lia_ui_wait_for ("timeline-today");
-  lia_ui_screenshot (GTK_WIDGET (window), "overview");
+  lia_ui_type ("case-search", "");
+  lia_ui_wait_for_any_text ("Child E");
+  lia_ui_screenshot (GTK_WIDGET (window), "case-list");
+  scroll_to (lia_ui_find ("timeline"));
+  lia_ui_screenshot (GTK_WIDGET (window), "case-timeline");
 
   show_page ("chronology");
   lia_ui_wait_for ("chronology-list");
@@ -491,6 +510,43 @@ test_screens (void)
   g_assert_true (lia_demo_load (store, demo, NULL, FALSE, &result, &error));
   g_assert_no_error (error);
   lia_demo_result_clear (&result);
+  /* A few more cases, so that the list shows each kind of badge as of
+   * 14 September 2026: a notification overdue, one due within days, and
+   * one whose next deadline is weeks away. */
+  {
+    static const struct { const char *title, *child, *aware, *sent; } more[] = {
+      { "Child E, Eastmoor", "Child E", "2026-08-24", NULL },
+      { "Child F, Northmoor", "Child F", "2026-09-10", NULL },
+      { "Child G, Westvale", "Child G", "2026-07-20", "2026-07-22" },
+    };
+
+    for (guint i = 0; i < G_N_ELEMENTS (more); i++)
+      {
+        LiaCaseDraft draft = { more[i].title, more[i].child, "Northmoor", more[i].aware, NULL,
+                               NULL };
+        g_autofree char *id = lia_case_create (store, &draft, "Ann Lead", &error);
+
+        g_assert_no_error (error);
+        if (more[i].sent != NULL)
+          {
+            g_assert_true (lia_case_set_field (store, id, "notification.sent", more[i].sent,
+                                               &error));
+            g_assert_true (lia_case_set_field (store, id, "rapid-review.request-sent",
+                                               "2026-07-23", &error));
+            g_assert_true (lia_case_set_field (store, id, "rapid-review.meeting", "2026-07-30",
+                                               &error));
+            g_assert_true (lia_case_set_field (store, id, "rapid-review.submitted",
+                                               "2026-08-07", &error));
+            g_assert_true (lia_case_set_field (store, id, "rapid-review.recommendation-sent",
+                                               "2026-08-14", &error));
+            g_assert_true (lia_case_set_field (store, id, "rapid-review.outcome", "lcspr",
+                                               &error));
+            g_assert_true (lia_case_set_field (store, id, "lcspr.decision", "2026-08-20",
+                                               &error));
+            g_assert_no_error (error);
+          }
+      }
+  }
   store_dir = g_strdup (lia_store_get_directory (store));
   lia_store_lock (store);
   {
@@ -508,7 +564,7 @@ deadline_scenario (LiaApplication *app,
                    gpointer        user_data)
 {
   const char *case_id = user_data;
-  LiaUiNotifications *service = lia_ui_notifications_new ();
+  LiaUiNotifications *service = lia_ui_notifications_get ();
   GVariant *notification;
   const char *action = NULL, *body = NULL;
   g_autoptr (GVariant) target = NULL;
@@ -531,7 +587,6 @@ deadline_scenario (LiaApplication *app,
   g_action_group_activate_action (G_ACTION_GROUP (app), "open-case", target);
   lia_ui_wait_for ("timeline-today");
   lia_ui_wait_for_any_text ("Child C, Northmoor");
-  lia_ui_notifications_free (service);
 }
 
 static void
@@ -614,6 +669,15 @@ peers_scenario (LiaApplication *app,
   lia_ui_wait_for ("peer-row");
   lia_ui_wait_for ("safety-number");
   lia_ui_wait_for_any_text ("not verified yet");
+  /* The number as the other side reads it out matches. */
+  {
+    g_autofree char *heard = g_strdup (lia_ui_label_text ("safety-number"));
+
+    g_strdelimit (heard, "\n", ' ');
+    lia_ui_type ("safety-number-compare", heard);
+  }
+  lia_ui_wait_for_any_text ("The numbers match.");
+  lia_ui_wait_for_text_gone ("Added Northmoor Police");
   lia_ui_screenshot (lia_ui_find ("peer-row"), "peers");
 
   /* The same again: already a peer. */
@@ -674,7 +738,15 @@ test_peers (void)
       run_in_subprocess (NULL);
       return;
     }
-  police = lia_test_create_store ("Northmoor Police");
+  {
+    g_autofree char *dir = lia_test_make_dir ("police");
+    g_autofree char *police_dir = g_build_filename (dir, "liaison", NULL);
+
+    police = lia_store_new (police_dir);
+    g_assert_true (lia_store_create (police, "Northmoor Police", LIA_ORG_KIND_POLICE,
+                                     LIA_TEST_PASSPHRASE, NULL, &error));
+    g_assert_no_error (error);
+  }
   codes.police_code = lia_store_make_invite (police, endpoints,
                                              g_get_real_time () / G_USEC_PER_SEC + 3600, &error);
   g_assert_no_error (error);
