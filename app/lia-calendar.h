@@ -55,6 +55,15 @@ LiaCalendar *lia_calendar_new_from_json (GBytes  *json,
  * good refresh (kept in @cache_dir, or $XDG_CACHE_HOME/liaison when NULL)
  * covers taken from it instead. */
 LiaCalendar *lia_calendar_new_current (const char *cache_dir);
+/* The same calendar in use (of $XDG_CACHE_HOME/liaison), kept for the life
+ * of the process and loaded again only when a refresh, in this process or
+ * another, has changed it. A new reference. Thread-safe. */
+LiaCalendar *lia_calendar_ref_current (void);
+
+/* A digest (hex) of everything that working-day arithmetic depends on: the
+ * years covered and which of their days are working days. Two calendars
+ * with the same digest count every date alike. */
+const char  *lia_calendar_get_digest (LiaCalendar *self);
 
 #define LIA_CALENDAR_DEFAULT_URL "https://www.gov.uk/bank-holidays.json"
 

@@ -45,6 +45,8 @@ typedef struct
   const char        *source;        /* "Working Together 2023" */
   char              *note;          /* or NULL */
   char              *record_id;     /* for a record's milestone, or NULL */
+  /*< private >*/
+  guint              clock;         /* how the state follows the day (lia-deadlines.c) */
 } LiaMilestone;
 
 void       lia_milestone_free (LiaMilestone *milestone);
@@ -60,13 +62,30 @@ GPtrArray *lia_deadlines_compute (LiaCalendar   *calendar,
                                   GPtrArray     *records,
                                   const GDate   *today);
 
-/* The milestones of one case (@case_id, or every case when NULL), sorted
- * by due date (those without one last), then by case and table order. */
+/* The milestones of one case (@case_id, an id or a unique prefix of one)
+ * or of every case (NULL) as of @today, sorted by due date (those without
+ * one last), then by case and the table's order. With @open_only, only
+ * those due or overdue; with @due_by, only those due on or before it.
+ *
+ * They are read from the store's milestone table, which keeps what
+ * lia_deadlines_compute() works out, counted with the calendar in use
+ * (lia_calendar_ref_current()): it is brought up to date in the
+ * transaction of every change to a case, its fields, delay notices or
+ * dated records, and in full when the calendar or the rules have changed
+ * since it was written. Only the state is worked out as they are read. */
 GPtrArray *lia_deadlines_for_store (LiaStore    *store,
-                                    LiaCalendar *calendar,
                                     const char  *case_id,
                                     const GDate *today,
+                                    gboolean     open_only,
+                                    const GDate *due_by,
                                     GError     **error);
+
+/* Each case's next deadline as of @today, the open milestone due soonest
+ * (as lia_deadlines_next()), from the same table: case id → LiaMilestone.
+ * Cases with nothing open are not in it. */
+GHashTable *lia_deadlines_next_by_case (LiaStore    *store,
+                                        const GDate *today,
+                                        GError     **error);
 
 /* The open milestone due soonest, or NULL. Borrowed from @milestones. */
 LiaMilestone *lia_deadlines_next (GPtrArray *milestones);

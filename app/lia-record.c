@@ -602,6 +602,7 @@ record_from_row (sqlite3_stmt *stmt)
   record->originator = lia_org_from_row (stmt, 13);
   record->withdrawn = sqlite3_column_type (stmt, RECORD_AFTER_ORG) != SQLITE_NULL;
   record->destroyed = sqlite3_column_type (stmt, RECORD_AFTER_ORG + 1) != SQLITE_NULL;
+  record->destroyed_at = sqlite3_column_int64 (stmt, RECORD_AFTER_ORG + 1);
   return record;
 }
 

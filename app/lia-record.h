@@ -68,6 +68,7 @@ typedef struct
   gint64            updated_at;
   gboolean          withdrawn;      /* by its originator: no content any more */
   gboolean          destroyed;      /* here, on its destruction or return date */
+  gint64            destroyed_at;   /* when (Unix seconds), if destroyed */
 } LiaRecord;
 
 void        lia_record_free (LiaRecord *record);

@@ -17,11 +17,13 @@
 #include "lia-backup.h"
 #include "lia-crypt-vfs.h"
 #include "lia-crypto.h"
+#include "lia-db.h"
 #include "lia-envelope.h"
 #include "lia-hardening.h"
 #include "lia-invite.h"
 #include "lia-keyfile.h"
 #include "lia-migrations.h"
+#include "lia-model-private.h"
 #include "lia-store-private.h"
 
 G_DEFINE_QUARK (lia-store-error-quark, lia_store_error)
@@ -874,6 +876,27 @@ session_read_retired_box_keys (Session *session,
   return g_steal_pointer (&keys);
 }
 
+/* A store just migrated to the milestone table (or changed by something
+ * that bypassed lia_db_commit()) has cases waiting to be computed; they are
+ * computed now rather than by the first command that reads them. This is
+ * not allowed to stop the store from opening (a full disk would otherwise
+ * lock a person out of their own store): whatever is left is computed, or
+ * reported, when the deadlines are next read. */
+static void
+session_update_deadlines (Session *session)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (!lia_db_begin (session->db, &error)
+      || !lia_deadlines_update (session->db, FALSE, &error)
+      || !lia_db_commit (session->db, &error))
+    {
+      lia_db_rollback (session->db);
+      g_message ("The deadlines could not be brought up to date now; they will be when next "
+                 "read: %s", error->message);
+    }
+}
+
 static gboolean
 path_exists (const char *path)
 {
@@ -922,6 +945,7 @@ session_open (const char      *db_path,
   session->retired = session_read_retired_box_keys (session, error);
   if (session->retired == NULL)
     return NULL;
+  session_update_deadlines (session);
   return g_steal_pointer (&session);
 }
 

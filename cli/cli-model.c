@@ -309,26 +309,16 @@ cmd_case_list (CliOptions *options)
 {
   GError *error = NULL;
   g_autoptr (LiaStore) store = NULL;
-  g_autoptr (LiaCalendar) calendar = lia_calendar_new_current (NULL);
   g_autoptr (GPtrArray) cases = NULL;
-  g_autoptr (GPtrArray) milestones = NULL;
-  g_autoptr (GHashTable) next = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr (GHashTable) next = NULL;
   GDate today;
 
   if (!get_today (&today, &error))
     return usage_from (error);
   store = cli_open_store (options, &error);
   if (store == NULL || (cases = lia_case_list (store, &error)) == NULL
-      || (milestones = lia_deadlines_for_store (store, calendar, NULL, &today, &error)) == NULL)
+      || (next = lia_deadlines_next_by_case (store, &today, &error)) == NULL)
     return cli_fail (error);
-  /* Sorted by due date: the first open one per case is its next. */
-  for (guint i = 0; i < milestones->len; i++)
-    {
-      LiaMilestone *m = milestones->pdata[i];
-
-      if (lia_milestone_state_is_open (m->state) && !g_hash_table_contains (next, m->case_id))
-        g_hash_table_insert (next, m->case_id, m);
-    }
 
   if (options->json)
     {
@@ -410,7 +400,6 @@ cmd_case_show (CliOptions *options)
   GError *error = NULL;
   g_autoptr (LiaStore) store = NULL;
   g_autoptr (LiaCase) c = NULL;
-  g_autoptr (LiaCalendar) calendar = lia_calendar_new_current (NULL);
   g_autoptr (GPtrArray) milestones = NULL;
   const LiaField *fields;
   guint n_fields;
@@ -421,7 +410,7 @@ cmd_case_show (CliOptions *options)
     return usage_from (error);
   store = cli_open_store (options, &error);
   if (store == NULL || (c = lia_case_load (store, options->args[0], &error)) == NULL
-      || (milestones = lia_deadlines_for_store (store, calendar, c->id, &today, &error)) == NULL)
+      || (milestones = lia_deadlines_for_store (store, c->id, &today, FALSE, NULL, &error)) == NULL)
     return cli_fail (error);
   lia_quorum_check (c->attendees, &quorum);
   fields = lia_case_fields (&n_fields);
@@ -1233,9 +1222,7 @@ cmd_deadlines (CliOptions *options)
 {
   GError *error = NULL;
   g_autoptr (LiaStore) store = NULL;
-  g_autoptr (LiaCalendar) calendar = lia_calendar_new_current (NULL);
-  g_autoptr (GPtrArray) milestones = NULL;
-  g_autoptr (GPtrArray) shown = g_ptr_array_new ();
+  g_autoptr (GPtrArray) shown = NULL;
   GDate today, horizon;
   gint64 within = -1;
 
@@ -1245,27 +1232,17 @@ cmd_deadlines (CliOptions *options)
       && !g_ascii_string_to_signed (opt.within, 10, 0, 3660, &within, NULL))
     return cli_usage_error ("--within takes a number of days from 0 to 3660, not “%s”",
                             opt.within);
-  store = cli_open_store (options, &error);
-  if (store == NULL
-      || (milestones = lia_deadlines_for_store (store, calendar,
-                                                options->n_args > 0 ? options->args[0] : NULL,
-                                                &today, &error)) == NULL)
-    return cli_fail (error);
   horizon = today;
   if (within >= 0)
     g_date_add_days (&horizon, (guint) within);
-  for (guint i = 0; i < milestones->len; i++)
-    {
-      LiaMilestone *m = milestones->pdata[i];
-
-      /* By default, what is open (due or overdue); --within, what is open
-       * and due by then; --all, every milestone of the timeline. */
-      if (!opt.all && !lia_milestone_state_is_open (m->state))
-        continue;
-      if (within >= 0 && (!g_date_valid (&m->due) || g_date_compare (&m->due, &horizon) > 0))
-        continue;
-      g_ptr_array_add (shown, m);
-    }
+  /* By default, what is open (due or overdue); --within, what is open
+   * and due by then; --all, every milestone of the timeline. */
+  store = cli_open_store (options, &error);
+  if (store == NULL
+      || (shown = lia_deadlines_for_store (store, options->n_args > 0 ? options->args[0] : NULL,
+                                           &today, !opt.all, within >= 0 ? &horizon : NULL,
+                                           &error)) == NULL)
+    return cli_fail (error);
 
   if (options->json)
     {
