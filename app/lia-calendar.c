@@ -103,9 +103,41 @@ lia_date_set_today (GDate *out)
 char *
 lia_date_format (const GDate *date)
 {
+  char text[LIA_DATE_TEXT_SIZE];
+
   g_return_val_if_fail (date != NULL && g_date_valid (date), NULL);
-  return g_strdup_printf ("%04u-%02u-%02u", g_date_get_year (date), g_date_get_month (date),
-                          g_date_get_day (date));
+  lia_date_format_to (date, text);
+  return g_strdup (text);
+}
+
+void
+lia_date_format_to (const GDate *date,
+                    char        *out)
+{
+  guint year, month, day;
+
+  g_return_if_fail (date != NULL && g_date_valid (date));
+  year = g_date_get_year (date);
+  month = g_date_get_month (date);
+  day = g_date_get_day (date);
+  /* By hand: this is called for every date of `deadlines --json`, and
+   * printf's parsing of its format is most of the work otherwise. */
+  if (year > 9999)
+    {
+      g_snprintf (out, LIA_DATE_TEXT_SIZE, "%u-%02u-%02u", year, month, day);
+      return;
+    }
+  out[0] = '0' + year / 1000;
+  out[1] = '0' + year / 100 % 10;
+  out[2] = '0' + year / 10 % 10;
+  out[3] = '0' + year % 10;
+  out[4] = '-';
+  out[5] = '0' + month / 10;
+  out[6] = '0' + month % 10;
+  out[7] = '-';
+  out[8] = '0' + day / 10;
+  out[9] = '0' + day % 10;
+  out[10] = '\0';
 }
 
 void

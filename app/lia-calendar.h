@@ -25,6 +25,10 @@ gboolean  lia_date_parse (const char *text,
                           GDate      *out,
                           GError    **error);
 char     *lia_date_format (const GDate *date);
+/* The same into @out, which has room for LIA_DATE_TEXT_SIZE bytes. */
+#define LIA_DATE_TEXT_SIZE 12
+void      lia_date_format_to (const GDate *date,
+                              char        *out);
 /* Today's date, local time. */
 void      lia_date_set_today (GDate *out);
 /* Calendar months; a day that the target month lacks becomes its last day

@@ -400,18 +400,21 @@ not_applicable (LiaMilestone *m,
   append_note (m, why);
 }
 
-/* The state of @m on @today. */
-static void
-resolve (LiaMilestone *m,
-         const GDate  *today)
+/* The state of @m on @today. It returns the note to add, if any, rather
+ * than adding it, so that it also serves milestones whose strings are
+ * lent (lia_deadlines_foreach()). */
+static const char *
+resolve_state (LiaMilestone *m,
+               const GDate  *today)
 {
   gboolean passed = g_date_valid (&m->due) && g_date_compare (today, &m->due) > 0;
+  const char *note = NULL;
 
   switch ((Clock) m->clock)
     {
     case CLOCK_NONE:
     default:
-      return;
+      return NULL;
     case CLOCK_OPEN:
       m->state = passed ? LIA_MILESTONE_OVERDUE : LIA_MILESTONE_DUE;
       break;
@@ -423,8 +426,12 @@ resolve (LiaMilestone *m,
     case CLOCK_IF_LATE:
       if (!passed)
         {
+          /* As not_applicable(). */
+          m->state = LIA_MILESTONE_NOT_APPLICABLE;
           g_date_clear (&m->met_on, 1);
-          not_applicable (m, "Publication is not late.");
+          g_date_clear (&m->due, 1);
+          g_date_clear (&m->window_start, 1);
+          note = "Publication is not late.";
         }
       else if (g_date_valid (&m->met_on))
         m->state = g_date_compare (&m->met_on, &m->due) > 0 ? LIA_MILESTONE_MET_LATE
@@ -434,6 +441,17 @@ resolve (LiaMilestone *m,
       break;
     }
   m->clock = CLOCK_NONE;
+  return note;
+}
+
+static void
+resolve (LiaMilestone *m,
+         const GDate  *today)
+{
+  const char *note = resolve_state (m, today);
+
+  if (note != NULL)
+    append_note (m, note);
 }
 
 static const char *
@@ -1230,50 +1248,51 @@ ensure_current (sqlite3 *db, GError **error)
 #define MILESTONE_COLUMNS \
   "m.case_id, m.kind, m.record_id, m.title, m.window_start, m.due, m.met_on, m.state, m.note"
 
-/* A milestone from a row of MILESTONE_COLUMNS, resolved for @today.
- * @case_refs keeps one GRefString per case id. */
-static LiaMilestone *
-milestone_from_row (sqlite3_stmt *stmt,
-                    GHashTable   *case_refs,
-                    const GDate  *today)
+/* A row of MILESTONE_COLUMNS as a milestone lent for as long as the row
+ * and @scratch last: its strings point into the statement's columns, into
+ * @key (for a record's milestone) or @scratch, or to this file's
+ * constants. Resolved for @today. FALSE for a row this version did not
+ * write, which lia_deadlines_update() will have rewritten by the next
+ * read. */
+static gboolean
+milestone_view (sqlite3_stmt *stmt,
+                const GDate  *today,
+                LiaMilestone *m,
+                Kind         *out_kind,
+                char         *key,
+                gsize         key_size,
+                GString      *scratch)
 {
   const char *case_id = (const char *) sqlite3_column_text (stmt, 0);
+  const char *kind = (const char *) sqlite3_column_text (stmt, 1);
   const char *state = (const char *) sqlite3_column_text (stmt, 7);
-  int which = kind_from_string ((const char *) sqlite3_column_text (stmt, 1));
-  LiaMilestone *m;
-  char *case_ref;
+  const char *note;
+  int which = kind != NULL ? kind_from_string (kind) : -1;
 
   if (which < 0 || case_id == NULL || state == NULL)
-    return NULL;    /* not written by this version: lia_deadlines_update() rewrites it */
-  case_ref = g_hash_table_lookup (case_refs, case_id);
-  if (case_ref == NULL)
-    {
-      case_ref = g_ref_string_new (case_id);
-      g_hash_table_insert (case_refs, case_ref, case_ref);
-    }
-
-  m = g_new0 (LiaMilestone, 1);
-  m->case_id = g_ref_string_acquire (case_ref);
+    return FALSE;
+  *out_kind = (Kind) which;
+  m->case_id = (char *) case_id;
   m->rule = kinds[which].rule;
   m->source = kinds[which].source;
+  m->record_id = (char *) sqlite3_column_text (stmt, 2);
   if (which < N_STATUTORY)
     {
-      m->key = statutory_ref (which, FALSE);
-      m->title = statutory_ref (which, TRUE);
+      m->key = (char *) kinds[which].key;
+      m->title = (char *) kinds[which].title;
     }
   else
     {
-      const char *record_id = (const char *) sqlite3_column_text (stmt, 2);
       const char *title = (const char *) sqlite3_column_text (stmt, 3);
 
-      m->record_id = g_strdup (record_id);
-      m->key = record_key_ref (which, record_id != NULL ? record_id : "");
-      m->title = g_ref_string_new (title != NULL ? title : "");
+      g_snprintf (key, key_size, "%s:%s", kinds[which].key, m->record_id ? m->record_id : "");
+      m->key = key;
+      m->title = (char *) (title != NULL ? title : "");
     }
   column_julian (stmt, 4, &m->window_start);
   column_julian (stmt, 5, &m->due);
   column_julian (stmt, 6, &m->met_on);
-  m->note = lia_db_column_dup (stmt, 8);
+  m->note = (char *) sqlite3_column_text (stmt, 8);
   m->clock = CLOCK_NONE;
   m->state = LIA_MILESTONE_AWAITING;
   for (guint i = CLOCK_OPEN; i < G_N_ELEMENTS (clock_names); i++)
@@ -1283,7 +1302,50 @@ milestone_from_row (sqlite3_stmt *stmt,
     for (guint i = 0; i < G_N_ELEMENTS (state_names); i++)
       if (g_str_equal (state, state_names[i]))
         m->state = (LiaMilestoneState) i;
-  resolve (m, today);
+
+  note = resolve_state (m, today);
+  if (note != NULL && m->note == NULL)
+    m->note = (char *) note;
+  else if (note != NULL)
+    {
+      g_string_printf (scratch, "%s %s", m->note, note);
+      m->note = scratch->str;
+    }
+  return TRUE;
+}
+
+/* Room for "return:" and a record id, with some to spare. */
+#define KEY_SIZE 96
+
+/* A milestone of its own from a lent one (of @which kind). @case_refs
+ * keeps one GRefString per case id, shared by that case's milestones. */
+static LiaMilestone *
+milestone_copy (const LiaMilestone *view,
+                Kind                which,
+                GHashTable         *case_refs)
+{
+  LiaMilestone *m = g_new (LiaMilestone, 1);
+  char *case_ref = g_hash_table_lookup (case_refs, view->case_id);
+
+  if (case_ref == NULL)
+    {
+      case_ref = g_ref_string_new (view->case_id);
+      g_hash_table_insert (case_refs, case_ref, case_ref);
+    }
+  *m = *view;
+  m->case_id = g_ref_string_acquire (case_ref);
+  if (which < N_STATUTORY)
+    {
+      m->key = statutory_ref (which, FALSE);
+      m->title = statutory_ref (which, TRUE);
+    }
+  else
+    {
+      m->key = g_ref_string_new (view->key);
+      m->title = g_ref_string_new (view->title);
+    }
+  m->note = g_strdup (view->note);
+  m->record_id = g_strdup (view->record_id);
   return m;
 }
 
@@ -1355,44 +1417,34 @@ sort_by_due (GPtrArray *milestones)
   memcpy (milestones->pdata, sorted, milestones->len * sizeof (gpointer));
 }
 
-static GHashTable *
-case_refs_new (void)
+/* Whether @m is one that the caller asked for. */
+static gboolean
+wanted (const LiaMilestone *m,
+        gboolean            open_only,
+        const GDate        *due_by)
 {
-  return g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
-                                (GDestroyNotify) g_ref_string_release);
+  if (open_only && !lia_milestone_state_is_open (m->state))
+    return FALSE;
+  return due_by == NULL || (g_date_valid (&m->due) && g_date_compare (&m->due, due_by) <= 0);
 }
 
-GPtrArray *
-lia_deadlines_for_store (LiaStore    *store,
-                         const char  *case_id,
-                         const GDate *today,
-                         gboolean     open_only,
-                         const GDate *due_by,
-                         GError     **error)
+/* The statement that reads what lia_deadlines_for_store() is asked for:
+ * what is open in every case from the index in due date order (then case
+ * and position, the order the stable sort below keeps), the rest in case
+ * order, to be sorted. */
+static sqlite3_stmt *
+prepare_read (sqlite3     *db,
+              const char  *full_id,
+              const GDate *today,
+              gboolean     open_only,
+              const GDate *due_by,
+              gboolean    *out_in_due_order,
+              GError     **error)
 {
-  sqlite3 *db = lia_db_get (store, error);
-  g_autoptr (GHashTable) case_refs = case_refs_new ();
-  g_autoptr (sqlite3_stmt) stmt = NULL;
-  g_autoptr (GPtrArray) out = NULL;
-  g_autofree char *full_id = NULL;
-  gboolean in_due_order;
-  int rc;
+  sqlite3_stmt *stmt;
 
-  g_return_val_if_fail (today != NULL && g_date_valid (today), NULL);
-  g_return_val_if_fail (due_by == NULL || g_date_valid (due_by), NULL);
-
-  if (db == NULL)
-    return NULL;
-  if (case_id != NULL && (full_id = lia_db_resolve_id (db, "lcase", case_id, "case", error)) == NULL)
-    return NULL;
-  if (!ensure_current (db, error))
-    return NULL;
-
-  /* What is open in every case comes from the index in due date order
-   * (then case and position, the order the sort below keeps); the rest is
-   * read in case order and sorted. */
-  in_due_order = open_only && full_id == NULL;
-  if (in_due_order)
+  *out_in_due_order = open_only && full_id == NULL;
+  if (*out_in_due_order)
     stmt = lia_db_prepare (db, "SELECT " MILESTONE_COLUMNS " FROM milestone m "
                                "INDEXED BY milestone_open_by_due "
                                "WHERE " OPEN_CLOCKS " AND due <= ?2 AND " OPEN_ON_TODAY " "
@@ -1408,21 +1460,59 @@ lia_deadlines_for_store (LiaStore    *store,
   sqlite3_bind_int64 (stmt, 1, g_date_get_julian (today));
   sqlite3_bind_int64 (stmt, 2, due_by != NULL ? g_date_get_julian (due_by) : G_MAXUINT32);
   lia_db_bind_text (stmt, 3, full_id);
+  return stmt;
+}
+
+/* Reads what is asked for. With @func, hands each milestone to it as it is
+ * read, lent, when the rows come in the order wanted, and returns an empty
+ * array; otherwise, and always without @func, returns them. */
+static GPtrArray *
+read_milestones (LiaStore         *store,
+                 const char       *case_id,
+                 const GDate      *today,
+                 gboolean          open_only,
+                 const GDate      *due_by,
+                 LiaMilestoneFunc  func,
+                 gpointer          user_data,
+                 GError          **error)
+{
+  sqlite3 *db = lia_db_get (store, error);
+  g_autoptr (GHashTable) case_refs = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
+                                                            (GDestroyNotify) g_ref_string_release);
+  g_autoptr (GString) scratch = g_string_new (NULL);
+  g_autoptr (sqlite3_stmt) stmt = NULL;
+  g_autoptr (GPtrArray) out = NULL;
+  g_autofree char *full_id = NULL;
+  gboolean in_due_order;
+  int rc;
+
+  g_return_val_if_fail (today != NULL && g_date_valid (today), NULL);
+  g_return_val_if_fail (due_by == NULL || g_date_valid (due_by), NULL);
+
+  if (db == NULL)
+    return NULL;
+  if (case_id != NULL && (full_id = lia_db_resolve_id (db, "lcase", case_id, "case", error)) == NULL)
+    return NULL;
+  if (!ensure_current (db, error))
+    return NULL;
+  stmt = prepare_read (db, full_id, today, open_only, due_by, &in_due_order, error);
+  if (stmt == NULL)
+    return NULL;
 
   out = g_ptr_array_new_with_free_func ((GDestroyNotify) lia_milestone_free);
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
-      LiaMilestone *m = milestone_from_row (stmt, case_refs, today);
+      LiaMilestone view = { 0, };
+      char key[KEY_SIZE];
+      Kind which;
 
-      if (m == NULL)
+      if (!milestone_view (stmt, today, &view, &which, key, sizeof key, scratch)
+          || !wanted (&view, open_only, due_by))
         continue;
-      if ((open_only && !lia_milestone_state_is_open (m->state))
-          || (due_by != NULL && (!g_date_valid (&m->due) || g_date_compare (&m->due, due_by) > 0)))
-        {
-          lia_milestone_free (m);
-          continue;
-        }
-      g_ptr_array_add (out, m);
+      if (func != NULL && in_due_order)
+        func (&view, user_data);
+      else
+        g_ptr_array_add (out, milestone_copy (&view, which, case_refs));
     }
   if (rc != SQLITE_DONE)
     {
@@ -1435,15 +1525,51 @@ lia_deadlines_for_store (LiaStore    *store,
   return g_steal_pointer (&out);
 }
 
+GPtrArray *
+lia_deadlines_for_store (LiaStore    *store,
+                         const char  *case_id,
+                         const GDate *today,
+                         gboolean     open_only,
+                         const GDate *due_by,
+                         GError     **error)
+{
+  return read_milestones (store, case_id, today, open_only, due_by, NULL, NULL, error);
+}
+
+gboolean
+lia_deadlines_foreach (LiaStore         *store,
+                       const char       *case_id,
+                       const GDate      *today,
+                       gboolean          open_only,
+                       const GDate      *due_by,
+                       LiaMilestoneFunc  func,
+                       gpointer          user_data,
+                       GError          **error)
+{
+  g_autoptr (GPtrArray) rest = NULL;
+
+  g_return_val_if_fail (func != NULL, FALSE);
+
+  rest = read_milestones (store, case_id, today, open_only, due_by, func, user_data, error);
+  if (rest == NULL)
+    return FALSE;
+  for (guint i = 0; i < rest->len; i++)
+    func (rest->pdata[i], user_data);
+  return TRUE;
+}
+
 GHashTable *
 lia_deadlines_next_by_case (LiaStore    *store,
                             const GDate *today,
                             GError     **error)
 {
   sqlite3 *db = lia_db_get (store, error);
-  g_autoptr (GHashTable) case_refs = case_refs_new ();
+  g_autoptr (GHashTable) case_refs = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
+                                                            (GDestroyNotify) g_ref_string_release);
+  g_autoptr (GString) scratch = g_string_new (NULL);
   g_autoptr (GHashTable) next = NULL;
   g_autoptr (sqlite3_stmt) stmt = NULL;
+  gboolean in_due_order;
   int rc;
 
   g_return_val_if_fail (today != NULL && g_date_valid (today), NULL);
@@ -1453,24 +1579,24 @@ lia_deadlines_next_by_case (LiaStore    *store,
   /* What is open, in due date order (then position): the first row of
    * each case is its next deadline. One pass over the index that
    * `deadlines` reads, rather than a search per case. */
-  stmt = lia_db_prepare (db, "SELECT " MILESTONE_COLUMNS " FROM milestone m "
-                             "INDEXED BY milestone_open_by_due "
-                             "WHERE " OPEN_CLOCKS " AND " OPEN_ON_TODAY " "
-                             "ORDER BY due, case_id, position", error);
+  stmt = prepare_read (db, NULL, today, TRUE, NULL, &in_due_order, error);
   if (stmt == NULL)
     return NULL;
-  sqlite3_bind_int64 (stmt, 1, g_date_get_julian (today));
   next = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) lia_milestone_free);
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
       const char *case_id = (const char *) sqlite3_column_text (stmt, 0);
+      LiaMilestone view = { 0, };
       LiaMilestone *m;
+      char key[KEY_SIZE];
+      Kind which;
 
-      if (case_id == NULL || g_hash_table_contains (next, case_id))
+      if (case_id == NULL || g_hash_table_contains (next, case_id)
+          || !milestone_view (stmt, today, &view, &which, key, sizeof key, scratch)
+          || !lia_milestone_state_is_open (view.state))
         continue;
-      m = milestone_from_row (stmt, case_refs, today);
-      if (m != NULL)
-        g_hash_table_insert (next, m->case_id, m);
+      m = milestone_copy (&view, which, case_refs);
+      g_hash_table_insert (next, m->case_id, m);
     }
   if (rc != SQLITE_DONE)
     {

@@ -80,6 +80,24 @@ GPtrArray *lia_deadlines_for_store (LiaStore    *store,
                                     const GDate *due_by,
                                     GError     **error);
 
+/* Called with each milestone in turn by lia_deadlines_foreach(). The
+ * milestone and its strings are lent for the call only. */
+typedef void (*LiaMilestoneFunc) (const LiaMilestone *milestone,
+                                  gpointer            user_data);
+
+/* The milestones that lia_deadlines_for_store() returns, in the same
+ * order, handed to @func one at a time instead. What is open in every
+ * case goes to @func as it is read, nothing kept: for output written as it
+ * goes (`liaison-cli deadlines --json` over thousands of cases). */
+gboolean    lia_deadlines_foreach (LiaStore         *store,
+                                   const char       *case_id,
+                                   const GDate      *today,
+                                   gboolean          open_only,
+                                   const GDate      *due_by,
+                                   LiaMilestoneFunc  func,
+                                   gpointer          user_data,
+                                   GError          **error);
+
 /* Each case's next deadline as of @today, the open milestone due soonest
  * (as lia_deadlines_next()), from the same table: case id → LiaMilestone.
  * Cases with nothing open are not in it. */

@@ -469,11 +469,6 @@ session_free (Session *session)
       lia_crypt_keys_revoke (session->keys);
       lia_crypt_keys_unref (session->keys);
       lia_hardening_release ();
-      /* SQLite's freed page cache has been wiped (see
-       * lia_crypt_vfs_register()); give the memory back to the system too,
-       * so a locked Liaison holds little, and the next unlock's key
-       * derivation does not stack 128 MiB on top of it. */
-      malloc_trim (0);
     }
   g_free (session->uri);
   g_free (session->org_name);
@@ -1228,6 +1223,13 @@ lia_store_lock (LiaStore *self)
   if (self->session == NULL)
     return;
   g_clear_pointer (&self->session, session_free);
+  /* SQLite's freed page cache has been wiped (see lia_crypt_vfs_register());
+   * give the memory back to the system too, so that a locked Liaison holds
+   * little and the next unlock's key derivation does not stack 128 MiB on
+   * top of it. Only here: a store that is finalized (a command about to
+   * exit) would spend a few hundred madvise() calls on memory the process
+   * is about to give back anyway, 10 to 20 ms of liaison-cli's time. */
+  malloc_trim (0);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOCKED]);
 }
 

@@ -100,8 +100,14 @@ person (void)
 static void
 add_date (CliJson *b, const char *name, const GDate *date)
 {
-  g_autofree char *text = date != NULL && g_date_valid (date) ? lia_date_format (date) : NULL;
+  char text[LIA_DATE_TEXT_SIZE];
 
+  if (date == NULL || !g_date_valid (date))
+    {
+      cli_json_member_string (b, name, NULL);
+      return;
+    }
+  lia_date_format_to (date, text);
   cli_json_member_string (b, name, text);
 }
 
@@ -373,25 +379,28 @@ cmd_case_list (CliOptions *options)
 }
 
 static void
+print_milestone_text (const LiaMilestone *m, gboolean with_case)
+{
+  g_autofree char *due = date_text (&m->due);
+  g_autofree char *met = g_date_valid (&m->met_on) ? lia_date_format (&m->met_on) : NULL;
+  g_autofree char *start = g_date_valid (&m->window_start) ? lia_date_format (&m->window_start) : NULL;
+  g_autofree char *short_id = g_strndup (m->case_id, 8);
+  g_autofree char *when = start ? g_strdup_printf ("%s to %s", start, due) : g_strdup (due);
+
+  if (with_case)
+    g_print ("%s  ", short_id);
+  g_print ("%-24s  %-15s  %s\n", when, lia_milestone_state_label (m->state), m->title);
+  g_print ("%s%-24s  %-15s  %s — %s\n", with_case ? "          " : "", "",
+           met ? met : "", m->rule, m->source);
+  if (m->note != NULL)
+    g_print ("%s%-24s  %-15s  %s\n", with_case ? "          " : "", "", "", m->note);
+}
+
+static void
 print_milestones_text (GPtrArray *milestones, gboolean with_case)
 {
   for (guint i = 0; i < milestones->len; i++)
-    {
-      const LiaMilestone *m = milestones->pdata[i];
-      g_autofree char *due = date_text (&m->due);
-      g_autofree char *met = g_date_valid (&m->met_on) ? lia_date_format (&m->met_on) : NULL;
-      g_autofree char *start = g_date_valid (&m->window_start) ? lia_date_format (&m->window_start) : NULL;
-      g_autofree char *short_id = g_strndup (m->case_id, 8);
-      g_autofree char *when = start ? g_strdup_printf ("%s to %s", start, due) : g_strdup (due);
-
-      if (with_case)
-        g_print ("%s  ", short_id);
-      g_print ("%-24s  %-15s  %s\n", when, lia_milestone_state_label (m->state), m->title);
-      g_print ("%s%-24s  %-15s  %s — %s\n", with_case ? "          " : "", "",
-               met ? met : "", m->rule, m->source);
-      if (m->note != NULL)
-        g_print ("%s%-24s  %-15s  %s\n", with_case ? "          " : "", "", "", m->note);
-    }
+    print_milestone_text (milestones->pdata[i], with_case);
 }
 
 static int
@@ -1217,12 +1226,32 @@ cmd_request_list (CliOptions *options)
 
 /* ---- deadlines, search, chronology -------------------------------------------- */
 
+/* What `deadlines` writes, milestone by milestone as they are read. */
+typedef struct
+{
+  CliJson  *json;        /* or NULL for text */
+  gboolean  with_case;
+  guint     count;
+} DeadlinesOutput;
+
+static void
+deadline_out_cb (const LiaMilestone *m, gpointer user_data)
+{
+  DeadlinesOutput *out = user_data;
+
+  if (out->json != NULL)
+    add_milestone (out->json, m, TRUE);
+  else
+    print_milestone_text (m, out->with_case);
+  out->count++;
+}
+
 static int
 cmd_deadlines (CliOptions *options)
 {
   GError *error = NULL;
   g_autoptr (LiaStore) store = NULL;
-  g_autoptr (GPtrArray) shown = NULL;
+  DeadlinesOutput out = { NULL, options->n_args == 0, 0 };
   GDate today, horizon;
   gint64 within = -1;
 
@@ -1235,34 +1264,40 @@ cmd_deadlines (CliOptions *options)
   horizon = today;
   if (within >= 0)
     g_date_add_days (&horizon, (guint) within);
-  /* By default, what is open (due or overdue); --within, what is open
-   * and due by then; --all, every milestone of the timeline. */
   store = cli_open_store (options, &error);
-  if (store == NULL
-      || (shown = lia_deadlines_for_store (store, options->n_args > 0 ? options->args[0] : NULL,
-                                           &today, !opt.all, within >= 0 ? &horizon : NULL,
-                                           &error)) == NULL)
+  if (store == NULL)
     return cli_fail (error);
 
+  /* By default, what is open (due or overdue); --within, what is open
+   * and due by then; --all, every milestone of the timeline. Written as
+   * they are read: over every case that is tens of thousands. */
   if (options->json)
     {
-      CliJson *b = cli_json_new ();
-
-      cli_json_begin_array (b);
-      for (guint i = 0; i < shown->len; i++)
-        add_milestone (b, shown->pdata[i], TRUE);
-      cli_json_end_array (b);
-      cli_json_finish (b);
+      out.json = cli_json_new ();
+      cli_json_begin_array (out.json);
+    }
+  if (!lia_deadlines_foreach (store, options->n_args > 0 ? options->args[0] : NULL, &today,
+                              !opt.all, within >= 0 ? &horizon : NULL, deadline_out_cb, &out,
+                              &error))
+    {
+      /* What is still buffered is not written, so that the output is
+       * never a valid document that ends early. */
+      g_clear_pointer (&out.json, cli_json_abandon);
+      return cli_fail (error);
+    }
+  if (out.json != NULL)
+    {
+      cli_json_end_array (out.json);
+      cli_json_finish (out.json);
       return EXIT_OK;
     }
-  if (shown->len == 0)
+  if (out.count == 0)
     {
       if (within >= 0)
         g_print ("Nothing is due within %" G_GINT64_FORMAT " days.\n", within);
       else
         g_print (opt.all ? "No milestones.\n" : "Nothing is due.\n");
     }
-  print_milestones_text (shown, options->n_args == 0);
   return EXIT_OK;
 }
 
