@@ -4,17 +4,20 @@
  * cases of realistic shape and one case with --entries chronology entries,
  * then times, as a user would meet them, the real liaison-cli running
  *
- *   liaison-cli --json deadlines          (every milestone of every case)
+ *   liaison-cli --json deadlines          (what is due or overdue, in every case)
  *   liaison-cli --json case list          (every case with its next deadline)
  *   liaison-cli export chronology CASE --format csv -o FILE
  *
- * --repeats times each, and `liaison-cli --json whoami` alike: whoami is
- * nothing but opening the store (the Argon2id key derivation, about a
- * quarter of a second by design), so the difference is the command's own
- * work. The same work is also timed inside this process, without the
- * process start and the key derivation: lia_deadlines_for_store() and
- * lia_case_list() over all cases, and lia_chronology_get() plus
- * lia_chronology_write_csv() into memory.
+ * --repeats times each, in rounds of one of each, with
+ * `liaison-cli --json whoami`: whoami is nothing but opening the store
+ * (the Argon2id key derivation, about a quarter of a second by design),
+ * so the difference is the command's own work. Wall time, and CPU time,
+ * which a machine shared with others inflates less. The same work is also
+ * timed inside this process, without the process start and the key
+ * derivation: lia_deadlines_foreach() of what is open in every case,
+ * lia_case_list() with lia_deadlines_next_by_case(), and
+ * lia_chronology_get() plus lia_chronology_write_csv() into memory; and
+ * opening the store, the key derivation alone and the whole unlock.
  *
  * The shape of each case, drawn from a GRand with a fixed seed: four or
  * five participants; the notification and rapid review fields; an LCSPR
@@ -27,6 +30,8 @@
  *   ninja -C _build/normal tests/bench/bench-model
  *   _build/normal/tests/bench/bench-model                # 10,000 cases, 50,000 entries
  *   _build/normal/tests/bench/bench-model --cases 500 --entries 2000   # a quick run
+ *   _build/normal/tests/bench/bench-model --dir DIR --keep    # keep the store, then
+ *   _build/normal/tests/bench/bench-model --dir DIR --reuse   # time it again
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -34,6 +39,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include <glib/gstdio.h>
 
@@ -299,58 +305,107 @@ compare_double (gconstpointer a, gconstpointer b)
 typedef struct
 {
   double median_ms, min_ms, max_ms;
+  double cpu_median_ms;   /* user and system time, for liaison-cli runs; else 0 */
 } Timing;
+
+static double
+median_of (GArray *samples)
+{
+  g_array_sort (samples, compare_double);
+  return g_array_index (samples, double, samples->len / 2);
+}
 
 static Timing
 summarise (GArray *samples)
 {
-  Timing t;
+  Timing t = { 0, };
 
-  g_array_sort (samples, compare_double);
+  t.median_ms = median_of (samples);
   t.min_ms = g_array_index (samples, double, 0);
   t.max_ms = g_array_index (samples, double, samples->len - 1);
-  t.median_ms = g_array_index (samples, double, samples->len / 2);
   return t;
 }
 
-/* Runs liaison-cli @repeats times; the output goes to a pipe and is read. */
-static Timing
-time_cli (const char *store_dir, const char *const *args, gsize *out_bytes)
+static double
+cpu_ms_of_children (void)
 {
-  g_autoptr (GArray) samples = g_array_new (FALSE, FALSE, sizeof (double));
+  struct rusage usage;
 
-  for (int r = 0; r < repeats; r++)
+  check (getrusage (RUSAGE_CHILDREN, &usage) == 0, NULL);
+  return usage.ru_utime.tv_sec * 1000.0 + usage.ru_utime.tv_usec / 1000.0
+         + usage.ru_stime.tv_sec * 1000.0 + usage.ru_stime.tv_usec / 1000.0;
+}
+
+/* One run of liaison-cli; the output goes to a pipe and is
+ * read, as a script reading it would. Wall time, and the CPU time of the
+ * process (which a loaded machine inflates less). */
+static void
+run_cli (const char *store_dir, const char *const *args, gsize *out_bytes, double *out_ms,
+         double *out_cpu_ms)
+{
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_auto (GStrv) env = g_environ_setenv (g_get_environ (), "LIAISON_PASSPHRASE", PASSPHRASE, TRUE);
+  GError *error = NULL;
+  int status;
+  gint64 start, end;
+  double cpu_before;
+
+  g_ptr_array_add (argv, (char *) LIAISON_CLI_PATH);
+  g_ptr_array_add (argv, (char *) "--store");
+  g_ptr_array_add (argv, (char *) store_dir);
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (char *) args[i]);
+  g_ptr_array_add (argv, NULL);
+  env = g_environ_setenv (env, "LIAISON_TODAY", "2026-11-21", TRUE);
+  cpu_before = cpu_ms_of_children ();
+  start = g_get_monotonic_time ();
+  check (g_spawn_sync (NULL, (char **) argv->pdata, env, G_SPAWN_DEFAULT, NULL, NULL, &out,
+                       &err, &status, &error), error);
+  end = g_get_monotonic_time ();
+  if (!g_spawn_check_wait_status (status, NULL))
     {
-      g_autoptr (GPtrArray) argv = g_ptr_array_new ();
-      g_autofree char *out = NULL;
-      g_autofree char *err = NULL;
-      g_auto (GStrv) env = g_environ_setenv (g_get_environ (), "LIAISON_PASSPHRASE", PASSPHRASE, TRUE);
-      GError *error = NULL;
-      int status;
-      gint64 start, end;
-      double ms;
-
-      g_ptr_array_add (argv, (char *) LIAISON_CLI_PATH);
-      g_ptr_array_add (argv, (char *) "--store");
-      g_ptr_array_add (argv, (char *) store_dir);
-      for (guint i = 0; args[i] != NULL; i++)
-        g_ptr_array_add (argv, (char *) args[i]);
-      g_ptr_array_add (argv, NULL);
-      env = g_environ_setenv (env, "LIAISON_TODAY", "2026-11-21", TRUE);
-      start = g_get_monotonic_time ();
-      check (g_spawn_sync (NULL, (char **) argv->pdata, env, G_SPAWN_DEFAULT, NULL, NULL, &out,
-                           &err, &status, &error), error);
-      end = g_get_monotonic_time ();
-      if (!g_spawn_check_wait_status (status, NULL))
-        {
-          g_printerr ("bench-model: %s failed: %s\n", args[0], err);
-          exit (2);
-        }
-      ms = (end - start) / 1000.0;
-      g_array_append_val (samples, ms);
-      *out_bytes = strlen (out);
+      g_printerr ("bench-model: %s failed: %s\n", args[1] != NULL ? args[1] : args[0], err);
+      exit (2);
     }
-  return summarise (samples);
+  *out_ms = (end - start) / 1000.0;
+  *out_cpu_ms = cpu_ms_of_children () - cpu_before;
+  *out_bytes = strlen (out);
+}
+
+enum { CLI_WHOAMI, CLI_DEADLINES, CLI_LIST, CLI_EXPORT, N_CLI };
+
+/* Runs each command @repeats times, in rounds of one of each, so that a
+ * change in the machine's load weighs on every command alike (and on
+ * whoami, which the others are compared with). */
+static void
+time_cli_rounds (const char *store_dir, const char *const *const commands[N_CLI],
+                 Timing out[N_CLI], gsize bytes[N_CLI])
+{
+  GArray *walls[N_CLI], *cpus[N_CLI];
+
+  for (int c = 0; c < N_CLI; c++)
+    {
+      walls[c] = g_array_new (FALSE, FALSE, sizeof (double));
+      cpus[c] = g_array_new (FALSE, FALSE, sizeof (double));
+    }
+  for (int r = 0; r < repeats; r++)
+    for (int c = 0; c < N_CLI; c++)
+      {
+        double ms, cpu_ms;
+
+        run_cli (store_dir, commands[c], &bytes[c], &ms, &cpu_ms);
+        g_array_append_val (walls[c], ms);
+        g_array_append_val (cpus[c], cpu_ms);
+      }
+  for (int c = 0; c < N_CLI; c++)
+    {
+      out[c] = summarise (walls[c]);
+      out[c].cpu_median_ms = median_of (cpus[c]);
+      g_array_unref (walls[c]);
+      g_array_unref (cpus[c]);
+    }
 }
 
 typedef gboolean (*Work) (LiaStore *store, gpointer data, gsize *out_count);
@@ -372,17 +427,23 @@ time_in_process (LiaStore *store, Work work, gpointer data, gsize *out_count)
   return summarise (samples);
 }
 
+static void
+count_cb (const LiaMilestone *milestone, gpointer user_data)
+{
+  (*(gsize *) user_data)++;
+}
+
+/* What `deadlines` does, without writing: every open milestone of every
+ * case, each lent in turn. */
 static gboolean
 work_deadlines (LiaStore *store, gpointer data, gsize *out_count)
 {
-  g_autoptr (GPtrArray) milestones = NULL;
   GDate today;
 
   g_date_clear (&today, 1);
   g_date_set_dmy (&today, 21, 11, 2026);
-  milestones = lia_deadlines_for_store (store, NULL, &today, TRUE, NULL, NULL);
-  *out_count = milestones ? milestones->len : 0;
-  return milestones != NULL;
+  *out_count = 0;
+  return lia_deadlines_foreach (store, NULL, &today, TRUE, NULL, count_cb, out_count, NULL);
 }
 
 static gboolean
@@ -478,12 +539,46 @@ add_timing (JsonBuilder *b, const char *name, Timing t, gsize count, const char 
   json_builder_add_double_value (b, t.min_ms);
   json_builder_set_member_name (b, "max_ms");
   json_builder_add_double_value (b, t.max_ms);
+  if (t.cpu_median_ms > 0)
+    {
+      json_builder_set_member_name (b, "cpu_median_ms");
+      json_builder_add_double_value (b, t.cpu_median_ms);
+    }
   if (count_name != NULL)
     {
       json_builder_set_member_name (b, count_name);
       json_builder_add_int_value (b, (gint64) count);
     }
   json_builder_end_object (b);
+}
+
+/* The liaison-cli figures, and each command's less whoami's. */
+static void
+add_cli_timings (JsonBuilder *b, const Timing t_cli[N_CLI], const gsize cli_bytes[N_CLI])
+{
+  static const char *const names[] = { "whoami", "deadlines_json", "case_list_json",
+                                       "export_chronology_csv" };
+
+  json_builder_set_member_name (b, "cli");
+  json_builder_begin_object (b);
+  for (int c = 0; c < N_CLI; c++)
+    add_timing (b, names[c], t_cli[c], cli_bytes[c],
+                c == CLI_DEADLINES || c == CLI_LIST ? "output_bytes" : NULL);
+  json_builder_end_object (b);
+  for (int cpu = 0; cpu < 2; cpu++)
+    {
+      json_builder_set_member_name (b, cpu ? "cli_minus_whoami_cpu_median_ms"
+                                           : "cli_minus_whoami_median_ms");
+      json_builder_begin_object (b);
+      for (int c = CLI_DEADLINES; c < N_CLI; c++)
+        {
+          json_builder_set_member_name (b, names[c]);
+          json_builder_add_double_value (b, cpu ? t_cli[c].cpu_median_ms
+                                                    - t_cli[CLI_WHOAMI].cpu_median_ms
+                                                : t_cli[c].median_ms - t_cli[CLI_WHOAMI].median_ms);
+        }
+      json_builder_end_object (b);
+    }
 }
 
 int
@@ -508,8 +603,8 @@ main (int argc, char **argv)
     LIA_ORG_KIND_LOCAL_AUTHORITY, LIA_ORG_KIND_ICB, LIA_ORG_KIND_POLICE, LIA_ORG_KIND_IOPC,
     LIA_ORG_KIND_AGENCY
   };
-  Timing t_whoami, t_deadlines, t_list, t_export, p_deadlines, p_list, p_chronology, p_kdf, p_unlock;
-  gsize bytes_deadlines = 0, bytes_list = 0, bytes = 0, count_deadlines = 0, count_list = 0,
+  Timing t_cli[N_CLI], p_deadlines, p_list, p_chronology, p_kdf, p_unlock;
+  gsize cli_bytes[N_CLI] = { 0, }, bytes = 0, count_deadlines = 0, count_list = 0,
         count_chronology = 0;
 
   g_option_context_add_main_entries (context, entries, NULL);
@@ -547,31 +642,31 @@ main (int argc, char **argv)
   p_deadlines = time_in_process (store, work_deadlines, NULL, &count_deadlines);
   p_list = time_in_process (store, work_case_list, NULL, &count_list);
   p_chronology = time_in_process (store, work_chronology, big_case, &count_chronology);
+  if (reuse)
+    {
+      /* What the kept store holds, not the options' defaults. */
+      n_cases = (int) count_list - 1;
+      n_entries = (int) count_chronology;
+    }
   lia_store_lock (store);
   time_open (store, dir, &p_kdf, &p_unlock);
   lia_store_lock (store);
-  if (no_cli)
-    repeats = 1;
-
   csv_path = g_build_filename (dir, "chronology.csv", NULL);
-  {
-    const char *whoami[] = { "--json", "whoami", NULL };
-    const char *deadlines[] = { "--json", "deadlines", NULL };
-    const char *list[] = { "--json", "case", "list", NULL };
-    const char *export[] = { "export", "chronology", big_case, "--format", "csv", "-o", csv_path, NULL };
-    int saved = repeats;
+  if (!no_cli)
+    {
+      const char *whoami[] = { "--json", "whoami", NULL };
+      const char *deadlines[] = { "--json", "deadlines", NULL };
+      const char *list[] = { "--json", "case", "list", NULL };
+      const char *export[] = { "export", "chronology", big_case, "--format", "csv", "-o", csv_path, NULL };
+      const char *const *const commands[N_CLI] = { whoami, deadlines, list, export };
+      double ms, cpu_ms;
 
-    /* Once, untimed: the first command to open the store after the
-     * interviews' destruction dates destroys thousands of them (as it
-     * would for a person); that is not what the figures are about. */
-    repeats = 1;
-    time_cli (dir, whoami, &bytes);
-    repeats = saved;
-    t_whoami = time_cli (dir, whoami, &bytes);
-    t_deadlines = time_cli (dir, deadlines, &bytes_deadlines);
-    t_list = time_cli (dir, list, &bytes_list);
-    t_export = time_cli (dir, export, &bytes);
-  }
+      /* Once, untimed: the first command to open the store after the
+       * interviews' destruction dates destroys thousands of them (as it
+       * would for a person); that is not what the figures are about. */
+      run_cli (dir, whoami, &bytes, &ms, &cpu_ms);
+      time_cli_rounds (dir, commands, t_cli, cli_bytes);
+    }
 
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "cases");
@@ -580,26 +675,12 @@ main (int argc, char **argv)
   json_builder_add_int_value (b, n_entries);
   json_builder_set_member_name (b, "repeats");
   json_builder_add_int_value (b, repeats);
-  json_builder_set_member_name (b, "cli");
-  json_builder_begin_object (b);
-  add_timing (b, "whoami", t_whoami, 0, NULL);
-  add_timing (b, "deadlines_json", t_deadlines, bytes_deadlines, "output_bytes");
-  add_timing (b, "case_list_json", t_list, bytes_list, "output_bytes");
-  add_timing (b, "export_chronology_csv", t_export, 0, NULL);
-  json_builder_end_object (b);
-  json_builder_set_member_name (b, "cli_minus_whoami_median_ms");
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "deadlines_json");
-  json_builder_add_double_value (b, t_deadlines.median_ms - t_whoami.median_ms);
-  json_builder_set_member_name (b, "case_list_json");
-  json_builder_add_double_value (b, t_list.median_ms - t_whoami.median_ms);
-  json_builder_set_member_name (b, "export_chronology_csv");
-  json_builder_add_double_value (b, t_export.median_ms - t_whoami.median_ms);
-  json_builder_end_object (b);
+  if (!no_cli)
+    add_cli_timings (b, t_cli, cli_bytes);
   json_builder_set_member_name (b, "in_process");
   json_builder_begin_object (b);
-  add_timing (b, "deadlines_for_store", p_deadlines, count_deadlines, "milestones");
-  add_timing (b, "case_list", p_list, count_list, "cases");
+  add_timing (b, "deadlines_open", p_deadlines, count_deadlines, "milestones");
+  add_timing (b, "case_list_and_next", p_list, count_list, "cases");
   add_timing (b, "chronology_to_csv", p_chronology, count_chronology, "entries");
   add_timing (b, "key_derivation", p_kdf, 0, NULL);
   add_timing (b, "unlock", p_unlock, 0, NULL);
