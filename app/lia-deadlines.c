@@ -1016,18 +1016,25 @@ basis_for (LiaCalendar *calendar)
                           lia_calendar_get_digest (calendar));
 }
 
+/* Whether any case waits to be recomputed, and what the table was
+ * computed with (NULL before it ever was). */
 static gboolean
-read_basis (sqlite3 *db, char **out, GError **error)
+read_table_state (sqlite3   *db,
+                  gboolean  *out_stale,
+                  char     **out_basis,
+                  GError   **error)
 {
-  g_autoptr (sqlite3_stmt) stmt = lia_db_prepare (db, "SELECT basis FROM milestone_basis", error);
+  g_autoptr (sqlite3_stmt) stmt = lia_db_prepare (db, "SELECT EXISTS (SELECT 1 FROM milestone_stale), "
+                                                      "(SELECT basis FROM milestone_basis)", error);
   int rc;
 
   if (stmt == NULL)
     return FALSE;
   rc = sqlite3_step (stmt);
-  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+  if (rc != SQLITE_ROW)
     return lia_store_set_sqlite_error (error, db, rc, "Could not read the deadlines");
-  *out = rc == SQLITE_ROW ? lia_db_column_dup (stmt, 0) : NULL;
+  *out_stale = sqlite3_column_int (stmt, 0) != 0;
+  *out_basis = lia_db_column_dup (stmt, 1);
   return TRUE;
 }
 
@@ -1146,22 +1153,6 @@ rebuild (sqlite3     *db,
   return TRUE;
 }
 
-/* Whether any case waits to be recomputed. */
-static gboolean
-any_stale (sqlite3 *db, gboolean *out, GError **error)
-{
-  g_autoptr (sqlite3_stmt) stmt = lia_db_prepare (db, "SELECT 1 FROM milestone_stale LIMIT 1", error);
-  int rc;
-
-  if (stmt == NULL)
-    return FALSE;
-  rc = sqlite3_step (stmt);
-  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-    return lia_store_set_sqlite_error (error, db, rc, "Could not read the deadlines");
-  *out = rc == SQLITE_ROW;
-  return TRUE;
-}
-
 gboolean
 lia_deadlines_update (sqlite3  *db,
                       gboolean  check_basis,
@@ -1175,14 +1166,12 @@ lia_deadlines_update (sqlite3  *db,
   gboolean some_stale;
   int rc;
 
-  if (!any_stale (db, &some_stale, error))
+  if (!read_table_state (db, &some_stale, &stored, error))
     return FALSE;
   if (!some_stale && !check_basis)
     return TRUE;
   calendar = lia_calendar_ref_current ();
   basis = basis_for (calendar);
-  if (!read_basis (db, &stored, error))
-    return FALSE;
 
   if (g_strcmp0 (basis, stored) != 0)
     {
@@ -1232,7 +1221,7 @@ ensure_current (sqlite3 *db, GError **error)
   g_autofree char *stored = NULL;
   gboolean some_stale;
 
-  if (!any_stale (db, &some_stale, error) || !read_basis (db, &stored, error))
+  if (!read_table_state (db, &some_stale, &stored, error))
     return FALSE;
   if (!some_stale && g_strcmp0 (basis, stored) == 0)
     return TRUE;

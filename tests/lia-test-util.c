@@ -14,7 +14,9 @@
 #include <glib/gstdio.h>
 
 #include "lia-crypt-vfs.h"
+#include "lia-invite.h"
 #include "lia-keyfile.h"
+#include "lia-peer.h"
 #include "lia-store-private.h"
 #include "lia-test-util.h"
 
@@ -39,17 +41,40 @@ lia_test_make_dir (const char *prefix)
 }
 
 LiaStore *
-lia_test_create_store (const char *org_name)
+lia_test_create_store_of_kind (const char *org_name,
+                               LiaOrgKind  kind)
 {
   g_autofree char *dir = lia_test_make_dir ("store");
   g_autofree char *store_dir = g_build_filename (dir, "liaison", NULL);
   g_autoptr (LiaStore) store = lia_store_new (store_dir);
   g_autoptr (GError) error = NULL;
 
-  lia_store_create (store, org_name, LIA_ORG_KIND_LOCAL_AUTHORITY, LIA_TEST_PASSPHRASE, NULL,
-                    &error);
+  lia_store_create (store, org_name, kind, LIA_TEST_PASSPHRASE, NULL, &error);
   g_assert_no_error (error);
   return g_steal_pointer (&store);
+}
+
+LiaStore *
+lia_test_create_store (const char *org_name)
+{
+  return lia_test_create_store_of_kind (org_name, LIA_ORG_KIND_LOCAL_AUTHORITY);
+}
+
+void
+lia_test_introduce (LiaStore *a,
+                    LiaStore *b)
+{
+  g_autoptr (GError) error = NULL;
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  g_autofree char *code = lia_store_make_invite (a, NULL, now + 3600, &error);
+  g_autoptr (LiaInvite) invite = NULL;
+  g_autoptr (LiaPeer) peer = NULL;
+
+  g_assert_no_error (error);
+  invite = lia_invite_decode (code, now, &error);
+  g_assert_no_error (error);
+  peer = lia_store_add_peer (b, invite, LIA_PEER_ADD_DEFAULT, &error);
+  g_assert_no_error (error);
 }
 
 GHashTable *

@@ -29,9 +29,7 @@
 #include "lia-deadlines.h"
 #include "lia-demo.h"
 #include "lia-exchange.h"
-#include "lia-invite.h"
 #include "lia-migrations.h"
-#include "lia-peer.h"
 #include "lia-record.h"
 #include "lia-store-private.h"
 #include "lia-test-util.h"
@@ -275,38 +273,8 @@ typedef struct
   LiaStore  *police;     /* takes part, and receives what the council shares */
   GPtrArray *cases;      /* ids, in the order made */
   GPtrArray *own;        /* the council's own records with dates, by id */
-  GPtrArray *theirs;     /* the police's own records, by id */
   GRand     *rand;
 } World;
-
-static LiaStore *
-create_store (const char *name, LiaOrgKind kind)
-{
-  g_autofree char *dir = lia_test_make_dir ("store");
-  g_autofree char *store_dir = g_build_filename (dir, "liaison", NULL);
-  g_autoptr (LiaStore) store = lia_store_new (store_dir);
-  g_autoptr (GError) error = NULL;
-
-  lia_store_create (store, name, kind, LIA_TEST_PASSPHRASE, NULL, &error);
-  g_assert_no_error (error);
-  return g_steal_pointer (&store);
-}
-
-static void
-introduce (LiaStore *a, LiaStore *b)
-{
-  g_autoptr (GError) error = NULL;
-  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
-  g_autofree char *code = lia_store_make_invite (a, NULL, now + 3600, &error);
-  g_autoptr (LiaInvite) invite = NULL;
-  g_autoptr (LiaPeer) peer = NULL;
-
-  g_assert_no_error (error);
-  invite = lia_invite_decode (code, now, &error);
-  g_assert_no_error (error);
-  peer = lia_store_add_peer (b, invite, LIA_PEER_ADD_DEFAULT, &error);
-  g_assert_no_error (error);
-}
 
 /* A bundle from @from to @to, imported whole. */
 static void
@@ -540,7 +508,7 @@ op_police_record (World *w)
 
           if (p->org->is_self)
             {
-              g_ptr_array_add (w->theirs, add_record (w, w->police, c->id));
+              g_free (add_record (w, w->police, c->id));
               return;
             }
         }
@@ -549,6 +517,21 @@ op_police_record (World *w)
 
 /* A new version of one of the council's records: a new due date, status,
  * title, or destruction or return date, set or cleared. */
+/* One of the council's records, not withdrawn; or NULL. */
+static LiaRecord *
+random_own_record (World *w)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (LiaRecord) record = NULL;
+
+  if (w->own->len == 0)
+    return NULL;
+  record = lia_record_load (w->council, w->own->pdata[g_rand_int_range (w->rand, 0, w->own->len)],
+                            &error);
+  g_assert_no_error (error);
+  return record->withdrawn ? NULL : g_steal_pointer (&record);
+}
+
 static void
 op_edit_record (World *w)
 {
@@ -557,12 +540,8 @@ op_edit_record (World *w)
   g_autoptr (LiaRecord) record = NULL;
   g_autofree char *aware = NULL;
 
-  if (w->own->len == 0)
-    return;
-  record = lia_record_load (w->council, w->own->pdata[g_rand_int_range (w->rand, 0, w->own->len)],
-                            &error);
-  g_assert_no_error (error);
-  if (record->withdrawn)
+  record = random_own_record (w);
+  if (record == NULL)
     return;
   aware = aware_of (w, record->case_id);
   switch (g_rand_int_range (w->rand, 0, 4))
@@ -602,12 +581,8 @@ op_withdraw (World *w)
   g_autoptr (GError) error = NULL;
   g_autoptr (LiaRecord) record = NULL;
 
-  if (w->own->len == 0)
-    return;
-  record = lia_record_load (w->council, w->own->pdata[g_rand_int_range (w->rand, 0, w->own->len)],
-                            &error);
-  g_assert_no_error (error);
-  if (record->withdrawn)
+  record = random_own_record (w);
+  if (record == NULL)
     return;
   g_assert_true (lia_record_withdraw (w->council, record->id, "Sent in error", "A. Lead", &error));
   g_assert_no_error (error);
@@ -753,13 +728,12 @@ run_world (guint32 seed, int steps)
 
   g_test_message ("seed %u", seed);
   w.rand = g_rand_new_with_seed (seed);
-  w.council = create_store (COUNCIL, LIA_ORG_KIND_LOCAL_AUTHORITY);
-  w.police = create_store (POLICE, LIA_ORG_KIND_POLICE);
+  w.council = lia_test_create_store_of_kind (COUNCIL, LIA_ORG_KIND_LOCAL_AUTHORITY);
+  w.police = lia_test_create_store_of_kind (POLICE, LIA_ORG_KIND_POLICE);
   w.cases = g_ptr_array_new_with_free_func (g_free);
   w.own = g_ptr_array_new_with_free_func (g_free);
-  w.theirs = g_ptr_array_new_with_free_func (g_free);
-  introduce (w.council, w.police);
-  introduce (w.police, w.council);
+  lia_test_introduce (w.council, w.police);
+  lia_test_introduce (w.police, w.council);
   set_refreshed_calendar (FALSE);
 
   for (guint i = 0; i < G_N_ELEMENTS (ops); i++)
@@ -783,7 +757,6 @@ run_world (guint32 seed, int steps)
   g_clear_object (&w.police);
   g_ptr_array_unref (w.cases);
   g_ptr_array_unref (w.own);
-  g_ptr_array_unref (w.theirs);
   g_rand_free (w.rand);
 }
 
@@ -804,7 +777,7 @@ test_random_writes (void)
 static void
 test_demo (void)
 {
-  g_autoptr (LiaStore) store = create_store ("Northmoor Borough Council", LIA_ORG_KIND_LOCAL_AUTHORITY);
+  g_autoptr (LiaStore) store = lia_test_create_store ("Northmoor Borough Council");
   g_autoptr (GError) error = NULL;
   g_autoptr (GBytes) data = lia_demo_get_default (&error);
   LiaDemoResult result = { 0, };
@@ -911,12 +884,11 @@ test_migrated_store_filled (void)
   GDate today;
 
   w.rand = rand;
-  w.council = create_store (COUNCIL, LIA_ORG_KIND_LOCAL_AUTHORITY);
-  w.police = create_store (POLICE, LIA_ORG_KIND_POLICE);
+  w.council = lia_test_create_store_of_kind (COUNCIL, LIA_ORG_KIND_LOCAL_AUTHORITY);
+  w.police = lia_test_create_store_of_kind (POLICE, LIA_ORG_KIND_POLICE);
   w.cases = g_ptr_array_new_with_free_func (g_free);
   w.own = g_ptr_array_new_with_free_func (g_free);
-  w.theirs = g_ptr_array_new_with_free_func (g_free);
-  introduce (w.police, w.council);
+  lia_test_introduce (w.police, w.council);
   for (int i = 0; i < 6; i++)
     op_new_case (&w);
   for (int i = 0; i < 40; i++)
@@ -946,14 +918,13 @@ test_migrated_store_filled (void)
   g_clear_object (&w.police);
   g_ptr_array_unref (w.cases);
   g_ptr_array_unref (w.own);
-  g_ptr_array_unref (w.theirs);
 }
 
 /* A write that fails leaves the table as it was, with nothing waiting. */
 static void
 test_failed_write_changes_nothing (void)
 {
-  g_autoptr (LiaStore) store = create_store (COUNCIL, LIA_ORG_KIND_LOCAL_AUTHORITY);
+  g_autoptr (LiaStore) store = lia_test_create_store (COUNCIL);
   g_autoptr (GError) error = NULL;
   g_autoptr (GRand) rand = g_rand_new_with_seed (3);
   LiaCaseDraft draft = { .title = "Child A", .child = "Child A", .area = "Northshire",
