@@ -1393,10 +1393,20 @@ cmd_chronology (CliOptions *options)
   return EXIT_OK;
 }
 
-static gboolean
-write_chronology (GOutputStream *out, gpointer entries, GError **error)
+typedef struct
 {
-  return lia_chronology_write_csv (entries, out, NULL, error);
+  LiaStore   *store;
+  const char *case_id;
+  guint       count;
+} ChronologyExport;
+
+static gboolean
+write_chronology (GOutputStream *out, gpointer data, GError **error)
+{
+  ChronologyExport *export = data;
+
+  return lia_chronology_export_csv (export->store, export->case_id, opt.agency, out,
+                                    &export->count, NULL, error);
 }
 
 static int
@@ -1404,18 +1414,23 @@ cmd_export_chronology (CliOptions *options)
 {
   GError *error = NULL;
   g_autoptr (LiaStore) store = NULL;
-  g_autoptr (GPtrArray) entries = NULL;
+  g_autoptr (LiaCase) lcase = NULL;
   g_autofree char *path = NULL;
+  ChronologyExport export = { NULL, NULL, 0 };
 
   if (opt.format != NULL && !g_str_equal (opt.format, "csv"))
     return cli_usage_error ("The chronology is exported as CSV (--format csv), not “%s”",
                             opt.format);
   if (opt.output == NULL)
     return cli_usage_error ("export chronology needs -o FILE (or -o - for standard output)");
+  /* Written as it is read. The case is looked up first, so that a case
+   * that is not there leaves no file behind. */
   store = cli_open_store (options, &error);
-  if (store == NULL
-      || (entries = lia_chronology_get (store, options->args[0], opt.agency, &error)) == NULL
-      || !cli_write_output (opt.output, write_chronology, entries, &path, &error))
+  if (store == NULL || (lcase = lia_case_load (store, options->args[0], &error)) == NULL)
+    return cli_fail (error);
+  export.store = store;
+  export.case_id = lcase->id;
+  if (!cli_write_output (opt.output, write_chronology, &export, &path, &error))
     return cli_fail (error);
   if (path == NULL)
     return EXIT_OK;
@@ -1425,12 +1440,12 @@ cmd_export_chronology (CliOptions *options)
 
       cli_json_begin_object (b);
       cli_json_member_string (b, "file", path);
-      cli_json_member_int (b, "entries", entries->len);
+      cli_json_member_int (b, "entries", export.count);
       cli_json_end_object (b);
       cli_json_finish (b);
     }
   else
-    g_print ("Wrote %u chronology entries to %s.\n", entries->len, opt.output);
+    g_print ("Wrote %u chronology entries to %s.\n", export.count, opt.output);
   return EXIT_OK;
 }
 

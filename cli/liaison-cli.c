@@ -104,6 +104,7 @@ cli_write_output (const char   *output,
 {
   g_autoptr (GFile) file = NULL;
   g_autoptr (GFileOutputStream) out = NULL;
+  gboolean existed;
 
   *out_path = NULL;
   if (output == NULL || g_str_equal (output, "-"))
@@ -113,6 +114,7 @@ cli_write_output (const char   *output,
       return write (stdout_stream, data, error);
     }
   file = g_file_new_for_commandline_arg (output);
+  existed = g_file_query_exists (file, NULL);
   out = g_file_replace (file, NULL, FALSE, G_FILE_CREATE_PRIVATE, NULL, error);
   if (out == NULL)
     return FALSE;
@@ -120,9 +122,13 @@ cli_write_output (const char   *output,
     {
       g_autoptr (GCancellable) cancel = g_cancellable_new ();
 
-      /* Closing with a cancelled cancellable discards the temporary file. */
+      /* Closing with a cancelled cancellable discards the temporary file
+       * that replaces one already there. A new file GIO writes in place:
+       * what was written of it before the failure goes too. */
       g_cancellable_cancel (cancel);
       g_output_stream_close (G_OUTPUT_STREAM (out), cancel, NULL);
+      if (!existed)
+        g_file_delete (file, NULL, NULL);
       return FALSE;
     }
   if (!g_output_stream_close (G_OUTPUT_STREAM (out), NULL, error))
