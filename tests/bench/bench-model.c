@@ -16,8 +16,9 @@
  * timed inside this process, without the process start and the key
  * derivation: lia_deadlines_foreach() of what is open in every case,
  * lia_case_list() with lia_deadlines_next_by_case(), and
- * lia_chronology_export_csv() into memory; and
- * opening the store, the key derivation alone and the whole unlock.
+ * lia_chronology_export_csv() into memory; one write that moves a case's
+ * deadlines; and opening the store, the key derivation alone and the
+ * whole unlock.
  *
  * The shape of each case, drawn from a GRand with a fixed seed: four or
  * five participants; the notification and rapid review fields; an LCSPR
@@ -473,6 +474,20 @@ work_chronology (LiaStore *store, gpointer data, gsize *out_count)
   return TRUE;
 }
 
+/* One write that moves a case's deadlines (its notification date, to and
+ * fro), committed: what a change costs now that the case's milestones are
+ * worked out again in its transaction. */
+static gboolean
+work_write (LiaStore *store, gpointer data, gsize *out_count)
+{
+  static gboolean flip;
+
+  flip = !flip;
+  *out_count = 1;
+  return lia_case_set_field (store, data, "notification.sent", flip ? "2026-06-03" : "2026-06-04",
+                             NULL);
+}
+
 /* The case of --entries chronology entries, in a store built before. */
 static char *
 find_big_case (LiaStore *store)
@@ -604,9 +619,9 @@ main (int argc, char **argv)
     LIA_ORG_KIND_LOCAL_AUTHORITY, LIA_ORG_KIND_ICB, LIA_ORG_KIND_POLICE, LIA_ORG_KIND_IOPC,
     LIA_ORG_KIND_AGENCY
   };
-  Timing t_cli[N_CLI], p_deadlines, p_list, p_chronology, p_kdf, p_unlock;
+  Timing t_cli[N_CLI], p_deadlines, p_list, p_chronology, p_write, p_kdf, p_unlock;
   gsize cli_bytes[N_CLI] = { 0, }, bytes = 0, count_deadlines = 0, count_list = 0,
-        count_chronology = 0;
+        count_chronology = 0, count_write = 0;
 
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))
@@ -643,6 +658,7 @@ main (int argc, char **argv)
   p_deadlines = time_in_process (store, work_deadlines, NULL, &count_deadlines);
   p_list = time_in_process (store, work_case_list, NULL, &count_list);
   p_chronology = time_in_process (store, work_chronology, big_case, &count_chronology);
+  p_write = time_in_process (store, work_write, big_case, &count_write);
   if (reuse)
     {
       /* What the kept store holds, not the options' defaults. */
@@ -683,6 +699,7 @@ main (int argc, char **argv)
   add_timing (b, "deadlines_open", p_deadlines, count_deadlines, "milestones");
   add_timing (b, "case_list_and_next", p_list, count_list, "cases");
   add_timing (b, "chronology_to_csv", p_chronology, count_chronology, "entries");
+  add_timing (b, "case_set_field", p_write, 0, NULL);
   add_timing (b, "key_derivation", p_kdf, 0, NULL);
   add_timing (b, "unlock", p_unlock, 0, NULL);
   json_builder_end_object (b);
