@@ -77,6 +77,48 @@ lia_test_introduce (LiaStore *a,
   g_assert_no_error (error);
 }
 
+GBytes *
+lia_test_export_bundle (LiaStore   *from,
+                        const char *to,
+                        guint      *out_envelopes,
+                        guint      *out_chunks)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GOutputStream) out = g_memory_output_stream_new_resizable ();
+
+  g_assert_true (lia_exchange_export_bundle (from, to, out, out_envelopes, out_chunks, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_output_stream_close (out, NULL, NULL));
+  return g_memory_output_stream_steal_as_bytes (G_MEMORY_OUTPUT_STREAM (out));
+}
+
+LiaImportReport *
+lia_test_import_bundle (LiaStore *to,
+                        GBytes   *bundle)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GInputStream) in = g_memory_input_stream_new_from_bytes (bundle);
+  LiaImportReport *report = lia_exchange_import_bundle (to, in, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (report);
+  return report;
+}
+
+GHashTable *
+lia_test_fields (const char *first,
+                 ...)
+{
+  GHashTable *fields = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  va_list args;
+
+  va_start (args, first);
+  for (const char *name = first; name != NULL; name = va_arg (args, const char *))
+    g_hash_table_insert (fields, g_strdup (name), g_strdup (va_arg (args, const char *)));
+  va_end (args);
+  return fields;
+}
+
 GHashTable *
 lia_test_hash_dir (const char *dir)
 {

@@ -20,7 +20,6 @@
 #include "lia-bundle.h"
 #include "lia-envelope.h"
 #include "lia-exchange.h"
-#include "lia-invite.h"
 #include "lia-log.h"
 #include "lia-peer.h"
 #include "lia-record.h"
@@ -70,37 +69,14 @@ fixture_teardown (Fixture *f, gconstpointer data)
 
 /* ---- helpers -------------------------------------------------------------- */
 
-static GBytes *
-export_for (LiaStore *from, int to, guint *out_count)
-{
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GOutputStream) out = g_memory_output_stream_new_resizable ();
-
-  g_assert_true (lia_exchange_export_bundle (from, org_defs[to].name, out, out_count, &error));
-  g_assert_no_error (error);
-  g_assert_true (g_output_stream_close (out, NULL, NULL));
-  return g_memory_output_stream_steal_as_bytes (G_MEMORY_OUTPUT_STREAM (out));
-}
-
-static LiaImportReport *
-import_bytes (LiaStore *to, GBytes *bundle)
-{
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GInputStream) in = g_memory_input_stream_new_from_bytes (bundle);
-  LiaImportReport *report = lia_exchange_import_bundle (to, in, &error);
-
-  g_assert_no_error (error);
-  g_assert_nonnull (report);
-  return report;
-}
-
 /* One bundle from @from to @to; returns how many envelopes were new. */
 static guint
 deliver (Fixture *f, int from, int to)
 {
   guint count = 0;
-  g_autoptr (GBytes) bundle = export_for (f->stores[from], to, &count);
-  g_autoptr (LiaImportReport) report = import_bytes (f->stores[to], bundle);
+  g_autoptr (GBytes) bundle = lia_test_export_bundle (f->stores[from], org_defs[to].name, &count,
+                                                      NULL);
+  g_autoptr (LiaImportReport) report = lia_test_import_bundle (f->stores[to], bundle);
 
   for (guint i = 0; i < report->refusals->len; i++)
     {
@@ -155,22 +131,6 @@ deliver_all (Fixture *f, GRand *rand)
         }
     }
   while (new_ones > 0);
-}
-
-static GHashTable *
-fields_of (const char *first, ...) G_GNUC_NULL_TERMINATED;
-
-static GHashTable *
-fields_of (const char *first, ...)
-{
-  GHashTable *fields = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  va_list args;
-
-  va_start (args, first);
-  for (const char *name = first; name != NULL; name = va_arg (args, const char *))
-    g_hash_table_insert (fields, g_strdup (name), g_strdup (va_arg (args, const char *)));
-  va_end (args);
-  return fields;
 }
 
 static char *
@@ -251,9 +211,9 @@ test_share_by_bundle (Fixture *f, gconstpointer data)
   g_assert_true (lia_case_share (f->stores[COUNCIL], case_id, org_defs[POLICE].name, interviews,
                                  "Jo Lead", &error));
   g_assert_no_error (error);
-  fields = fields_of ("date", "2026-09-03", "role", "Social worker", "summary",
-                      "Visited the home twice.", "classification", "sensitive", "basis",
-                      "Personal data of third parties", NULL);
+  fields = lia_test_fields ("date", "2026-09-03", "role", "Social worker", "summary",
+                            "Visited the home twice.", "classification", "sensitive", "basis",
+                            "Personal data of third parties", NULL);
   record_id = lia_record_add (f->stores[COUNCIL], case_id, LIA_RECORD_INTERVIEW, fields, &error);
   g_assert_no_error (error);
 
@@ -312,9 +272,11 @@ test_grant_extends_one_record (Fixture *f, gconstpointer data)
   add_participant (f->stores[COUNCIL], case_id, ICB);
   g_assert_true (lia_case_share (f->stores[COUNCIL], case_id, org_defs[POLICE].name, interviews,
                                  NULL, &error));
-  a = fields_of ("date", "2026-09-03", "role", "Health visitor", "summary", "First interview.", NULL);
+  a = lia_test_fields ("date", "2026-09-03", "role", "Health visitor", "summary",
+                       "First interview.", NULL);
   wanted = lia_record_add (f->stores[COUNCIL], case_id, LIA_RECORD_INTERVIEW, a, &error);
-  b = fields_of ("date", "2026-09-04", "role", "Teacher", "summary", "Second interview.", NULL);
+  b = lia_test_fields ("date", "2026-09-04", "role", "Teacher", "summary", "Second interview.",
+                       NULL);
   other = lia_record_add (f->stores[COUNCIL], case_id, LIA_RECORD_INTERVIEW, b, &error);
   g_assert_no_error (error);
   deliver (f, COUNCIL, POLICE);
@@ -386,10 +348,10 @@ test_rotation_tells_peers (Fixture *f, gconstpointer data)
   add_participant (f->stores[POLICE], case_id, COUNCIL);
   g_assert_true (lia_case_share (f->stores[POLICE], case_id, org_defs[COUNCIL].name, notes, NULL,
                                  &error));
-  a = fields_of ("text", "Sealed for the old key.", NULL);
+  a = lia_test_fields ("text", "Sealed for the old key.", NULL);
   before = lia_record_add (f->stores[POLICE], case_id, LIA_RECORD_NOTE, a, &error);
   g_assert_no_error (error);
-  old_bundle = export_for (f->stores[POLICE], COUNCIL, &count);
+  old_bundle = lia_test_export_bundle (f->stores[POLICE], org_defs[COUNCIL].name, &count, NULL);
 
   g_assert_true (lia_store_rotate_keys (f->stores[COUNCIL], &keys, &error));
   g_assert_true (lia_exchange_announce_keys (f->stores[COUNCIL], &told, &error));
@@ -405,10 +367,10 @@ test_rotation_tells_peers (Fixture *f, gconstpointer data)
   }
   g_assert_cmpint (lia_test_query_int (f->stores[POLICE], sql), ==, 1);
 
-  b = fields_of ("text", "Sealed for the new key.", NULL);
+  b = lia_test_fields ("text", "Sealed for the new key.", NULL);
   after = lia_record_add (f->stores[POLICE], case_id, LIA_RECORD_NOTE, b, &error);
   g_assert_no_error (error);
-  report = import_bytes (f->stores[COUNCIL], old_bundle);
+  report = lia_test_import_bundle (f->stores[COUNCIL], old_bundle);
   g_assert_cmpuint (report->accepted, ==, count);
   deliver (f, POLICE, COUNCIL);
   old_one = lia_record_load (f->stores[COUNCIL], before, &error);
@@ -436,8 +398,8 @@ test_secret_needs_release (Fixture *f, gconstpointer data)
   g_assert_true (lia_case_share (f->stores[POLICE], case_id, org_defs[IOPC].name, all, NULL, &error));
   g_assert_true (lia_case_share (f->stores[POLICE], case_id, org_defs[COUNCIL].name, all, NULL, &error));
   g_assert_no_error (error);
-  fields = fields_of ("text", "Covert source material.", "classification", "secret", "basis",
-                      "Would identify a covert source", NULL);
+  fields = lia_test_fields ("text", "Covert source material.", "classification", "secret",
+                            "basis", "Would identify a covert source", NULL);
   record_id = lia_record_add (f->stores[POLICE], case_id, LIA_RECORD_NOTE, fields, &error);
   g_assert_no_error (error);
   deliver (f, POLICE, IOPC);
@@ -484,15 +446,15 @@ test_bad_bundles (Fixture *f, gconstpointer data)
       g_autofree char *text = g_strdup_printf ("Note %d", i);
       g_autofree char *id = NULL;
 
-      fields = fields_of ("text", text, NULL);
+      fields = lia_test_fields ("text", text, NULL);
       id = lia_record_add (f->stores[COUNCIL], case_id, LIA_RECORD_NOTE, fields, &error);
       g_assert_no_error (error);
     }
-  bundle = export_for (f->stores[COUNCIL], SCHOOL, &count);
+  bundle = lia_test_export_bundle (f->stores[COUNCIL], org_defs[SCHOOL].name, &count, NULL);
   g_assert_cmpuint (count, ==, 5);
 
   /* For another organisation: nothing in it is for the police. */
-  report = import_bytes (f->stores[POLICE], bundle);
+  report = lia_test_import_bundle (f->stores[POLICE], bundle);
   g_assert_cmpuint (report->accepted, ==, 0);
   g_assert_cmpuint (report->refused, ==, 5);
   g_assert_nonnull (strstr (report->refusals->pdata[0], "addressed to other organisations only"));
@@ -502,18 +464,18 @@ test_bad_bundles (Fixture *f, gconstpointer data)
   copy = g_bytes_unref_to_data (g_bytes_ref (bundle), &len);
   copy[len - 100] ^= 0x01;
   damaged = g_bytes_new_take (copy, len);
-  report = import_bytes (f->stores[SCHOOL], damaged);
+  report = lia_test_import_bundle (f->stores[SCHOOL], damaged);
   g_assert_cmpuint (report->accepted, ==, 4);
   g_assert_cmpuint (report->refused, ==, 1);
   g_clear_pointer (&report, lia_import_report_free);
 
   /* Cut in the middle of the bundle: the rest is still imported later. */
   cut = g_bytes_new_from_bytes (bundle, 0, g_bytes_get_size (bundle) / 2);
-  report = import_bytes (f->stores[SCHOOL], cut);
+  report = lia_test_import_bundle (f->stores[SCHOOL], cut);
   g_assert_nonnull (report->cut_short);
   g_assert_nonnull (strstr (report->cut_short, "cut short"));
   g_clear_pointer (&report, lia_import_report_free);
-  report = import_bytes (f->stores[SCHOOL], bundle);
+  report = lia_test_import_bundle (f->stores[SCHOOL], bundle);
   g_assert_cmpuint (report->refused, ==, 0);
   g_assert_cmpuint (report->accepted, ==, 1);
   g_assert_cmpuint (report->duplicates, ==, 4);
@@ -534,13 +496,13 @@ test_revoked_peer (Fixture *f, gconstpointer data)
   guint count = 0;
 
   add_participant (f->stores[ICB], case_id, COUNCIL);
-  bundle = export_for (f->stores[ICB], COUNCIL, &count);
+  bundle = lia_test_export_bundle (f->stores[ICB], org_defs[COUNCIL].name, &count, NULL);
   g_assert_cmpuint (count, ==, 1);
   peer = lia_store_find_peer (f->stores[COUNCIL], org_defs[ICB].name, &error);
   g_assert_no_error (error);
   g_assert_true (lia_store_revoke_peer (f->stores[COUNCIL], peer, &error));
   g_assert_no_error (error);
-  report = import_bytes (f->stores[COUNCIL], bundle);
+  report = lia_test_import_bundle (f->stores[COUNCIL], bundle);
   g_assert_cmpuint (report->refused, ==, 1);
   g_test_message ("refused: %s", (const char *) report->refusals->pdata[0]);
   g_assert_true (strstr (report->refusals->pdata[0], "revoked") != NULL
@@ -552,7 +514,7 @@ test_revoked_peer (Fixture *f, gconstpointer data)
     g_autoptr (GOutputStream) out = g_memory_output_stream_new_resizable ();
 
     g_assert_false (lia_exchange_export_bundle (f->stores[COUNCIL], org_defs[ICB].name, out, NULL,
-                                                &error));
+                                                NULL, &error));
     g_assert_error (error, LIA_MODEL_ERROR, LIA_MODEL_ERROR_NOT_ALLOWED);
   }
 }
@@ -579,15 +541,15 @@ test_withdraw_and_destroy (Fixture *f, gconstpointer data)
   add_participant (f->stores[COUNCIL], case_id, IOPC);
   g_assert_true (lia_case_share (f->stores[COUNCIL], case_id, org_defs[IOPC].name, reports, NULL,
                                  &error));
-  a = fields_of ("text", "Report to be withdrawn.", NULL);
+  a = lia_test_fields ("text", "Report to be withdrawn.", NULL);
   withdrawn_id = lia_record_add (f->stores[COUNCIL], case_id, LIA_RECORD_INFORMATION_REPORT, a,
                                  &error);
-  b = fields_of ("text", "Report to destroy.", "destroy-on", "2026-10-01", NULL);
+  b = lia_test_fields ("text", "Report to destroy.", "destroy-on", "2026-10-01", NULL);
   destroyed_id = lia_record_add (f->stores[COUNCIL], case_id, LIA_RECORD_INFORMATION_REPORT, b,
                                  &error);
   g_assert_no_error (error);
-  old_bundle = export_for (f->stores[COUNCIL], IOPC, &count);
-  report = import_bytes (f->stores[IOPC], old_bundle);
+  old_bundle = lia_test_export_bundle (f->stores[COUNCIL], org_defs[IOPC].name, &count, NULL);
+  report = lia_test_import_bundle (f->stores[IOPC], old_bundle);
   g_assert_cmpuint (report->accepted, ==, 3);
   g_clear_pointer (&report, lia_import_report_free);
 
@@ -620,7 +582,7 @@ test_withdraw_and_destroy (Fixture *f, gconstpointer data)
   }
 
   /* The old bundle again: nothing comes back. */
-  report = import_bytes (f->stores[IOPC], old_bundle);
+  report = lia_test_import_bundle (f->stores[IOPC], old_bundle);
   g_assert_cmpuint (report->accepted, ==, 0);
   g_assert_cmpuint (report->refused, ==, 2);
   g_clear_pointer (&report, lia_import_report_free);
@@ -827,7 +789,7 @@ op_add_record (World *w, int case_ix)
   r->destroy = g_rand_int_range (w->rand, 0, 6) == 0;
   r->version = 1;
   r->text[1] = g_strdup_printf ("Record %u, version 1", w->records->len);
-  fields = fields_of ("text", r->text[1], NULL);
+  fields = lia_test_fields ("text", r->text[1], NULL);
   if (roll <= 2)
     {
       g_hash_table_insert (fields, g_strdup ("classification"),
@@ -852,7 +814,7 @@ op_edit (World *w, MRecord *r)
     return;
   r->version++;
   r->text[r->version] = g_strdup_printf ("%s, version %d", r->id, r->version);
-  changes = fields_of ("text", r->text[r->version], NULL);
+  changes = lia_test_fields ("text", r->text[r->version], NULL);
   g_assert_true (lia_record_edit (w->f->stores[r->orig], r->id, changes, &error));
   g_assert_no_error (error);
   r->recipients[r->version] = entitled_now (w, r);

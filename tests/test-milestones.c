@@ -12,7 +12,8 @@
  * lia_deadlines_compute() works out afresh from the case and its records,
  * for several days; and nothing is left waiting after a write commits, so
  * the table was brought up to date by the write itself, not by the read.
- * A store from before the table gets it filled when it is opened.
+ * A store from before the table (schema 4) gets it filled when it is
+ * opened.
  *
  * The random part runs LIAISON_MILESTONE_SEEDS seeds (default 3; the
  * sanitizer build runs 1) from LIAISON_MILESTONE_SEED.
@@ -292,19 +293,9 @@ typedef struct
 static void
 deliver (LiaStore *from, const char *to_name, LiaStore *to)
 {
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GOutputStream) out = g_memory_output_stream_new_resizable ();
-  g_autoptr (GBytes) bundle = NULL;
-  g_autoptr (GInputStream) in = NULL;
-  g_autoptr (LiaImportReport) report = NULL;
+  g_autoptr (GBytes) bundle = lia_test_export_bundle (from, to_name, NULL, NULL);
+  g_autoptr (LiaImportReport) report = lia_test_import_bundle (to, bundle);
 
-  g_assert_true (lia_exchange_export_bundle (from, to_name, out, NULL, &error));
-  g_assert_no_error (error);
-  g_assert_true (g_output_stream_close (out, NULL, NULL));
-  bundle = g_memory_output_stream_steal_as_bytes (G_MEMORY_OUTPUT_STREAM (out));
-  in = g_memory_input_stream_new_from_bytes (bundle);
-  report = lia_exchange_import_bundle (to, in, &error);
-  g_assert_no_error (error);
   g_assert_null (report->cut_short);
 }
 
@@ -808,7 +799,10 @@ test_demo (void)
   check (store, rand);
 }
 
-/* The objects of schema version 3, from an empty database migrated to it. */
+/* The last schema version without the milestone table. */
+#define BEFORE_MILESTONES 4
+
+/* The objects of schema @version, from an empty database migrated to it. */
 static GHashTable *
 schema_of_version (int version)
 {
@@ -832,13 +826,13 @@ schema_of_version (int version)
   return schema;
 }
 
-/* Turns @store back into a store of schema version 3 holding the same
- * cases and records: every object that version lacks is dropped, every
- * one it has differently made again as it was. */
+/* Turns @store back into a store of schema BEFORE_MILESTONES holding the
+ * same cases and records: every object that version lacks is dropped,
+ * every one it has differently made again as it was. */
 static void
-make_version_3 (LiaStore *store)
+make_store_from_before (LiaStore *store)
 {
-  g_autoptr (GHashTable) old = schema_of_version (3);
+  g_autoptr (GHashTable) old = schema_of_version (BEFORE_MILESTONES);
   sqlite3 *db = lia_store_get_db (store);
   sqlite3_stmt *stmt = NULL;
   g_autoptr (GPtrArray) drop = g_ptr_array_new_with_free_func (g_free);
@@ -873,19 +867,19 @@ make_version_3 (LiaStore *store)
       if (lia_test_query_int (store, there) == 0)
         lia_test_exec (store, sql);
     }
-  lia_test_exec (store, "PRAGMA user_version = 3");
+  lia_test_exec (store, "PRAGMA user_version = " G_STRINGIFY (BEFORE_MILESTONES));
   lia_test_exec (store, "COMMIT");
 
-  /* Now exactly version 3's objects. */
+  /* Now exactly that version's objects. */
   g_assert_cmpint (lia_test_query_int (store, "SELECT count(*) FROM sqlite_schema WHERE sql IS NOT NULL"),
                    ==, g_hash_table_size (old));
   g_assert_cmpint (lia_test_query_int (store, "SELECT count(*) FROM sqlite_schema "
                                               "WHERE name LIKE 'milestone%'"), ==, 0);
 }
 
-/* A store from before the milestone table (schema 3), with cases and
- * records, gets it filled when it is next opened, and reads out what the
- * engine works out. */
+/* A store from before the milestone table, with cases and records, gets
+ * it filled when it is next opened, and reads out what the engine works
+ * out. */
 static void
 test_migrated_store_filled (void)
 {
@@ -909,7 +903,7 @@ test_migrated_store_filled (void)
     op_add_record (&w);
   op_delay_notice (&w);
 
-  make_version_3 (w.council);
+  make_store_from_before (w.council);
   dir = g_strdup (lia_store_get_directory (w.council));
   lia_store_lock (w.council);
   g_assert_true (lia_store_unlock (w.council, LIA_TEST_PASSPHRASE, NULL, &error));

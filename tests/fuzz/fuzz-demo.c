@@ -93,6 +93,11 @@ static const Table tables[] = {
   { "envelope_recipient", "SELECT * FROM envelope_recipient" },
   { "disclosure_log", "SELECT * FROM disclosure_log" },
   { "disclosure_log_head", "SELECT * FROM disclosure_log_head" },
+  { "attachment", "SELECT * FROM attachment" },
+  { "chunk_ref", "SELECT * FROM chunk_ref" },
+  { "chunk", "SELECT * FROM chunk" },
+  { "chunk_staged", "SELECT * FROM chunk_staged" },
+  { "chunk_garbage", "SELECT * FROM chunk_garbage" },
   /* The deadline engine's results (lia-deadlines.c): a loaded case adds
    * its own; those of cases already there stay as they were. Nothing may
    * be left waiting in milestone_stale after a load, whatever its end
