@@ -1063,18 +1063,17 @@ static gboolean
 insert_case (sqlite3      *db,
              sqlite3_stmt *insert,
              GPtrArray    *milestones,
-             guint         from,
-             guint         to,
              GError      **error)
 {
-  for (guint i = from; i < to; i++)
+  for (guint i = 0; i < milestones->len; i++)
     {
       const LiaMilestone *m = milestones->pdata[i];
       Kind which = kind_of (m);
 
+      /* The strings outlive the step, so SQLite need not copy them. */
       sqlite3_reset (insert);
       sqlite3_bind_text (insert, 1, m->case_id, -1, SQLITE_STATIC);
-      sqlite3_bind_int (insert, 2, (int) (i - from));
+      sqlite3_bind_int (insert, 2, (int) i);
       sqlite3_bind_text (insert, 3, kinds[which].key, -1, SQLITE_STATIC);
       lia_db_bind_text (insert, 4, m->record_id);
       if (which >= N_STATUTORY)
@@ -1147,7 +1146,7 @@ rebuild (sqlite3     *db,
         continue;
       g_ptr_array_set_size (milestones, 0);
       compute (calendar, c->id, &c->aware, c->facts, c->delays, case_records, milestones);
-      if (!insert_case (db, stmt, milestones, 0, milestones->len, error))
+      if (!insert_case (db, stmt, milestones, error))
         return FALSE;
     }
   return TRUE;
