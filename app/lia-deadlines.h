@@ -31,7 +31,9 @@ const char *lia_milestone_state_label (LiaMilestoneState state);
 gboolean    lia_milestone_state_is_open (LiaMilestoneState state);
 
 /* case_id, key and title are GRefStrings (read them as plain strings; they
- * are shared between milestones, and lia_milestone_free() releases them). */
+ * are shared between milestones, and lia_milestone_free() releases them),
+ * except in a milestone lia_deadlines_foreach() lends, whose strings all
+ * belong to it and last for the call. */
 typedef struct
 {
   char              *case_id;
@@ -53,10 +55,13 @@ void       lia_milestone_free (LiaMilestone *milestone);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (LiaMilestone, lia_milestone_free)
 
 /* The milestones of @lcase (with its fields and delay notices loaded) as of
- * @today, in the table's order. @records holds the case's action items and
- * records with a return or destruction date (others are ignored); it may
- * be NULL. A due date past the years that @calendar covers counts weekends
- * only, and its note says so. */
+ * @today, in the table's order (a record's in record id order). @records
+ * holds the case's action items and records with a return or destruction
+ * date (others are ignored); it may be NULL. A record withdrawn by its
+ * originator makes none; a destroyed one keeps its destruction or return,
+ * met on the day. A due date past the years that @calendar covers counts
+ * weekends only, and its note says so. This is the engine; the store keeps
+ * its results (lia_deadlines_for_store()). */
 GPtrArray *lia_deadlines_compute (LiaCalendar   *calendar,
                                   const LiaCase *lcase,
                                   GPtrArray     *records,
