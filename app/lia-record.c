@@ -1228,26 +1228,20 @@ csv_entry_cb (const LiaChronologyEntry *entry, gpointer user_data, GError **erro
   GString *text = w->text;
   const char *date = entry->date != NULL ? entry->date : "";
   char day[11];
+  /* The columns of CSV_HEADER: the date and the time in columns of their
+   * own. */
+  const char *const cells[] = {
+    day, strlen (date) > 11 ? date + 11 : "", entry->agency, entry->what, entry->source,
+    entry->analysis, entry->expected, entry->originator, entry->record_id,
+  };
 
-  /* The date and the time in columns of their own. */
   g_strlcpy (day, date, sizeof day);
-  lia_csv_append_field (text, day);
-  g_string_append_c (text, ',');
-  lia_csv_append_field (text, strlen (date) > 11 ? date + 11 : "");
-  g_string_append_c (text, ',');
-  lia_csv_append_field (text, entry->agency);
-  g_string_append_c (text, ',');
-  lia_csv_append_field (text, entry->what);
-  g_string_append_c (text, ',');
-  lia_csv_append_field (text, entry->source);
-  g_string_append_c (text, ',');
-  lia_csv_append_field (text, entry->analysis);
-  g_string_append_c (text, ',');
-  lia_csv_append_field (text, entry->expected);
-  g_string_append_c (text, ',');
-  lia_csv_append_field (text, entry->originator);
-  g_string_append_c (text, ',');
-  lia_csv_append_field (text, entry->record_id);
+  for (guint i = 0; i < G_N_ELEMENTS (cells); i++)
+    {
+      if (i > 0)
+        g_string_append_c (text, ',');
+      lia_csv_append_field (text, cells[i]);
+    }
   g_string_append (text, "\r\n");
   w->count++;
   return text->len < 65536 || csv_flush (w, error);
