@@ -991,8 +991,9 @@ load_dated_records (sqlite3    *db,
 /* ---- the milestone table ---------------------------------------------------- */
 
 /* Part of the basis the table was computed on, with the calendar's digest:
- * raise it whenever a rule, a note or the order of milestones changes, and
- * every store recomputes its table when next opened. */
+ * raise it whenever a rule, a note, a kind or the order of milestones
+ * changes, and every store works its whole table out again the next time
+ * its deadlines are read or one of its cases changes. */
 #define ENGINE_VERSION 1
 
 /* The names the table's state column uses: a settled state's, or a
