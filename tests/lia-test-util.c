@@ -47,17 +47,23 @@ lia_test_make_dir (const char *prefix)
 }
 
 LiaStore *
-lia_test_create_store (const char *org_name)
+lia_test_create_store_of_kind (const char *org_name,
+                               LiaOrgKind  kind)
 {
   g_autofree char *dir = lia_test_make_dir ("store");
   g_autofree char *store_dir = g_build_filename (dir, "liaison", NULL);
   g_autoptr (LiaStore) store = lia_store_new (store_dir);
   g_autoptr (GError) error = NULL;
 
-  lia_store_create (store, org_name, LIA_ORG_KIND_LOCAL_AUTHORITY, LIA_TEST_PASSPHRASE, NULL,
-                    &error);
+  lia_store_create (store, org_name, kind, LIA_TEST_PASSPHRASE, NULL, &error);
   g_assert_no_error (error);
   return g_steal_pointer (&store);
+}
+
+LiaStore *
+lia_test_create_store (const char *org_name)
+{
+  return lia_test_create_store_of_kind (org_name, LIA_ORG_KIND_LOCAL_AUTHORITY);
 }
 
 void

@@ -21,8 +21,6 @@ struct _LiaApplication
 
   GSettings      *settings;      /* owned */
   LiaStoreWorker *worker;        /* owned; made at startup */
-  LiaCalendar    *calendar;      /* owned; under calendar_lock, for the store's thread */
-  GMutex          calendar_lock;
   char           *store_dir;     /* owned; --store, or the default */
   LiaAppState     state;
 
@@ -368,13 +366,12 @@ deadlines_job (LiaStore     *store,
                GCancellable *cancellable,
                GError      **error)
 {
-  g_autoptr (LiaCalendar) calendar = lia_application_dup_calendar (user_data);
   g_autoptr (GPtrArray) milestones = NULL;
   DueNow *due;
   GDate today;
 
   lia_get_today (&today);
-  milestones = lia_deadlines_for_store (store, calendar, NULL, &today, error);
+  milestones = lia_deadlines_for_store (store, NULL, &today, TRUE, &today, error);
   if (milestones == NULL)
     return NULL;
   due = g_new0 (DueNow, 1);
@@ -485,7 +482,8 @@ load_calendar_thread (GTask        *task,
                       gpointer      task_data,
                       GCancellable *cancellable)
 {
-  g_task_return_pointer (task, lia_calendar_new_current (NULL), g_object_unref);
+  /* Reads the last good refresh from the cache, if it changed. */
+  g_task_return_pointer (task, lia_calendar_ref_current (), g_object_unref);
 }
 
 static void
@@ -494,16 +492,10 @@ calendar_loaded_cb (GObject      *source,
                     gpointer      user_data)
 {
   LiaApplication *self = LIA_APPLICATION (source);
-  LiaCalendar *calendar = g_task_propagate_pointer (G_TASK (result), NULL);
+  g_autoptr (LiaCalendar) calendar = g_task_propagate_pointer (G_TASK (result), NULL);
 
-  if (calendar == NULL)
-    return;
-  g_mutex_lock (&self->calendar_lock);
-  g_set_object (&self->calendar, calendar);
-  g_mutex_unlock (&self->calendar_lock);
-  g_object_unref (calendar);
   /* Deadlines counted with the new calendar: every view reloads. */
-  if (self->state == LIA_APP_STATE_UNLOCKED)
+  if (calendar != NULL && self->state == LIA_APP_STATE_UNLOCKED)
     lia_store_worker_notify_changed (self->worker, NULL);
 }
 
@@ -515,19 +507,6 @@ lia_application_reload_calendar (LiaApplication *self)
   g_return_if_fail (LIA_IS_APPLICATION (self));
 
   g_task_run_in_thread (task, load_calendar_thread);
-}
-
-LiaCalendar *
-lia_application_dup_calendar (LiaApplication *self)
-{
-  LiaCalendar *calendar;
-
-  g_return_val_if_fail (LIA_IS_APPLICATION (self), NULL);
-
-  g_mutex_lock (&self->calendar_lock);
-  calendar = g_object_ref (self->calendar);
-  g_mutex_unlock (&self->calendar_lock);
-  return calendar;
 }
 
 void
@@ -660,9 +639,7 @@ lia_application_startup (GApplication *application)
   g_signal_connect (self->worker, "locked", G_CALLBACK (worker_locked_cb), self);
   lia_store_worker_exists_async (self->worker, NULL, exists_cb, g_object_ref (self));
 
-  g_mutex_lock (&self->calendar_lock);
-  self->calendar = lia_calendar_new_default ();
-  g_mutex_unlock (&self->calendar_lock);
+  /* The calendar in use is loaded once, off the main thread. */
   lia_application_reload_calendar (self);
 }
 
@@ -746,9 +723,6 @@ lia_application_dispose (GObject *object)
   g_clear_pointer (&self->told, g_hash_table_unref);
   g_clear_object (&self->worker);
   g_clear_object (&self->settings);
-  g_mutex_lock (&self->calendar_lock);
-  g_clear_object (&self->calendar);
-  g_mutex_unlock (&self->calendar_lock);
   G_OBJECT_CLASS (lia_application_parent_class)->dispose (object);
 }
 
@@ -758,7 +732,6 @@ lia_application_finalize (GObject *object)
   LiaApplication *self = LIA_APPLICATION (object);
 
   g_free (self->store_dir);
-  g_mutex_clear (&self->calendar_lock);
   G_OBJECT_CLASS (lia_application_parent_class)->finalize (object);
 }
 
@@ -796,7 +769,6 @@ static void
 lia_application_init (LiaApplication *self)
 {
   g_application_add_main_option_entries (G_APPLICATION (self), options);
-  g_mutex_init (&self->calendar_lock);
   self->told = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->last_activity = g_get_monotonic_time ();
 }

@@ -1,8 +1,7 @@
 /* lia-application.h: the Liaison desktop application.
  *
  * One LiaApplication per process: it owns the settings, the store (through
- * its LiaStoreWorker), the calendar of working days and, while unlocked,
- * the sync engine. Its state says what every window shows: the first-run
+ * its LiaStoreWorker) and, while unlocked, the sync engine. Its state says what every window shows: the first-run
  * page, the unlock page, or the cases. It locks itself after the idle time
  * in the settings, when the screen locks, and on app.lock (Ctrl+L).
  *
@@ -36,9 +35,6 @@ LiaApplication *lia_application_new (void);
 LiaAppState     lia_application_get_state (LiaApplication *self);
 LiaStoreWorker *lia_application_get_worker (LiaApplication *self);
 GSettings      *lia_application_get_settings (LiaApplication *self);
-/* The working-day calendar (built in, or the last good refresh), as a new
- * reference; from any thread. */
-LiaCalendar    *lia_application_dup_calendar (LiaApplication *self);
 /* The date deadlines are counted from: today, or LIAISON_TODAY (as for
  * liaison-cli). From any thread. */
 void            lia_get_today (GDate *out);
@@ -69,7 +65,8 @@ gboolean        lia_application_create_finish (LiaApplication *self,
 
 void            lia_application_lock (LiaApplication *self);
 
-/* Replaces the calendar with the one now current (after a refresh). */
+/* Loads the calendar now in use (after a refresh) and has every view
+ * count its deadlines again. */
 void            lia_application_reload_calendar (LiaApplication *self);
 
 G_END_DECLS

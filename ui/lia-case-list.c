@@ -50,19 +50,17 @@ enum
 
 static guint signals[N_SIGNALS];
 
-/* The job: every case's summary, as of today, with the calendar in use
- * now. @user_data is the application. */
+/* The job: every case's summary, as of today. */
 static gpointer
 load_job (LiaStore     *store,
           gpointer      user_data,
           GCancellable *cancellable,
           GError      **error)
 {
-  g_autoptr (LiaCalendar) calendar = lia_application_dup_calendar (user_data);
   GDate today;
 
   lia_get_today (&today);
-  return lia_case_summaries_load (store, calendar, &today, error);
+  return lia_case_summaries_load (store, &today, error);
 }
 
 static void

@@ -46,33 +46,25 @@ lia_badge_for (LiaCalendar      *calendar,
 
 GPtrArray *
 lia_case_summaries_load (LiaStore    *store,
-                         LiaCalendar *calendar,
                          const GDate *today,
                          GError     **error)
 {
   g_autoptr (GPtrArray) cases = NULL;
-  g_autoptr (GPtrArray) milestones = NULL;
-  g_autoptr (GHashTable) next = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr (GHashTable) next = NULL;
   g_autoptr (LiaOrg) self_org = NULL;
+  g_autoptr (LiaCalendar) calendar = lia_calendar_ref_current ();
   GPtrArray *summaries;
 
   cases = lia_case_list (store, error);
   if (cases == NULL)
     return NULL;
-  milestones = lia_deadlines_for_store (store, calendar, NULL, today, error);
-  if (milestones == NULL)
+  /* Each case's next deadline, from the store's table of milestones. */
+  next = lia_deadlines_next_by_case (store, today, error);
+  if (next == NULL)
     return NULL;
   self_org = lia_store_get_self (store, error);
   if (self_org == NULL)
     return NULL;
-  /* Sorted by due date: the first open one of each case is its next. */
-  for (guint i = 0; i < milestones->len; i++)
-    {
-      LiaMilestone *m = milestones->pdata[i];
-
-      if (lia_milestone_state_is_open (m->state) && !g_hash_table_contains (next, m->case_id))
-        g_hash_table_insert (next, m->case_id, m);
-    }
 
   summaries = g_ptr_array_new_full (cases->len, (GDestroyNotify) lia_case_summary_free);
   for (guint i = 0; i < cases->len; i++)

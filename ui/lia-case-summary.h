@@ -46,7 +46,6 @@ void       lia_case_summary_free (LiaCaseSummary *summary);
 
 /* Every case, newest first, with its next deadline as of @today. */
 GPtrArray *lia_case_summaries_load (LiaStore    *store,
-                                    LiaCalendar *calendar,
                                     const GDate *today,
                                     GError     **error);
 

@@ -74,30 +74,20 @@ load_job (LiaStore     *store,
           GCancellable *cancellable,
           GError      **error)
 {
-  LiaApplication *app = LIA_APPLICATION (((gpointer *) user_data)[0]);
-  const char *case_id = ((gpointer *) user_data)[1];
-  g_autoptr (LiaCalendar) calendar = lia_application_dup_calendar (app);
+  const char *case_id = user_data;
   LiaCaseData *data = g_new0 (LiaCaseData, 1);
 
   lia_get_today (&data->today);
   if ((data->lcase = lia_case_load (store, case_id, error)) == NULL
       || (data->self = lia_store_get_self (store, error)) == NULL
       || (data->orgs = lia_store_list_orgs (store, error)) == NULL
-      || (data->milestones = lia_deadlines_for_store (store, calendar, data->lcase->id,
-                                                      &data->today, error)) == NULL)
+      || (data->milestones = lia_deadlines_for_store (store, data->lcase->id, &data->today,
+                                                      FALSE, NULL, error)) == NULL)
     {
       lia_case_data_free (data);
       return NULL;
     }
   return data;
-}
-
-static void
-load_data_free (gpointer *data)
-{
-  g_object_unref (data[0]);
-  g_free (data[1]);
-  g_free (data);
 }
 
 static void
@@ -265,7 +255,6 @@ lia_case_view_new (LiaApplication *application,
                    const char     *case_id)
 {
   LiaCaseView *self;
-  gpointer *data;
 
   g_return_val_if_fail (LIA_IS_APPLICATION (application), NULL);
   g_return_val_if_fail (case_id != NULL, NULL);
@@ -290,11 +279,8 @@ lia_case_view_new (LiaApplication *application,
   add_page (self, NULL, (PageFactory) lia_actions_page_new, "actions", _("Actions"),
             "object-select-symbolic");
 
-  data = g_new0 (gpointer, 2);
-  data[0] = g_object_ref (application);
-  data[1] = g_strdup (case_id);
   self->loader = lia_loader_new (lia_application_get_worker (application), case_id, load_job,
-                                 data, (GDestroyNotify) load_data_free,
+                                 g_strdup (case_id), g_free,
                                  (GDestroyNotify) lia_case_data_free, loaded_cb, self);
   lia_loader_load (self->loader);
   return self;

@@ -72,7 +72,7 @@ double_to_uint16 (const GValue       *value,
 static void
 show_calendar_years (LiaPreferencesWindow *self)
 {
-  g_autoptr (LiaCalendar) calendar = lia_application_dup_calendar (self->app);
+  g_autoptr (LiaCalendar) calendar = lia_calendar_ref_current ();
   g_autofree char *years = g_strdup_printf (_("%d to %d"), lia_calendar_get_first_year (calendar),
                                             lia_calendar_get_last_year (calendar));
 
