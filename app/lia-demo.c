@@ -388,6 +388,51 @@ load_requests (Loader *l, JsonArray *requests, GError **error)
   return TRUE;
 }
 
+/* The demo file's top object, checked for its size, syntax and format;
+ * @parser keeps it alive. */
+static JsonObject *
+parse_demo (JsonParser *parser,
+            GBytes     *data,
+            GError    **error)
+{
+  g_autoptr (GError) parse_error = NULL;
+  gsize size;
+  const char *bytes = g_bytes_get_data (data, &size);
+  JsonObject *root;
+
+  if (size > DEMO_MAX_BYTES)
+    {
+      invalid (error, "the file is larger than %d bytes", DEMO_MAX_BYTES);
+      return NULL;
+    }
+  if (bytes == NULL || size == 0)
+    {
+      invalid (error, "the file is empty");
+      return NULL;
+    }
+  if (!json_parser_load_from_data (parser, bytes, (gssize) size, &parse_error))
+    {
+      /* json-glib's message may quote the bad bytes themselves. */
+      g_autofree char *message = g_utf8_make_valid (parse_error->message, -1);
+
+      invalid (error, "not valid JSON: %s", message);
+      return NULL;
+    }
+  if (json_parser_get_root (parser) == NULL)
+    {
+      invalid (error, "the file holds no JSON value");
+      return NULL;
+    }
+  root = JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser))
+           ? json_node_get_object (json_parser_get_root (parser)) : NULL;
+  if (g_strcmp0 (member (root, "format"), DEMO_FORMAT) != 0)
+    {
+      invalid (error, "the format is not “%s”", DEMO_FORMAT);
+      return NULL;
+    }
+  return root;
+}
+
 gboolean
 lia_demo_load (LiaStore      *store,
                GBytes        *data,
@@ -397,33 +442,16 @@ lia_demo_load (LiaStore      *store,
                GError       **error)
 {
   g_autoptr (JsonParser) parser = json_parser_new ();
-  g_autoptr (GError) parse_error = NULL;
   Loader l = { store, NULL, NULL, NULL, NULL, own_only, NULL, { 0, }, 0, 0 };
   JsonObject *root;
-  gsize size;
-  const char *bytes = g_bytes_get_data (data, &size);
   gboolean ok = FALSE;
 
   l.db = lia_db_get (store, error);
   if (l.db == NULL)
     return FALSE;
-  if (size > DEMO_MAX_BYTES)
-    return invalid (error, "the file is larger than %d bytes", DEMO_MAX_BYTES);
-  if (bytes == NULL || size == 0)
-    return invalid (error, "the file is empty");
-  if (!json_parser_load_from_data (parser, bytes, (gssize) size, &parse_error))
-    {
-      /* json-glib's message may quote the bad bytes themselves. */
-      g_autofree char *message = g_utf8_make_valid (parse_error->message, -1);
-
-      return invalid (error, "not valid JSON: %s", message);
-    }
-  if (json_parser_get_root (parser) == NULL)
-    return invalid (error, "the file holds no JSON value");
-  root = JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser))
-           ? json_node_get_object (json_parser_get_root (parser)) : NULL;
-  if (g_strcmp0 (member (root, "format"), DEMO_FORMAT) != 0)
-    return invalid (error, "the format is not “%s”", DEMO_FORMAT);
+  root = parse_demo (parser, data, error);
+  if (root == NULL)
+    return FALSE;
 
   lia_date_set_today (&l.today);
   l.orgs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) lia_org_free);
@@ -447,6 +475,62 @@ lia_demo_load (LiaStore      *store,
       result->as_key = g_strdup (l.self_key);
       result->n_records = l.n_records;
       result->n_requests = l.n_requests;
+    }
+out:
+  g_free (l.case_id);
+  g_hash_table_unref (l.orgs);
+  g_hash_table_unref (l.records);
+  return ok;
+}
+
+gboolean
+lia_demo_load_into (LiaStore      *store,
+                    GBytes        *data,
+                    const char    *as_key,
+                    const char    *case_id,
+                    LiaDemoResult *result,
+                    GError       **error)
+{
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (LiaCase) lcase = NULL;
+  Loader l = { store, NULL, NULL, NULL, NULL, TRUE, NULL, { 0, }, 0, 0 };
+  JsonObject *root;
+  gboolean ok = FALSE;
+
+  g_return_val_if_fail (as_key != NULL, FALSE);
+  g_return_val_if_fail (case_id != NULL, FALSE);
+
+  l.db = lia_db_get (store, error);
+  if (l.db == NULL)
+    return FALSE;
+  root = parse_demo (parser, data, error);
+  if (root == NULL)
+    return FALSE;
+  /* The case as the lead made it, which came here with its facts. */
+  lcase = lia_case_load (store, case_id, error);
+  if (lcase == NULL)
+    return FALSE;
+
+  lia_date_set_today (&l.today);
+  l.orgs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) lia_org_free);
+  l.records = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  l.case_id = g_strdup (lcase->id);
+
+  if (!lia_db_begin (l.db, error))
+    goto out;
+  if (load_organisations (&l, array_member (root, "organisations"), as_key, error)
+      && load_records (&l, array_member (root, "records"), error)
+      && lia_db_commit (l.db, error))
+    ok = TRUE;
+  else
+    lia_db_rollback (l.db);
+
+  if (ok)
+    {
+      result->case_id = g_strdup (l.case_id);
+      result->as_key = g_strdup (l.self_key);
+      result->n_records = l.n_records;
+      result->n_requests = 0;
     }
 out:
   g_free (l.case_id);

@@ -35,4 +35,18 @@ gboolean lia_demo_load (LiaStore      *store,
                         LiaDemoResult *result,
                         GError       **error);
 
+/* For one node of a demo with a store per organisation, after the lead's
+ * node has loaded the case (lia_demo_load() with @own_only) and its facts
+ * have reached this store: loads, into that case (@case_id, an id or a
+ * unique prefix of one that this store holds), the records that the demo
+ * organisation @as_key made, as this organisation's own, and nothing else
+ * (the case, its participants and its requests are the lead's). All of
+ * them or nothing. @result's counts are of what was loaded. */
+gboolean lia_demo_load_into (LiaStore      *store,
+                             GBytes        *data,
+                             const char    *as_key,
+                             const char    *case_id,
+                             LiaDemoResult *result,
+                             GError       **error);
+
 G_END_DECLS

@@ -24,7 +24,7 @@ typedef struct
   char *kind, *title, *child, *area, *aware, *incident, *type, *contact, *email, *phone, *role;
   char *name, *position, *sent, *reason, *revised, *today, *within, *format, *output, *agency;
   char *to, *from, *subject, *record, *date, *reply_by, *by, *decision, *basis, *redirect_to;
-  char *level, *limit, *as;
+  char *level, *limit, *as, *into;
   gboolean own_only, all;
   /* record fields, in the order of record_field_names */
   char *fields[24];
@@ -1505,8 +1505,13 @@ cmd_demo_load (CliOptions *options)
     data = lia_demo_get_default (&error);
   if (data == NULL)
     return cli_fail (error);
+  if (opt.into != NULL && opt.as == NULL)
+    return cli_usage_error ("--into CASE needs --as KEY: which organisation's records to load");
   store = cli_open_store (options, &error);
-  if (store == NULL || !lia_demo_load (store, data, opt.as, opt.own_only, &result, &error))
+  if (store == NULL
+      || !(opt.into != NULL
+             ? lia_demo_load_into (store, data, opt.as, opt.into, &result, &error)
+             : lia_demo_load (store, data, opt.as, opt.own_only, &result, &error)))
     return cli_fail (error);
   if (options->json)
     {
@@ -1690,6 +1695,8 @@ static const GOptionEntry demo_entries[] = {
                  "this organisation's kind)", "KEY"),
   { "own-only", 0, 0, G_OPTION_ARG_NONE, &opt.own_only,
     "Load only the records and requests of that organisation (for a multi-store demo)", NULL },
+  STR ("into", into, "Load only that organisation's records, into the case CASE that its lead's "
+                     "store shared with this one (for a multi-store demo)", "CASE"),
   { NULL }
 };
 
