@@ -1,14 +1,15 @@
 /* lia-chronology-row.c: one entry of the multi-agency chronology.
  *
  * A chronology may hold tens of thousands of entries, and the list view
- * of GTK 4.8 measures every row it keeps (up to two hundred) on each
- * frame of a scroll. A row made of wrapping GtkLabels is laid out afresh
- * each time its size is asked for, which made scrolling a long chronology
- * take a fifth of a second a frame. So this row is one widget that lays
- * out its own text with Pango, keeps the layouts for the width it was
- * last given, and answers size requests from them: measuring a row whose
- * entry and width have not changed costs nothing, and only a row that
- * scrolls into view is laid out.
+ * of GTK 4.8 binds and measures every row it keeps (up to two hundred),
+ * on opening and on each frame of a scroll. A row made of wrapping
+ * GtkLabels is laid out afresh each time its size is asked for, which
+ * made scrolling a long chronology take a fifth of a second a frame. So
+ * this row is one widget of a fixed height (three lines of what happened,
+ * one of its source and analysis, from the font's own line height), which
+ * it gives without laying anything out, and it lays out its text with
+ * Pango only when it is drawn, keeping the layouts for the width it was
+ * drawn at: only the rows on the screen are ever laid out, once.
  *
  * The text is styled from the widget's own CSS (liachronologyrow in
  * style.css): the font and colours of the theme, dark style and high
@@ -31,9 +32,10 @@
 #define LINE_GAP       4
 #define MIN_TEXT_WIDTH 160
 /* At most this many lines of each, the rest ellipsised. */
-#define WHAT_LINES     4
-#define DETAIL_LINES   2
-#define AGENCY_LINES   3
+#define DATE_LINES     2
+#define WHAT_LINES     3
+#define DETAIL_LINES   1
+#define AGENCY_LINES   2
 
 struct _LiaChronologyRow
 {
@@ -52,6 +54,10 @@ struct _LiaChronologyRow
    * list reuses keeps its width. */
   int          layout_width;
   guint        context_serial;
+
+  /* The row's height for the font of context_serial (-1: not worked out). */
+  int          height;
+  guint        height_serial;
   PangoLayout *date_layout;
   PangoLayout *agency_layout;
   PangoLayout *what_layout;
@@ -111,7 +117,7 @@ ensure_layouts (LiaChronologyRow *self,
   clear_layouts (self);
   self->layout_width = width;
   self->context_serial = serial;
-  self->date_layout = make_layout (self, self->date, LEFT_WIDTH, 2, TRUE, FALSE);
+  self->date_layout = make_layout (self, self->date, LEFT_WIDTH, DATE_LINES, TRUE, FALSE);
   self->agency_layout = make_layout (self, self->agency, LEFT_WIDTH, AGENCY_LINES, FALSE, TRUE);
   self->what_layout = make_layout (self, self->what, right, WHAT_LINES, FALSE, FALSE);
   self->detail_layout = make_layout (self, self->detail, right, DETAIL_LINES, FALSE, TRUE);
@@ -128,24 +134,42 @@ layout_height (PangoLayout *layout)
   return height;
 }
 
+/* The height of @lines lines of the widget's font, at @scale. */
 static int
-height_for_width (LiaChronologyRow *self,
-                  int               width)
+lines_height (PangoFontMetrics *metrics,
+              int               lines,
+              double            scale)
 {
+  return (int) (lines * pango_font_metrics_get_height (metrics) * scale / PANGO_SCALE + 0.999);
+}
+
+/* The fixed height of every row, from the font in use: the taller of the
+ * two columns at their most lines. */
+static int
+row_height (LiaChronologyRow *self)
+{
+  PangoContext *context = gtk_widget_get_pango_context (GTK_WIDGET (self));
+  guint serial = pango_context_get_serial (context);
+  PangoFontMetrics *metrics;
   int left, right;
 
-  ensure_layouts (self, width);
-  left = layout_height (self->date_layout) + LINE_GAP + layout_height (self->agency_layout);
-  right = layout_height (self->what_layout);
-  if (layout_height (self->detail_layout) > 0)
-    right += LINE_GAP + layout_height (self->detail_layout);
-  return 2 * PAD_Y + MAX (left, right);
+  if (self->height >= 0 && self->height_serial == serial)
+    return self->height;
+  metrics = pango_context_get_metrics (context, NULL, NULL);
+  left = lines_height (metrics, DATE_LINES, 1.0) + LINE_GAP
+         + lines_height (metrics, AGENCY_LINES, PANGO_SCALE_SMALL);
+  right = lines_height (metrics, WHAT_LINES, 1.0) + LINE_GAP
+          + lines_height (metrics, DETAIL_LINES, PANGO_SCALE_SMALL);
+  pango_font_metrics_unref (metrics);
+  self->height = 2 * PAD_Y + MAX (left, right);
+  self->height_serial = serial;
+  return self->height;
 }
 
 static GtkSizeRequestMode
 lia_chronology_row_get_request_mode (GtkWidget *widget)
 {
-  return GTK_SIZE_REQUEST_HEIGHT_FOR_WIDTH;
+  return GTK_SIZE_REQUEST_CONSTANT_SIZE;
 }
 
 static void
@@ -166,14 +190,9 @@ lia_chronology_row_measure (GtkWidget      *widget,
       *natural = *minimum;
     }
   else
-    {
-      /* Asked without a width: the width last laid out for, which a row
-       * the list reuses keeps, so that the question lays out once. */
-      if (for_size < 0)
-        for_size = self->layout_width >= 0 ? self->layout_width
-                                           : 2 * PAD_X + LEFT_WIDTH + GAP + MIN_TEXT_WIDTH;
-      *minimum = *natural = height_for_width (self, for_size);
-    }
+    /* Without laying anything out: a row that is bound but never drawn
+     * costs a string copy. */
+    *minimum = *natural = row_height (self);
 }
 
 static void
@@ -227,9 +246,11 @@ lia_chronology_row_css_changed (GtkWidget         *widget,
    * Pango context: lay out again. Other style changes, which the list's
    * rows get at every scroll as their positions change, cost nothing;
    * the colours are read at each snapshot. */
-  if (self->what_layout != NULL && serial != self->context_serial)
+  if (serial != self->height_serial || (self->what_layout != NULL
+                                         && serial != self->context_serial))
     {
       clear_layouts (self);
+      self->height = -1;
       gtk_widget_queue_resize (widget);
     }
 }
@@ -266,6 +287,7 @@ static void
 lia_chronology_row_init (LiaChronologyRow *self)
 {
   self->layout_width = -1;
+  self->height = -1;
 }
 
 GtkWidget *
@@ -329,8 +351,9 @@ lia_chronology_row_set_entry (LiaChronologyRow         *self,
   replace (&self->agency, entry->agency);
   replace (&self->what, entry->what);
   replace (&self->detail, detail->str);
+  /* The size does not depend on the text: a redraw will do. */
   clear_layouts (self);
-  gtk_widget_queue_resize (GTK_WIDGET (self));
+  gtk_widget_queue_draw (GTK_WIDGET (self));
 
   accessible = g_strdup_printf ("%s, %s: %s. %s", date, self->agency, self->what, detail->str);
   gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL,
