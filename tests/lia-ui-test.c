@@ -8,6 +8,7 @@
 
 #include "lia-test-util.h"
 #include "lia-ui-test.h"
+#include "lia-util.h"
 
 /* The longest any wait may take before the test fails: far more than
  * anything here needs even under the sanitizers on a loaded machine. */
@@ -21,28 +22,10 @@
 static char *private_root;
 
 static void
-remove_tree (const char *path)
-{
-  g_autoptr (GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
-        remove_tree (child);
-      else
-        g_unlink (child);
-    }
-  g_rmdir (path);
-}
-
-static void
 remove_private_root (void)
 {
   if (private_root != NULL && !g_test_subprocess ())
-    remove_tree (private_root);
+    lia_remove_tree (private_root);
 }
 
 static void

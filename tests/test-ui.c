@@ -763,6 +763,50 @@ test_peers (void)
   g_free (codes.expired_code);
 }
 
+/* ---- the live demonstration ------------------------------------------------ */
+
+static void
+demo_scenario (LiaApplication *app,
+               GtkWindow      *window,
+               gpointer        user_data)
+{
+  char **store_dir = user_data;
+
+  g_assert_true (lia_application_is_demo (app));
+  /* Set up, and the council's store opened without a passphrase. */
+  lia_ui_wait_for_state (app, LIA_APP_STATE_UNLOCKED);
+  *store_dir = g_strdup (lia_store_worker_get_directory (lia_application_get_worker (app)));
+  g_assert_true (g_file_test (*store_dir, G_FILE_TEST_IS_DIR));
+  lia_ui_wait_for ("case-list");
+  lia_ui_wait_for_any_text ("Child A, Northmoor");
+  /* The council's peers, verified. */
+  activate ("case-list", "main.peers");
+  lia_ui_wait_for ("peers-list");
+  lia_ui_wait_for_any_text ("Northmoor Police (demo)");
+  lia_ui_wait_for_any_text ("IOPC investigation team (demo)");
+  lia_ui_wait_for_any_text ("3 current peers.");
+}
+
+static void
+test_demo (void)
+{
+  g_autofree char *store_dir = NULL;
+
+  if (!g_test_subprocess ())
+    {
+      run_in_subprocess (NULL);
+      return;
+    }
+  {
+    const char *args[] = { "--demo", NULL };
+
+    g_assert_cmpint (lia_ui_test_run_app (args, demo_scenario, &store_dir), ==, 0);
+  }
+  /* Everything it made is gone once the window closed. */
+  g_assert_nonnull (store_dir);
+  g_assert_false (g_file_test (store_dir, G_FILE_TEST_EXISTS));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -776,5 +820,6 @@ main (int   argc,
   g_test_add_func ("/ui/screens", test_screens);
   g_test_add_func ("/ui/deadline-notification", test_deadline_notification);
   g_test_add_func ("/ui/peers", test_peers);
+  g_test_add_func ("/ui/demo", test_demo);
   return g_test_run ();
 }

@@ -10,6 +10,7 @@
 #include "lia-crypt-vfs.h"
 #include "lia-crypto.h"
 #include "lia-deadlines.h"
+#include "lia-demo-runner.h"
 #include "lia-errors.h"
 #include "lia-preferences-window.h"
 #include "lia-ui-resources.h"
@@ -23,6 +24,11 @@ struct _LiaApplication
   LiaStoreWorker *worker;        /* owned; made at startup */
   char           *store_dir;     /* owned; --store, or the default */
   LiaAppState     state;
+  char           *failure;       /* owned: why it could not start, or NULL */
+
+  /* The live demonstration (--demo): the other organisations' nodes. */
+  gboolean        demo;
+  LiaDemoRunner  *demo_runner;   /* owned */
 
   /* Idle lock: the monotonic time of the last key press, click, scroll or
    * pointer movement in any of our windows, and the timer that fires when
@@ -48,7 +54,8 @@ G_DEFINE_ENUM_TYPE (LiaAppState, lia_app_state,
                     G_DEFINE_ENUM_VALUE (LIA_APP_STATE_STARTING, "starting"),
                     G_DEFINE_ENUM_VALUE (LIA_APP_STATE_NEW, "new"),
                     G_DEFINE_ENUM_VALUE (LIA_APP_STATE_LOCKED, "locked"),
-                    G_DEFINE_ENUM_VALUE (LIA_APP_STATE_UNLOCKED, "unlocked"))
+                    G_DEFINE_ENUM_VALUE (LIA_APP_STATE_UNLOCKED, "unlocked"),
+                    G_DEFINE_ENUM_VALUE (LIA_APP_STATE_FAILED, "failed"))
 
 enum
 {
@@ -193,6 +200,8 @@ screensaver_active_cb (GObject    *object,
 
 /* ---- store ----------------------------------------------------------------- */
 
+static void demo_unlocked_cb (GObject *source, GAsyncResult *result, gpointer user_data);
+
 static void
 exists_cb (GObject      *source,
            GAsyncResult *result,
@@ -203,6 +212,66 @@ exists_cb (GObject      *source,
   gboolean exists = lia_store_worker_exists_finish (LIA_STORE_WORKER (source), result, &error);
 
   set_state (self, exists ? LIA_APP_STATE_LOCKED : LIA_APP_STATE_NEW);
+  /* The demonstration's council opens without asking: its passphrase is
+   * no secret (the data are fictional). */
+  if (exists && self->demo_runner != NULL)
+    lia_application_unlock_async (self, lia_demo_runner_get_passphrase (self->demo_runner), NULL,
+                                  demo_unlocked_cb, NULL);
+}
+
+static void
+fail (LiaApplication *self,
+      const char     *message)
+{
+  g_free (self->failure);
+  self->failure = g_strdup (message);
+  set_state (self, LIA_APP_STATE_FAILED);
+}
+
+static void
+demo_unlocked_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  LiaApplication *self = LIA_APPLICATION (source);
+  g_autoptr (GError) error = NULL;
+
+  if (!lia_application_unlock_finish (self, result, &error))
+    {
+      g_autofree char *message = lia_error_describe (error);
+
+      fail (self, message);
+      return;
+    }
+  lia_demo_runner_start_others (self->demo_runner);
+}
+
+static void
+demo_message_cb (LiaDemoRunner *runner,
+                 const char    *text,
+                 gpointer       user_data)
+{
+  GtkWindow *window = gtk_application_get_active_window (user_data);
+
+  if (LIA_IS_WINDOW (window))
+    lia_window_toast (LIA_WINDOW (window), text);
+}
+
+static void
+demo_prepared_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr (LiaApplication) self = user_data;
+  g_autoptr (GError) error = NULL;
+
+  if (!lia_demo_runner_prepare_finish (LIA_DEMO_RUNNER (source), result, &error))
+    {
+      if (!lia_error_is_cancelled (error))
+        fail (self, error->message);
+      return;
+    }
+  lia_store_worker_exists_async (self->worker, NULL, exists_cb, g_object_ref (self));
 }
 
 static void
@@ -633,11 +702,26 @@ lia_application_startup (GApplication *application)
   g_signal_connect (self, "window-added", G_CALLBACK (window_added_cb), self);
   g_signal_connect (self, "notify::screensaver-active", G_CALLBACK (screensaver_active_cb), self);
 
+  if (self->demo)
+    {
+      g_autoptr (GError) error = NULL;
+
+      self->demo_runner = lia_demo_runner_new (&error);
+      if (self->demo_runner == NULL)
+        g_error ("Could not make the demonstration's directory: %s", error->message);
+      g_free (self->store_dir);
+      self->store_dir = g_strdup (lia_demo_runner_get_council_store (self->demo_runner));
+      g_signal_connect (self->demo_runner, "message", G_CALLBACK (demo_message_cb), self);
+    }
   if (self->store_dir == NULL)
     self->store_dir = g_build_filename (g_get_user_data_dir (), "liaison", NULL);
   self->worker = lia_store_worker_new (self->store_dir);
   g_signal_connect (self->worker, "locked", G_CALLBACK (worker_locked_cb), self);
-  lia_store_worker_exists_async (self->worker, NULL, exists_cb, g_object_ref (self));
+  if (self->demo_runner != NULL)
+    lia_demo_runner_prepare_async (self->demo_runner, NULL, demo_prepared_cb,
+                                   g_object_ref (self));
+  else
+    lia_store_worker_exists_async (self->worker, NULL, exists_cb, g_object_ref (self));
 
   /* The calendar in use is loaded once, off the main thread. */
   lia_application_reload_calendar (self);
@@ -664,6 +748,10 @@ lia_application_shutdown (GApplication *application)
   /* Queued saves finish, then the keys are wiped. */
   if (self->worker != NULL)
     lia_store_worker_shutdown (self->worker);
+  /* The demonstration's nodes stop and its directory goes, the council's
+   * store (now closed) with it. */
+  if (self->demo_runner != NULL)
+    lia_demo_runner_stop (self->demo_runner);
   G_APPLICATION_CLASS (lia_application_parent_class)->shutdown (application);
 }
 
@@ -678,6 +766,18 @@ lia_application_handle_local_options (GApplication *application,
     {
       g_print ("liaison %s\n", PACKAGE_VERSION);
       return 0;
+    }
+  if (g_variant_dict_contains (options, "demo"))
+    {
+      if (g_variant_dict_contains (options, "store"))
+        {
+          g_printerr ("liaison: --demo makes stores of its own; it does not take --store\n");
+          return 1;
+        }
+      self->demo = TRUE;
+      g_application_set_flags (application,
+                               g_application_get_flags (application)
+                                 | G_APPLICATION_NON_UNIQUE);
     }
   if (g_variant_dict_lookup (options, "store", "^&ay", &store))
     {
@@ -722,6 +822,7 @@ lia_application_dispose (GObject *object)
   g_clear_object (&self->session);
   g_clear_pointer (&self->told, g_hash_table_unref);
   g_clear_object (&self->worker);
+  g_clear_object (&self->demo_runner);
   g_clear_object (&self->settings);
   G_OBJECT_CLASS (lia_application_parent_class)->dispose (object);
 }
@@ -732,6 +833,7 @@ lia_application_finalize (GObject *object)
   LiaApplication *self = LIA_APPLICATION (object);
 
   g_free (self->store_dir);
+  g_free (self->failure);
   G_OBJECT_CLASS (lia_application_parent_class)->finalize (object);
 }
 
@@ -762,6 +864,9 @@ static const GOptionEntry options[] = {
   { "version", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Show the version and quit"), NULL },
   { "store", 0, 0, G_OPTION_ARG_FILENAME, NULL,
     N_("Use the store in DIR instead of the default"), N_("DIR") },
+  { "demo", 0, 0, G_OPTION_ARG_NONE, NULL,
+    N_("Run the live demonstration: four organisations on this computer, in a temporary "
+       "directory removed afterwards"), NULL },
   { NULL }
 };
 
@@ -807,4 +912,20 @@ lia_application_get_settings (LiaApplication *self)
   g_return_val_if_fail (LIA_IS_APPLICATION (self), NULL);
 
   return self->settings;
+}
+
+const char *
+lia_application_get_failure (LiaApplication *self)
+{
+  g_return_val_if_fail (LIA_IS_APPLICATION (self), NULL);
+
+  return self->failure;
+}
+
+gboolean
+lia_application_is_demo (LiaApplication *self)
+{
+  g_return_val_if_fail (LIA_IS_APPLICATION (self), FALSE);
+
+  return self->demo;
 }

@@ -22,6 +22,7 @@ typedef enum
   LIA_APP_STATE_NEW,       /* no store yet: first run */
   LIA_APP_STATE_LOCKED,
   LIA_APP_STATE_UNLOCKED,
+  LIA_APP_STATE_FAILED,    /* could not start (the demonstration could not be set up) */
 } LiaAppState;
 
 #define LIA_TYPE_APP_STATE (lia_app_state_get_type ())
@@ -64,6 +65,12 @@ gboolean        lia_application_create_finish (LiaApplication *self,
                                                GError        **error);
 
 void            lia_application_lock (LiaApplication *self);
+
+/* Why the application could not start, in the FAILED state; else NULL. */
+const char     *lia_application_get_failure (LiaApplication *self);
+
+/* Whether this is the live demonstration (--demo). */
+gboolean        lia_application_is_demo (LiaApplication *self);
 
 /* Loads the calendar now in use (after a refresh) and has every view
  * count its deadlines again. */

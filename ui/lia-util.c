@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include <adwaita.h>
+#include <glib/gstdio.h>
 #include <glib/gi18n.h>
 
 #include "lia-calendar.h"
@@ -401,4 +402,25 @@ lia_person_name (void)
   if (name == NULL || *name == '\0' || g_str_equal (name, "Unknown"))
     name = g_get_user_name ();
   return name;
+}
+
+void
+lia_remove_tree (const char *path)
+{
+  g_autoptr (GDir) dir = NULL;
+  const char *name;
+
+  if (path == NULL)
+    return;
+  dir = g_dir_open (path, 0, NULL);
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+
+      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
+        lia_remove_tree (child);
+      else
+        g_unlink (child);
+    }
+  g_rmdir (path);
 }

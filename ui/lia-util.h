@@ -80,6 +80,10 @@ const char *lia_milestone_css_class (int state);
  * log: their real name, else their login. */
 const char *lia_person_name (void);
 
+/* Removes @path and everything under it (without following symbolic
+ * links), as far as it can. */
+void        lia_remove_tree (const char *path);
+
 /* A file name made of @stem and @case_title, safe on every file system
  * ("chronology-Child A.csv"). */
 char       *lia_export_file_name (const char *stem,

@@ -24,6 +24,7 @@ struct _LiaWindow
   LiaSetupPage        *setup_page;
   LiaUnlockPage       *unlock_page;
   AdwBin              *main_bin;
+  AdwStatusPage       *failed_page;
 };
 
 G_DEFINE_FINAL_TYPE (LiaWindow, lia_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -55,6 +56,11 @@ update_state (LiaWindow *self)
       break;
     case LIA_APP_STATE_NEW:
       gtk_stack_set_visible_child_name (self->stack, "setup");
+      break;
+    case LIA_APP_STATE_FAILED:
+      adw_status_page_set_description (self->failed_page,
+                                       lia_application_get_failure (self->app));
+      gtk_stack_set_visible_child_name (self->stack, "failed");
       break;
     case LIA_APP_STATE_LOCKED:
       lia_unlock_page_reset (self->unlock_page);
@@ -146,6 +152,7 @@ lia_window_class_init (LiaWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LiaWindow, setup_page);
   gtk_widget_class_bind_template_child (widget_class, LiaWindow, unlock_page);
   gtk_widget_class_bind_template_child (widget_class, LiaWindow, main_bin);
+  gtk_widget_class_bind_template_child (widget_class, LiaWindow, failed_page);
 }
 
 static void
