@@ -143,6 +143,20 @@ respond (const char *dialog_name,
   adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), response);
 }
 
+/* Runs the application on @store (locked first, as it would be on disk)
+ * with @scenario. */
+static void
+run_on_store (LiaStore      *store,
+              LiaUiScenario  scenario,
+              gpointer       user_data)
+{
+  g_autofree char *dir = g_strdup (lia_store_get_directory (store));
+  const char *args[] = { "--store", dir, NULL };
+
+  lia_store_lock (store);
+  g_assert_cmpint (lia_ui_test_run_app (args, scenario, user_data), ==, 0);
+}
+
 /* ---- first run, lock and unlock ------------------------------------------ */
 
 static void
@@ -302,7 +316,6 @@ static void
 test_case (void)
 {
   g_autoptr (LiaStore) store = NULL;
-  g_autofree char *store_dir = NULL;
 
   if (!g_test_subprocess ())
     {
@@ -310,13 +323,7 @@ test_case (void)
       return;
     }
   store = lia_test_create_store ("Northmoor Borough Council");
-  store_dir = g_strdup (lia_store_get_directory (store));
-  lia_store_lock (store);
-  {
-    const char *args[] = { "--store", store_dir, NULL };
-
-    g_assert_cmpint (lia_ui_test_run_app (args, case_scenario, NULL), ==, 0);
-  }
+  run_on_store (store, case_scenario, NULL);
 }
 
 /* ---- the idle lock ------------------------------------------------------ */
@@ -345,7 +352,6 @@ static void
 test_idle_lock (void)
 {
   g_autoptr (LiaStore) store = NULL;
-  g_autofree char *store_dir = NULL;
 
   if (!g_test_subprocess ())
     {
@@ -353,13 +359,7 @@ test_idle_lock (void)
       return;
     }
   store = lia_test_create_store ("Northmoor Borough Council");
-  store_dir = g_strdup (lia_store_get_directory (store));
-  lia_store_lock (store);
-  {
-    const char *args[] = { "--store", store_dir, NULL };
-
-    g_assert_cmpint (lia_ui_test_run_app (args, idle_scenario, NULL), ==, 0);
-  }
+  run_on_store (store, idle_scenario, NULL);
 }
 
 /* ---- a damaged store ----------------------------------------------------- */
@@ -494,7 +494,6 @@ static void
 test_screens (void)
 {
   g_autoptr (LiaStore) store = NULL;
-  g_autofree char *store_dir = NULL;
   g_autoptr (GBytes) demo = NULL;
   g_autoptr (GError) error = NULL;
   LiaDemoResult result = { 0 };
@@ -547,13 +546,7 @@ test_screens (void)
           }
       }
   }
-  store_dir = g_strdup (lia_store_get_directory (store));
-  lia_store_lock (store);
-  {
-    const char *args[] = { "--store", store_dir, NULL };
-
-    g_assert_cmpint (lia_ui_test_run_app (args, screens_scenario, NULL), ==, 0);
-  }
+  run_on_store (store, screens_scenario, NULL);
 }
 
 /* ---- a deadline falls due: a notification that opens the case ------------ */
@@ -593,7 +586,6 @@ static void
 test_deadline_notification (void)
 {
   g_autoptr (LiaStore) store = NULL;
-  g_autofree char *store_dir = NULL;
   g_autofree char *case_id = NULL;
   g_autoptr (GError) error = NULL;
   /* Aware on 3 August 2026: the Panel was to be told by 10 August, and
@@ -608,13 +600,7 @@ test_deadline_notification (void)
   store = lia_test_create_store ("Northmoor Borough Council");
   case_id = lia_case_create (store, &draft, NULL, &error);
   g_assert_no_error (error);
-  store_dir = g_strdup (lia_store_get_directory (store));
-  lia_store_lock (store);
-  {
-    const char *args[] = { "--store", store_dir, NULL };
-
-    g_assert_cmpint (lia_ui_test_run_app (args, deadline_scenario, case_id), ==, 0);
-  }
+  run_on_store (store, deadline_scenario, case_id);
 }
 
 /* ---- peers: invite codes, bad and good, safety numbers, removal ---------- */
@@ -728,7 +714,6 @@ test_peers (void)
 {
   g_autoptr (LiaStore) store = NULL;
   g_autoptr (LiaStore) police = NULL;
-  g_autofree char *store_dir = NULL;
   g_autoptr (GError) error = NULL;
   PeerCodes codes = { 0 };
   const char *endpoints[] = { "tcp://127.0.0.1:7311", NULL };
@@ -752,13 +737,7 @@ test_peers (void)
   g_assert_no_error (error);
   codes.expired_code = expired_invite ();
   store = lia_test_create_store ("Northmoor Borough Council");
-  store_dir = g_strdup (lia_store_get_directory (store));
-  lia_store_lock (store);
-  {
-    const char *args[] = { "--store", store_dir, NULL };
-
-    g_assert_cmpint (lia_ui_test_run_app (args, peers_scenario, &codes), ==, 0);
-  }
+  run_on_store (store, peers_scenario, &codes);
   g_free (codes.police_code);
   g_free (codes.expired_code);
 }

@@ -43,26 +43,16 @@ backup_job (LiaStore     *store,
 }
 
 static void
-backed_up_cb (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
+backed_up (LiaFormDialog *dialog,
+           gpointer       result,
+           gpointer       user_data)
 {
-  LiaFormDialog *dialog = user_data;
-  g_autoptr (GError) error = NULL;
+  GtkWindow *parent = gtk_window_get_transient_for (GTK_WINDOW (dialog));
 
-  if (lia_store_worker_run_finish (LIA_STORE_WORKER (source), result, &error) != NULL)
-    {
-      GtkWindow *parent = gtk_window_get_transient_for (GTK_WINDOW (dialog));
-
-      if (parent != NULL)
-        lia_show_toast (gtk_window_get_child (parent),
-                        _("Identity backed up. Keep the file and its passphrase apart, both "
-                          "somewhere safe."));
-      gtk_window_destroy (GTK_WINDOW (dialog));
-      return;
-    }
-  if (!lia_error_is_cancelled (error))
-    lia_form_dialog_show_error (dialog, error);
+  if (parent != NULL)
+    lia_show_toast (gtk_window_get_child (parent),
+                    _("Identity backed up. Keep the file and its passphrase apart, both "
+                      "somewhere safe."));
 }
 
 static void
@@ -98,10 +88,9 @@ accept_cb (LiaFormDialog *dialog,
   data = g_new0 (BackupData, 1);
   data->path = g_strdup (path);
   data->passphrase = lia_secret_new_from_string (text);
-  lia_form_dialog_set_busy (dialog, TRUE);
-  lia_store_worker_run (lia_application_get_worker (app), backup_job, data,
-                        (GDestroyNotify) backup_data_free, NULL, LIA_STORE_JOB_READS, NULL,
-                        lia_form_dialog_get_cancellable (dialog), backed_up_cb, dialog);
+  lia_form_dialog_run (dialog, lia_application_get_worker (app), backup_job, data,
+                       (GDestroyNotify) backup_data_free, NULL, LIA_STORE_JOB_READS, NULL,
+                       backed_up, NULL);
 }
 
 static void

@@ -240,6 +240,15 @@ export_data_free (ExportData *data)
   g_free (data);
 }
 
+static gboolean
+write_chronology (GOutputStream *out,
+                  gpointer       entries,
+                  GCancellable  *cancellable,
+                  GError       **error)
+{
+  return lia_chronology_write_csv (entries, out, cancellable, error);
+}
+
 static gpointer
 export_job (LiaStore     *store,
             gpointer      user_data,
@@ -248,23 +257,9 @@ export_job (LiaStore     *store,
 {
   ExportData *data = user_data;
   g_autoptr (GPtrArray) entries = lia_chronology_get (store, data->case_id, data->agency, error);
-  g_autoptr (GFileOutputStream) out = NULL;
 
-  if (entries == NULL)
-    return NULL;
-  out = g_file_replace (data->file, NULL, FALSE, G_FILE_CREATE_PRIVATE, cancellable, error);
-  if (out == NULL)
-    return NULL;
-  if (!lia_chronology_write_csv (entries, G_OUTPUT_STREAM (out), cancellable, error))
-    {
-      g_autoptr (GCancellable) discard = g_cancellable_new ();
-
-      /* Closing with a cancelled cancellable leaves the old file (or none). */
-      g_cancellable_cancel (discard);
-      g_output_stream_close (G_OUTPUT_STREAM (out), discard, NULL);
-      return NULL;
-    }
-  if (!g_output_stream_close (G_OUTPUT_STREAM (out), cancellable, error))
+  if (entries == NULL
+      || !lia_write_file (data->file, write_chronology, entries, cancellable, error))
     return NULL;
   return GUINT_TO_POINTER (entries->len + 1);
 }

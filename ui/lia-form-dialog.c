@@ -6,6 +6,7 @@
 
 #include <glib/gi18n.h>
 
+#include "lia-errors.h"
 #include "lia-form-dialog.h"
 #include "lia-util.h"
 
@@ -217,4 +218,62 @@ lia_form_dialog_get_cancellable (LiaFormDialog *self)
   g_return_val_if_fail (LIA_IS_FORM_DIALOG (self), NULL);
 
   return self->cancellable;
+}
+
+typedef struct
+{
+  LiaFormDialog  *dialog;       /* owned */
+  LiaFormDoneFunc done;
+  gpointer        user_data;
+  GDestroyNotify  result_free;
+} Run;
+
+static void
+run_done_cb (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  Run *run = user_data;
+  g_autoptr (GError) error = NULL;
+  gpointer value = lia_store_worker_run_finish (LIA_STORE_WORKER (source), result, &error);
+
+  if (value != NULL)
+    {
+      if (run->done != NULL)
+        run->done (run->dialog, value, run->user_data);
+      if (value != LIA_STORE_JOB_DONE && run->result_free != NULL)
+        run->result_free (value);
+      gtk_window_destroy (GTK_WINDOW (run->dialog));
+    }
+  else if (!lia_error_is_cancelled (error))
+    lia_form_dialog_show_error (run->dialog, error);
+  g_object_unref (run->dialog);
+  g_free (run);
+}
+
+void
+lia_form_dialog_run (LiaFormDialog   *self,
+                     LiaStoreWorker  *worker,
+                     LiaStoreJobFunc  func,
+                     gpointer         data,
+                     GDestroyNotify   data_free,
+                     GDestroyNotify   result_free,
+                     LiaStoreJobFlags flags,
+                     const char      *changed_case,
+                     LiaFormDoneFunc  done,
+                     gpointer         user_data)
+{
+  Run *run = g_new0 (Run, 1);
+
+  g_return_if_fail (LIA_IS_FORM_DIALOG (self));
+
+  run->dialog = g_object_ref (self);
+  run->done = done;
+  run->user_data = user_data;
+  run->result_free = result_free;
+  lia_form_dialog_set_busy (self, TRUE);
+  /* The result is freed here, after @done: the job's own result_free is
+   * for a result that never reaches the callback. */
+  lia_store_worker_run (worker, func, data, data_free, result_free, flags, changed_case,
+                        self->cancellable, run_done_cb, run);
 }

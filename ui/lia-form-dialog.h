@@ -17,6 +17,8 @@
 
 #include <adwaita.h>
 
+#include "lia-store-worker.h"
+
 G_BEGIN_DECLS
 
 #define LIA_TYPE_FORM_DIALOG (lia_form_dialog_get_type ())
@@ -50,5 +52,26 @@ void           lia_form_dialog_set_busy (LiaFormDialog *self,
 /* A cancellable for the work the dialog starts; cancelled when it
  * closes. */
 GCancellable  *lia_form_dialog_get_cancellable (LiaFormDialog *self);
+
+/* Called with the job's result when it succeeded, before the dialog
+ * closes; the result is freed afterwards with the job's @result_free. */
+typedef void (*LiaFormDoneFunc) (LiaFormDialog *dialog,
+                                 gpointer       result,
+                                 gpointer       user_data);
+
+/* What every form does with what was typed: the dialog shows it is busy,
+ * @func runs on the store's thread (lia_store_worker_run), and then either
+ * @done (may be NULL) is called and the dialog closes, or the error is
+ * shown in the dialog, everything typed still there. */
+void           lia_form_dialog_run (LiaFormDialog   *self,
+                                    LiaStoreWorker  *worker,
+                                    LiaStoreJobFunc  func,
+                                    gpointer         data,
+                                    GDestroyNotify   data_free,
+                                    GDestroyNotify   result_free,
+                                    LiaStoreJobFlags flags,
+                                    const char      *changed_case,
+                                    LiaFormDoneFunc  done,
+                                    gpointer         user_data);
 
 G_END_DECLS

@@ -235,6 +235,15 @@ export_data_free (ExportData *data)
   g_free (data);
 }
 
+static gboolean
+write_log (GOutputStream *out,
+           gpointer       entries,
+           GCancellable  *cancellable,
+           GError       **error)
+{
+  return lia_log_write_csv (entries, out, error);
+}
+
 static gpointer
 export_job (LiaStore     *store,
             gpointer      user_data,
@@ -243,22 +252,8 @@ export_job (LiaStore     *store,
 {
   ExportData *data = user_data;
   g_autoptr (GPtrArray) entries = lia_log_list (store, data->case_id, error);
-  g_autoptr (GFileOutputStream) out = NULL;
 
-  if (entries == NULL)
-    return NULL;
-  out = g_file_replace (data->file, NULL, FALSE, G_FILE_CREATE_PRIVATE, cancellable, error);
-  if (out == NULL)
-    return NULL;
-  if (!lia_log_write_csv (entries, G_OUTPUT_STREAM (out), error))
-    {
-      g_autoptr (GCancellable) discard = g_cancellable_new ();
-
-      g_cancellable_cancel (discard);
-      g_output_stream_close (G_OUTPUT_STREAM (out), discard, NULL);
-      return NULL;
-    }
-  if (!g_output_stream_close (G_OUTPUT_STREAM (out), cancellable, error))
+  if (entries == NULL || !lia_write_file (data->file, write_log, entries, cancellable, error))
     return NULL;
   return GUINT_TO_POINTER (entries->len + 1);
 }

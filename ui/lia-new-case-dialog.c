@@ -7,7 +7,6 @@
 #include <glib/gi18n.h>
 
 #include "lia-case.h"
-#include "lia-errors.h"
 #include "lia-field-form.h"
 #include "lia-form-dialog.h"
 #include "lia-new-case-dialog.h"
@@ -67,27 +66,15 @@ create_job (LiaStore     *store,
 }
 
 static void
-created_cb (GObject      *source,
-            GAsyncResult *result,
-            gpointer      user_data)
+created (LiaFormDialog *dialog,
+         gpointer       result,
+         gpointer       user_data)
 {
   NewCase *nc = user_data;
-  g_autoptr (GError) error = NULL;
-  g_autofree char *case_id = lia_store_worker_run_finish (LIA_STORE_WORKER (source), result,
-                                                          &error);
-  g_autoptr (GtkWidget) target = NULL;
+  g_autoptr (GtkWidget) target = g_weak_ref_get (&nc->target);
 
-  if (lia_error_is_cancelled (error))
-    return;
-  if (case_id == NULL)
-    {
-      lia_form_dialog_show_error (nc->dialog, error);
-      return;
-    }
-  target = g_weak_ref_get (&nc->target);
   if (target != NULL && nc->callback != NULL)
-    nc->callback (case_id, target);
-  gtk_window_destroy (GTK_WINDOW (nc->dialog));
+    nc->callback (result, target);
 }
 
 static void
@@ -109,10 +96,9 @@ accept_cb (LiaFormDialog *dialog,
   data->contact = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (nc->contact))));
   if (*data->contact == '\0')
     g_clear_pointer (&data->contact, g_free);
-  lia_form_dialog_set_busy (dialog, TRUE);
-  lia_store_worker_run (lia_application_get_worker (nc->app), create_job, data,
-                        (GDestroyNotify) create_data_free, g_free, LIA_STORE_JOB_WRITES, NULL,
-                        lia_form_dialog_get_cancellable (dialog), created_cb, nc);
+  lia_form_dialog_run (dialog, lia_application_get_worker (nc->app), create_job, data,
+                       (GDestroyNotify) create_data_free, g_free, LIA_STORE_JOB_WRITES, NULL,
+                       created, nc);
 }
 
 void

@@ -290,23 +290,6 @@ edit_job (LiaStore     *store,
 }
 
 static void
-dialog_job_done_cb (GObject      *source,
-                    GAsyncResult *result,
-                    gpointer      user_data)
-{
-  LiaFormDialog *dialog = user_data;
-  g_autoptr (GError) error = NULL;
-
-  if (lia_store_worker_run_finish (LIA_STORE_WORKER (source), result, &error) != NULL)
-    {
-      gtk_window_destroy (GTK_WINDOW (dialog));
-      return;
-    }
-  if (!lia_error_is_cancelled (error))
-    lia_form_dialog_show_error (dialog, error);
-}
-
-static void
 edit_accept_cb (LiaFormDialog *dialog,
                 gpointer       user_data)
 {
@@ -330,11 +313,9 @@ edit_accept_cb (LiaFormDialog *dialog,
   data = g_new0 (EditData, 1);
   data->case_id = g_strdup (self->data->lcase->id);
   data->changes = changes;
-  lia_form_dialog_set_busy (dialog, TRUE);
-  lia_store_worker_run (lia_application_get_worker (self->app), edit_job, data,
-                        (GDestroyNotify) edit_data_free, NULL, LIA_STORE_JOB_WRITES,
-                        self->data->lcase->id, lia_form_dialog_get_cancellable (dialog),
-                        dialog_job_done_cb, dialog);
+  lia_form_dialog_run (dialog, lia_application_get_worker (self->app), edit_job, data,
+                       (GDestroyNotify) edit_data_free, NULL, LIA_STORE_JOB_WRITES,
+                       self->data->lcase->id, NULL, NULL);
 }
 
 static void
@@ -454,11 +435,9 @@ participant_accept_cb (LiaFormDialog *dialog,
   data->contact = entry_text (G_OBJECT (dialog), "contact");
   data->email = entry_text (G_OBJECT (dialog), "email");
   data->phone = entry_text (G_OBJECT (dialog), "phone");
-  lia_form_dialog_set_busy (dialog, TRUE);
-  lia_store_worker_run (lia_application_get_worker (self->app), add_participant_job, data,
-                        (GDestroyNotify) participant_data_free, NULL, LIA_STORE_JOB_WRITES,
-                        self->data->lcase->id, lia_form_dialog_get_cancellable (dialog),
-                        dialog_job_done_cb, dialog);
+  lia_form_dialog_run (dialog, lia_application_get_worker (self->app), add_participant_job,
+                       data, (GDestroyNotify) participant_data_free, NULL, LIA_STORE_JOB_WRITES,
+                       self->data->lcase->id, NULL, NULL);
 }
 
 static gboolean

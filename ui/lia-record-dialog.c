@@ -6,7 +6,6 @@
 
 #include <glib/gi18n.h>
 
-#include "lia-errors.h"
 #include "lia-field-form.h"
 #include "lia-form-dialog.h"
 #include "lia-record-dialog.h"
@@ -45,24 +44,6 @@ save_job (LiaStore     *store,
 }
 
 static void
-saved_cb (GObject      *source,
-          GAsyncResult *result,
-          gpointer      user_data)
-{
-  LiaFormDialog *dialog = user_data;
-  g_autoptr (GError) error = NULL;
-  g_autofree char *id = lia_store_worker_run_finish (LIA_STORE_WORKER (source), result, &error);
-
-  if (id != NULL)
-    {
-      gtk_window_destroy (GTK_WINDOW (dialog));
-      return;
-    }
-  if (!lia_error_is_cancelled (error))
-    lia_form_dialog_show_error (dialog, error);
-}
-
-static void
 accept_cb (LiaFormDialog *dialog,
            gpointer       user_data)
 {
@@ -89,11 +70,9 @@ accept_cb (LiaFormDialog *dialog,
   data->record_id = g_strdup (record_id);
   data->kind = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (dialog), "kind"));
   data->values = values;
-  lia_form_dialog_set_busy (dialog, TRUE);
-  lia_store_worker_run (lia_application_get_worker (app), save_job, data,
-                        (GDestroyNotify) save_data_free, g_free, LIA_STORE_JOB_WRITES,
-                        data->case_id, lia_form_dialog_get_cancellable (dialog), saved_cb,
-                        dialog);
+  lia_form_dialog_run (dialog, lia_application_get_worker (app), save_job, data,
+                       (GDestroyNotify) save_data_free, g_free, LIA_STORE_JOB_WRITES, data->case_id,
+                       NULL, NULL);
 }
 
 void

@@ -563,28 +563,15 @@ record_step_job (LiaStore     *store,
 }
 
 static void
-step_done_cb (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
+step_done (LiaFormDialog *dialog,
+           gpointer       result,
+           gpointer       user_data)
 {
-  LiaFormDialog *dialog = user_data;
-  g_autoptr (GError) error = NULL;
-  gpointer done = lia_store_worker_run_finish (LIA_STORE_WORKER (source), result, &error);
+  GtkWindow *parent = gtk_window_get_transient_for (GTK_WINDOW (dialog));
   const char *message = g_object_get_data (G_OBJECT (dialog), "done-message");
 
-  if (done != NULL)
-    {
-      GtkWindow *parent = gtk_window_get_transient_for (GTK_WINDOW (dialog));
-
-      if (done != LIA_STORE_JOB_DONE)
-        g_free (done);
-      if (parent != NULL && message != NULL)
-        lia_show_toast (gtk_window_get_child (parent), message);
-      gtk_window_destroy (GTK_WINDOW (dialog));
-      return;
-    }
-  if (!lia_error_is_cancelled (error))
-    lia_form_dialog_show_error (dialog, error);
+  if (parent != NULL && message != NULL)
+    lia_show_toast (gtk_window_get_child (parent), message);
 }
 
 static void
@@ -628,11 +615,9 @@ step_accept_cb (LiaFormDialog *dialog,
   step->record_id = g_strdup (self->details->record->id);
   step->reason = g_steal_pointer (&reason);
   step->by = g_strdup (lia_person_name ());
-  lia_form_dialog_set_busy (dialog, TRUE);
-  lia_store_worker_run (lia_application_get_worker (self->app), record_step_job, step,
-                        (GDestroyNotify) record_step_free, NULL, LIA_STORE_JOB_WRITES,
-                        self->case_id, lia_form_dialog_get_cancellable (dialog), step_done_cb,
-                        dialog);
+  lia_form_dialog_run (dialog, lia_application_get_worker (self->app), record_step_job, step,
+                       (GDestroyNotify) record_step_free, g_free, LIA_STORE_JOB_WRITES,
+                       self->case_id, step_done, NULL);
 }
 
 static gboolean

@@ -343,26 +343,6 @@ step_job (LiaStore     *store,
     }
 }
 
-static void
-step_done_cb (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  LiaFormDialog *dialog = user_data;
-  g_autoptr (GError) error = NULL;
-  gpointer done = lia_store_worker_run_finish (LIA_STORE_WORKER (source), result, &error);
-
-  if (done != NULL)
-    {
-      if (done != LIA_STORE_JOB_DONE)
-        g_free (done);
-      gtk_window_destroy (GTK_WINDOW (dialog));
-      return;
-    }
-  if (!lia_error_is_cancelled (error))
-    lia_form_dialog_show_error (dialog, error);
-}
-
 static char *
 row_text (LiaFormDialog *dialog,
           const char    *key)
@@ -483,10 +463,9 @@ step_accept_cb (LiaFormDialog *dialog,
           return;
         }
     }
-  lia_form_dialog_set_busy (dialog, TRUE);
-  lia_store_worker_run (lia_application_get_worker (self->app), step_job, step,
-                        (GDestroyNotify) step_free, NULL, LIA_STORE_JOB_WRITES, self->case_id,
-                        lia_form_dialog_get_cancellable (dialog), step_done_cb, dialog);
+  lia_form_dialog_run (dialog, lia_application_get_worker (self->app), step_job, step,
+                       (GDestroyNotify) step_free, g_free, LIA_STORE_JOB_WRITES, self->case_id,
+                       NULL, NULL);
 }
 
 static GtkWidget *

@@ -284,6 +284,30 @@ lia_choose_save_file (GtkWidget  *parent,
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
 }
 
+gboolean
+lia_write_file (GFile        *file,
+                LiaWriteFunc  write,
+                gpointer      data,
+                GCancellable *cancellable,
+                GError      **error)
+{
+  g_autoptr (GFileOutputStream) out = g_file_replace (file, NULL, FALSE, G_FILE_CREATE_PRIVATE,
+                                                      cancellable, error);
+
+  if (out == NULL)
+    return FALSE;
+  if (!write (G_OUTPUT_STREAM (out), data, cancellable, error))
+    {
+      g_autoptr (GCancellable) discard = g_cancellable_new ();
+
+      /* Closing with a cancelled cancellable throws the new file away. */
+      g_cancellable_cancel (discard);
+      g_output_stream_close (G_OUTPUT_STREAM (out), discard, NULL);
+      return FALSE;
+    }
+  return g_output_stream_close (G_OUTPUT_STREAM (out), cancellable, error);
+}
+
 void
 lia_show_toast (GtkWidget  *widget,
                 const char *message)

@@ -51,6 +51,19 @@ void        lia_choose_save_file (GtkWidget  *parent,
                                   LiaSaveFunc callback,
                                   gpointer    user_data);
 
+/* Writes @file with @write, replacing it only once the writing has
+ * succeeded (a failed export leaves the old file, or none); the file is
+ * made private to its owner. */
+typedef gboolean (*LiaWriteFunc) (GOutputStream *out,
+                                  gpointer       data,
+                                  GCancellable  *cancellable,
+                                  GError       **error);
+gboolean    lia_write_file (GFile        *file,
+                            LiaWriteFunc  write,
+                            gpointer      data,
+                            GCancellable *cancellable,
+                            GError      **error);
+
 /* Shows @message where the person is looking: a toast on the window that
  * holds @widget. */
 void        lia_show_toast (GtkWidget  *widget,
