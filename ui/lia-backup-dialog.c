@@ -106,7 +106,6 @@ chosen_cb (GFile   *file,
       g_object_set_data_full (G_OBJECT (dialog), "path", path, g_free);
       adw_action_row_set_subtitle (row, path);
     }
-  g_object_unref (dialog);
 }
 
 static void
@@ -117,7 +116,7 @@ choose_clicked_cb (GtkButton *button,
   g_autofree char *name = g_strdup_printf ("%s.liaison-backup", _("identity"));
 
   lia_choose_save_file (GTK_WIDGET (dialog), _("Save the identity backup"), name, chosen_cb,
-                        g_object_ref (dialog));
+                        g_object_ref (dialog), g_object_unref);
 }
 
 static void

@@ -226,79 +226,41 @@ loaded_cb (gpointer      result,
 
 typedef struct
 {
-  char  *case_id;
-  char  *agency;   /* or NULL */
-  GFile *file;     /* owned */
+  char *case_id;
+  char *agency;   /* or NULL */
 } ExportData;
 
 static void
-export_data_free (ExportData *data)
+export_data_free (gpointer user_data)
 {
+  ExportData *data = user_data;
+
   g_free (data->case_id);
   g_free (data->agency);
-  g_clear_object (&data->file);
   g_free (data);
 }
 
 static gboolean
-write_chronology (GOutputStream *out,
-                  gpointer       entries,
-                  GCancellable  *cancellable,
-                  GError       **error)
-{
-  return lia_chronology_write_csv (entries, out, cancellable, error);
-}
-
-static gpointer
-export_job (LiaStore     *store,
-            gpointer      user_data,
-            GCancellable *cancellable,
-            GError      **error)
+export_chronology (LiaStore      *store,
+                   gpointer       user_data,
+                   GOutputStream *out,
+                   guint         *out_rows,
+                   GCancellable  *cancellable,
+                   GError       **error)
 {
   ExportData *data = user_data;
   g_autoptr (GPtrArray) entries = lia_chronology_get (store, data->case_id, data->agency, error);
 
-  if (entries == NULL
-      || !lia_write_file (data->file, write_chronology, entries, cancellable, error))
-    return NULL;
-  return GUINT_TO_POINTER (entries->len + 1);
+  if (entries == NULL || !lia_chronology_write_csv (entries, out, cancellable, error))
+    return FALSE;
+  *out_rows = entries->len;
+  return TRUE;
 }
 
-static void
-exported_cb (GObject      *source,
-             GAsyncResult *result,
-             gpointer      user_data)
+static char *
+exported_message (guint rows)
 {
-  g_autoptr (GtkWidget) widget = user_data;
-  g_autoptr (GError) error = NULL;
-  gpointer n = lia_store_worker_run_finish (LIA_STORE_WORKER (source), result, &error);
-  g_autofree char *message = NULL;
-
-  if (n == NULL)
-    message = lia_error_describe (error);
-  else
-    message = g_strdup_printf (ngettext ("Exported %u entry", "Exported %u entries",
-                                         GPOINTER_TO_UINT (n) - 1),
-                               GPOINTER_TO_UINT (n) - 1);
-  lia_show_toast (widget, message);
-}
-
-static void
-export_to_cb (GFile   *file,
-              gpointer user_data)
-{
-  LiaChronologyPage *self = user_data;
-  ExportData *data = g_new0 (ExportData, 1);
-  guint selected = gtk_drop_down_get_selected (self->agency_dropdown);
-
-  data->case_id = g_strdup (self->case_id);
-  data->file = g_object_ref (file);
-  if (selected != GTK_INVALID_LIST_POSITION && selected > 0)
-    data->agency = g_strdup (gtk_string_list_get_string (self->agencies, selected));
-  lia_store_worker_run (lia_application_get_worker (self->app), export_job, data,
-                        (GDestroyNotify) export_data_free, NULL, LIA_STORE_JOB_READS, NULL, NULL,
-                        exported_cb, g_object_ref (self));
-  g_object_unref (self);
+  return g_strdup_printf (ngettext ("Exported %u entry", "Exported %u entries", rows), rows);
 }
 
 static void
@@ -309,9 +271,16 @@ export_action (GtkWidget  *widget,
   LiaChronologyPage *self = LIA_CHRONOLOGY_PAGE (widget);
   g_autofree char *short_id = g_strndup (self->case_id, 8);
   g_autofree char *name = lia_export_file_name ("chronology", short_id, "csv");
+  ExportData *data = g_new0 (ExportData, 1);
+  guint selected = gtk_drop_down_get_selected (self->agency_dropdown);
 
-  lia_choose_save_file (widget, _("Export the chronology"), name, export_to_cb,
-                        g_object_ref (self));
+  /* What is exported is what the page shows: the agency filter as it is
+   * when the person asks. */
+  data->case_id = g_strdup (self->case_id);
+  if (selected != GTK_INVALID_LIST_POSITION && selected > 0)
+    data->agency = g_strdup (gtk_string_list_get_string (self->agencies, selected));
+  lia_export_to_file (widget, lia_application_get_worker (self->app), _("Export the chronology"),
+                      name, export_chronology, data, export_data_free, exported_message);
 }
 
 static void

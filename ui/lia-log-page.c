@@ -221,75 +221,27 @@ loaded_cb (gpointer      result,
 
 /* ---- export ---------------------------------------------------------------- */
 
-typedef struct
-{
-  char  *case_id;
-  GFile *file;   /* owned */
-} ExportData;
-
-static void
-export_data_free (ExportData *data)
-{
-  g_free (data->case_id);
-  g_clear_object (&data->file);
-  g_free (data);
-}
-
 static gboolean
-write_log (GOutputStream *out,
-           gpointer       entries,
-           GCancellable  *cancellable,
-           GError       **error)
+export_log (LiaStore      *store,
+            gpointer       case_id,
+            GOutputStream *out,
+            guint         *out_rows,
+            GCancellable  *cancellable,
+            GError       **error)
 {
-  return lia_log_write_csv (entries, out, error);
+  g_autoptr (GPtrArray) entries = lia_log_list (store, case_id, error);
+
+  if (entries == NULL || !lia_log_write_csv (entries, out, error))
+    return FALSE;
+  *out_rows = entries->len;
+  return TRUE;
 }
 
-static gpointer
-export_job (LiaStore     *store,
-            gpointer      user_data,
-            GCancellable *cancellable,
-            GError      **error)
+static char *
+exported_message (guint rows)
 {
-  ExportData *data = user_data;
-  g_autoptr (GPtrArray) entries = lia_log_list (store, data->case_id, error);
-
-  if (entries == NULL || !lia_write_file (data->file, write_log, entries, cancellable, error))
-    return NULL;
-  return GUINT_TO_POINTER (entries->len + 1);
-}
-
-static void
-exported_cb (GObject      *source,
-             GAsyncResult *result,
-             gpointer      user_data)
-{
-  g_autoptr (GtkWidget) widget = user_data;
-  g_autoptr (GError) error = NULL;
-  gpointer n = lia_store_worker_run_finish (LIA_STORE_WORKER (source), result, &error);
-  g_autofree char *message = NULL;
-
-  if (n == NULL)
-    message = lia_error_describe (error);
-  else
-    message = g_strdup_printf (ngettext ("Exported %u log entry", "Exported %u log entries",
-                                         GPOINTER_TO_UINT (n) - 1),
-                               GPOINTER_TO_UINT (n) - 1);
-  lia_show_toast (widget, message);
-}
-
-static void
-export_to_cb (GFile   *file,
-              gpointer user_data)
-{
-  LiaLogPage *self = user_data;
-  ExportData *data = g_new0 (ExportData, 1);
-
-  data->case_id = g_strdup (self->case_id);
-  data->file = g_object_ref (file);
-  lia_store_worker_run (lia_application_get_worker (self->app), export_job, data,
-                        (GDestroyNotify) export_data_free, NULL, LIA_STORE_JOB_READS, NULL, NULL,
-                        exported_cb, g_object_ref (self));
-  g_object_unref (self);
+  return g_strdup_printf (ngettext ("Exported %u log entry", "Exported %u log entries", rows),
+                          rows);
 }
 
 static void
@@ -301,8 +253,9 @@ export_action (GtkWidget  *widget,
   g_autofree char *short_id = g_strndup (self->case_id, 8);
   g_autofree char *name = lia_export_file_name ("disclosure-log", short_id, "csv");
 
-  lia_choose_save_file (widget, _("Export the disclosure log"), name, export_to_cb,
-                        g_object_ref (self));
+  lia_export_to_file (widget, lia_application_get_worker (self->app),
+                      _("Export the disclosure log"), name, export_log, g_strdup (self->case_id),
+                      g_free, exported_message);
 }
 
 /* ---- the page -------------------------------------------------------------- */

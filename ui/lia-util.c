@@ -238,8 +238,9 @@ lia_format_time (gint64 unix_seconds)
 
 typedef struct
 {
-  LiaSaveFunc callback;
-  gpointer    user_data;
+  LiaSaveFunc    callback;
+  gpointer       user_data;
+  GDestroyNotify user_data_free;
 } SaveData;
 
 static void
@@ -256,6 +257,8 @@ save_response_cb (GtkNativeDialog *dialog,
       if (file != NULL)
         data->callback (file, data->user_data);
     }
+  if (data->user_data_free != NULL)
+    data->user_data_free (data->user_data);
   g_free (data);
   g_object_unref (dialog);
 }
@@ -264,8 +267,9 @@ void
 lia_choose_save_file (GtkWidget  *parent,
                       const char *title,
                       const char *suggested_name,
-                      LiaSaveFunc callback,
-                      gpointer    user_data)
+                      LiaSaveFunc    callback,
+                      gpointer       user_data,
+                      GDestroyNotify user_data_free)
 {
   GtkRoot *root = gtk_widget_get_root (parent);
   GtkFileChooserNative *dialog;
@@ -273,6 +277,7 @@ lia_choose_save_file (GtkWidget  *parent,
 
   data->callback = callback;
   data->user_data = user_data;
+  data->user_data_free = user_data_free;
   /* GtkFileChooserNative (GTK 4.8 has no GtkFileDialog): in a Flatpak it
    * goes through the file chooser portal, so the sandbox needs no access
    * to the home folder. */
@@ -447,4 +452,119 @@ lia_remove_tree (const char *path)
         g_unlink (child);
     }
   g_rmdir (path);
+}
+
+/* ---- exports ----------------------------------------------------------------- */
+
+typedef struct
+{
+  GtkWidget           *parent;     /* owned reference */
+  LiaStoreWorker      *worker;     /* owned reference */
+  LiaExportFunc        func;
+  gpointer             data;       /* owned, freed with data_free */
+  GDestroyNotify       data_free;
+  LiaExportMessageFunc message;
+  GFile               *file;       /* owned, once chosen */
+  guint                rows;
+} Export;
+
+static void
+export_clear (gpointer user_data)
+{
+  Export *export = user_data;
+
+  g_clear_object (&export->parent);
+  g_clear_object (&export->worker);
+  if (export->data_free != NULL && export->data != NULL)
+    export->data_free (export->data);
+  g_clear_object (&export->file);
+}
+
+static void
+export_release (gpointer export)
+{
+  g_rc_box_release_full (export, export_clear);
+}
+
+typedef struct
+{
+  Export   *export;
+  LiaStore *store;
+} ExportWrite;
+
+static gboolean
+export_write (GOutputStream *out,
+              gpointer       user_data,
+              GCancellable  *cancellable,
+              GError       **error)
+{
+  ExportWrite *w = user_data;
+
+  return w->export->func (w->store, w->export->data, out, &w->export->rows, cancellable, error);
+}
+
+static gpointer
+export_job (LiaStore     *store,
+            gpointer      user_data,
+            GCancellable *cancellable,
+            GError      **error)
+{
+  Export *export = user_data;
+  ExportWrite w = { export, store };
+
+  return lia_write_file (export->file, export_write, &w, cancellable, error) ? LIA_STORE_JOB_DONE
+                                                                             : NULL;
+}
+
+static void
+exported_cb (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  Export *export = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *text = NULL;
+
+  if (lia_store_worker_run_finish (LIA_STORE_WORKER (source), result, &error) != NULL)
+    text = export->message (export->rows);
+  else
+    text = lia_error_describe (error);
+  lia_show_toast (export->parent, text);
+  export_release (export);
+}
+
+static void
+export_chosen_cb (GFile   *file,
+                  gpointer user_data)
+{
+  Export *export = user_data;
+
+  export->file = g_object_ref (file);
+  /* The job only borrows the export; the callback releases the reference
+   * taken here. */
+  lia_store_worker_run (export->worker, export_job, export, NULL, NULL, LIA_STORE_JOB_READS, NULL,
+                        NULL, exported_cb, g_rc_box_acquire (export));
+}
+
+void
+lia_export_to_file (GtkWidget           *parent,
+                    LiaStoreWorker      *worker,
+                    const char          *title,
+                    const char          *suggested_name,
+                    LiaExportFunc        func,
+                    gpointer             data,
+                    GDestroyNotify       data_free,
+                    LiaExportMessageFunc message)
+{
+  Export *export = g_rc_box_new0 (Export);
+
+  export->parent = g_object_ref (parent);
+  export->worker = g_object_ref (worker);
+  export->func = func;
+  export->data = data;
+  export->data_free = data_free;
+  export->message = message;
+  /* The chooser holds one reference, dropped when it goes whether or not
+   * a file was chosen; a running export holds another. */
+  lia_choose_save_file (parent, title, suggested_name, export_chosen_cb, export, export_release);
 }

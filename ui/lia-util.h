@@ -7,6 +7,7 @@
 #include <gtk/gtk.h>
 
 #include "lia-identity.h"
+#include "lia-store-worker.h"
 
 G_BEGIN_DECLS
 
@@ -42,14 +43,16 @@ char       *lia_format_time (gint64 unix_seconds);
 
 /* Asks where to save a file with a save dialog (through the portal when
  * sandboxed), suggesting @name; calls @callback with the chosen GFile, or
- * not at all if the person cancels. */
+ * not at all if the person cancels. @user_data is freed with
+ * @user_data_free when the dialog goes, either way. */
 typedef void (*LiaSaveFunc) (GFile   *file,
                              gpointer user_data);
-void        lia_choose_save_file (GtkWidget  *parent,
-                                  const char *title,
-                                  const char *suggested_name,
-                                  LiaSaveFunc callback,
-                                  gpointer    user_data);
+void        lia_choose_save_file (GtkWidget     *parent,
+                                  const char    *title,
+                                  const char    *suggested_name,
+                                  LiaSaveFunc    callback,
+                                  gpointer       user_data,
+                                  GDestroyNotify user_data_free);
 
 /* Writes @file with @write, replacing it only once the writing has
  * succeeded (a failed export leaves the old file, or none); the file is
@@ -63,6 +66,29 @@ gboolean    lia_write_file (GFile        *file,
                             gpointer      data,
                             GCancellable *cancellable,
                             GError      **error);
+
+/* An export: writes to @out what @data names, counting its rows; on the
+ * store's thread. */
+typedef gboolean (*LiaExportFunc) (LiaStore      *store,
+                                   gpointer       data,
+                                   GOutputStream *out,
+                                   guint         *out_rows,
+                                   GCancellable  *cancellable,
+                                   GError       **error);
+/* The words for a finished export of @rows rows. */
+typedef char    *(*LiaExportMessageFunc) (guint rows);
+
+/* Asks where to save (lia_choose_save_file), then runs @func into that
+ * file on the store's thread (lia_write_file) and says how it went with a
+ * toast on @parent's window. @data is freed with @data_free. */
+void        lia_export_to_file (GtkWidget           *parent,
+                                LiaStoreWorker      *worker,
+                                const char          *title,
+                                const char          *suggested_name,
+                                LiaExportFunc        func,
+                                gpointer             data,
+                                GDestroyNotify       data_free,
+                                LiaExportMessageFunc message);
 
 /* Shows @message where the person is looking: a toast on the window that
  * holds @widget. */
