@@ -61,6 +61,10 @@ typedef struct
    * (lia_key_binding_sign()). */
   guint8        box_signature[LIA_SIGNATURE_BYTES];
   guint8        curve_signature[LIA_SIGNATURE_BYTES];
+  /* A sibling's session (lia_store_open_sibling()) shares the original's
+   * page keys and VFS registration, which only the original's lock may
+   * revoke and detach. */
+  gboolean      sibling;
 } Session;
 
 struct _LiaStore
@@ -461,7 +465,12 @@ session_free (Session *session)
         g_critical ("The store's database connection could not be closed (%s); a statement "
                     "was left unfinalised", sqlite3_errstr (rc));
     }
-  if (session->keys != NULL)
+  if (session->keys != NULL && session->sibling)
+    {
+      lia_crypt_keys_unref (session->keys);
+      lia_hardening_release ();
+    }
+  else if (session->keys != NULL)
     {
       lia_crypt_vfs_detach (session->keys);
       lia_crypt_keys_revoke (session->keys);
@@ -2027,6 +2036,50 @@ lia_store_open_connection (LiaStore *self,
       return NULL;
     }
   return open_connection (self->session->uri, FALSE, error);
+}
+
+LiaStore *
+lia_store_open_sibling (LiaStore *self,
+                        GError  **error)
+{
+  Session *from;
+  g_autoptr (Session) session = NULL;
+  LiaStore *sibling;
+
+  g_return_val_if_fail (LIA_IS_STORE (self), NULL);
+  if (self->session == NULL)
+    {
+      set_locked_error (error);
+      return NULL;
+    }
+  from = self->session;
+
+  session = g_new0 (Session, 1);
+  session->sibling = TRUE;
+  /* Its copies of the secrets keep the process out of core dumps as long
+   * as they live, whatever becomes of the original. */
+  lia_hardening_hold ();
+  session->keys = lia_crypt_keys_ref (from->keys);
+  session->uri = g_strdup (from->uri);
+  session->db = open_connection (session->uri, FALSE, error);
+  if (session->db == NULL)
+    return NULL;
+  session->org_name = g_strdup (from->org_name);
+  session->org_kind = from->org_kind;
+  session->sign_public = g_bytes_ref (from->sign_public);
+  session->box_public = g_bytes_ref (from->box_public);
+  session->curve_public = g_bytes_ref (from->curve_public);
+  session->sign_secret = lia_secret_copy (from->sign_secret);
+  session->box_secret = lia_secret_copy (from->box_secret);
+  session->curve_secret = lia_secret_copy (from->curve_secret);
+  session->identity_key = lia_secret_copy (from->identity_key);
+  session->retired = copy_retired_box_keys (from->retired);
+  memcpy (session->box_signature, from->box_signature, LIA_SIGNATURE_BYTES);
+  memcpy (session->curve_signature, from->curve_signature, LIA_SIGNATURE_BYTES);
+
+  sibling = lia_store_new (self->directory);
+  sibling->session = g_steal_pointer (&session);
+  return sibling;
 }
 
 gboolean
