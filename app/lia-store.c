@@ -2016,6 +2016,81 @@ lia_store_rotate_keys (LiaStore         *self,
   return TRUE;
 }
 
+/* ---- settings ------------------------------------------------------------ */
+
+#define SETTING_MAX_NAME  64
+#define SETTING_MAX_VALUE 4096
+
+char *
+lia_store_dup_setting (LiaStore   *self,
+                       const char *name,
+                       GError    **error)
+{
+  sqlite3_stmt *stmt = NULL;
+  char *value = NULL;
+  int rc;
+
+  g_return_val_if_fail (LIA_IS_STORE (self), NULL);
+  g_return_val_if_fail (name != NULL, NULL);
+  if (self->session == NULL)
+    {
+      set_locked_error (error);
+      return NULL;
+    }
+  rc = sqlite3_prepare_v2 (self->session->db, "SELECT value FROM setting WHERE name = ?", -1,
+                           &stmt, NULL);
+  if (rc == SQLITE_OK)
+    {
+      sqlite3_bind_text (stmt, 1, name, -1, SQLITE_STATIC);
+      rc = sqlite3_step (stmt);
+    }
+  if (rc == SQLITE_ROW)
+    value = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+  else if (rc != SQLITE_DONE)
+    lia_store_set_sqlite_error (error, self->session->db, rc, "Could not read a setting");
+  sqlite3_finalize (stmt);
+  return value;
+}
+
+gboolean
+lia_store_set_setting (LiaStore   *self,
+                       const char *name,
+                       const char *value,
+                       GError    **error)
+{
+  sqlite3_stmt *stmt = NULL;
+  int rc;
+
+  g_return_val_if_fail (LIA_IS_STORE (self), FALSE);
+  g_return_val_if_fail (name != NULL && *name != '\0' && strlen (name) <= SETTING_MAX_NAME, FALSE);
+  if (self->session == NULL)
+    return set_locked_error (error);
+  if (value != NULL && (strlen (value) > SETTING_MAX_VALUE || !g_utf8_validate (value, -1, NULL)))
+    {
+      g_set_error (error, LIA_STORE_ERROR, LIA_STORE_ERROR_INVALID,
+                   "The value of the setting %s is not text of at most %u bytes", name,
+                   SETTING_MAX_VALUE);
+      return FALSE;
+    }
+  rc = sqlite3_prepare_v2 (self->session->db,
+                           value != NULL
+                             ? "INSERT INTO setting (name, value) VALUES (?1, ?2) "
+                               "ON CONFLICT (name) DO UPDATE SET value = ?2"
+                             : "DELETE FROM setting WHERE name = ?1",
+                           -1, &stmt, NULL);
+  if (rc == SQLITE_OK)
+    {
+      sqlite3_bind_text (stmt, 1, name, -1, SQLITE_STATIC);
+      if (value != NULL)
+        sqlite3_bind_text (stmt, 2, value, -1, SQLITE_STATIC);
+      rc = sqlite3_step (stmt);
+    }
+  sqlite3_finalize (stmt);
+  if (rc != SQLITE_DONE)
+    return lia_store_set_sqlite_error (error, self->session->db, rc, "Could not save a setting");
+  return TRUE;
+}
+
 /* ---- private ------------------------------------------------------------- */
 
 sqlite3 *

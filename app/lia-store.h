@@ -249,6 +249,17 @@ gboolean    lia_store_rotate_keys (LiaStore         *self,
                                    LiaOrgPublicKeys *out_keys,
                                    GError          **error);
 
+/* A small setting of the store by name (at most 64 bytes), as text of at
+ * most 4096 bytes: NULL without an error if it was never set. Setting
+ * NULL removes it. Kept inside the encrypted database. */
+char       *lia_store_dup_setting (LiaStore   *self,
+                                   const char *name,
+                                   GError    **error);
+gboolean    lia_store_set_setting (LiaStore   *self,
+                                   const char *name,
+                                   const char *value,
+                                   GError    **error);
+
 /* The organisation's identity; valid while unlocked. The GBytes are
  * borrowed, and those of the X25519 and CURVE keys only until the keys are
  * rotated. */

@@ -551,6 +551,214 @@ test_bad_bundles (Fixture *f, gconstpointer data)
                                        "SELECT count (*) FROM record WHERE fields != '{}'"), ==, 4);
 }
 
+/* ---- the two stages of an import ---------------------------------------- */
+
+/* The envelopes of a bundle, one GBytes each. */
+static GPtrArray *
+bundle_envelopes (GBytes *bundle)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GInputStream) in = g_memory_input_stream_new_from_bytes (bundle);
+  g_autoptr (LiaBundleReader) reader = lia_bundle_reader_new (in, NULL, &error);
+  GPtrArray *all = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  GBytes *bytes;
+
+  g_assert_no_error (error);
+  while ((bytes = lia_bundle_reader_next (reader, NULL, &error)) != NULL)
+    g_ptr_array_add (all, bytes);
+  g_assert_no_error (error);
+  return all;
+}
+
+/* The envelope of @kind (and, for a record, @object_id at @version) in
+ * @envelopes; the case's facts are sealed lazily, so the order of a bundle
+ * is not the order things were made in. */
+static GBytes *
+find_envelope (GPtrArray *envelopes, const char *kind, const char *object_id, guint version)
+{
+  for (guint i = 0; i < envelopes->len; i++)
+    {
+      g_autoptr (LiaEnvelope) env = lia_envelope_parse (envelopes->pdata[i], NULL);
+
+      if (g_str_equal (lia_envelope_get_kind (env), kind)
+          && (object_id == NULL || g_str_equal (lia_envelope_get_object_id (env), object_id))
+          && (version == 0 || lia_envelope_get_version (env) == version))
+        return envelopes->pdata[i];
+    }
+  g_assert_not_reached ();
+}
+
+static LiaOpenedEnvelope *
+open_for (LiaStore *store, GBytes *bytes, LiaAuthorTable *authors)
+{
+  g_autoptr (GError) error = NULL;
+  LiaOpenedEnvelope *opened = lia_exchange_open_envelope (bytes, lia_store_get_keyring (store),
+                                                          authors, &error);
+
+  g_assert_no_error (error);
+  return opened;
+}
+
+/* A batch in one transaction: one envelope the rules refuse is left out
+ * with its reason, the rest stored; a repeat in the same batch is a
+ * duplicate; the first stage refuses what is not genuine or not for us. */
+static void
+test_two_stages (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *case_id = new_case (f->stores[COUNCIL], "Child T");
+  g_autofree char *withdrawn_id = NULL;
+  g_autofree char *stays_id = NULL, *later_id = NULL;
+  g_autoptr (GBytes) first_bundle = NULL, second_bundle = NULL, third_bundle = NULL;
+  g_autoptr (GPtrArray) first = NULL, second = NULL, third = NULL;
+  g_autoptr (LiaAuthorTable) authors = NULL;
+  g_autoptr (LiaOpenedEnvelope) old_version = NULL;
+  LiaOpenedEnvelope *batch[4];
+  LiaImportOutcome outcomes[4];
+  GError *refusals[4];
+  static const char *const notes[] = { "note", NULL };
+  guint count = 0;
+
+  add_participant (f->stores[COUNCIL], case_id, SCHOOL);
+  g_assert_true (lia_case_share (f->stores[COUNCIL], case_id, org_defs[SCHOOL].name, notes, NULL,
+                                 &error));
+  g_assert_no_error (error);
+  {
+    g_autoptr (GHashTable) fields = fields_of ("text", "Soon withdrawn", NULL);
+
+    withdrawn_id = lia_record_add (f->stores[COUNCIL], case_id, LIA_RECORD_NOTE, fields, &error);
+    g_assert_no_error (error);
+  }
+  /* The case and version 1 of the note. */
+  first_bundle = export_for (f->stores[COUNCIL], SCHOOL, &count);
+  g_assert_cmpuint (count, ==, 2);
+  first = bundle_envelopes (first_bundle);
+  g_assert_true (lia_record_withdraw (f->stores[COUNCIL], withdrawn_id, "Sent in error", NULL,
+                                      &error));
+  g_assert_no_error (error);
+  {
+    g_autoptr (GHashTable) fields = fields_of ("text", "Stays", NULL);
+
+    stays_id = lia_record_add (f->stores[COUNCIL], case_id, LIA_RECORD_NOTE, fields, &error);
+    g_assert_no_error (error);
+  }
+  /* Then also the withdrawal and another note. */
+  second_bundle = export_for (f->stores[COUNCIL], SCHOOL, &count);
+  g_assert_cmpuint (count, ==, 4);
+  second = bundle_envelopes (second_bundle);
+
+  authors = lia_exchange_dup_authors (f->stores[SCHOOL], &error);
+  g_assert_no_error (error);
+
+  /* The first stage refuses a changed byte, and what is not for us. */
+  {
+    gsize len;
+    guint8 *copy = g_bytes_unref_to_data (g_bytes_ref (second->pdata[0]), &len);
+    g_autoptr (GBytes) damaged = NULL;
+
+    copy[len - 10] ^= 0x20;
+    damaged = g_bytes_new_take (copy, len);
+    g_assert_null (lia_exchange_open_envelope (damaged, lia_store_get_keyring (f->stores[SCHOOL]),
+                                               authors, &error));
+    g_assert_error (error, LIA_ENVELOPE_ERROR, LIA_ENVELOPE_ERROR_BAD_SIGNATURE);
+    g_clear_error (&error);
+    g_assert_null (lia_exchange_open_envelope (second->pdata[0],
+                                               lia_store_get_keyring (f->stores[POLICE]),
+                                               authors, &error));
+    g_assert_error (error, LIA_ENVELOPE_ERROR, LIA_ENVELOPE_ERROR_NOT_RECIPIENT);
+    g_clear_error (&error);
+  }
+
+  /* The case, the withdrawal, the other note and the case again. */
+  old_version = open_for (f->stores[SCHOOL], find_envelope (first, "record", withdrawn_id, 1),
+                         authors);
+  batch[0] = open_for (f->stores[SCHOOL], find_envelope (second, "case", NULL, 0), authors);
+  batch[1] = open_for (f->stores[SCHOOL], find_envelope (second, "record", withdrawn_id, 2),
+                       authors);
+  batch[2] = open_for (f->stores[SCHOOL], find_envelope (second, "record", stays_id, 1), authors);
+  batch[3] = open_for (f->stores[SCHOOL], find_envelope (second, "case", NULL, 0), authors);
+  g_assert_true (lia_exchange_import_opened (f->stores[SCHOOL], batch, 4, outcomes, refusals,
+                                             &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (outcomes[0], ==, LIA_IMPORT_ACCEPTED);
+  g_assert_cmpint (outcomes[1], ==, LIA_IMPORT_ACCEPTED);
+  g_assert_cmpint (outcomes[2], ==, LIA_IMPORT_ACCEPTED);
+  g_assert_cmpint (outcomes[3], ==, LIA_IMPORT_DUPLICATE);
+  for (int i = 0; i < 4; i++)
+    {
+      g_assert_null (refusals[i]);
+      lia_opened_envelope_free (batch[i]);
+    }
+
+  /* Version 1 after the withdrawal: refused by the rules, with the other
+   * envelope of its batch stored. */
+  {
+    g_autoptr (GHashTable) fields = fields_of ("text", "Later", NULL);
+
+    later_id = lia_record_add (f->stores[COUNCIL], case_id, LIA_RECORD_NOTE, fields, &error);
+    g_assert_no_error (error);
+  }
+  third_bundle = export_for (f->stores[COUNCIL], SCHOOL, &count);
+  third = bundle_envelopes (third_bundle);
+  batch[0] = g_steal_pointer (&old_version);
+  batch[1] = open_for (f->stores[SCHOOL], find_envelope (third, "record", later_id, 1), authors);
+  g_assert_true (lia_exchange_import_opened (f->stores[SCHOOL], batch, 2, outcomes, refusals,
+                                             &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (outcomes[0], ==, LIA_IMPORT_REFUSED);
+  g_assert_error (refusals[0], LIA_MODEL_ERROR, LIA_MODEL_ERROR_NOT_ALLOWED);
+  g_assert_nonnull (strstr (refusals[0]->message, "not stored again"));
+  g_assert_cmpint (outcomes[1], ==, LIA_IMPORT_ACCEPTED);
+  g_assert_null (refusals[1]);
+  g_clear_error (&refusals[0]);
+  lia_opened_envelope_free (batch[0]);
+  lia_opened_envelope_free (batch[1]);
+  g_assert_cmpint (lia_test_query_int (f->stores[SCHOOL], "SELECT count (*) FROM envelope"), ==, 4);
+  assert_log_intact (f->stores[SCHOOL]);
+}
+
+/* The author removed between the two stages: refused at the second. */
+static void
+test_two_stages_revoked_between (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *case_id = new_case (f->stores[ICB], "Child R");
+  g_autoptr (GBytes) bundle = NULL;
+  g_autoptr (GPtrArray) envelopes = NULL;
+  g_autoptr (LiaAuthorTable) authors = NULL;
+  g_autoptr (LiaPeer) peer = NULL;
+  LiaOpenedEnvelope *opened;
+  LiaImportOutcome outcome;
+  GError *refusal = NULL;
+  guint count = 0;
+
+  add_participant (f->stores[ICB], case_id, COUNCIL);
+  bundle = export_for (f->stores[ICB], COUNCIL, &count);
+  envelopes = bundle_envelopes (bundle);
+  authors = lia_exchange_dup_authors (f->stores[COUNCIL], &error);
+  g_assert_no_error (error);
+  opened = open_for (f->stores[COUNCIL], envelopes->pdata[0], authors);
+  peer = lia_store_find_peer (f->stores[COUNCIL], org_defs[ICB].name, &error);
+  g_assert_no_error (error);
+  g_assert_true (lia_store_revoke_peer (f->stores[COUNCIL], peer, &error));
+  g_assert_true (lia_exchange_import_opened (f->stores[COUNCIL], &opened, 1, &outcome, &refusal,
+                                             &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (outcome, ==, LIA_IMPORT_REFUSED);
+  g_assert_error (refusal, LIA_ENVELOPE_ERROR, LIA_ENVELOPE_ERROR_REVOKED_AUTHOR);
+  g_clear_error (&refusal);
+  lia_opened_envelope_free (opened);
+  g_assert_cmpint (lia_test_query_int (f->stores[COUNCIL], "SELECT count (*) FROM lcase"), ==, 0);
+
+  /* A snapshot taken now knows. */
+  g_clear_pointer (&authors, lia_author_table_free);
+  authors = lia_exchange_dup_authors (f->stores[COUNCIL], &error);
+  g_assert_null (lia_exchange_open_envelope (envelopes->pdata[0],
+                                             lia_store_get_keyring (f->stores[COUNCIL]), authors,
+                                             &error));
+  g_assert_error (error, LIA_ENVELOPE_ERROR, LIA_ENVELOPE_ERROR_REVOKED_AUTHOR);
+}
+
 /* A revoked peer's envelopes are refused, and nothing more is sealed for
  * it. */
 static void
@@ -1184,6 +1392,8 @@ main (int argc, char **argv)
   ADD ("/exchange/secret-needs-release", test_secret_needs_release);
   ADD ("/exchange/bad-bundles", test_bad_bundles);
   ADD ("/exchange/revoked-peer", test_revoked_peer);
+  ADD ("/exchange/two-stages", test_two_stages);
+  ADD ("/exchange/two-stages/revoked-between", test_two_stages_revoked_between);
   ADD ("/exchange/withdraw-and-destroy", test_withdraw_and_destroy);
   g_test_add_data_func ("/exchange/need-to-know", NULL, test_need_to_know);
   return g_test_run ();

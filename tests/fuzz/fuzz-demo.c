@@ -93,6 +93,9 @@ static const Table tables[] = {
   { "envelope_recipient", "SELECT * FROM envelope_recipient" },
   { "disclosure_log", "SELECT * FROM disclosure_log" },
   { "disclosure_log_head", "SELECT * FROM disclosure_log_head" },
+  { "envelope_held", "SELECT * FROM envelope_held" },
+  { "sync_peer", "SELECT * FROM sync_peer" },
+  { "setting", "SELECT * FROM setting" },
 };
 
 #define N_TABLES      G_N_ELEMENTS (tables)
