@@ -131,8 +131,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (LiaSyncPeerState, lia_sync_peer_state_free)
 #define LIA_TYPE_SYNC_ENGINE (lia_sync_engine_get_type ())
 G_DECLARE_FINAL_TYPE (LiaSyncEngine, lia_sync_engine, LIA, SYNC_ENGINE, GObject)
 
-/* An engine for the unlocked @store, not started yet. It opens a second
- * handle on the store for its thread at once (the store must stay
+/* An engine for the unlocked @store, not started yet; lia_sync_engine_start()
+ * opens a second handle on the store for its thread (the store must stay
  * unlocked until the engine is stopped). @listen_endpoint is where peers
  * connect to this node (tcp://ADDRESS:PORT; ADDRESS may be * or 0.0.0.0
  * for every interface, PORT 0 for one the system picks); NULL for a node

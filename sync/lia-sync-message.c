@@ -676,3 +676,34 @@ lia_sync_message_decode (GBytes  *bytes,
     return NULL;
   return g_steal_pointer (&message);
 }
+
+/* ---- holdings alone ---------------------------------------------------------- */
+
+GBytes *
+lia_sync_holdings_encode (GPtrArray *holdings)
+{
+  g_autoptr (GVariant) value = g_variant_ref_sink (holdings_to_variant (holdings));
+
+  return g_variant_get_data_as_bytes (value);
+}
+
+GPtrArray *
+lia_sync_holdings_decode (GBytes  *bytes,
+                          GError **error)
+{
+  g_autoptr (GVariant) value = NULL;
+
+  if (g_bytes_get_size (bytes) > LIA_SYNC_MAX_MESSAGE)
+    {
+      malformed (error, "holdings of %" G_GSIZE_FORMAT " bytes", g_bytes_get_size (bytes));
+      return NULL;
+    }
+  value = g_variant_ref_sink (g_variant_new_from_bytes (G_VARIANT_TYPE (HOLDINGS_TYPE), bytes,
+                                                        FALSE));
+  if (!g_variant_is_normal_form (value))
+    {
+      malformed (error, "holdings not in GVariant normal form");
+      return NULL;
+    }
+  return read_holdings (value, error);
+}

@@ -200,6 +200,13 @@ GBytes         *lia_sync_message_encode (const LiaSyncMessage *message);
 LiaSyncMessage *lia_sync_message_decode (GBytes  *bytes,
                                          GError **error);
 
+/* Holdings (LiaHoldingsEntry) alone, as a HELLO encodes them: how a sync
+ * record keeps what a peer last said it holds. The decoder checks what the
+ * HELLO's does, and fails with LIA_SYNC_MESSAGE_ERROR_MALFORMED. */
+GBytes         *lia_sync_holdings_encode (GPtrArray *holdings);
+GPtrArray      *lia_sync_holdings_decode (GBytes  *bytes,
+                                          GError **error);
+
 /* How many bytes a batch of envelopes of these sizes takes, header and
  * framing included: for filling batches up to LIA_SYNC_MAX_MESSAGE. An
  * upper bound; exact for the sizes given. */

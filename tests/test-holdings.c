@@ -291,8 +291,23 @@ drain (LiaOutbox *outbox)
   g_autoptr (GError) error = NULL;
   GBytes *bytes;
 
-  while ((bytes = lia_outbox_next (outbox, &error)) != NULL)
-    g_ptr_array_add (all, bytes);
+  const guint8 *originator = NULL, *last_originator = NULL;
+  guint64 number = 0, last = 0;
+
+  while ((bytes = lia_outbox_next (outbox, &originator, &number, &error)) != NULL)
+    {
+      g_autoptr (LiaEnvelope) env = lia_envelope_parse (bytes, NULL);
+
+      /* What it says of each envelope is what the envelope says. */
+      g_assert_cmpmem (originator, 32, lia_envelope_get_author_sign_public (env), 32);
+      /* Ascending, originator by originator. */
+      if (originator != last_originator)
+        last = 0;
+      g_assert_cmpuint (number, >, last);
+      last = number;
+      last_originator = originator;
+      g_ptr_array_add (all, bytes);
+    }
   g_assert_no_error (error);
   g_assert_cmpuint (lia_outbox_get_remaining (outbox), ==, 0);
   return all;
@@ -338,7 +353,7 @@ test_outbox_sends_what_is_missing (Fixture *f, gconstpointer data)
   /* Up to date: nothing. */
   outbox = outbox_for (f, ALPHA, BETA);
   g_assert_cmpuint (lia_outbox_get_total (outbox), ==, 0);
-  g_assert_null (lia_outbox_next (outbox, NULL));
+  g_assert_null (lia_outbox_next (outbox, NULL, NULL, NULL));
 }
 
 /* Gamma relays Alpha's envelopes to Beta (they name Beta too), and to no
