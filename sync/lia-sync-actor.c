@@ -236,6 +236,22 @@ lia_sync_link_send (Actor          *actor,
   return TRUE;
 }
 
+/* A received message handed to a GBytes without a copy: closed (and
+ * freed) when the last envelope that shares it is stored. */
+static void
+message_free (zmq_msg_t *msg)
+{
+  zmq_msg_close (msg);
+  g_free (msg);
+}
+
+static GBytes *
+take_message (zmq_msg_t *msg)
+{
+  return g_bytes_new_with_free_func (zmq_msg_data (msg), zmq_msg_size (msg),
+                                     (GDestroyNotify) message_free, msg);
+}
+
 /* ---- connections out ------------------------------------------------------- */
 
 static void
@@ -514,8 +530,7 @@ dealer_receive (Actor *actor,
       zmq_getsockopt (peer->dealer, ZMQ_RCVMORE, &more, &more_size);
       /* The message's memory becomes the GBytes' (no copy): decoded
        * envelopes share it until they are stored. */
-      payload = g_bytes_new_with_free_func (zmq_msg_data (msg), zmq_msg_size (msg),
-                                            (GDestroyNotify) zmq_msg_close, msg);
+      payload = take_message (msg);
       if (more)
         {
           /* The protocol's messages are one frame each. */
@@ -560,6 +575,30 @@ router_new (Actor *actor)
   /* A send to a connection that is gone fails, instead of vanishing. */
   set_int (router, ZMQ_ROUTER_MANDATORY, 1);
   return router;
+}
+
+/* A ROUTER does not say which connection went: its monitor says which
+ * descriptor did, and each incoming link knows its own (ZMQ_SRCFD). */
+static void
+router_monitor_open (Actor *actor)
+{
+  g_autofree char *endpoint = g_strdup_printf ("inproc://liaison-sync-monitor-%u",
+                                               ++actor->monitor_serial);
+
+  zmq_socket_monitor (actor->router, endpoint, ZMQ_EVENT_DISCONNECTED);
+  actor->router_monitor = zmq_socket (actor->zctx, ZMQ_PAIR);
+  zmq_connect (actor->router_monitor, endpoint);
+}
+
+static void
+router_close (Actor *actor)
+{
+  if (actor->router == NULL)
+    return;
+  zmq_socket_monitor (actor->router, NULL, 0);
+  zmq_close (actor->router);
+  zmq_close (actor->router_monitor);
+  actor->router = actor->router_monitor = NULL;
 }
 
 /* libzmq's form of a listening endpoint: port 0 is "*" (any free port). */
@@ -617,9 +656,11 @@ router_reset (Actor *actor)
         link_free (actor, peer->in_link);
         peer->in_link = NULL;
       }
-  zmq_close (actor->router);
+  router_close (actor);
   actor->router = router_new (actor);
+  router_monitor_open (actor);
   actor->rebind_pending = TRUE;
+  actor->rebind_since_us = lia_sync_now_us ();
   g_message ("Closed every connection to this node, so that each is authenticated again");
 }
 
@@ -655,7 +696,7 @@ router_receive (Actor *actor)
       zmq_msg_t *msg;
       g_autoptr (GBytes) routing_id = NULL;
       g_autoptr (GBytes) payload = NULL;
-      int more = 0;
+      int more = 0, fd;
       size_t more_size = sizeof more;
       Peer *peer;
       Link *link;
@@ -678,9 +719,9 @@ router_receive (Actor *actor)
         }
       /* Who sent it is what ZAP said when it admitted the connection. */
       peer = peer_for_user_id (actor, zmq_msg_gets (msg, "User-Id"));
+      fd = zmq_msg_get (msg, ZMQ_SRCFD);
       zmq_getsockopt (actor->router, ZMQ_RCVMORE, &more, &more_size);
-      payload = g_bytes_new_with_free_func (zmq_msg_data (msg), zmq_msg_size (msg),
-                                            (GDestroyNotify) zmq_msg_close, msg);
+      payload = take_message (msg);
       while (more)
         {
           zmq_msg_t rest;
@@ -711,8 +752,58 @@ router_receive (Actor *actor)
           link = peer->in_link = link_new (actor, peer, FALSE, routing_id);
           lia_sync_actor_report_peer (actor, peer);
         }
+      link->fd = fd;
       lia_sync_session_receive (actor, link, payload);
     }
+}
+
+/* A connection to the ROUTER went: the link that came on it goes too. */
+static void
+router_monitor_event (Actor *actor)
+{
+  zmq_msg_t msg;
+  guint16 event = 0;
+  gint32 fd = -1;
+  int more = 0;
+  size_t more_size = sizeof more;
+  GHashTableIter iter;
+  Peer *peer;
+
+  zmq_msg_init (&msg);
+  if (zmq_msg_recv (&msg, actor->router_monitor, ZMQ_DONTWAIT) < 0)
+    {
+      zmq_msg_close (&msg);
+      return;
+    }
+  if (zmq_msg_size (&msg) >= 6)
+    {
+      memcpy (&event, zmq_msg_data (&msg), 2);
+      memcpy (&fd, (guint8 *) zmq_msg_data (&msg) + 2, 4);
+    }
+  zmq_msg_close (&msg);
+  zmq_getsockopt (actor->router_monitor, ZMQ_RCVMORE, &more, &more_size);
+  if (more)
+    {
+      zmq_msg_init (&msg);
+      zmq_msg_recv (&msg, actor->router_monitor, ZMQ_DONTWAIT);
+      zmq_msg_close (&msg);
+    }
+  if (event != ZMQ_EVENT_DISCONNECTED)
+    return;
+  g_hash_table_iter_init (&iter, actor->peers);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &peer))
+    if (peer->in_link != NULL && peer->in_link->fd == fd)
+      {
+        g_autofree char *message = g_strdup_printf ("The connection from %s was lost",
+                                                    peer->state.name);
+
+        g_debug ("%s", message);
+        if (peer->in_link->session != NULL)
+          lia_sync_session_fail (actor, peer->in_link, LIA_SYNC_MESSAGE_ERROR_TIMEOUT, message,
+                                 FALSE);
+        lia_sync_link_drop (actor, peer->in_link, FALSE);
+        return;
+      }
 }
 
 /* ---- ZAP: who may connect ------------------------------------------------------ */
@@ -1210,6 +1301,7 @@ actor_setup (Actor   *actor,
   if (actor->listen != NULL)
     {
       actor->router = router_new (actor);
+      router_monitor_open (actor);
       if (!router_bind (actor, actor->router, actor->listen, error))
         return FALSE;
     }
@@ -1239,9 +1331,7 @@ actor_teardown (Actor *actor)
    * store goes. */
   g_clear_pointer (&actor->verifier, lia_sync_verifier_free);
   g_clear_pointer (&actor->authors, lia_sync_authors_unref);
-  if (actor->router != NULL)
-    zmq_close (actor->router);
-  actor->router = NULL;
+  router_close (actor);
   if (actor->zap != NULL)
     zmq_close (actor->zap);
   actor->zap = NULL;
@@ -1262,14 +1352,17 @@ actor_loop (Actor *actor)
       GHashTableIter iter;
       Peer *peer;
 
-      items = g_new0 (zmq_pollitem_t, 4 + 2 * n_peers);
-      owners = g_new0 (Peer *, 4 + 2 * n_peers);
+      items = g_new0 (zmq_pollitem_t, 5 + 2 * n_peers);
+      owners = g_new0 (Peer *, 5 + 2 * n_peers);
       items[n++] = (zmq_pollitem_t) { actor->pipe, 0, ZMQ_POLLIN, 0 };
       items[n++] = (zmq_pollitem_t) { actor->zap, 0, ZMQ_POLLIN, 0 };
       items[n++] = (zmq_pollitem_t) { NULL, lia_sync_verifier_get_fd (actor->verifier),
                                       ZMQ_POLLIN, 0 };
       if (actor->router != NULL && !actor->rebind_pending)
-        items[n++] = (zmq_pollitem_t) { actor->router, 0, ZMQ_POLLIN, 0 };
+        {
+          items[n++] = (zmq_pollitem_t) { actor->router, 0, ZMQ_POLLIN, 0 };
+          items[n++] = (zmq_pollitem_t) { actor->router_monitor, 0, ZMQ_POLLIN, 0 };
+        }
       fixed = n;
       g_hash_table_iter_init (&iter, actor->peers);
       while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &peer))
@@ -1297,8 +1390,10 @@ actor_loop (Actor *actor)
 
           lia_sync_session_jobs_done (actor, jobs);
         }
-      if (fixed == 4 && (items[3].revents & ZMQ_POLLIN))
+      if (fixed == 5 && (items[3].revents & ZMQ_POLLIN))
         router_receive (actor);
+      if (fixed == 5 && (items[4].revents & ZMQ_POLLIN) && actor->router_monitor == items[4].socket)
+        router_monitor_event (actor);
       for (guint i = fixed; i < n; i++)
         {
           peer = owners[i];

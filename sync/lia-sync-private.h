@@ -126,6 +126,7 @@ struct _Link
   Peer       *peer;             /* borrowed */
   gboolean    outgoing;
   GBytes     *routing_id;       /* incoming: the ROUTER's name for it */
+  int         fd;               /* incoming: its descriptor (ZMQ_SRCFD), for the monitor */
   gboolean    up;               /* outgoing: the handshake succeeded */
   gboolean    broken;           /* a send failed: the loop drops it */
   Session    *session;          /* owned, or NULL */
@@ -175,6 +176,7 @@ struct _Actor
   gpointer           report_data;
   /* The thread's own. */
   void              *router;
+  void              *router_monitor; /* DISCONNECTED events of the ROUTER's connections */
   char              *bound;         /* the endpoint bound, a port of 0 resolved */
   void              *zap;
   LiaSyncVerifier   *verifier;

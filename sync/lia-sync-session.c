@@ -966,10 +966,12 @@ lia_sync_session_jobs_done (Actor     *actor,
       while (link != NULL && link->session != NULL)
         {
           gint64 next = link->session->committed_seq + 1;
+          gpointer key;
           LiaSyncJob *job;
 
-          if (!g_hash_table_steal_extended (link->session->ready, &next, NULL, (gpointer *) &job))
+          if (!g_hash_table_steal_extended (link->session->ready, &next, &key, (gpointer *) &job))
             break;
+          g_free (key);
           if (!commit_job (actor, link, job))
             {
               lia_sync_job_free (job);

@@ -255,6 +255,15 @@ has_status (gpointer data)
   return state != NULL && state->status == w->status;
 }
 
+static gboolean
+disconnected (gpointer data)
+{
+  StatusWait *w = data;
+  g_autoptr (LiaSyncPeerState) state = state_of (w->node, w->peer);
+
+  return state != NULL && !state->connected;
+}
+
 static void
 wait_status (Node *node, Node *peer, LiaSyncPeerStatus status)
 {
@@ -614,8 +623,10 @@ test_revoked_while_connected (Net *net, gconstpointer data)
     lia_sync_engine_sync_now (police->engine, NULL);
     wait_logged (needle);
     wait_status (police, council, LIA_SYNC_PEER_REFUSED);
+    /* Its connection from the council went when the council dropped it. */
+    wait_until (disconnected, &(StatusWait) { police, council, 0 }, "the police to be disconnected");
     state = state_of (police, council);
-    g_assert_false (state->connected);
+    g_assert_cmpint (state->status, ==, LIA_SYNC_PEER_REFUSED);
   }
   states = lia_sync_engine_dup_peer_states (council->engine);
   g_assert_cmpuint (states->len, ==, 1);
