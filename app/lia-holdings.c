@@ -239,12 +239,21 @@ lia_store_dup_holdings (LiaStore *store,
 
 /* ---- outboxes ------------------------------------------------------------- */
 
+/* One envelope to send. */
+typedef struct
+{
+  gint64  seq;          /* its row in envelope */
+  guint64 number;       /* its number for the peer */
+  guint   originator;   /* index into the peer's holdings */
+} OutboxItem;
+
 struct _LiaOutbox
 {
-  LiaStore     *store;   /* owned */
-  GArray       *seqs;    /* gint64: envelope rows, in sending order */
+  LiaStore     *store;      /* owned */
+  GPtrArray    *holdings;   /* the peer's, owned: the originators' keys */
+  GArray       *items;      /* OutboxItem, in sending order */
   guint         next;
-  sqlite3_stmt *read;    /* owned, prepared on first use */
+  sqlite3_stmt *read;       /* owned, prepared on first use */
 };
 
 /* The org row of a peer that may be sent to, by identity key. */
@@ -301,7 +310,8 @@ lia_outbox_new (LiaStore     *store,
 
   self = g_new0 (LiaOutbox, 1);
   self->store = g_object_ref (store);
-  self->seqs = g_array_new (FALSE, FALSE, sizeof (gint64));
+  self->holdings = g_ptr_array_ref (peer_holdings);
+  self->items = g_array_new (FALSE, FALSE, sizeof (OutboxItem));
   author = lia_db_prepare (db, "SELECT id FROM org WHERE sign_public = ?", error);
   numbers = lia_db_prepare (db, "SELECT number, envelope_seq FROM envelope_recipient "
                                 "WHERE author = ? AND recipient = ? AND number > ? "
@@ -332,17 +342,16 @@ lia_outbox_new (LiaStore     *store,
       sqlite3_bind_int64 (numbers, 3, clamp_number (entry->contiguous));
       while ((rc = sqlite3_step (numbers)) == SQLITE_ROW)
         {
-          guint64 number = sqlite3_column_int64 (numbers, 0);
-          gint64 seq = sqlite3_column_int64 (numbers, 1);
+          OutboxItem item = { sqlite3_column_int64 (numbers, 1), sqlite3_column_int64 (numbers, 0), i };
 
           /* Both ascending: walk the runs along. */
           while (run < entry->extras->len
-                 && g_array_index (entry->extras, LiaNumberRun, run).last < number)
+                 && g_array_index (entry->extras, LiaNumberRun, run).last < item.number)
             run++;
           if (run < entry->extras->len
-              && g_array_index (entry->extras, LiaNumberRun, run).first <= number)
+              && g_array_index (entry->extras, LiaNumberRun, run).first <= item.number)
             continue;
-          g_array_append_val (self->seqs, seq);
+          g_array_append_val (self->items, item);
         }
       if (rc != SQLITE_DONE)
         {
@@ -356,18 +365,20 @@ lia_outbox_new (LiaStore     *store,
 guint
 lia_outbox_get_total (LiaOutbox *self)
 {
-  return self->seqs->len;
+  return self->items->len;
 }
 
 guint
 lia_outbox_get_remaining (LiaOutbox *self)
 {
-  return self->seqs->len - self->next;
+  return self->items->len - self->next;
 }
 
 GBytes *
-lia_outbox_next (LiaOutbox *self,
-                 GError   **error)
+lia_outbox_next (LiaOutbox     *self,
+                 const guint8 **out_originator,
+                 guint64       *out_number,
+                 GError       **error)
 {
   sqlite3 *db = lia_db_get (self->store, error);
 
@@ -379,14 +390,15 @@ lia_outbox_next (LiaOutbox *self,
       if (self->read == NULL)
         return NULL;
     }
-  while (self->next < self->seqs->len)
+  while (self->next < self->items->len)
     {
-      gint64 seq = g_array_index (self->seqs, gint64, self->next++);
+      const OutboxItem *item = &g_array_index (self->items, OutboxItem, self->next++);
+      const LiaHoldingsEntry *entry = self->holdings->pdata[item->originator];
       GBytes *bytes;
       int rc;
 
       sqlite3_reset (self->read);
-      sqlite3_bind_int64 (self->read, 1, seq);
+      sqlite3_bind_int64 (self->read, 1, item->seq);
       rc = sqlite3_step (self->read);
       if (rc == SQLITE_DONE)
         continue;
@@ -400,6 +412,10 @@ lia_outbox_next (LiaOutbox *self,
       /* Not left mid-step: a statement that has returned a row keeps a read
        * transaction open, which would hold back checkpoints. */
       sqlite3_reset (self->read);
+      if (out_originator != NULL)
+        *out_originator = entry->originator;
+      if (out_number != NULL)
+        *out_number = item->number;
       return bytes;
     }
   return NULL;
@@ -412,7 +428,8 @@ lia_outbox_free (LiaOutbox *self)
     return;
   g_clear_pointer (&self->read, sqlite3_finalize);
   g_clear_object (&self->store);
-  g_array_unref (self->seqs);
+  g_ptr_array_unref (self->holdings);
+  g_array_unref (self->items);
   g_free (self);
 }
 
@@ -423,6 +440,7 @@ lia_sync_record_free (LiaSyncRecord *record)
 {
   if (record == NULL)
     return;
+  g_free (record->status);
   g_free (record->last_error);
   g_clear_pointer (&record->holdings, g_bytes_unref);
   g_free (record);
@@ -440,8 +458,8 @@ lia_store_load_sync_record (LiaStore     *store,
 
   if (db == NULL)
     return NULL;
-  stmt = lia_db_prepare (db, "SELECT s.last_sync, s.last_attempt, s.last_error, s.holdings "
-                             "FROM sync_peer s JOIN org o ON o.id = s.org_id "
+  stmt = lia_db_prepare (db, "SELECT s.last_sync, s.last_attempt, s.last_error, s.holdings, "
+                             "s.status FROM sync_peer s JOIN org o ON o.id = s.org_id "
                              "WHERE o.sign_public = ?", error);
   if (stmt == NULL)
     return NULL;
@@ -456,6 +474,7 @@ lia_store_load_sync_record (LiaStore     *store,
       if (sqlite3_column_type (stmt, 3) == SQLITE_BLOB)
         record->holdings = g_bytes_new (sqlite3_column_blob (stmt, 3),
                                         sqlite3_column_bytes (stmt, 3));
+      record->status = lia_db_column_dup (stmt, 4);
     }
   else if (rc != SQLITE_DONE)
     {
@@ -478,10 +497,11 @@ lia_store_save_sync_record (LiaStore            *store,
   if (db == NULL)
     return FALSE;
   stmt = lia_db_prepare (db, "INSERT INTO sync_peer (org_id, last_sync, last_attempt, "
-                             "last_error, holdings) SELECT id, ?2, ?3, ?4, ?5 FROM org "
+                             "last_error, holdings, status) SELECT id, ?2, ?3, ?4, ?5, ?6 FROM org "
                              "WHERE sign_public = ?1 "
                              "ON CONFLICT (org_id) DO UPDATE SET last_sync = ?2, "
-                             "last_attempt = ?3, last_error = ?4, holdings = ?5", error);
+                             "last_attempt = ?3, last_error = ?4, holdings = ?5, status = ?6",
+                         error);
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_blob (stmt, 1, peer, LIA_ENVELOPE_KEY_BYTES, SQLITE_STATIC);
@@ -491,6 +511,7 @@ lia_store_save_sync_record (LiaStore            *store,
   if (record->holdings != NULL)
     sqlite3_bind_blob (stmt, 5, g_bytes_get_data (record->holdings, NULL),
                        g_bytes_get_size (record->holdings), SQLITE_STATIC);
+  lia_db_bind_text (stmt, 6, record->status);
   if (!lia_db_step_done (db, stmt, "Could not save how the peer's sync went", error))
     return FALSE;
   if (sqlite3_changes (db) == 1)

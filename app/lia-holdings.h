@@ -71,6 +71,7 @@ typedef struct _LiaOutbox LiaOutbox;
  * peer accepts no others). A removed peer is refused
  * (LIA_MODEL_ERROR_NOT_ALLOWED), an unknown one too (NOT_FOUND). Reads
  * through @store's connection: use it from the store's thread. */
+/* @peer_holdings is kept (a reference). */
 LiaOutbox        *lia_outbox_new (LiaStore     *store,
                                   const guint8 *peer,
                                   GPtrArray    *peer_holdings,
@@ -78,12 +79,15 @@ LiaOutbox        *lia_outbox_new (LiaStore     *store,
 /* How many envelopes it lists in all, and how many are still to come. */
 guint             lia_outbox_get_total (LiaOutbox *self);
 guint             lia_outbox_get_remaining (LiaOutbox *self);
-/* The next envelope's bytes; NULL at the end (without an error), or NULL
- * with @error if the store could not be read. An envelope deleted since
- * the outbox was made (its record withdrawn or destroyed) is passed
- * over. */
-GBytes           *lia_outbox_next (LiaOutbox *self,
-                                   GError   **error);
+/* The next envelope's bytes, with its originator's identity key (borrowed
+ * from the outbox) and its number for the peer if asked for; NULL at the
+ * end (without an error), or NULL with @error if the store could not be
+ * read. An envelope deleted since the outbox was made (its record
+ * withdrawn or destroyed) is passed over. */
+GBytes           *lia_outbox_next (LiaOutbox     *self,
+                                   const guint8 **out_originator,
+                                   guint64       *out_number,
+                                   GError       **error);
 void              lia_outbox_free (LiaOutbox *self);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (LiaOutbox, lia_outbox_free)
 
@@ -91,6 +95,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (LiaOutbox, lia_outbox_free)
  * shown when no sync engine is running. */
 typedef struct
 {
+  char   *status;        /* how the last one ended, in the sync engine's words, or NULL */
   gint64  last_sync;     /* Unix seconds when a sync last finished; 0 never */
   gint64  last_attempt;  /* Unix seconds when one was last tried; 0 never */
   char   *last_error;    /* why the last try failed, or NULL */

@@ -406,12 +406,14 @@ static const LiaMigration store_migrations[] = {
     "            number - row_number () OVER (PARTITION BY author ORDER BY number) AS run"
     "       FROM envelope_recipient WHERE recipient = 1 AND author != 1 AND number >= 1)"
     "  GROUP BY author, run;"
-    /* Each peer's syncs as this organisation last saw them: when one last
-     * finished and was tried, why the last try failed, and what the peer
+    /* Each peer's syncs as this organisation last saw them: how the last
+     * one ended (the engine's word for it), when one last finished and was
+     * tried, why the last try failed, and what the peer
      * last said it holds (the protocol's holdings, as the engine encodes
      * them; opaque here), from which what is pending for it is counted. */
     "CREATE TABLE sync_peer ("
     "  org_id INTEGER PRIMARY KEY REFERENCES org (id),"
+    "  status TEXT CHECK (status IS NULL OR length (status) <= 32),"
     "  last_sync INTEGER,"
     "  last_attempt INTEGER,"
     "  last_error TEXT,"

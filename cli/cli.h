@@ -61,6 +61,9 @@ extern const guint   cli_exchange_n_commands;
 /* Invites and peers (cli-peer.c). */
 extern const Command cli_peer_commands[];
 extern const guint   cli_peer_n_commands;
+/* Network sync: serve, sync, status (cli-sync.c). */
+extern const Command cli_sync_commands[];
+extern const guint   cli_sync_n_commands;
 /* The disclosure log (cli-log.c). */
 extern const Command cli_log_commands[];
 extern const guint   cli_log_n_commands;

@@ -145,6 +145,26 @@ lia_sync_peer_warn (Actor      *actor,
   g_warning ("%s", message);
 }
 
+/* The sync record of @peer as it now is, saved; a failure to save is
+ * logged, never fatal to the sync. */
+void
+lia_sync_peer_save (Actor *actor,
+                    Peer  *peer)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GBytes) holdings = NULL;
+  LiaSyncRecord record = {
+    (char *) lia_sync_peer_status_to_string (peer->state.status), peer->state.last_sync,
+    peer->state.last_attempt, peer->state.last_error, NULL,
+  };
+
+  if (peer->holdings != NULL)
+    holdings = lia_sync_holdings_encode (peer->holdings);
+  record.holdings = holdings;
+  if (!lia_store_save_sync_record (actor->store, peer->sign_public, &record, &error))
+    g_warning ("Could not save how the sync with %s went: %s", peer->state.name, error->message);
+}
+
 /* ---- links ------------------------------------------------------------------ */
 
 static Link *
@@ -325,6 +345,8 @@ dealer_open (Actor  *actor,
   common_options (peer->dealer);
   /* This engine reconnects, with its own backoff, and says so. */
   set_int (peer->dealer, ZMQ_RECONNECT_IVL, -1);
+  /* A host name may resolve to an IPv6 address. */
+  set_int (peer->dealer, ZMQ_IPV6, 1);
   set_int (peer->dealer, ZMQ_IMMEDIATE, 1);
   zmq_setsockopt (peer->dealer, ZMQ_CURVE_SERVERKEY, peer->curve_public, 32);
   zmq_setsockopt (peer->dealer, ZMQ_CURVE_PUBLICKEY, g_bytes_get_data (public, NULL), 32);
@@ -367,15 +389,26 @@ connection_failed (Actor             *actor,
                    const char        *message)
 {
   gboolean had_session = peer->out_link != NULL && peer->out_link->session != NULL;
+  guint n_endpoints = g_strv_length (peer->endpoints);
 
   dealer_close (actor, peer);
   peer->failures++;
   peer->endpoint_index++;
   schedule_reconnect (actor, peer);
+  if (!actor->tuning.automatic && !peer->requested)
+    peer->next_attempt_us = G_MAXINT64;
+  /* A sync asked for tries each of the peer's endpoints before it fails. */
+  if (peer->requested && !had_session && status == LIA_SYNC_PEER_UNREACHABLE
+      && peer->failures < n_endpoints)
+    {
+      peer->next_attempt_us = 0;
+      return;
+    }
   /* A connection here from the peer keeps it reachable. */
   if (peer->in_link != NULL && status == LIA_SYNC_PEER_UNREACHABLE)
     status = peer->state.status;
   lia_sync_peer_set_status (actor, peer, status, message);
+  lia_sync_peer_save (actor, peer);
   if (had_session || peer->requested)
     {
       peer->requested = FALSE;
@@ -620,6 +653,10 @@ router_bind (Actor      *actor,
   char bound[256];
   size_t size = sizeof bound;
 
+  /* Only for an IPv6 address: with it on, libzmq names every IPv4 address
+   * it binds in its IPv6-mapped form, which is no use in an invite; * is
+   * every IPv4 interface, [::] every IPv6 (and IPv4) one. */
+  set_int (router, ZMQ_IPV6, strstr (endpoint, "://[") != NULL);
   if (zmq_bind (router, zmq_endpoint) != 0)
     {
       g_set_error (error, LIA_SYNC_ERROR, LIA_SYNC_ERROR_ENDPOINT,
@@ -957,9 +994,12 @@ peer_new (Actor         *actor,
   peer->state.name = g_strdup (from->org->name);
   peer->state.endpoint = g_strdup (peer->endpoints[0]);
   peer->state.pending_out = -1;
-  /* Syncs soon after start, and then every period. */
-  peer->want_sync = TRUE;
-  peer->next_periodic_us = lia_sync_now_us () + (gint64) actor->tuning.sync_period_ms * 1000;
+  /* Syncs soon after start, and then every period; or only when asked. */
+  peer->want_sync = actor->tuning.automatic;
+  peer->next_periodic_us = actor->tuning.automatic
+                             ? lia_sync_now_us () + (gint64) actor->tuning.sync_period_ms * 1000
+                             : G_MAXINT64;
+  peer->next_attempt_us = actor->tuning.automatic ? 0 : G_MAXINT64;
 
   record = lia_store_load_sync_record (actor->store, peer->sign_public, &error);
   if (record != NULL)
@@ -1090,6 +1130,8 @@ store_changed (Actor *actor)
 
   if (!peers_reload (actor, &error))
     g_warning ("Could not read the peers again: %s", error->message);
+  if (!actor->tuning.automatic)
+    return;
   g_hash_table_iter_init (&iter, actor->peers);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &peer))
     peer->want_sync = TRUE;
@@ -1138,6 +1180,7 @@ sync_now (Actor      *actor,
         }
       peer->want_sync = peer->requested = TRUE;
       peer->next_attempt_us = 0;
+      peer->failures = 0;
       peer->quarantine_until_us = 0;
       return;
     }
@@ -1146,6 +1189,7 @@ sync_now (Actor      *actor,
     {
       peer->want_sync = peer->requested = TRUE;
       peer->next_attempt_us = 0;
+      peer->failures = 0;
     }
 }
 
@@ -1191,6 +1235,8 @@ schedule_peer (Actor *actor,
       peer->want_sync = TRUE;
       peer->next_periodic_us = now + (gint64) actor->tuning.sync_period_ms * 1000;
     }
+  if (!actor->tuning.automatic && !peer->want_sync && peer->dealer == NULL)
+    return;
   /* A connection out, always, to know when the peer can be reached. */
   if (peer->dealer == NULL && peer->endpoints[0] != NULL && now >= peer->next_attempt_us)
     {
@@ -1208,7 +1254,8 @@ schedule_peer (Actor *actor,
   if (link != NULL)
     {
       lia_sync_session_start (actor, link);
-      peer->next_periodic_us = now + (gint64) actor->tuning.sync_period_ms * 1000;
+      if (actor->tuning.automatic)
+        peer->next_periodic_us = now + (gint64) actor->tuning.sync_period_ms * 1000;
     }
   else if (peer->endpoints[0] == NULL && peer->requested)
     {
@@ -1300,10 +1347,17 @@ actor_setup (Actor   *actor,
   actor->next_check_us = lia_sync_now_us () + CHECK_INTERVAL_US;
   if (actor->listen != NULL)
     {
+      g_autoptr (GError) local_error = NULL;
+
       actor->router = router_new (actor);
       router_monitor_open (actor);
       if (!router_bind (actor, actor->router, actor->listen, error))
         return FALSE;
+      /* Where this node listens, for the GUI and status to show; written
+       * through this thread's connection, which is not a change this
+       * engine then has to notice. */
+      if (!lia_sync_set_listen_endpoint (actor->store, actor->bound, &local_error))
+        g_warning ("Could not save the endpoint this node listens on: %s", local_error->message);
     }
   return TRUE;
 }

@@ -14,7 +14,9 @@
 
 #include <string.h>
 
+#include "lia-identity.h"
 #include "lia-invite.h"
+#include "lia-peer.h"
 #include "lia-store-private.h"
 #include "lia-sync-private.h"
 
@@ -116,6 +118,64 @@ lia_sync_set_listen_endpoint (LiaStore    *store,
   return lia_store_set_setting (store, LISTEN_SETTING, endpoint, error);
 }
 
+/* ---- what the store remembers ------------------------------------------------------ */
+
+static LiaSyncPeerStatus
+status_from_string (const char *name)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (status_names); i++)
+    if (g_strcmp0 (name, status_names[i]) == 0)
+      return i;
+  return LIA_SYNC_PEER_CONNECTING;
+}
+
+GPtrArray *
+lia_sync_dup_saved_peer_states (LiaStore  *store,
+                                GError   **error)
+{
+  g_autoptr (GPtrArray) peers = lia_store_current_peers (store, error);
+  g_autoptr (GPtrArray) states = NULL;
+
+  if (peers == NULL)
+    return NULL;
+  states = g_ptr_array_new_with_free_func ((GDestroyNotify) lia_sync_peer_state_free);
+  for (guint i = 0; i < peers->len; i++)
+    {
+      const LiaPeer *peer = peers->pdata[i];
+      g_autoptr (LiaSyncRecord) record = lia_store_load_sync_record (store, peer->sign_public,
+                                                                      error);
+      LiaSyncPeerState *state;
+
+      if (record == NULL)
+        return NULL;
+      state = g_new0 (LiaSyncPeerState, 1);
+      state->fingerprint = lia_identity_fingerprint (peer->sign_public);
+      state->name = g_strdup (peer->org->name);
+      state->endpoint = g_strdup (peer->endpoints[0]);
+      state->last_sync = record->last_sync;
+      state->last_attempt = record->last_attempt;
+      state->last_error = g_strdup (record->last_error);
+      state->status = record->status != NULL ? status_from_string (record->status)
+                                             : peer->endpoints[0] != NULL
+                                                 ? LIA_SYNC_PEER_CONNECTING
+                                                 : LIA_SYNC_PEER_UNREACHABLE;
+      state->pending_out = -1;
+      /* What it lacks, as far as it last said. */
+      if (record->holdings != NULL)
+        {
+          g_autoptr (GPtrArray) holdings = lia_sync_holdings_decode (record->holdings, NULL);
+          g_autoptr (LiaOutbox) outbox = NULL;
+
+          if (holdings != NULL)
+            outbox = lia_outbox_new (store, peer->sign_public, holdings, NULL);
+          if (outbox != NULL)
+            state->pending_out = lia_outbox_get_total (outbox);
+        }
+      g_ptr_array_add (states, state);
+    }
+  return g_steal_pointer (&states);
+}
+
 /* ---- the object -------------------------------------------------------------- */
 
 /* What reports hold on to: the engine, until it is disposed. Read and
@@ -158,6 +218,7 @@ enum
   PROP_QUARANTINE,
   PROP_WINDOW,
   PROP_VERIFY_THREADS,
+  PROP_AUTOMATIC,
   N_PROPS
 };
 
@@ -312,9 +373,12 @@ lia_sync_engine_get_property (GObject    *object,
                               GValue     *value,
                               GParamSpec *pspec)
 {
-  guint *field = tuning_field (LIA_SYNC_ENGINE (object), prop_id);
+  LiaSyncEngine *self = LIA_SYNC_ENGINE (object);
+  guint *field = tuning_field (self, prop_id);
 
-  if (field == NULL)
+  if (prop_id == PROP_AUTOMATIC)
+    g_value_set_boolean (value, self->tuning.automatic);
+  else if (field == NULL)
     G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
   else
     g_value_set_uint (value, *field);
@@ -329,7 +393,9 @@ lia_sync_engine_set_property (GObject      *object,
   LiaSyncEngine *self = LIA_SYNC_ENGINE (object);
   guint *field = tuning_field (self, prop_id);
 
-  if (field == NULL)
+  if (prop_id == PROP_AUTOMATIC)
+    self->tuning.automatic = g_value_get_boolean (value);
+  else if (field == NULL)
     G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
   else
     *field = g_value_get_uint (value);
@@ -370,6 +436,9 @@ lia_sync_engine_class_init (LiaSyncEngineClass *klass)
   /* 0: one per processor. */
   properties[PROP_VERIFY_THREADS] = uint_property ("verify-threads", 0, 64,
                                                    defaults.verify_threads);
+  properties[PROP_AUTOMATIC] =
+    g_param_spec_boolean ("automatic", NULL, NULL, TRUE,
+                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   signals[SIGNAL_PEER_STATE_CHANGED] =
@@ -495,13 +564,8 @@ lia_sync_engine_start (LiaSyncEngine *self,
     }
   if (reply[5] == ' ' && reply[6] != '\0')
     {
-      g_autoptr (GError) local_error = NULL;
-
       g_free (self->bound);
       self->bound = g_strdup (reply + 6);
-      /* Where this node listens, for the GUI and status to show. */
-      if (!lia_sync_set_listen_endpoint (self->store, self->bound, &local_error))
-        g_warning ("Could not save the endpoint this node listens on: %s", local_error->message);
     }
   return TRUE;
 }

@@ -108,6 +108,8 @@ const char *lia_sync_peer_status_to_string (LiaSyncPeerStatus status);
  *   that have not arrived yet; 0 outside a sync, -1 when it has not said
  * @next_attempt: when the engine will next connect or sync, Unix seconds;
  *   0 when nothing is scheduled
+ * @last_received: envelopes stored here in the last sync that finished
+ * @last_sent: envelopes the peer acknowledged in the last sync that finished
  */
 typedef struct
 {
@@ -122,6 +124,8 @@ typedef struct
   gint64             pending_out;
   gint64             pending_in;
   gint64             next_attempt;
+  guint64            last_received;
+  guint64            last_sent;
 } LiaSyncPeerState;
 
 LiaSyncPeerState *lia_sync_peer_state_copy (const LiaSyncPeerState *state);
@@ -156,6 +160,15 @@ gboolean          lia_sync_engine_start (LiaSyncEngine *self,
  * started. */
 void              lia_sync_engine_stop (LiaSyncEngine *self);
 gboolean          lia_sync_engine_is_running (LiaSyncEngine *self);
+
+/* The engine's properties (all read when it starts): "automatic"
+ * (boolean, default TRUE): connect to every peer and sync on changes and
+ * periodically; FALSE for an engine that syncs only when asked
+ * (lia_sync_engine_sync_now(), as liaison-cli sync does) and otherwise
+ * only answers. "sync-period", "reconnect-min", "reconnect-max",
+ * "heartbeat", "timeout" and "quarantine" (milliseconds: 5 minutes, 1 s,
+ * 5 minutes, 5 s, 30 s, 60 s), "window" (batches it accepts
+ * unacknowledged, 8) and "verify-threads" (0: one per processor). */
 
 /* Something changed in the store here (a record saved, a peer added or
  * removed): seal what is due and sync with every peer now. Cheap to call
@@ -195,6 +208,12 @@ char             *lia_sync_dup_listen_endpoint (LiaStore  *store,
 gboolean          lia_sync_set_listen_endpoint (LiaStore    *store,
                                                 const char  *endpoint,
                                                 GError     **error);
+/* Every current peer's state as the store last recorded it (how the last
+ * sync ended, when, why it failed, what is pending for it as far as the
+ * peer last said), for a status while no engine runs; by name. */
+GPtrArray        *lia_sync_dup_saved_peer_states (LiaStore  *store,
+                                                  GError   **error);
+
 /* Whether @endpoint is one to listen on: tcp://ADDRESS:PORT, ADDRESS an
  * IPv4 address, [IPv6], a host name, * or 0.0.0.0; PORT 0 to 65535. */
 gboolean          lia_sync_listen_endpoint_is_valid (const char *endpoint);

@@ -38,12 +38,13 @@ typedef struct
   guint quarantine_ms;      /* a peer that broke the protocol is refused this long */
   guint window;             /* unacknowledged batches this node accepts */
   guint verify_threads;     /* workers for the first stage of imports */
+  gboolean automatic;       /* connect and sync on its own, or only when asked */
 } LiaSyncTuning;
 
 #define LIA_SYNC_DEFAULT_TUNING { \
     .sync_period_ms = 5 * 60 * 1000, .reconnect_min_ms = 1000, \
     .reconnect_max_ms = 5 * 60 * 1000, .heartbeat_ms = 5000, .timeout_ms = 30000, \
-    .quarantine_ms = 60000, .window = 8, .verify_threads = 0 }
+    .quarantine_ms = 60000, .window = 8, .verify_threads = 0, .automatic = TRUE }
 
 /* Reports from the actor, delivered in the creator's main context. */
 typedef enum
@@ -235,6 +236,10 @@ void        lia_sync_peer_set_status (Actor             *actor,
                                       LiaSyncPeerStatus  status,
                                       const char        *error);
 gint64      lia_sync_now_us (void);
+
+/* Saves @peer's sync record (its status, times, error, holdings). */
+void        lia_sync_peer_save (Actor *actor,
+                                Peer  *peer);
 
 /* lia-sync-session.c */
 void        lia_sync_session_free (Session *session);

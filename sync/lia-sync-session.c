@@ -93,25 +93,6 @@ now_seconds (void)
   return g_get_real_time () / G_USEC_PER_SEC;
 }
 
-/* The sync record of @peer as it now is, saved; a failure to save is
- * logged, never fatal to the sync. */
-static void
-save_record (Actor *actor,
-             Peer  *peer)
-{
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GBytes) holdings = NULL;
-  LiaSyncRecord record = {
-    peer->state.last_sync, peer->state.last_attempt, peer->state.last_error, NULL,
-  };
-
-  if (peer->holdings != NULL)
-    holdings = lia_sync_holdings_encode (peer->holdings);
-  record.holdings = holdings;
-  if (!lia_store_save_sync_record (actor->store, peer->sign_public, &record, &error))
-    g_warning ("Could not save how the sync with %s went: %s", peer_name (peer), error->message);
-}
-
 /* Whether another session with @peer than @link's is streaming to it. */
 static gboolean
 peer_is_sending (Peer *peer,
@@ -172,7 +153,7 @@ lia_sync_session_fail (Actor               *actor,
   if (code != LIA_SYNC_MESSAGE_ERROR_STOPPING)
     {
       lia_sync_peer_set_status (actor, peer, status, message);
-      save_record (actor, peer);
+      lia_sync_peer_save (actor, peer);
       lia_sync_actor_report (actor, LIA_SYNC_REPORT_SYNC_FINISHED, peer->state.fingerprint, NULL, 0,
                              FALSE);
       peer->requested = FALSE;
@@ -200,15 +181,17 @@ session_succeed (Actor *actor,
   double seconds = (lia_sync_now_us () - s->started_us) / (double) G_USEC_PER_SEC;
 
   peer->state.last_sync = now_seconds ();
+  peer->state.last_received = s->envelopes_accepted;
+  peer->state.last_sent = s->envelopes_acked;
   peer->state.pending_in = 0;
   if (s->sending || s->outbox == NULL)
     peer->state.pending_out = 0;
-  g_message ("Synced with %s: %" G_GUINT64_FORMAT " envelope%s received, %" G_GUINT64_FORMAT
+  g_info ("Synced with %s: %" G_GUINT64_FORMAT " envelope%s received, %" G_GUINT64_FORMAT
              " sent, in %.2f s", peer_name (peer), s->envelopes_accepted,
              s->envelopes_accepted == 1 ? "" : "s", s->envelopes_acked, seconds);
   session_end (link);
   lia_sync_peer_set_status (actor, peer, LIA_SYNC_PEER_UP_TO_DATE, NULL);
-  save_record (actor, peer);
+  lia_sync_peer_save (actor, peer);
   lia_sync_actor_report (actor, LIA_SYNC_REPORT_SYNC_FINISHED, peer->state.fingerprint, NULL, 0,
                          TRUE);
   peer->requested = FALSE;

@@ -437,7 +437,8 @@ test_sync_records (Fixture *f, gconstpointer data)
   g_autoptr (LiaSyncRecord) empty = NULL;
   g_autoptr (LiaSyncRecord) back = NULL;
   g_autoptr (GBytes) holdings = g_bytes_new_static ("\1\2\3", 3);
-  LiaSyncRecord record = { 1700000000, 1700000100, (char *) "Nothing answered", holdings };
+  LiaSyncRecord record = { (char *) "unreachable", 1700000000, 1700000100,
+                           (char *) "Nothing answered", holdings };
   guint8 stranger[32] = { 9 };
 
   empty = lia_store_load_sync_record (f->stores[ALPHA], key_of (f, BETA), &error);
@@ -456,6 +457,7 @@ test_sync_records (Fixture *f, gconstpointer data)
   g_assert_cmpint (back->last_sync, ==, 1700000000);
   g_assert_cmpint (back->last_attempt, ==, 1700000100);
   g_assert_cmpstr (back->last_error, ==, "Nothing answered");
+  g_assert_cmpstr (back->status, ==, "unreachable");
   g_assert_true (g_bytes_equal (back->holdings, holdings));
 
   g_assert_false (lia_store_save_sync_record (f->stores[ALPHA], stranger, &record, &error));
