@@ -106,15 +106,15 @@ static void
 add_notes (LiaStore *store, const char *case_id, guint n)
 {
   g_autoptr (GError) error = NULL;
-  g_autofree char *text = g_strnfill (1000, 'x');
+  g_autofree char *filler = g_strnfill (1000, 'x');
 
   lia_test_exec (store, "PRAGMA synchronous = OFF");
   for (guint i = 0; i < n; i++)
     {
       g_autoptr (GHashTable) fields = g_hash_table_new (g_str_hash, g_str_equal);
       g_autofree char *id = NULL;
+      g_autofree char *text = g_strdup_printf ("%010u %s", i, filler);
 
-      g_snprintf (text, 12, "%010u ", i);
       g_hash_table_insert (fields, "text", text);
       id = lia_record_add (store, case_id, LIA_RECORD_NOTE, fields, &error);
       g_assert_no_error (error);
