@@ -14,6 +14,7 @@
 #include "config.h"
 
 #include <signal.h>
+#include <sys/prctl.h>
 #include <string.h>
 
 #include <json-glib/json-glib.h>
@@ -136,6 +137,14 @@ typedef struct
   gboolean          out_done, err_done;
 } Proc;
 
+/* In the child, before it runs liaison-cli: it dies with the test, even
+ * if the test fails, rather than serve forever. */
+static void
+die_with_parent (gpointer data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+}
+
 static GSubprocessLauncher *
 launcher_new (gboolean debug)
 {
@@ -151,6 +160,7 @@ launcher_new (gboolean debug)
     g_subprocess_launcher_setenv (launcher, "G_MESSAGES_DEBUG", "liaison-sync", TRUE);
   else
     g_subprocess_launcher_unsetenv (launcher, "G_MESSAGES_DEBUG");
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
   return launcher;
 }
 

@@ -26,6 +26,7 @@
 #include "lia-sync-engine.h"
 #include "lia-sync-message.h"
 #include "lia-test-util.h"
+#include "lia-test-world.h"
 
 /* Generous: the sanitizer build on a loaded machine is slow. */
 #define DEADLINE_S 120
@@ -85,6 +86,8 @@ typedef struct
   guint          finished_ok;
   guint          finished_failed;
   guint          received;
+  GHashTable    *finished;   /* fingerprint -> syncs with it finished, ok or not */
+  GHashTable    *last_ok;    /* fingerprint -> whether the last one was ok */
 } Node;
 
 static void
@@ -93,10 +96,14 @@ sync_finished_cb (LiaSyncEngine *engine,
                   gboolean       ok,
                   Node          *node)
 {
+  guint count = GPOINTER_TO_UINT (g_hash_table_lookup (node->finished, fingerprint));
+
   if (ok)
     node->finished_ok++;
   else
     node->finished_failed++;
+  g_hash_table_replace (node->finished, g_strdup (fingerprint), GUINT_TO_POINTER (count + 1));
+  g_hash_table_replace (node->last_ok, g_strdup (fingerprint), GINT_TO_POINTER (ok));
 }
 
 static void
@@ -136,10 +143,21 @@ make_engine (LiaStore *store, gboolean listen)
 }
 
 static void
+node_watch (Node *node)
+{
+  if (node->finished == NULL)
+    {
+      node->finished = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+      node->last_ok = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+    }
+}
+
+static void
 node_start (Node *node, gboolean listen)
 {
   g_autoptr (GError) error = NULL;
 
+  node_watch (node);
   node->engine = make_engine (node->store, listen);
   g_signal_connect (node->engine, "sync-finished", G_CALLBACK (sync_finished_cb), node);
   g_signal_connect (node->engine, "received", G_CALLBACK (received_cb), node);
@@ -163,6 +181,8 @@ node_clear (Node *node)
 {
   node_stop (node);
   g_clear_object (&node->store);
+  g_clear_pointer (&node->finished, g_hash_table_unref);
+  g_clear_pointer (&node->last_ok, g_hash_table_unref);
 }
 
 /* @to adds @from as a peer from @from's invite, which names the endpoint
@@ -465,7 +485,8 @@ enum { COUNCIL, ICB, POLICE, IOPC, SCHOOL };
 static void
 net_setup (Net *net, gconstpointer data)
 {
-  net->n = GPOINTER_TO_UINT (data);
+  /* The number of nodes, and above it the world's seed for need-to-know. */
+  net->n = GPOINTER_TO_UINT (data) & 0xff;
   for (guint i = 0; i < net->n; i++)
     net->nodes[i].store = make_store (org_defs[i].name, org_defs[i].kind);
   log_clear ();
@@ -691,6 +712,127 @@ test_lifecycle (Net *net, gconstpointer data)
   g_assert_error (error, LIA_STORE_ERROR, LIA_STORE_ERROR_LOCKED);
 }
 
+/* ---- need-to-know, over the network ------------------------------------------- */
+
+/* The council, the ICB, the police and the IOPC in random worlds of cases
+ * (lia-test-world.h), one test per seed (LIAISON_SYNC_WORLDS of them from
+ * LIAISON_SYNC_WORLD_SEED): every envelope moves by sync sessions between
+ * their engines, and each ends with exactly what it is entitled to. The engines sync only when told
+ * (lia_sync_engine_sync_now()), so that the world decides what moves when,
+ * as the bundle version does. */
+
+typedef struct
+{
+  Node  *node;
+  char  *fingerprint;
+  guint  before;
+} PeerWait;
+
+static gboolean
+peer_finished (gpointer data)
+{
+  PeerWait *w = data;
+
+  return GPOINTER_TO_UINT (g_hash_table_lookup (w->node->finished, w->fingerprint)) > w->before;
+}
+
+static void
+net_deliver (gpointer data, int from, int to)
+{
+  Net *net = data;
+  Node *a = &net->nodes[from];
+  g_autofree char *fingerprint = lia_store_dup_fingerprint (net->nodes[to].store);
+  PeerWait w = { a, fingerprint, GPOINTER_TO_UINT (g_hash_table_lookup (a->finished, fingerprint)) };
+
+  lia_sync_engine_sync_now (a->engine, fingerprint);
+  wait_until (peer_finished, &w, "a sync between two nodes");
+  g_assert_true (GPOINTER_TO_INT (g_hash_table_lookup (a->last_ok, fingerprint)));
+}
+
+static gint64
+net_envelopes (Net *net)
+{
+  gint64 total = 0;
+
+  for (guint i = 0; i < net->n; i++)
+    total += lia_test_query_int (net->nodes[i].store, "SELECT count (*) FROM envelope");
+  return total;
+}
+
+/* A session between every pair (each carries both directions), in random
+ * order, until a round moves nothing. */
+static void
+net_deliver_all (gpointer data, GRand *rand)
+{
+  Net *net = data;
+  gint64 before;
+
+  do
+    {
+      int pairs[MAX_NODES * MAX_NODES][2];
+      int n = 0;
+
+      before = net_envelopes (net);
+      for (guint i = 0; i < net->n; i++)
+        for (guint j = i + 1; j < net->n; j++)
+          {
+            pairs[n][0] = i;
+            pairs[n][1] = j;
+            n++;
+          }
+      for (int k = n - 1; k > 0; k--)
+        {
+          int m = g_rand_int_range (rand, 0, k + 1);
+          int a = pairs[k][0], b = pairs[k][1];
+
+          pairs[k][0] = pairs[m][0];
+          pairs[k][1] = pairs[m][1];
+          pairs[m][0] = a;
+          pairs[m][1] = b;
+        }
+      for (int k = 0; k < n; k++)
+        net_deliver (net, pairs[k][0], pairs[k][1]);
+    }
+  while (net_envelopes (net) != before);
+}
+
+static void
+test_need_to_know (Net *net, gconstpointer data)
+{
+  guint32 seed = GPOINTER_TO_UINT (data) >> 8;
+  LiaTestDelivery by_sync = { net_deliver_all, net_deliver, net };
+  LiaStore *stores[MAX_NODES];
+
+  for (guint i = 0; i < net->n; i++)
+    {
+      Node *node = &net->nodes[i];
+      g_autoptr (GError) error = NULL;
+
+      node_watch (node);
+      node->engine = make_engine (node->store, TRUE);
+      g_object_set (node->engine, "automatic", FALSE, NULL);
+      g_signal_connect (node->engine, "sync-finished", G_CALLBACK (sync_finished_cb), node);
+      g_assert_true (lia_sync_engine_start (node->engine, &error));
+      g_assert_no_error (error);
+      stores[i] = node->store;
+    }
+  net_introduce_all (net);
+  /* The engines read their new peers before they are asked to sync. */
+  for (guint i = 0; i < net->n; i++)
+    lia_sync_engine_kick (net->nodes[i].engine);
+  lia_test_world_run (stores, net->n, seed, &by_sync);
+  {
+    guint syncs = 0;
+
+    for (guint i = 0; i < net->n; i++)
+      syncs += net->nodes[i].finished_ok;
+    g_test_message ("%u syncs finished, %" G_GINT64_FORMAT " envelopes held in all, %"
+                    G_GINT64_FORMAT " records", syncs, net_envelopes (net),
+                    lia_test_query_int (net->nodes[0].store, "SELECT count (*) FROM record"));
+    g_assert_cmpuint (syncs, >, 0);
+  }
+}
+
 /* ---- bad input: a peer that breaks the protocol ------------------------------ */
 
 /* A hand-driven peer: a raw DEALER with a real peer's CURVE keys (so that
@@ -879,6 +1021,7 @@ bad_setup (Bad *b, gconstpointer data)
   b->council.engine = make_engine (b->council.store, TRUE);
   /* Short enough that a test sees a timeout and a quarantine end. */
   g_object_set (b->council.engine, "timeout", 1500, "quarantine", 1500, NULL);
+  node_watch (&b->council);
   g_signal_connect (b->council.engine, "sync-finished", G_CALLBACK (sync_finished_cb), &b->council);
   g_assert_true (lia_sync_engine_start (b->council.engine, &error));
   g_assert_no_error (error);
@@ -1182,6 +1325,19 @@ main (int argc, char **argv)
   NET ("/sync/refused/unknown-key", 2, test_unknown_key_refused);
   NET ("/sync/refused/revoked-while-connected", 3, test_revoked_while_connected);
   NET ("/sync/lifecycle", 3, test_lifecycle);
+  {
+    const char *count = g_getenv ("LIAISON_SYNC_WORLDS");
+    const char *first = g_getenv ("LIAISON_SYNC_WORLD_SEED");
+    guint n = count != NULL ? (guint) g_ascii_strtoull (count, NULL, 10) : 6;
+    guint seed = first != NULL ? (guint) g_ascii_strtoull (first, NULL, 10) : 1;
+
+    for (guint i = 0; i < n; i++)
+      {
+        g_autofree char *path = g_strdup_printf ("/sync/need-to-know/%u", seed + i);
+
+        NET (path, 4 | ((seed + i) << 8), test_need_to_know);
+      }
+  }
 #define BAD(path, func) g_test_add (path, Bad, NULL, bad_setup, func, bad_teardown)
   BAD ("/sync/bad-input/random-bytes", test_bad_random_bytes);
   BAD ("/sync/bad-input/gvariant", test_bad_gvariant);
