@@ -253,6 +253,12 @@ lia_sync_link_send (Actor          *actor,
       return FALSE;
     }
   link->last_tx_us = lia_sync_now_us ();
+  if (link->session != NULL)
+    {
+      link->session->messages_sent++;
+      link->session->bytes_sent += g_bytes_get_size (bytes);
+      link->session->last_was_send = TRUE;
+    }
   return TRUE;
 }
 

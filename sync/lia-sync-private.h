@@ -117,6 +117,12 @@ struct _Session
   guint64     envelopes_received, envelopes_accepted;
   gboolean    done_received;
   guint64     peer_batches, peer_envelopes;
+  /* What it cost, for the log (and the benchmark): messages and bytes each
+   * way, and round trips (a message received after one was sent). */
+  guint       messages_sent, messages_received;
+  guint64     bytes_sent, bytes_received;
+  guint       round_trips;
+  gboolean    last_was_send;
 };
 
 /* One connection with a peer: this node's DEALER to it, or its

@@ -189,6 +189,11 @@ session_succeed (Actor *actor,
   g_info ("Synced with %s: %" G_GUINT64_FORMAT " envelope%s received, %" G_GUINT64_FORMAT
              " sent, in %.2f s", peer_name (peer), s->envelopes_accepted,
              s->envelopes_accepted == 1 ? "" : "s", s->envelopes_acked, seconds);
+  g_debug ("Session %016" G_GINT64_MODIFIER "x with %s (%s) ended: sent %u messages of %"
+           G_GUINT64_FORMAT " bytes, received %u messages of %" G_GUINT64_FORMAT " bytes, %u "
+           "round trips, %.6f s", s->id, peer_name (peer),
+           s->initiator ? "initiator" : "responder", s->messages_sent, s->bytes_sent,
+           s->messages_received, s->bytes_received, s->round_trips, seconds);
   session_end (link);
   lia_sync_peer_set_status (actor, peer, LIA_SYNC_PEER_UP_TO_DATE, NULL);
   lia_sync_peer_save (actor, peer);
@@ -454,9 +459,21 @@ hello_allowed (Link  *link,
 }
 
 static void
+count_received (Session *s,
+                gsize    size)
+{
+  s->messages_received++;
+  s->bytes_received += size;
+  if (s->last_was_send)
+    s->round_trips++;
+  s->last_was_send = FALSE;
+}
+
+static void
 receive_hello (Actor          *actor,
                Link           *link,
                LiaSyncMessage *m,
+               gsize           size,
                gint64          now)
 {
   Peer *peer = link->peer;
@@ -495,6 +512,7 @@ receive_hello (Actor          *actor,
     }
   link->session = session_new (m->session, FALSE);
   link->session->peer_window = m->hello.window;
+  count_received (link->session, size);
   peer->state.last_attempt = now_seconds ();
   if (!plan_sending (actor, link, m->hello.holdings))
     return;
@@ -786,6 +804,11 @@ lia_sync_session_receive (Actor  *actor,
       return;
     }
   m = lia_sync_message_decode (payload, &error);
+  /* Counted in its session before it is handled, which may end the
+   * session; a HELLO in the session it starts (receive_hello()). */
+  if (m != NULL && m->type != LIA_SYNC_MSG_HELLO && link->session != NULL
+      && link->session->id == m->session)
+    count_received (link->session, g_bytes_get_size (payload));
   if (m == NULL)
     {
       g_autofree char *message = g_strdup_printf ("%s sent a message that was refused: %s",
@@ -797,7 +820,7 @@ lia_sync_session_receive (Actor  *actor,
   switch (m->type)
     {
     case LIA_SYNC_MSG_HELLO:
-      receive_hello (actor, link, m, now);
+      receive_hello (actor, link, m, g_bytes_get_size (payload), now);
       break;
     case LIA_SYNC_MSG_WELCOME:
       receive_welcome (actor, link, m);
