@@ -2631,13 +2631,15 @@ is_held (sqlite3 *db, LiaEnvelope *env, gboolean *out_held, GError **error)
   return TRUE;
 }
 
-/* Stores and applies one opened envelope inside the caller's transaction,
- * in a savepoint of its own: a refusal (FALSE, an error other than a store
- * error) leaves the transaction as it was before it. */
+/* Stores and applies one opened envelope inside the caller's transaction;
+ * if @guarded, in a savepoint of its own, so that a refusal (FALSE, an
+ * error other than a store error) leaves the transaction as it was before
+ * it. */
 static gboolean
 import_opened_one (LiaStore          *store,
                    sqlite3           *db,
                    LiaOpenedEnvelope *opened,
+                   gboolean           guarded,
                    LiaImportOutcome  *out_outcome,
                    GError           **error)
 {
@@ -2672,7 +2674,7 @@ import_opened_one (LiaStore          *store,
     }
   author = org_id_by_key (db, lia_envelope_get_author_sign_public (env));
 
-  if (sqlite3_exec (db, "SAVEPOINT lia_envelope", NULL, NULL, NULL) != SQLITE_OK)
+  if (guarded && sqlite3_exec (db, "SAVEPOINT lia_envelope", NULL, NULL, NULL) != SQLITE_OK)
     return lia_store_set_sqlite_error (error, db, sqlite3_errcode (db),
                                        "Could not start storing the envelope");
   if (!apply (store, db, env, opened->content, author, &pending, error)
@@ -2680,14 +2682,46 @@ import_opened_one (LiaStore          *store,
       || (g_str_equal (lia_envelope_get_kind (env), KIND_CASE)
           && !apply_pending (store, db, lia_envelope_get_object_id (env), error)))
     {
-      sqlite3_exec (db, "ROLLBACK TO lia_envelope; RELEASE lia_envelope", NULL, NULL, NULL);
+      if (guarded)
+        sqlite3_exec (db, "ROLLBACK TO lia_envelope; RELEASE lia_envelope", NULL, NULL, NULL);
       return FALSE;
     }
-  if (sqlite3_exec (db, "RELEASE lia_envelope", NULL, NULL, NULL) != SQLITE_OK)
+  if (guarded && sqlite3_exec (db, "RELEASE lia_envelope", NULL, NULL, NULL) != SQLITE_OK)
     return lia_store_set_sqlite_error (error, db, sqlite3_errcode (db),
                                        "Could not store the envelope");
   *out_outcome = LIA_IMPORT_ACCEPTED;
   return TRUE;
+}
+
+/* The whole batch in one transaction without a savepoint per envelope,
+ * which costs SQLite a copy of every page each envelope touches: when
+ * nothing is refused (nearly always), this is all. FALSE with @error for a
+ * store error; FALSE without one, and nothing stored, if an envelope was
+ * refused (the caller then goes envelope by envelope). */
+static gboolean
+import_all_or_nothing (LiaStore           *store,
+                       sqlite3            *db,
+                       LiaOpenedEnvelope **envelopes,
+                       guint               n_envelopes,
+                       LiaImportOutcome   *out_outcomes,
+                       GError            **error)
+{
+  if (!lia_db_begin (db, error))
+    return FALSE;
+  for (guint i = 0; i < n_envelopes; i++)
+    {
+      GError *local_error = NULL;
+
+      if (import_opened_one (store, db, envelopes[i], FALSE, &out_outcomes[i], &local_error))
+        continue;
+      lia_db_rollback (db);
+      if (local_error->domain == LIA_STORE_ERROR)
+        g_propagate_error (error, local_error);
+      else
+        g_error_free (local_error);
+      return FALSE;
+    }
+  return lia_db_commit (db, error);
 }
 
 gboolean
@@ -2699,18 +2733,29 @@ lia_exchange_import_opened (LiaStore           *store,
                             GError            **error)
 {
   sqlite3 *db = lia_db_get (store, error);
+  GError *first_error = NULL;
 
   if (db == NULL)
     return FALSE;
   for (guint i = 0; i < n_envelopes; i++)
     out_refusals[i] = NULL;
+  if (n_envelopes > 1)
+    {
+      if (import_all_or_nothing (store, db, envelopes, n_envelopes, out_outcomes, &first_error))
+        return TRUE;
+      if (first_error != NULL)
+        {
+          g_propagate_error (error, first_error);
+          return FALSE;
+        }
+    }
   if (!lia_db_begin (db, error))
     return FALSE;
   for (guint i = 0; i < n_envelopes; i++)
     {
       GError *local_error = NULL;
 
-      if (import_opened_one (store, db, envelopes[i], &out_outcomes[i], &local_error))
+      if (import_opened_one (store, db, envelopes[i], TRUE, &out_outcomes[i], &local_error))
         continue;
       /* A store that fails fails them all: nothing of the batch is kept,
        * so that nothing is reported stored that is not. */

@@ -1136,6 +1136,7 @@ store_changed (Actor *actor)
 
   if (!peers_reload (actor, &error))
     g_warning ("Could not read the peers again: %s", error->message);
+  actor->seal_due = TRUE;
   if (!actor->tuning.automatic)
     return;
   g_hash_table_iter_init (&iter, actor->peers);
@@ -1350,6 +1351,7 @@ actor_setup (Actor   *actor,
   if (!peers_reload (actor, error))
     return FALSE;
   actor->data_version = data_version (actor);
+  actor->seal_due = TRUE;
   actor->next_check_us = lia_sync_now_us () + CHECK_INTERVAL_US;
   if (actor->listen != NULL)
     {

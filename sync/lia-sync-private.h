@@ -110,6 +110,7 @@ struct _Session
   gboolean    done_sent;
   /* Receiving. */
   guint64     offered;          /* what the peer said it would send (WELCOME), or 0 */
+  guint64     offered_out;      /* what this node said it would send (its WELCOME) */
   gboolean    offered_known;
   guint64     next_in_seq;      /* the seq the next BATCH must have */
   guint64     committed_seq;    /* the last batch committed and acknowledged */
@@ -195,6 +196,7 @@ struct _Actor
   gboolean           rebind_pending; /* the ROUTER is to bind again (router_reset()) */
   gint64             rebind_since_us;
   gint64             data_version;
+  gboolean           seal_due;      /* the store changed since the last sealing */
   gint64             next_check_us;
   gboolean           stopping;
   GHashTable        *zap_logged;    /* curve key hex -> last log time (rate limit) */

@@ -323,6 +323,10 @@ pump (Actor *actor,
       if (batch == NULL)
         {
           s->done_sent = TRUE;
+          /* A WELCOME that offered nothing stands for DONE: peers already
+           * up to date settle in one round trip. */
+          if (!s->initiator && s->offered_out == 0)
+            break;
           if (!lia_sync_link_send (actor, link,
                                    lia_sync_message_new_done (s->id, s->batches_sent,
                                                               s->envelopes_sent)))
@@ -384,14 +388,22 @@ plan_sending (Actor     *actor,
 }
 
 /* What this node holds, after sealing what is due (so that a peer newly
- * entitled to something gets it in this very session). */
+ * entitled to something gets it in this very session). Sealing reads
+ * every record this organisation made, so it is done only when the store
+ * has changed since it was last done (a local write, a new peer, a
+ * sharing decision: what can make something due); what this engine itself
+ * stores cannot. */
 static GPtrArray *
 own_holdings (Actor  *actor,
               Peer   *peer,
               GError **error)
 {
-  if (!lia_exchange_seal_pending (actor->store, NULL, error))
-    return NULL;
+  if (actor->seal_due)
+    {
+      if (!lia_exchange_seal_pending (actor->store, NULL, error))
+        return NULL;
+      actor->seal_due = FALSE;
+    }
   return lia_store_dup_holdings (actor->store, LIA_SYNC_MAX_EXTRAS, error);
 }
 
@@ -517,6 +529,7 @@ receive_hello (Actor          *actor,
   if (!plan_sending (actor, link, m->hello.holdings))
     return;
   offered = link->session->outbox != NULL ? lia_outbox_get_total (link->session->outbox) : 0;
+  link->session->offered_out = offered;
   lia_sync_peer_set_status (actor, peer, LIA_SYNC_PEER_SYNCING, peer->state.last_error);
   peer->state.pending_in = -1;
   if (!lia_sync_link_send (actor, link,
@@ -546,6 +559,9 @@ receive_welcome (Actor          *actor,
   s->peer_window = m->hello.window;
   s->offered = m->hello.offered;
   s->offered_known = TRUE;
+  /* Nothing offered: that was the peer's DONE too. */
+  if (m->hello.offered == 0)
+    s->done_received = TRUE;
   link->peer->state.pending_in = m->hello.offered;
   if (!plan_sending (actor, link, m->hello.holdings))
     return;
