@@ -1,9 +1,9 @@
 /* lia-bundle.c: reading and writing bundle files; see lia-bundle.h.
  *
  * The reader treats the file as hostile: every length is checked against
- * the envelope limit before anything is allocated, and the count against
- * LIA_BUNDLE_MAX_ENVELOPES, so a file of any size and content costs at
- * most one envelope's memory at a time.
+ * the envelope's or the chunk's limit before anything is allocated, and
+ * the counts against LIA_BUNDLE_MAX_ENVELOPES and _MAX_CHUNKS, so a file
+ * of any size and content costs at most one item's memory at a time.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -11,6 +11,7 @@
 
 #include <string.h>
 
+#include "lia-attachment.h"
 #include "lia-bundle.h"
 #include "lia-envelope.h"
 
@@ -21,19 +22,30 @@ static const guint8 magic[8] = { 'L', 'I', 'A', 'B', 'N', 'D', 'L', '\n' };
 #define END_MARKER  0xFFFFFFFFu
 #define HEADER_SIZE (sizeof magic + 1 + 2 * LIA_BUNDLE_KEY_BYTES)
 
+/* The item types of version 2. */
+#define TYPE_END      0
+#define TYPE_ENVELOPE LIA_BUNDLE_ITEM_ENVELOPE
+#define TYPE_CHUNK    LIA_BUNDLE_ITEM_CHUNK
+#define CHUNK_ITEM_MIN (LIA_BUNDLE_HASH_BYTES + LIA_ATTACHMENT_CHUNK_MIN_BYTES)
+#define CHUNK_ITEM_MAX (LIA_BUNDLE_HASH_BYTES + LIA_ATTACHMENT_CHUNK_MAX_BYTES)
+
 struct _LiaBundleReader
 {
   GInputStream *in;      /* owned */
+  guint8        version;
   guint8        from[LIA_BUNDLE_KEY_BYTES];
   guint8        for_key[LIA_BUNDLE_KEY_BYTES];
-  guint         count;
+  guint         count;   /* envelopes */
+  guint         n_chunks;
   gboolean      done;    /* the end was reached, or the framing failed */
 };
 
 struct _LiaBundleWriter
 {
   GOutputStream *out;    /* owned */
+  guint8         version;
   guint          count;
+  guint          n_chunks;
 };
 
 static guint32
@@ -65,6 +77,15 @@ read_exactly (LiaBundleReader *self,
 
   if (!g_input_stream_read_all (self->in, buffer, len, &got, cancellable, error))
     return FALSE;
+  if (got != len && self->n_chunks > 0)
+    {
+      g_set_error (error, LIA_BUNDLE_ERROR, LIA_BUNDLE_ERROR_TRUNCATED,
+                   "The bundle is cut short in %s, after %u whole envelope%s and %u chunk%s "
+                   "of attachments: it was not copied completely. Ask for it again",
+                   what, self->count, self->count == 1 ? "" : "s", self->n_chunks,
+                   self->n_chunks == 1 ? "" : "s");
+      return FALSE;
+    }
   if (got != len)
     {
       g_set_error (error, LIA_BUNDLE_ERROR, LIA_BUNDLE_ERROR_TRUNCATED,
@@ -96,11 +117,11 @@ lia_bundle_reader_new (GInputStream *in,
                            "This is not a Liaison bundle (it does not start as one)");
       return NULL;
     }
-  if (got > sizeof magic && header[sizeof magic] != LIA_BUNDLE_VERSION)
+  if (got > sizeof magic && (header[sizeof magic] < 1 || header[sizeof magic] > LIA_BUNDLE_VERSION))
     {
       g_set_error (error, LIA_BUNDLE_ERROR, LIA_BUNDLE_ERROR_VERSION,
                    "This bundle has format version %u, which this version of Liaison cannot "
-                   "read (it reads version %u); update Liaison",
+                   "read (it reads versions 1 to %u); update Liaison",
                    header[sizeof magic], LIA_BUNDLE_VERSION);
       return NULL;
     }
@@ -111,9 +132,22 @@ lia_bundle_reader_new (GInputStream *in,
                            "completely. Ask for it again");
       return NULL;
     }
+  self->version = header[sizeof magic];
   memcpy (self->from, header + sizeof magic + 1, LIA_BUNDLE_KEY_BYTES);
   memcpy (self->for_key, header + sizeof magic + 1 + LIA_BUNDLE_KEY_BYTES, LIA_BUNDLE_KEY_BYTES);
   return g_steal_pointer (&self);
+}
+
+guint
+lia_bundle_reader_get_version (LiaBundleReader *self)
+{
+  return self->version;
+}
+
+guint
+lia_bundle_reader_get_chunk_count (LiaBundleReader *self)
+{
+  return self->n_chunks;
 }
 
 const guint8 *
@@ -134,48 +168,93 @@ lia_bundle_reader_get_count (LiaBundleReader *self)
   return self->count;
 }
 
+/* After the end marker: the counts must be those read, and nothing may
+ * follow. */
+static gboolean
+read_end (LiaBundleReader *self,
+          GCancellable    *cancellable,
+          GError         **error)
+{
+  guint8 trailer[8], extra;
+  gsize trailer_len = self->version == 1 ? 4 : 8;
+  gsize got = 0;
+
+  if (!read_exactly (self, trailer, trailer_len, "its end", cancellable, error))
+    return FALSE;
+  if (read_be32 (trailer) != self->count)
+    {
+      g_set_error (error, LIA_BUNDLE_ERROR, LIA_BUNDLE_ERROR_MALFORMED,
+                   "The bundle says it holds %u envelopes but %u were read: it is damaged",
+                   read_be32 (trailer), self->count);
+      return FALSE;
+    }
+  if (self->version > 1 && read_be32 (trailer + 4) != self->n_chunks)
+    {
+      g_set_error (error, LIA_BUNDLE_ERROR, LIA_BUNDLE_ERROR_MALFORMED,
+                   "The bundle says it holds %u chunks of attachments but %u were read: it "
+                   "is damaged",
+                   read_be32 (trailer + 4), self->n_chunks);
+      return FALSE;
+    }
+  if (!g_input_stream_read_all (self->in, &extra, 1, &got, cancellable, error))
+    return FALSE;
+  if (got != 0)
+    {
+      g_set_error_literal (error, LIA_BUNDLE_ERROR, LIA_BUNDLE_ERROR_MALFORMED,
+                           "The bundle has bytes after its end: it is damaged");
+      return FALSE;
+    }
+  return TRUE;
+}
+
 GBytes *
 lia_bundle_reader_next (LiaBundleReader *self,
+                        LiaBundleItem   *out_item,
+                        guint8          *out_hash,
                         GCancellable    *cancellable,
                         GError         **error)
 {
-  guint8 prefix[4], trailer[4], extra;
+  guint8 type = TYPE_ENVELOPE, prefix[4];
   g_autofree guint8 *data = NULL;
   guint32 len;
-  gsize got = 0;
 
   g_return_val_if_fail (self != NULL, NULL);
+  g_return_val_if_fail (out_item != NULL && out_hash != NULL, NULL);
 
   if (self->done)
     return NULL;
   /* Whatever happens now, a failure ends the reading: after a bad length
    * the rest of the file cannot be framed. */
   self->done = TRUE;
-  if (!read_exactly (self, prefix, sizeof prefix, "an envelope's length", cancellable, error))
-    return NULL;
-  len = read_be32 (prefix);
-  if (len == END_MARKER)
+  if (self->version > 1)
     {
-      if (!read_exactly (self, trailer, sizeof trailer, "its end", cancellable, error))
+      if (!read_exactly (self, &type, 1, "an item's type", cancellable, error))
         return NULL;
-      if (read_be32 (trailer) != self->count)
+      if (type == TYPE_END)
+        {
+          read_end (self, cancellable, error);
+          return NULL;
+        }
+      if (type != TYPE_ENVELOPE && type != TYPE_CHUNK)
         {
           g_set_error (error, LIA_BUNDLE_ERROR, LIA_BUNDLE_ERROR_MALFORMED,
-                       "The bundle says it holds %u envelopes but %u were read: it is damaged",
-                       read_be32 (trailer), self->count);
+                       "Item %u of the bundle has an unknown type (%u): the bundle is damaged "
+                       "from there on",
+                       self->count + self->n_chunks + 1, type);
           return NULL;
         }
-      if (!g_input_stream_read_all (self->in, &extra, 1, &got, cancellable, error))
-        return NULL;
-      if (got != 0)
-        {
-          g_set_error_literal (error, LIA_BUNDLE_ERROR, LIA_BUNDLE_ERROR_MALFORMED,
-                               "The bundle has bytes after its end: it is damaged");
-          return NULL;
-        }
+    }
+  if (!read_exactly (self, prefix, sizeof prefix,
+                     type == TYPE_CHUNK ? "a chunk's length" : "an envelope's length",
+                     cancellable, error))
+    return NULL;
+  len = read_be32 (prefix);
+  if (self->version == 1 && len == END_MARKER)
+    {
+      read_end (self, cancellable, error);
       return NULL;
     }
-  if (len == 0 || len > LIA_ENVELOPE_MAX_SIZE)
+  if (type == TYPE_ENVELOPE && (len == 0 || len > LIA_ENVELOPE_MAX_SIZE))
     {
       g_set_error (error, LIA_BUNDLE_ERROR, LIA_BUNDLE_ERROR_MALFORMED,
                    "Envelope %u of the bundle claims a length of %u bytes (at most %u): "
@@ -183,17 +262,44 @@ lia_bundle_reader_next (LiaBundleReader *self,
                    self->count + 1, len, (guint) LIA_ENVELOPE_MAX_SIZE);
       return NULL;
     }
-  if (self->count >= LIA_BUNDLE_MAX_ENVELOPES)
+  if (type == TYPE_CHUNK && (len < CHUNK_ITEM_MIN || len > CHUNK_ITEM_MAX))
+    {
+      g_set_error (error, LIA_BUNDLE_ERROR, LIA_BUNDLE_ERROR_MALFORMED,
+                   "Chunk %u of the bundle claims a length of %u bytes (%u to %u): the bundle "
+                   "is damaged from there on",
+                   self->n_chunks + 1, len, (guint) CHUNK_ITEM_MIN, (guint) CHUNK_ITEM_MAX);
+      return NULL;
+    }
+  if (type == TYPE_ENVELOPE && self->count >= LIA_BUNDLE_MAX_ENVELOPES)
     {
       g_set_error (error, LIA_BUNDLE_ERROR, LIA_BUNDLE_ERROR_MALFORMED,
                    "The bundle holds more than %u envelopes, more than any real exchange",
                    LIA_BUNDLE_MAX_ENVELOPES);
       return NULL;
     }
+  if (type == TYPE_CHUNK && self->n_chunks >= LIA_BUNDLE_MAX_CHUNKS)
+    {
+      g_set_error (error, LIA_BUNDLE_ERROR, LIA_BUNDLE_ERROR_MALFORMED,
+                   "The bundle holds more than %u chunks of attachments, more than any real "
+                   "exchange",
+                   LIA_BUNDLE_MAX_CHUNKS);
+      return NULL;
+    }
+  if (type == TYPE_CHUNK)
+    {
+      if (!read_exactly (self, out_hash, LIA_BUNDLE_HASH_BYTES, "a chunk", cancellable, error))
+        return NULL;
+      len -= LIA_BUNDLE_HASH_BYTES;
+    }
   data = g_malloc (len);
-  if (!read_exactly (self, data, len, "an envelope", cancellable, error))
+  if (!read_exactly (self, data, len, type == TYPE_CHUNK ? "a chunk" : "an envelope",
+                     cancellable, error))
     return NULL;
-  self->count++;
+  if (type == TYPE_CHUNK)
+    self->n_chunks++;
+  else
+    self->count++;
+  *out_item = type;
   self->done = FALSE;
   return g_bytes_new_take (g_steal_pointer (&data), len);
 }
@@ -211,6 +317,7 @@ LiaBundleWriter *
 lia_bundle_writer_new (GOutputStream *out,
                        const guint8  *from,
                        const guint8  *for_key,
+                       gboolean       with_chunks,
                        GCancellable  *cancellable,
                        GError       **error)
 {
@@ -221,8 +328,9 @@ lia_bundle_writer_new (GOutputStream *out,
   g_return_val_if_fail (from != NULL && for_key != NULL, NULL);
 
   self->out = g_object_ref (out);
+  self->version = with_chunks ? 2 : 1;
   memcpy (header, magic, sizeof magic);
-  header[sizeof magic] = LIA_BUNDLE_VERSION;
+  header[sizeof magic] = self->version;
   memcpy (header + sizeof magic + 1, from, LIA_BUNDLE_KEY_BYTES);
   memcpy (header + sizeof magic + 1 + LIA_BUNDLE_KEY_BYTES, for_key, LIA_BUNDLE_KEY_BYTES);
   if (!g_output_stream_write_all (out, header, sizeof header, NULL, cancellable, error))
@@ -238,17 +346,44 @@ lia_bundle_writer_add (LiaBundleWriter *self,
 {
   gsize len = 0;
   const guint8 *data = g_bytes_get_data (envelope, &len);
-  guint8 prefix[4];
+  guint8 prefix[5] = { TYPE_ENVELOPE };
 
   g_return_val_if_fail (self != NULL, FALSE);
   g_return_val_if_fail (len > 0 && len <= LIA_ENVELOPE_MAX_SIZE, FALSE);
   g_return_val_if_fail (self->count < LIA_BUNDLE_MAX_ENVELOPES, FALSE);
 
-  write_be32 (prefix, len);
-  if (!g_output_stream_write_all (self->out, prefix, sizeof prefix, NULL, cancellable, error)
+  /* Version 1 has no type byte. */
+  write_be32 (prefix + 1, len);
+  if (!g_output_stream_write_all (self->out, self->version == 1 ? prefix + 1 : prefix,
+                                  self->version == 1 ? 4 : 5, NULL, cancellable, error)
       || !g_output_stream_write_all (self->out, data, len, NULL, cancellable, error))
     return FALSE;
   self->count++;
+  return TRUE;
+}
+
+gboolean
+lia_bundle_writer_add_chunk (LiaBundleWriter *self,
+                             const guint8    *hash,
+                             GBytes          *chunk,
+                             GCancellable    *cancellable,
+                             GError         **error)
+{
+  gsize len = 0;
+  const guint8 *data = g_bytes_get_data (chunk, &len);
+  guint8 prefix[5 + LIA_BUNDLE_HASH_BYTES] = { TYPE_CHUNK };
+
+  g_return_val_if_fail (self != NULL && self->version > 1, FALSE);
+  g_return_val_if_fail (len >= LIA_ATTACHMENT_CHUNK_MIN_BYTES
+                        && len <= LIA_ATTACHMENT_CHUNK_MAX_BYTES, FALSE);
+  g_return_val_if_fail (self->n_chunks < LIA_BUNDLE_MAX_CHUNKS, FALSE);
+
+  write_be32 (prefix + 1, LIA_BUNDLE_HASH_BYTES + len);
+  memcpy (prefix + 5, hash, LIA_BUNDLE_HASH_BYTES);
+  if (!g_output_stream_write_all (self->out, prefix, sizeof prefix, NULL, cancellable, error)
+      || !g_output_stream_write_all (self->out, data, len, NULL, cancellable, error))
+    return FALSE;
+  self->n_chunks++;
   return TRUE;
 }
 
@@ -257,12 +392,18 @@ lia_bundle_writer_finish (LiaBundleWriter *self,
                           GCancellable    *cancellable,
                           GError         **error)
 {
-  guint8 trailer[8];
+  guint8 trailer[9] = { TYPE_END };
 
   g_return_val_if_fail (self != NULL, FALSE);
 
-  write_be32 (trailer, END_MARKER);
-  write_be32 (trailer + 4, self->count);
+  if (self->version == 1)
+    {
+      write_be32 (trailer, END_MARKER);
+      write_be32 (trailer + 4, self->count);
+      return g_output_stream_write_all (self->out, trailer, 8, NULL, cancellable, error);
+    }
+  write_be32 (trailer + 1, self->count);
+  write_be32 (trailer + 5, self->n_chunks);
   return g_output_stream_write_all (self->out, trailer, sizeof trailer, NULL, cancellable, error);
 }
 
@@ -270,6 +411,12 @@ guint
 lia_bundle_writer_get_count (LiaBundleWriter *self)
 {
   return self->count;
+}
+
+guint
+lia_bundle_writer_get_chunk_count (LiaBundleWriter *self)
+{
+  return self->n_chunks;
 }
 
 void

@@ -10,18 +10,36 @@
  * Layout (integers big-endian):
  *
  *   magic        8 bytes  "LIABNDL\n"
- *   version      1 byte   1
+ *   version      1 byte   1 or 2
  *   from         32 bytes the exporting organisation's identity key
  *   for          32 bytes the identity key of the organisation it is for
- *   then for each envelope:
+ *
+ * then, in version 1, for each envelope:
+ *
  *     length     4 bytes  1 .. LIA_ENVELOPE_MAX_SIZE
  *     envelope   length bytes
  *   end          4 bytes  0xFFFFFFFF
  *   count        4 bytes  the number of envelopes before it
  *
+ * and in version 2, which also carries the chunks of attachments
+ * (lia-attachment.h), for each item:
+ *
+ *     type       1 byte   1 an envelope, 2 a chunk, 0 the end
+ *     length     4 bytes  an envelope: 1 .. LIA_ENVELOPE_MAX_SIZE; a chunk:
+ *                         32 + LIA_ATTACHMENT_CHUNK_MIN_BYTES ..
+ *                         32 + LIA_ATTACHMENT_CHUNK_MAX_BYTES
+ *     bytes      length bytes: the envelope; or the chunk's hash (32
+ *                bytes) then the chunk
+ *   and after the end's type byte (which has no length):
+ *   envelopes    4 bytes  the number of envelopes before it
+ *   chunks       4 bytes  the number of chunks before it
+ *
+ * A bundle is written as version 1 unless it carries chunks, so that one
+ * without attachments is still read by earlier versions of Liaison.
+ *
  * A file that stops before the end marker was cut short (a failed copy, a
- * full disk): the envelopes before the cut are still whole and are
- * imported; the reader then says where the bundle was cut.
+ * full disk): the items before the cut are still whole and are imported;
+ * the reader then says where the bundle was cut.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -31,11 +49,15 @@
 
 G_BEGIN_DECLS
 
-#define LIA_BUNDLE_VERSION     1
+/* The newest version this program reads and writes (it reads 1 too). */
+#define LIA_BUNDLE_VERSION     2
 #define LIA_BUNDLE_KEY_BYTES   32
+#define LIA_BUNDLE_HASH_BYTES  32
 /* No more envelopes than this in one file: a bound for the reader, far
  * above any real exchange (10,000 cases of records). */
 #define LIA_BUNDLE_MAX_ENVELOPES 4000000u
+/* And no more chunks: a terabyte of attachments. */
+#define LIA_BUNDLE_MAX_CHUNKS    4000000u
 
 #define LIA_BUNDLE_ERROR (lia_bundle_error_quark ())
 
@@ -49,6 +71,12 @@ typedef enum
 
 GQuark lia_bundle_error_quark (void);
 
+typedef enum
+{
+  LIA_BUNDLE_ITEM_ENVELOPE = 1,
+  LIA_BUNDLE_ITEM_CHUNK = 2,
+} LiaBundleItem;
+
 typedef struct _LiaBundleReader LiaBundleReader;
 
 /* Reads the header from @in; NULL with NOT_A_BUNDLE, VERSION or TRUNCATED
@@ -58,34 +86,51 @@ LiaBundleReader *lia_bundle_reader_new (GInputStream *in,
                                         GError      **error);
 const guint8    *lia_bundle_reader_get_from (LiaBundleReader *self);
 const guint8    *lia_bundle_reader_get_for (LiaBundleReader *self);
-/* The next envelope's bytes (not yet checked in any way), or NULL: at the
+/* The next item's bytes (not yet checked in any way), or NULL: at the
  * end marker with no error, or with an error when the file is cut short or
- * its framing is wrong, after which nothing more can be read. */
+ * its framing is wrong, after which nothing more can be read. @out_item
+ * says what it is; for a chunk, the bytes are the chunk and its hash as
+ * the bundle gives it (LIA_BUNDLE_HASH_BYTES, not yet checked either) is
+ * copied to @out_hash. */
 GBytes          *lia_bundle_reader_next (LiaBundleReader *self,
+                                         LiaBundleItem   *out_item,
+                                         guint8          *out_hash,
                                          GCancellable    *cancellable,
                                          GError         **error);
-/* Envelopes read so far. */
+/* The bundle's format version, 1 or 2. */
+guint            lia_bundle_reader_get_version (LiaBundleReader *self);
+/* Envelopes and chunks read so far. */
 guint            lia_bundle_reader_get_count (LiaBundleReader *self);
+guint            lia_bundle_reader_get_chunk_count (LiaBundleReader *self);
 void             lia_bundle_reader_free (LiaBundleReader *self);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (LiaBundleReader, lia_bundle_reader_free)
 
 typedef struct _LiaBundleWriter LiaBundleWriter;
 
+/* A bundle of version 2 if @with_chunks, else of version 1. */
 LiaBundleWriter *lia_bundle_writer_new (GOutputStream *out,
                                         const guint8  *from,
                                         const guint8  *for_key,
+                                        gboolean       with_chunks,
                                         GCancellable  *cancellable,
                                         GError       **error);
 gboolean         lia_bundle_writer_add (LiaBundleWriter *self,
                                         GBytes          *envelope,
                                         GCancellable    *cancellable,
                                         GError         **error);
+/* Only in a writer made @with_chunks. */
+gboolean         lia_bundle_writer_add_chunk (LiaBundleWriter *self,
+                                              const guint8    *hash,
+                                              GBytes          *chunk,
+                                              GCancellable    *cancellable,
+                                              GError         **error);
 /* Writes the end marker. A writer freed without it leaves a bundle that
  * reads as cut short. */
 gboolean         lia_bundle_writer_finish (LiaBundleWriter *self,
                                            GCancellable    *cancellable,
                                            GError         **error);
 guint            lia_bundle_writer_get_count (LiaBundleWriter *self);
+guint            lia_bundle_writer_get_chunk_count (LiaBundleWriter *self);
 void             lia_bundle_writer_free (LiaBundleWriter *self);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (LiaBundleWriter, lia_bundle_writer_free)
 

@@ -19,6 +19,7 @@
 
 #include <json-glib/json-glib.h>
 
+#include "lia-attachment-private.h"
 #include "lia-bundle.h"
 #include "lia-db.h"
 #include "lia-envelope.h"
@@ -435,10 +436,13 @@ holds_version (sqlite3 *db, const char *kind, const char *object_id, gint64 vers
   return sqlite3_step (stmt) == SQLITE_ROW;
 }
 
-/* The content of a record version: its fields as this store keeps them. */
+/* The content of a record version: its fields and attachments as this
+ * store keeps them. */
 static GBytes *
-record_content (const RecordRow *r,
-                const char      *withdrawal_reason)
+record_content (sqlite3         *db,
+                const RecordRow *r,
+                const char      *withdrawal_reason,
+                GError         **error)
 {
   g_autoptr (JsonBuilder) b = json_builder_new ();
   g_autoptr (JsonGenerator) gen = json_generator_new ();
@@ -467,6 +471,10 @@ record_content (const RecordRow *r,
     }
   else
     {
+      g_autoptr (GPtrArray) attachments = lia_attachment_load_entries (db, r->id, error);
+
+      if (attachments == NULL)
+        return NULL;
       fields = json_from_string (r->fields, NULL);
       json_builder_set_member_name (b, "fields");
       if (fields != NULL)
@@ -476,6 +484,7 @@ record_content (const RecordRow *r,
           json_builder_begin_object (b);
           json_builder_end_object (b);
         }
+      lia_attachment_manifest_write (attachments, b);
     }
   json_builder_end_object (b);
   root = json_builder_get_root (b);
@@ -549,8 +558,10 @@ seal_record (LiaStore   *store,
     }
   if (targets->len == 0)
     return TRUE;
-  content = record_content (r, reason);
-  if (!seal_and_store (store, db, KIND_RECORD, r->id, r->case_id, r->version, content, targets, error))
+  content = record_content (db, r, reason, error);
+  if (content == NULL
+      || !seal_and_store (store, db, KIND_RECORD, r->id, r->case_id, r->version, content, targets,
+                          error))
     return FALSE;
   for (guint i = 0; i < targets->len; i++)
     {
@@ -1084,10 +1095,14 @@ lia_record_withdraw (LiaStore   *store,
   sqlite3_bind_int64 (stmt, 1, lia_db_now ());
   sqlite3_bind_int64 (stmt, 2, lia_db_now ());
   lia_db_bind_text (stmt, 3, id);
+  /* The withdrawal lists no attachments, and the chunks go: recipients
+   * that ask for them from now on get nothing. */
   if (!lia_db_step_done (db, stmt, "Could not withdraw the record", error)
       || !seal_record (store, db, id, TRUE, reason, by, NULL, error)
+      || !lia_attachment_forget_record (db, id, error)
       || !lia_db_commit (db, error))
     goto fail;
+  lia_attachment_collect_garbage_quietly (db);
   return TRUE;
 
 fail:
@@ -1665,6 +1680,7 @@ apply_record (LiaStore    *store,
   g_autoptr (GError) local_error = NULL;
   g_autoptr (LiaOrg) originator = NULL;
   g_autoptr (GHashTable) fields = NULL;
+  g_autoptr (GPtrArray) attachments = NULL;
   JsonNode *fields_node;
 
   if (!get_string (o, "id", &id, error) || !get_string (o, "case", &case_id, error)
@@ -1694,11 +1710,23 @@ apply_record (LiaStore    *store,
   if (local != NULL && (local->destroyed || local->withdrawn) && version <= local->version)
     return refuse (error, "Record %.8s was %s here; an earlier version is not stored again", id,
                    local->destroyed ? "destroyed" : "withdrawn");
+  /* The attachments it lists are checked whatever becomes of the
+   * version, and their chunks are wanted (and may be given to this
+   * version's other recipients) whenever the version is kept. */
+  if (withdrawn == NULL)
+    {
+      attachments = lia_attachment_manifest_parse (json_object_get_member (o, "attachments"),
+                                                   error);
+      if (attachments == NULL)
+        return FALSE;
+    }
   if (local != NULL && version <= local->version)
     /* Superseded here already (versions can arrive in any order): kept
      * for relaying, and logged, since it was disclosed to this store. */
-    return log_disclosure (store, LIA_LOG_RECEIVED, case_id, id, version, author,
-                           "received (a newer version is held)", NULL, NULL, error);
+    return (attachments == NULL
+            || lia_attachment_apply (db, id, version, attachments, FALSE, error))
+           && log_disclosure (store, LIA_LOG_RECEIVED, case_id, id, version, author,
+                              "received (a newer version is held)", NULL, NULL, error);
 
   /* A record whose case has not arrived yet waits for it. */
   {
@@ -1707,7 +1735,8 @@ apply_record (LiaStore    *store,
     if (held == NULL || strcmp (held, case_id) != 0)
       {
         *out_pending = TRUE;
-        return TRUE;
+        return attachments == NULL
+               || lia_attachment_apply (db, id, version, attachments, FALSE, error);
       }
   }
   if (withdrawn != NULL)
@@ -1730,7 +1759,8 @@ apply_record (LiaStore    *store,
   originator = lia_store_org_by_id (store, author, error);
   if (fields == NULL || originator == NULL
       || !lia_record_put_received (db, id, case_id, originator, kind, version, fields, created,
-                                   updated, error))
+                                   updated, error)
+      || !lia_attachment_apply (db, id, version, attachments, TRUE, error))
     return FALSE;
   return log_disclosure (store, LIA_LOG_RECEIVED, case_id, id, version, author, "received",
                          NULL, NULL, error);
@@ -2724,6 +2754,23 @@ import_all_or_nothing (LiaStore           *store,
   return lia_db_commit (db, error);
 }
 
+/* A withdrawal (or a version that drops an attachment) leaves chunks to
+ * delete; once per batch, after it is committed. */
+static void
+collect_garbage_after (sqlite3             *db,
+                       LiaOpenedEnvelope  **envelopes,
+                       guint                n_envelopes,
+                       const LiaImportOutcome *outcomes)
+{
+  for (guint i = 0; i < n_envelopes; i++)
+    if (outcomes[i] == LIA_IMPORT_ACCEPTED
+        && g_str_equal (lia_envelope_get_kind (envelopes[i]->env), KIND_RECORD))
+      {
+        lia_attachment_collect_garbage_quietly (db);
+        return;
+      }
+}
+
 gboolean
 lia_exchange_import_opened (LiaStore           *store,
                             LiaOpenedEnvelope **envelopes,
@@ -2742,7 +2789,10 @@ lia_exchange_import_opened (LiaStore           *store,
   if (n_envelopes > 1)
     {
       if (import_all_or_nothing (store, db, envelopes, n_envelopes, out_outcomes, &first_error))
-        return TRUE;
+        {
+          collect_garbage_after (db, envelopes, n_envelopes, out_outcomes);
+          return TRUE;
+        }
       if (first_error != NULL)
         {
           g_propagate_error (error, first_error);
@@ -2775,6 +2825,7 @@ lia_exchange_import_opened (LiaStore           *store,
         g_clear_error (&out_refusals[i]);
       return FALSE;
     }
+  collect_garbage_after (db, envelopes, n_envelopes, out_outcomes);
   return TRUE;
 }
 
@@ -2826,25 +2877,103 @@ lia_import_report_free (LiaImportReport *report)
   g_free (report);
 }
 
+/* Stores a chunk from a bundle; chunks are committed BUNDLE_CHUNK_BATCH
+ * at a time (@in_batch says whether a transaction is open), so that a
+ * bundle of large attachments costs few commits and a small write-ahead
+ * log. FALSE only when the store cannot be written. */
+#define BUNDLE_CHUNK_BATCH 16
+
+static gboolean
+import_chunk (LiaStore        *store,
+              sqlite3         *db,
+              LiaImportReport *report,
+              const guint8    *hash,
+              GBytes          *chunk,
+              guint            number,
+              gboolean        *in_batch,
+              GError         **error)
+{
+  g_autoptr (GError) local_error = NULL;
+  LiaImportOutcome outcome;
+
+  if (!*in_batch)
+    {
+      if (!lia_db_begin (db, error))
+        return FALSE;
+      *in_batch = TRUE;
+    }
+  if (!lia_attachment_chunk_put (store, hash, chunk, &outcome, &local_error))
+    {
+      if (local_error->domain == LIA_STORE_ERROR)
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return FALSE;
+        }
+      g_ptr_array_add (report->refusals, g_strdup_printf ("Chunk %u: %s", number,
+                                                          local_error->message));
+      report->chunks_refused++;
+    }
+  else if (outcome == LIA_IMPORT_DUPLICATE)
+    report->chunks_duplicate++;
+  else
+    report->chunks_accepted++;
+  if ((report->chunks_accepted + report->chunks_duplicate + report->chunks_refused)
+      % BUNDLE_CHUNK_BATCH == 0)
+    {
+      *in_batch = FALSE;
+      return lia_db_commit (db, error);
+    }
+  return TRUE;
+}
+
 LiaImportReport *
 lia_exchange_import_bundle (LiaStore     *store,
                             GInputStream *in,
                             GError      **error)
 {
-  g_autoptr (LiaBundleReader) reader = lia_bundle_reader_new (in, NULL, error);
+  sqlite3 *db = lia_db_get (store, error);
+  g_autoptr (LiaBundleReader) reader = NULL;
   g_autoptr (LiaImportReport) report = NULL;
   GBytes *bytes;
   GError *read_error = NULL;
+  LiaBundleItem item;
+  guint8 hash[LIA_BUNDLE_HASH_BYTES];
+  gboolean in_batch = FALSE;
 
+  if (db == NULL)
+    return NULL;
+  reader = lia_bundle_reader_new (in, NULL, error);
   if (reader == NULL)
     return NULL;
   report = g_new0 (LiaImportReport, 1);
   report->refusals = g_ptr_array_new_with_free_func (g_free);
-  while ((bytes = lia_bundle_reader_next (reader, NULL, &read_error)) != NULL)
+  while ((bytes = lia_bundle_reader_next (reader, &item, hash, NULL, &read_error)) != NULL)
     {
       g_autoptr (GError) local_error = NULL;
       LiaImportOutcome outcome;
 
+      if (item == LIA_BUNDLE_ITEM_CHUNK)
+        {
+          if (!import_chunk (store, db, report, hash, bytes,
+                             lia_bundle_reader_get_chunk_count (reader), &in_batch, &local_error))
+            {
+              if (in_batch)
+                lia_db_rollback (db);
+              report->cut_short = g_strdup (local_error->message);
+              g_bytes_unref (bytes);
+              return g_steal_pointer (&report);
+            }
+          g_bytes_unref (bytes);
+          continue;
+        }
+      /* An envelope goes in a transaction of its own. */
+      if (in_batch && !lia_db_commit (db, &local_error))
+        {
+          report->cut_short = g_strdup (local_error->message);
+          g_bytes_unref (bytes);
+          return g_steal_pointer (&report);
+        }
+      in_batch = FALSE;
       if (!lia_exchange_import_envelope (store, bytes, &outcome, &local_error))
         {
           g_ptr_array_add (report->refusals,
@@ -2866,6 +2995,17 @@ lia_exchange_import_bundle (LiaStore     *store,
         report->accepted++;
       g_bytes_unref (bytes);
     }
+  if (in_batch)
+    {
+      g_autoptr (GError) local_error = NULL;
+
+      if (!lia_db_commit (db, &local_error))
+        {
+          g_clear_error (&read_error);
+          report->cut_short = g_strdup (local_error->message);
+          return g_steal_pointer (&report);
+        }
+    }
   if (read_error != NULL)
     {
       report->cut_short = g_strdup (read_error->message);
@@ -2879,6 +3019,7 @@ lia_exchange_export_bundle (LiaStore      *store,
                             const char    *org_name,
                             GOutputStream *out,
                             guint         *out_count,
+                            guint         *out_chunks,
                             GError       **error)
 {
   sqlite3 *db = lia_db_get (store, error);
@@ -2886,6 +3027,7 @@ lia_exchange_export_bundle (LiaStore      *store,
   g_autoptr (Party) party = NULL;
   g_autoptr (LiaBundleWriter) writer = NULL;
   g_autoptr (sqlite3_stmt) stmt = NULL;
+  guint n_chunks = 0;
   int rc;
 
   if (db == NULL)
@@ -2902,7 +3044,11 @@ lia_exchange_export_bundle (LiaStore      *store,
                           "add CODE)", party->name);
   if (!lia_exchange_seal_pending (store, NULL, error))
     return FALSE;
-  writer = lia_bundle_writer_new (out, self_key (store), party->sign, NULL, error);
+  /* Version 1 unless there are chunks, so that a bundle without
+   * attachments still reads in earlier versions of Liaison. */
+  if (!lia_attachment_count_for (db, party->id, &n_chunks, error))
+    return FALSE;
+  writer = lia_bundle_writer_new (out, self_key (store), party->sign, n_chunks > 0, NULL, error);
   if (writer == NULL)
     return FALSE;
   stmt = lia_db_prepare (db, "SELECT e.bytes FROM envelope e "
@@ -2921,10 +3067,15 @@ lia_exchange_export_bundle (LiaStore      *store,
     }
   if (rc != SQLITE_DONE)
     return lia_store_set_sqlite_error (error, db, rc, "Could not read the envelopes");
-  if (!lia_bundle_writer_finish (writer, NULL, error))
+  /* The chunks after every envelope, so that the versions that list them
+   * are there by the time they are imported. */
+  if ((n_chunks > 0 && !lia_attachment_write_for (db, party->id, writer, &n_chunks, error))
+      || !lia_bundle_writer_finish (writer, NULL, error))
     return FALSE;
   if (out_count != NULL)
     *out_count = lia_bundle_writer_get_count (writer);
+  if (out_chunks != NULL)
+    *out_chunks = lia_bundle_writer_get_chunk_count (writer);
   return TRUE;
 }
 
@@ -3020,5 +3171,8 @@ lia_exchange_destroy_due (LiaStore    *store,
       lia_db_rollback (db);
       return -1;
     }
+  /* Run whenever the store is opened (cli_open_store), so that chunks
+   * left to delete by anything cut short are deleted soon. */
+  lia_attachment_collect_garbage_quietly (db);
   return done;
 }

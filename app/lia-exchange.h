@@ -120,11 +120,14 @@ gboolean   lia_exchange_announce_keys (LiaStore *store,
                                        GError  **error);
 
 /* Writes a bundle of every envelope that @org is a recipient of (after
- * sealing what is due) to @out. */
+ * sealing what is due) to @out, and then every chunk of an attachment
+ * held here that @org is entitled to (lia_attachment_chunk_get()):
+ * @out_count envelopes and @out_chunks chunks. */
 gboolean   lia_exchange_export_bundle (LiaStore      *store,
                                        const char    *org,
                                        GOutputStream *out,
                                        guint         *out_count,
+                                       guint         *out_chunks,
                                        GError       **error);
 
 typedef enum
@@ -139,8 +142,12 @@ typedef struct
   guint      accepted;
   guint      duplicates;
   guint      refused;
-  GPtrArray *refusals;    /* char *, one message per refused envelope */
+  GPtrArray *refusals;    /* char *, one message per refused envelope or chunk */
   char      *cut_short;   /* why reading stopped early, or NULL */
+  /* The chunks of attachments (lia_attachment_chunk_put()). */
+  guint      chunks_accepted;
+  guint      chunks_duplicate;
+  guint      chunks_refused;
 } LiaImportReport;
 
 void             lia_import_report_free (LiaImportReport *report);
@@ -189,7 +196,8 @@ void             lia_opened_envelope_free (LiaOpenedEnvelope *opened);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (LiaOpenedEnvelope, lia_opened_envelope_free)
 
 /* The second stage, on @store's thread: stores and applies each of
- * @envelopes, all in one transaction, each in a savepoint of its own. One
+ * @envelopes, all in one transaction (each in a savepoint of its own if
+ * any is refused). One
  * held already is DUPLICATE. One that is refused (its author removed
  * since the first stage, content that breaks the rules) is left out:
  * REFUSED, with the reason in @out_refusals[i] (LIA_ENVELOPE_ERROR or
@@ -204,9 +212,10 @@ gboolean         lia_exchange_import_opened (LiaStore           *store,
                                              GError            **out_refusals,
                                              GError            **error);
 
-/* Imports every envelope of a bundle, each on its own: a refused one
- * never stops the others, and a bundle cut short keeps what came before
- * the cut. NULL only if @in is not a bundle at all. */
+/* Imports every envelope of a bundle, each on its own, and then its
+ * chunks: a refused one never stops the others, and a bundle cut short
+ * keeps what came before the cut. NULL only if @in is not a bundle at
+ * all. */
 LiaImportReport *lia_exchange_import_bundle (LiaStore     *store,
                                              GInputStream *in,
                                              GError      **error);

@@ -385,7 +385,72 @@ static const LiaMigration store_migrations[] = {
     "END;"
   },
   {
-    4, "sync: what this organisation holds, its peers' syncs, settings",
+    4, "attachments: their chunks, manifests and references",
+    /* The attachments of each record's current version, as its content
+     * lists them (lia-attachment.h): the chunk key and the hashes of the
+     * chunks in order (32 bytes each) are the manifest that fetch needs,
+     * self-contained. The key is kept as the record's fields are, inside
+     * the encrypted store: it protects chunks that sit in the same
+     * database, so wrapping it once more would add nothing. */
+    "CREATE TABLE attachment ("
+    "  record_id TEXT NOT NULL REFERENCES record (id) ON DELETE CASCADE,"
+    "  idx INTEGER NOT NULL CHECK (idx >= 1),"
+    "  name TEXT NOT NULL,"
+    "  media_type TEXT NOT NULL,"
+    "  size INTEGER NOT NULL CHECK (size >= 0),"
+    "  chunk_key BLOB NOT NULL CHECK (length (chunk_key) = 32),"
+    "  plain_hash BLOB NOT NULL CHECK (length (plain_hash) = 32),"
+    "  chunks BLOB NOT NULL CHECK (length (chunks) % 32 = 0),"
+    "  added_at INTEGER NOT NULL,"
+    "  PRIMARY KEY (record_id, idx)"
+    ") STRICT;"
+
+    /* Which record version refers to which chunk, for every version this
+     * store has opened (its own, applied, waiting for its case, or
+     * superseded and kept for relaying): who may be given a chunk is
+     * decided from these and the recipients of those versions'
+     * envelopes. seq gives the order in which chunks are wanted. */
+    "CREATE TABLE chunk_ref ("
+    "  seq INTEGER PRIMARY KEY,"
+    "  hash BLOB NOT NULL CHECK (length (hash) = 32),"
+    "  record_id TEXT NOT NULL,"
+    "  version INTEGER NOT NULL,"
+    "  attachment INTEGER NOT NULL,"
+    "  position INTEGER NOT NULL,"
+    "  UNIQUE (record_id, version, attachment, position)"
+    ") STRICT;"
+    "CREATE INDEX chunk_ref_hash ON chunk_ref (hash);"
+
+    /* The chunks held here, by BLAKE2b-256 of their bytes. A row is
+     * written once and never updated: changing any column of it would
+     * rewrite its 256 KiB of overflow pages. */
+    "CREATE TABLE chunk ("
+    "  seq INTEGER PRIMARY KEY,"
+    "  hash BLOB NOT NULL UNIQUE CHECK (length (hash) = 32),"
+    "  bytes BLOB NOT NULL"
+    ") STRICT;"
+    /* The chunks an attach is still writing, before the version that
+     * lists them exists: not held yet, as far as anyone else can tell. */
+    "CREATE TABLE chunk_staged ("
+    "  hash BLOB PRIMARY KEY,"
+    "  staged_at INTEGER NOT NULL"
+    ") STRICT, WITHOUT ROWID;"
+    "CREATE INDEX chunk_staged_at ON chunk_staged (staged_at);"
+
+    /* Chunks that may have lost their last reference. Deleting a few
+     * hundred megabytes in the transaction that destroys a record would
+     * grow the write-ahead log by as much; instead the references go in
+     * that transaction and the chunks afterwards, a few at a time
+     * (lia_attachment_collect_garbage). */
+    "CREATE TABLE chunk_garbage ("
+    "  hash BLOB PRIMARY KEY"
+    ") STRICT, WITHOUT ROWID;"
+    "CREATE TRIGGER chunk_ref_deleted AFTER DELETE ON chunk_ref BEGIN"
+    "  INSERT OR IGNORE INTO chunk_garbage (hash) VALUES (OLD.hash);"
+    "END;"
+  },
+  {
+    5, "sync: what this organisation holds, its peers' syncs, settings",
     /* The numbers of the envelopes addressed to this organisation that it
      * holds, per originator, as runs [first, last] (lia-holdings.c): what
      * the sync protocol's holdings vector says. It is a ledger apart from

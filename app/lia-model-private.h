@@ -116,12 +116,16 @@ gboolean lia_record_put_received (sqlite3       *db,
                                   gint64         created_at,
                                   gint64         updated_at,
                                   GError       **error);
-/* A new version number with the same content (a grant). */
+/* A new version number with the same content (a grant), attachments
+ * included. */
 gboolean lia_record_bump_version (sqlite3    *db,
                                   const char *record_id,
                                   GError    **error);
-/* Deletes a record's content, keeping (or making) a row with its id, kind,
- * version and dates, marked withdrawn or destroyed. */
+/* Deletes a record's content, attachments included, keeping (or making)
+ * a row with its id, kind, version and dates, marked withdrawn or
+ * destroyed. The attachments' chunks are queued for
+ * lia_attachment_collect_garbage(), which the caller runs once it has
+ * committed. */
 gboolean lia_record_make_tombstone (sqlite3       *db,
                                     const char    *id,
                                     const char    *case_id,

@@ -8,6 +8,7 @@
 
 #include <json-glib/json-glib.h>
 
+#include "lia-attachment-private.h"
 #include "lia-db.h"
 #include "lia-exchange.h"
 #include "lia-model-private.h"
@@ -683,7 +684,7 @@ lia_record_edit (LiaStore   *store,
   g_autofree char *title = NULL;
   g_autofree char *json = NULL;
   const char *classification;
-  gint64 seq;
+  gint64 seq, version;
 
   if (db == NULL)
     return FALSE;
@@ -734,7 +735,7 @@ lia_record_edit (LiaStore   *store,
   stmt = lia_db_prepare (db, "UPDATE record SET version = version + 1, title = ?, date = ?, "
                              "classification = ?, fields = ?, destroy_on = ?, return_on = ?, "
                              "updated_at = ?, status = ?9, owner = ?10 WHERE id = ?8 "
-                             "RETURNING seq", error);
+                             "RETURNING seq, version", error);
   if (stmt == NULL)
     goto fail;
   lia_db_bind_text (stmt, 1, title);
@@ -753,11 +754,14 @@ lia_record_edit (LiaStore   *store,
       goto fail;
     }
   seq = sqlite3_column_int64 (stmt, 0);
+  version = sqlite3_column_int64 (stmt, 1);
   g_clear_pointer (&stmt, sqlite3_finalize);
+  /* The new version lists the attachments of the one it replaces. */
   if (!index_record (db, seq, title, clean, error)
       || (record->kind == LIA_RECORD_CHRONOLOGY
           && !index_chronology (db, seq, record->id, record->case_id, record->originator->id,
                                 clean, error))
+      || !lia_attachment_carry_forward (db, record->id, version - 1, error)
       || !lia_exchange_record_changed (store, record->id, error)
       || !lia_db_commit (db, error))
     goto fail;
@@ -858,16 +862,23 @@ lia_record_bump_version (sqlite3    *db,
                          GError    **error)
 {
   g_autoptr (sqlite3_stmt) stmt = NULL;
+  gint64 version;
 
   if (!keep_version (db, record_id, error))
     return FALSE;
-  stmt = lia_db_prepare (db, "UPDATE record SET version = version + 1, updated_at = ? WHERE id = ?",
-                         error);
+  stmt = lia_db_prepare (db, "UPDATE record SET version = version + 1, updated_at = ? WHERE id = ? "
+                             "RETURNING version - 1", error);
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_int64 (stmt, 1, lia_db_now ());
   lia_db_bind_text (stmt, 2, record_id);
-  return lia_db_step_done (db, stmt, "Could not save the record", error);
+  if (sqlite3_step (stmt) != SQLITE_ROW)
+    return lia_store_set_sqlite_error (error, db, sqlite3_errcode (db),
+                                       "Could not save the record");
+  version = sqlite3_column_int64 (stmt, 0);
+  g_clear_pointer (&stmt, sqlite3_finalize);
+  /* The new version lists the same attachments as the one before. */
+  return lia_attachment_carry_forward (db, record_id, version, error);
 }
 
 gboolean
@@ -881,9 +892,9 @@ lia_record_make_tombstone (sqlite3       *db,
                            GError       **error)
 {
   /* Everything that holds the content goes: the fields, earlier versions,
-   * the search index, the chronology, and the envelopes that brought it
-   * (which this store could open). The row keeps id, kind, version and the
-   * dates. */
+   * the search index, the chronology, the envelopes that brought it
+   * (which this store could open) and the attachments. The row keeps id,
+   * kind, version and the dates. */
   static const char *const clear[] = {
     "DELETE FROM record_version WHERE record_id = ?1",
     "DELETE FROM record_fts WHERE rowid = (SELECT seq FROM record WHERE id = ?1)",
@@ -905,6 +916,10 @@ lia_record_make_tombstone (sqlite3       *db,
         return FALSE;
       g_clear_pointer (&stmt, sqlite3_finalize);
     }
+  /* And its attachments: their keys now, their chunks once the caller has
+   * committed (lia_attachment_collect_garbage()). */
+  if (!lia_attachment_forget_record (db, id, error))
+    return FALSE;
   stmt = lia_db_prepare (db, "INSERT INTO record (id, case_id, originator, kind, version, title, "
                              "classification, fields, created_at, updated_at, withdrawn_at, "
                              "destroyed_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'standard', '{}', ?7, ?7, "

@@ -78,6 +78,7 @@ gboolean    lia_store_write_file (const char   *path,
                                   const char   *what,
                                   GError      **error);
 
+
 /* Removes an SQLite database file and the WAL, shared-memory and journal
  * files beside it, ignoring any that are not there. */
 void        lia_store_remove_database_files (const char *db_path);

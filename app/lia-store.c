@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <gio/gunixoutputstream.h>
 #include <glib/gstdio.h>
 
 #include "lia-backup.h"
@@ -217,9 +218,148 @@ rename_no_replace (const char *tmp_path,
   return rename (tmp_path, path) == 0;
 }
 
+struct _LiaAtomicFile
+{
+  char    *path;
+  char    *tmp_path;   /* NULL once renamed into place */
+  char    *dir;
+  char    *what;
+  gboolean replace;
+  int      fd;         /* -1 once closed */
+  GOutputStream *stream; /* owned, over fd without closing it; NULL until asked for */
+};
+
+static gboolean
+set_exists_error (GError **error, const char *path)
+{
+  g_set_error (error, LIA_STORE_ERROR, LIA_STORE_ERROR_EXISTS,
+               "%s already exists; it was left as it was", path);
+  return FALSE;
+}
+
 /* Written by hand rather than with g_file_set_contents_full(), which folds
- * EFBIG into a generic error (a full disk must say so) and always
- * replaces. */
+ * EFBIG into a generic error (a full disk must say so), always replaces
+ * and wants the whole contents at once; and rather than with
+ * g_file_replace(), which writes a file that does not exist yet in place,
+ * and so leaves part of it behind when writing fails. */
+LiaAtomicFile *
+lia_atomic_file_new (const char *path,
+                     gboolean    replace,
+                     const char *what,
+                     GError    **error)
+{
+  g_autoptr (LiaAtomicFile) self = g_new0 (LiaAtomicFile, 1);
+
+  self->fd = -1;
+  self->path = g_strdup (path);
+  self->dir = g_path_get_dirname (path);
+  self->what = g_strdup (what);
+  self->replace = replace;
+  if (!replace && g_file_test (path, G_FILE_TEST_EXISTS))
+    {
+      set_exists_error (error, path);
+      return NULL;
+    }
+  self->tmp_path = g_strconcat (path, ".XXXXXX", NULL);
+  self->fd = g_mkstemp_full (self->tmp_path, O_WRONLY | O_CLOEXEC, 0600);
+  if (self->fd < 0)
+    {
+      g_autofree char *in = g_strdup_printf ("Could not write %s in", what);
+
+      g_clear_pointer (&self->tmp_path, g_free);
+      lia_store_set_errno_error (error, errno, in, self->dir);
+      return NULL;
+    }
+  return g_steal_pointer (&self);
+}
+
+gboolean
+lia_atomic_file_write (LiaAtomicFile *self,
+                       const guint8  *data,
+                       gsize          len,
+                       GError       **error)
+{
+  g_return_val_if_fail (self->fd >= 0, FALSE);
+
+  if (!write_all (self->fd, data, len))
+    {
+      g_autofree char *writing = g_strdup_printf ("Could not write %s", self->what);
+
+      return lia_store_set_errno_error (error, errno, writing, self->path);
+    }
+  return TRUE;
+}
+
+GOutputStream *
+lia_atomic_file_get_stream (LiaAtomicFile *self)
+{
+  g_return_val_if_fail (self->fd >= 0, NULL);
+
+  if (self->stream == NULL)
+    self->stream = g_unix_output_stream_new (self->fd, FALSE);
+  return self->stream;
+}
+
+gboolean
+lia_atomic_file_commit (LiaAtomicFile *self,
+                        GError       **error)
+{
+  g_autofree char *writing = g_strdup_printf ("Could not write %s", self->what);
+  int fd = self->fd;
+  int dir_fd;
+
+  g_return_val_if_fail (self->fd >= 0, FALSE);
+
+  self->fd = -1;
+  g_clear_object (&self->stream);
+  if (fsync (fd) != 0)
+    {
+      int saved_errno = errno;
+
+      close (fd);
+      return lia_store_set_errno_error (error, saved_errno, writing, self->path);
+    }
+  if (close (fd) != 0 || !(self->replace ? rename (self->tmp_path, self->path) == 0
+                                         : rename_no_replace (self->tmp_path, self->path)))
+    {
+      if (errno == EEXIST)
+        return set_exists_error (error, self->path);
+      return lia_store_set_errno_error (error, errno, writing, self->path);
+    }
+  g_clear_pointer (&self->tmp_path, g_free);
+
+  /* The rename itself is durable only once the directory is flushed. */
+  dir_fd = open (self->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir_fd < 0 || fsync (dir_fd) != 0)
+    {
+      int saved_errno = errno;
+
+      if (dir_fd >= 0)
+        close (dir_fd);
+      return lia_store_set_errno_error (error, saved_errno, "Could not flush to disk the directory",
+                                        self->dir);
+    }
+  close (dir_fd);
+  return TRUE;
+}
+
+void
+lia_atomic_file_free (LiaAtomicFile *self)
+{
+  if (self == NULL)
+    return;
+  g_clear_object (&self->stream);
+  if (self->fd >= 0)
+    close (self->fd);
+  if (self->tmp_path != NULL)
+    (void) unlink (self->tmp_path);
+  g_free (self->path);
+  g_free (self->tmp_path);
+  g_free (self->dir);
+  g_free (self->what);
+  g_free (self);
+}
+
 gboolean
 lia_store_write_file (const char   *path,
                       const guint8 *data,
@@ -228,58 +368,10 @@ lia_store_write_file (const char   *path,
                       const char   *what,
                       GError      **error)
 {
-  g_autofree char *tmp_path = g_strconcat (path, ".XXXXXX", NULL);
-  g_autofree char *dir = g_path_get_dirname (path);
-  g_autofree char *writing = g_strdup_printf ("Could not write %s", what);
-  int fd, dir_fd;
+  g_autoptr (LiaAtomicFile) file = lia_atomic_file_new (path, replace, what, error);
 
-  if (!replace && g_file_test (path, G_FILE_TEST_EXISTS))
-    goto exists;
-
-  fd = g_mkstemp_full (tmp_path, O_WRONLY | O_CLOEXEC, 0600);
-  if (fd < 0)
-    {
-      g_autofree char *in = g_strdup_printf ("Could not write %s in", what);
-
-      return lia_store_set_errno_error (error, errno, in, dir);
-    }
-  if (!write_all (fd, data, len) || fsync (fd) != 0)
-    {
-      int saved_errno = errno;
-
-      close (fd);
-      (void) unlink (tmp_path);
-      return lia_store_set_errno_error (error, saved_errno, writing, path);
-    }
-  if (close (fd) != 0 || !(replace ? rename (tmp_path, path) == 0
-                                   : rename_no_replace (tmp_path, path)))
-    {
-      int saved_errno = errno;
-
-      (void) unlink (tmp_path);
-      if (saved_errno == EEXIST)
-        goto exists;
-      return lia_store_set_errno_error (error, saved_errno, writing, path);
-    }
-
-  /* The rename itself is durable only once the directory is flushed. */
-  dir_fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dir_fd < 0 || fsync (dir_fd) != 0)
-    {
-      int saved_errno = errno;
-
-      if (dir_fd >= 0)
-        close (dir_fd);
-      return lia_store_set_errno_error (error, saved_errno, "Could not flush to disk the directory",
-                                        dir);
-    }
-  close (dir_fd);
-  return TRUE;
-
-exists:
-  g_set_error (error, LIA_STORE_ERROR, LIA_STORE_ERROR_EXISTS,
-               "%s already exists; it was left as it was", path);
-  return FALSE;
+  return file != NULL && lia_atomic_file_write (file, data, len, error)
+         && lia_atomic_file_commit (file, error);
 }
 
 /* ---- connections --------------------------------------------------------- */

@@ -274,4 +274,28 @@ GBytes     *lia_store_get_curve_public_key (LiaStore *self);
 /* "XXXX XXXX ..." of the identity key; see lia_identity_fingerprint(). */
 char       *lia_store_dup_fingerprint (LiaStore *self);
 
+/* A file written a piece at a time (a fetched attachment, an exported
+ * bundle or CSV) that appears under its name whole or not at all:
+ * lia_atomic_file_new() makes a temporary file beside @path (or fails with
+ * LIA_STORE_ERROR_EXISTS unless @replace), each _write() appends to it,
+ * _commit() syncs it and renames it into place, and _free() removes it
+ * unless it was committed. _get_stream() is the same file as a
+ * GOutputStream, owned by @self, for writers that take one; it is valid
+ * until _commit() or _free(). */
+typedef struct _LiaAtomicFile LiaAtomicFile;
+
+LiaAtomicFile *lia_atomic_file_new (const char *path,
+                                    gboolean    replace,
+                                    const char *what,
+                                    GError    **error);
+gboolean       lia_atomic_file_write (LiaAtomicFile *self,
+                                      const guint8  *data,
+                                      gsize          len,
+                                      GError       **error);
+GOutputStream *lia_atomic_file_get_stream (LiaAtomicFile *self);
+gboolean       lia_atomic_file_commit (LiaAtomicFile *self,
+                                       GError       **error);
+void           lia_atomic_file_free (LiaAtomicFile *self);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (LiaAtomicFile, lia_atomic_file_free)
+
 G_END_DECLS

@@ -293,8 +293,9 @@ cmd_bundle_export (CliOptions *options)
   GError *error = NULL;
   g_autoptr (LiaStore) store = NULL;
   g_autoptr (GFile) file = NULL;
-  g_autoptr (GFileOutputStream) out = NULL;
-  guint count = 0;
+  g_autoptr (LiaAtomicFile) out = NULL;
+  g_autofree char *path = NULL;
+  guint count = 0, chunks = 0;
 
   if (opt.forr == NULL)
     return cli_usage_error ("Name the organisation the bundle is for (--for ORG)");
@@ -306,30 +307,27 @@ cmd_bundle_export (CliOptions *options)
   /* Written beside the target and renamed into place: a failure never
    * leaves half a bundle under the name asked for. */
   file = g_file_new_for_commandline_arg (opt.output);
-  out = g_file_replace (file, NULL, FALSE, G_FILE_CREATE_PRIVATE, NULL, &error);
-  if (out == NULL)
-    return cli_fail (error);
-  if (!lia_exchange_export_bundle (store, opt.forr, G_OUTPUT_STREAM (out), &count, &error))
-    {
-      g_autoptr (GCancellable) cancel = g_cancellable_new ();
-
-      g_cancellable_cancel (cancel);
-      g_output_stream_close (G_OUTPUT_STREAM (out), cancel, NULL);
-      return cli_fail (error);
-    }
-  if (!g_output_stream_close (G_OUTPUT_STREAM (out), NULL, &error))
+  path = g_file_get_path (file);
+  out = lia_atomic_file_new (path, TRUE, "the bundle", &error);
+  if (out == NULL
+      || !lia_exchange_export_bundle (store, opt.forr, lia_atomic_file_get_stream (out), &count,
+                                      &chunks, &error)
+      || !lia_atomic_file_commit (out, &error))
     return cli_fail (error);
   if (options->json)
     {
       CliJson *b = cli_json_new ();
-      g_autofree char *path = g_file_get_path (file);
 
       cli_json_begin_object (b);
       cli_json_member_string (b, "file", path);
       cli_json_member_int (b, "envelopes", count);
+      cli_json_member_int (b, "chunks", chunks);
       cli_json_end_object (b);
       cli_json_finish (b);
     }
+  else if (chunks > 0)
+    g_print ("Wrote %u envelope%s and %u chunk%s of attachments for %s to %s.\n", count,
+             count == 1 ? "" : "s", chunks, chunks == 1 ? "" : "s", opt.forr, opt.output);
   else
     g_print ("Wrote %u envelope%s for %s to %s.\n", count, count == 1 ? "" : "s", opt.forr,
              opt.output);
@@ -370,13 +368,22 @@ cmd_bundle_import (CliOptions *options)
         cli_json_string (b, report->refusals->pdata[i]);
       cli_json_end_array (b);
       cli_json_member_string (b, "cut_short", report->cut_short);
+      cli_json_member_int (b, "chunks_accepted", report->chunks_accepted);
+      cli_json_member_int (b, "chunks_duplicates", report->chunks_duplicate);
+      cli_json_member_int (b, "chunks_refused", report->chunks_refused);
       cli_json_end_object (b);
       cli_json_finish (b);
     }
   else
     {
+      guint chunks = report->chunks_accepted + report->chunks_duplicate + report->chunks_refused;
+
       g_print ("Accepted %u envelope%s; %u held already; %u refused.\n", report->accepted,
                report->accepted == 1 ? "" : "s", report->duplicates, report->refused);
+      if (chunks > 0)
+        g_print ("Stored %u chunk%s of attachments; %u held already; %u refused.\n",
+                 report->chunks_accepted, report->chunks_accepted == 1 ? "" : "s",
+                 report->chunks_duplicate, report->chunks_refused);
       for (guint i = 0; i < report->refusals->len; i++)
         g_printerr ("%s\n", (const char *) report->refusals->pdata[i]);
       if (report->cut_short != NULL)
@@ -384,7 +391,8 @@ cmd_bundle_import (CliOptions *options)
     }
   /* Everything whole was imported; the exit status still says that not
    * everything in the file was. */
-  return report->refused > 0 || report->cut_short != NULL ? EXIT_FAILED : EXIT_OK;
+  return report->refused > 0 || report->chunks_refused > 0 || report->cut_short != NULL
+           ? EXIT_FAILED : EXIT_OK;
 }
 
 static int

@@ -10,6 +10,7 @@
 
 #include "cli.h"
 #include "cli-json.h"
+#include "lia-attachment.h"
 #include "lia-deadlines.h"
 #include "lia-demo.h"
 #include "lia-record.h"
@@ -811,8 +812,10 @@ record_fields_from_options (void)
   return fields;
 }
 
+/* A record; with its attachments (record show) when @attachments is not
+ * NULL. */
 static void
-add_record (CliJson *b, const LiaRecord *r)
+add_record (CliJson *b, const LiaRecord *r, GPtrArray *attachments)
 {
   cli_json_begin_object (b);
   cli_json_member_string (b, "id", r->id);
@@ -825,6 +828,25 @@ add_record (CliJson *b, const LiaRecord *r)
                                      ? lia_record_get_field (r, "classification") : "standard");
   add_org (b, "originator", r->originator);
   add_fields (b, "fields", r->fields);
+  if (attachments != NULL)
+    {
+      cli_json_member (b, "attachments");
+      cli_json_begin_array (b);
+      for (guint i = 0; i < attachments->len; i++)
+        {
+          const LiaAttachment *a = attachments->pdata[i];
+
+          cli_json_begin_object (b);
+          cli_json_member_int (b, "index", a->index);
+          cli_json_member_string (b, "name", a->name);
+          cli_json_member_string (b, "media_type", a->media_type);
+          cli_json_member_int (b, "size", (gint64) a->size);
+          cli_json_member_int (b, "chunks", a->n_chunks);
+          cli_json_member_int (b, "held", a->n_held);
+          cli_json_end_object (b);
+        }
+      cli_json_end_array (b);
+    }
   cli_json_end_object (b);
 }
 
@@ -899,7 +921,7 @@ cmd_record_list (CliOptions *options)
 
       cli_json_begin_array (b);
       for (guint i = 0; i < records->len; i++)
-        add_record (b, records->pdata[i]);
+        add_record (b, records->pdata[i], NULL);
       cli_json_end_array (b);
       cli_json_finish (b);
       return EXIT_OK;
@@ -924,16 +946,18 @@ cmd_record_show (CliOptions *options)
   GError *error = NULL;
   g_autoptr (LiaStore) store = cli_open_store (options, &error);
   g_autoptr (LiaRecord) r = NULL;
+  g_autoptr (GPtrArray) attachments = NULL;
   const LiaField *fields;
   guint n;
 
-  if (store == NULL || (r = lia_record_load (store, options->args[0], &error)) == NULL)
+  if (store == NULL || (r = lia_record_load (store, options->args[0], &error)) == NULL
+      || (attachments = lia_attachment_progress (store, r->id, &error)) == NULL)
     return cli_fail (error);
   if (options->json)
     {
       CliJson *b = cli_json_new ();
 
-      add_record (b, r);
+      add_record (b, r, attachments);
       cli_json_finish (b);
       return EXIT_OK;
     }
@@ -949,6 +973,18 @@ cmd_record_show (CliOptions *options)
   for (guint i = 0; i < n; i++)
     if (!g_str_equal (fields[i].name, "title"))
       print_wrapped (fields[i].label, lia_record_get_field (r, fields[i].name));
+  for (guint i = 0; i < attachments->len; i++)
+    {
+      const LiaAttachment *a = attachments->pdata[i];
+      g_autofree char *label = g_strdup_printf ("Attachment %u", a->index);
+      g_autofree char *size = g_format_size (a->size);
+
+      if (a->n_held == a->n_chunks)
+        g_print ("  %-28s %s (%s, %s)\n", label, a->name, a->media_type, size);
+      else
+        g_print ("  %-28s %s (%s, %s): %u of its %u chunks are here so far\n", label, a->name,
+                 a->media_type, size, a->n_held, a->n_chunks);
+    }
   return EXIT_OK;
 }
 

@@ -64,6 +64,9 @@ extern const guint   cli_peer_n_commands;
 /* Network sync: serve, sync, status (cli-sync.c). */
 extern const Command cli_sync_commands[];
 extern const guint   cli_sync_n_commands;
+/* Files attached to records (cli-attachment.c). */
+extern const Command cli_attachment_commands[];
+extern const guint   cli_attachment_n_commands;
 /* The disclosure log (cli-log.c). */
 extern const Command cli_log_commands[];
 extern const guint   cli_log_n_commands;

@@ -19,6 +19,7 @@
 #include <sodium.h>
 
 #include "cli.h"
+#include "lia-attachment.h"
 #include "lia-backup.h"
 #include "lia-exchange.h"
 #include "lia-calendar.h"
@@ -39,7 +40,8 @@ cli_fail (GError *error)
                    || (error->domain == LIA_MODEL_ERROR
                        && (error->code == LIA_MODEL_ERROR_INVALID
                            || error->code == LIA_MODEL_ERROR_MISSING
-                           || error->code == LIA_MODEL_ERROR_UNKNOWN));
+                           || error->code == LIA_MODEL_ERROR_UNKNOWN))
+                   || g_error_matches (error, LIA_ATTACHMENT_ERROR, LIA_ATTACHMENT_ERROR_INVALID);
 
   if (usage)
     g_printerr ("%s: %s\nRun “%s --help” for usage.\n", prog_name, error->message, prog_name);
@@ -103,7 +105,8 @@ cli_write_output (const char   *output,
                   GError      **error)
 {
   g_autoptr (GFile) file = NULL;
-  g_autoptr (GFileOutputStream) out = NULL;
+  g_autoptr (LiaAtomicFile) out = NULL;
+  g_autofree char *path = NULL;
 
   *out_path = NULL;
   if (output == NULL || g_str_equal (output, "-"))
@@ -112,22 +115,15 @@ cli_write_output (const char   *output,
 
       return write (stdout_stream, data, error);
     }
+  /* Written beside the target and renamed into place: a failure (a full
+   * disk) never leaves part of a file under the name asked for. */
   file = g_file_new_for_commandline_arg (output);
-  out = g_file_replace (file, NULL, FALSE, G_FILE_CREATE_PRIVATE, NULL, error);
-  if (out == NULL)
+  path = g_file_get_path (file);
+  out = lia_atomic_file_new (path, TRUE, "the output file", error);
+  if (out == NULL || !write (lia_atomic_file_get_stream (out), data, error)
+      || !lia_atomic_file_commit (out, error))
     return FALSE;
-  if (!write (G_OUTPUT_STREAM (out), data, error))
-    {
-      g_autoptr (GCancellable) cancel = g_cancellable_new ();
-
-      /* Closing with a cancelled cancellable discards the temporary file. */
-      g_cancellable_cancel (cancel);
-      g_output_stream_close (G_OUTPUT_STREAM (out), cancel, NULL);
-      return FALSE;
-    }
-  if (!g_output_stream_close (G_OUTPUT_STREAM (out), NULL, error))
-    return FALSE;
-  *out_path = g_file_get_path (file);
+  *out_path = g_steal_pointer (&path);
   return TRUE;
 }
 
@@ -860,6 +856,7 @@ command_at (guint i)
     { cli_peer_commands, cli_peer_n_commands },
     { cli_exchange_commands, cli_exchange_n_commands },
     { cli_sync_commands, cli_sync_n_commands },
+    { cli_attachment_commands, cli_attachment_n_commands },
     { cli_log_commands, cli_log_n_commands },
   };
 

@@ -1144,6 +1144,25 @@ store_changed (Actor *actor)
     peer->want_sync = TRUE;
 }
 
+static void
+check_store (Actor *actor)
+{
+  gint64 version = data_version (actor);
+
+  actor->next_check_us = lia_sync_now_us () + CHECK_INTERVAL_US;
+  if (version != actor->data_version)
+    {
+      actor->data_version = version;
+      store_changed (actor);
+    }
+}
+
+gboolean
+lia_sync_actor_store_changed (Actor *actor)
+{
+  return data_version (actor) != actor->data_version;
+}
+
 /* ---- commands ------------------------------------------------------------------ */
 
 static Peer *
@@ -1473,16 +1492,7 @@ actor_loop (Actor *actor)
       now = lia_sync_now_us ();
       router_try_rebind (actor);
       if (now >= actor->next_check_us)
-        {
-          gint64 version = data_version (actor);
-
-          actor->next_check_us = now + CHECK_INTERVAL_US;
-          if (version != actor->data_version)
-            {
-              actor->data_version = version;
-              store_changed (actor);
-            }
-        }
+        check_store (actor);
       g_hash_table_iter_init (&iter, actor->peers);
       while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &peer))
         {

@@ -245,6 +245,10 @@ void        lia_sync_peer_set_status (Actor             *actor,
                                       const char        *error);
 gint64      lia_sync_now_us (void);
 
+/* Whether another connection changed the store since the loop last looked
+ * (PRAGMA data_version); the loop reads the peers again when it next does,
+ * at a point where nothing iterates over them. */
+gboolean    lia_sync_actor_store_changed (Actor *actor);
 /* Saves @peer's sync record (its status, times, error, holdings). */
 void        lia_sync_peer_save (Actor *actor,
                                 Peer  *peer);

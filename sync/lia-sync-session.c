@@ -391,13 +391,16 @@ plan_sending (Actor     *actor,
  * entitled to something gets it in this very session). Sealing reads
  * every record this organisation made, so it is done only when the store
  * has changed since it was last done (a local write, a new peer, a
- * sharing decision: what can make something due); what this engine itself
- * stores cannot. */
+ * sharing decision: what can make something due, and which the store's
+ * data_version shows); what this engine itself stores cannot. */
 static GPtrArray *
 own_holdings (Actor  *actor,
               Peer   *peer,
               GError **error)
 {
+  /* A write a moment ago, not yet noticed by the loop's check. */
+  if (lia_sync_actor_store_changed (actor))
+    actor->seal_due = TRUE;
   if (actor->seal_due)
     {
       if (!lia_exchange_seal_pending (actor->store, NULL, error))

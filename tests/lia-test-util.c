@@ -14,7 +14,9 @@
 #include <glib/gstdio.h>
 
 #include "lia-crypt-vfs.h"
+#include "lia-invite.h"
 #include "lia-keyfile.h"
+#include "lia-peer.h"
 #include "lia-store-private.h"
 #include "lia-test-util.h"
 
@@ -50,6 +52,65 @@ lia_test_create_store (const char *org_name)
                     &error);
   g_assert_no_error (error);
   return g_steal_pointer (&store);
+}
+
+void
+lia_test_introduce (LiaStore *a,
+                    LiaStore *b)
+{
+  g_autoptr (GError) error = NULL;
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  g_autofree char *code = lia_store_make_invite (a, NULL, now + 3600, &error);
+  g_autoptr (LiaInvite) invite = NULL;
+  g_autoptr (LiaPeer) peer = NULL;
+
+  g_assert_no_error (error);
+  invite = lia_invite_decode (code, now, &error);
+  g_assert_no_error (error);
+  peer = lia_store_add_peer (b, invite, LIA_PEER_ADD_DEFAULT, &error);
+  g_assert_no_error (error);
+}
+
+GBytes *
+lia_test_export_bundle (LiaStore   *from,
+                        const char *to,
+                        guint      *out_envelopes,
+                        guint      *out_chunks)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GOutputStream) out = g_memory_output_stream_new_resizable ();
+
+  g_assert_true (lia_exchange_export_bundle (from, to, out, out_envelopes, out_chunks, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_output_stream_close (out, NULL, NULL));
+  return g_memory_output_stream_steal_as_bytes (G_MEMORY_OUTPUT_STREAM (out));
+}
+
+LiaImportReport *
+lia_test_import_bundle (LiaStore *to,
+                        GBytes   *bundle)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GInputStream) in = g_memory_input_stream_new_from_bytes (bundle);
+  LiaImportReport *report = lia_exchange_import_bundle (to, in, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (report);
+  return report;
+}
+
+GHashTable *
+lia_test_fields (const char *first,
+                 ...)
+{
+  GHashTable *fields = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  va_list args;
+
+  va_start (args, first);
+  for (const char *name = first; name != NULL; name = va_arg (args, const char *))
+    g_hash_table_insert (fields, g_strdup (name), g_strdup (va_arg (args, const char *)));
+  va_end (args);
+  return fields;
 }
 
 GHashTable *

@@ -6,6 +6,7 @@
 
 #include <glib.h>
 
+#include "lia-exchange.h"
 #include "lia-store.h"
 
 G_BEGIN_DECLS
@@ -31,6 +32,27 @@ GHashTable *lia_test_hash_dir (const char *dir);
 /* Asserts that @dir holds exactly the files of @before, byte for byte. */
 void        lia_test_assert_dir_unchanged (GHashTable *before,
                                            const char *dir);
+
+/* @b adds @a as a peer from @a's invite code, as a person would. */
+void        lia_test_introduce (LiaStore *a,
+                                LiaStore *b);
+
+/* A bundle from @from for the organisation @to (a name, as
+ * lia_store_find_org() takes it), in memory; the counts of envelopes and
+ * chunks in it go to the out arguments that are not NULL. */
+GBytes     *lia_test_export_bundle (LiaStore   *from,
+                                    const char *to,
+                                    guint      *out_envelopes,
+                                    guint      *out_chunks);
+/* Imports @bundle into @to and returns the report, asserting that it is a
+ * bundle. */
+LiaImportReport *lia_test_import_bundle (LiaStore *to,
+                                         GBytes   *bundle);
+
+/* A table of field name -> value from NULL-terminated pairs, owning
+ * copies of both. */
+GHashTable *lia_test_fields (const char *first,
+                             ...) G_GNUC_NULL_TERMINATED;
 
 /* Runs @sql on the store's connection and asserts success. */
 void        lia_test_exec (LiaStore   *store,

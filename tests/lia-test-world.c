@@ -14,6 +14,7 @@
 #include "lia-record.h"
 #include "lia-request.h"
 #include "lia-store-private.h"
+#include "lia-test-util.h"
 #include "lia-test-world.h"
 
 const LiaTestOrg lia_test_orgs[LIA_TEST_MAX_ORGS] = {
@@ -25,19 +26,6 @@ const LiaTestOrg lia_test_orgs[LIA_TEST_MAX_ORGS] = {
 };
 
 /* ---- helpers ------------------------------------------------------------------ */
-
-GHashTable *
-lia_test_fields_of (const char *first, ...)
-{
-  GHashTable *fields = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  va_list args;
-
-  va_start (args, first);
-  for (const char *name = first; name != NULL; name = va_arg (args, const char *))
-    g_hash_table_insert (fields, g_strdup (name), g_strdup (va_arg (args, const char *)));
-  va_end (args);
-  return fields;
-}
 
 char *
 lia_test_new_case (LiaStore *store, const char *child)
@@ -290,7 +278,7 @@ op_add_record (World *w, int case_ix)
   r->destroy = g_rand_int_range (w->rand, 0, 6) == 0;
   r->version = 1;
   r->text[1] = g_strdup_printf ("Record %u, version 1", w->records->len);
-  fields = lia_test_fields_of ("text", r->text[1], NULL);
+  fields = lia_test_fields ("text", r->text[1], NULL);
   if (roll <= 2)
     {
       g_hash_table_insert (fields, g_strdup ("classification"),
@@ -315,7 +303,7 @@ op_edit (World *w, MRecord *r)
     return;
   r->version++;
   r->text[r->version] = g_strdup_printf ("%s, version %d", r->id, r->version);
-  changes = lia_test_fields_of ("text", r->text[r->version], NULL);
+  changes = lia_test_fields ("text", r->text[r->version], NULL);
   g_assert_true (lia_record_edit (w->stores[r->orig], r->id, changes, &error));
   g_assert_no_error (error);
   r->recipients[r->version] = entitled_now (w, r);

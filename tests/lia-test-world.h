@@ -63,9 +63,6 @@ char       *lia_test_new_case (LiaStore   *store,
 void        lia_test_add_participant (LiaStore   *store,
                                       const char *case_id,
                                       guint       who);
-/* A table of fields from NAME, VALUE pairs. */
-GHashTable *lia_test_fields_of (const char *first,
-                                ...) G_GNUC_NULL_TERMINATED;
 /* Whether @store's log has an entry of @event for @record_id at @version
  * (0: any) with @who's organisation as the counterpart. */
 gboolean    lia_test_log_has (LiaStore    *store,

@@ -20,7 +20,6 @@
 #include "lia-bundle.h"
 #include "lia-envelope.h"
 #include "lia-exchange.h"
-#include "lia-invite.h"
 #include "lia-log.h"
 #include "lia-peer.h"
 #include "lia-record.h"
@@ -46,27 +45,9 @@ create_store (int i)
   g_autoptr (LiaStore) store = lia_store_new (store_dir);
   g_autoptr (GError) error = NULL;
 
-  lia_store_create (store, lia_test_orgs[i].name, lia_test_orgs[i].kind, LIA_TEST_PASSPHRASE, NULL,
-                    &error);
+  lia_store_create (store, lia_test_orgs[i].name, lia_test_orgs[i].kind, LIA_TEST_PASSPHRASE, NULL, &error);
   g_assert_no_error (error);
   return g_steal_pointer (&store);
-}
-
-/* @b adds @a as a peer from @a's invite code, as a person would. */
-static void
-introduce (LiaStore *a, LiaStore *b)
-{
-  g_autoptr (GError) error = NULL;
-  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
-  g_autofree char *code = lia_store_make_invite (a, NULL, now + 3600, &error);
-  g_autoptr (LiaInvite) invite = NULL;
-  g_autoptr (LiaPeer) peer = NULL;
-
-  g_assert_no_error (error);
-  invite = lia_invite_decode (code, now, &error);
-  g_assert_no_error (error);
-  peer = lia_store_add_peer (b, invite, LIA_PEER_ADD_DEFAULT, &error);
-  g_assert_no_error (error);
 }
 
 static void
@@ -77,7 +58,7 @@ fixture_setup (Fixture *f, gconstpointer data)
   for (int i = 0; i < N_ORGS; i++)
     for (int j = 0; j < N_ORGS; j++)
       if (i != j)
-        introduce (f->stores[i], f->stores[j]);
+        lia_test_introduce (f->stores[i], f->stores[j]);
 }
 
 static void
@@ -89,37 +70,14 @@ fixture_teardown (Fixture *f, gconstpointer data)
 
 /* ---- helpers -------------------------------------------------------------- */
 
-static GBytes *
-export_for (LiaStore *from, int to, guint *out_count)
-{
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GOutputStream) out = g_memory_output_stream_new_resizable ();
-
-  g_assert_true (lia_exchange_export_bundle (from, lia_test_orgs[to].name, out, out_count, &error));
-  g_assert_no_error (error);
-  g_assert_true (g_output_stream_close (out, NULL, NULL));
-  return g_memory_output_stream_steal_as_bytes (G_MEMORY_OUTPUT_STREAM (out));
-}
-
-static LiaImportReport *
-import_bytes (LiaStore *to, GBytes *bundle)
-{
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GInputStream) in = g_memory_input_stream_new_from_bytes (bundle);
-  LiaImportReport *report = lia_exchange_import_bundle (to, in, &error);
-
-  g_assert_no_error (error);
-  g_assert_nonnull (report);
-  return report;
-}
-
 /* One bundle from @from to @to; returns how many envelopes were new. */
 static guint
 deliver (Fixture *f, int from, int to)
 {
   guint count = 0;
-  g_autoptr (GBytes) bundle = export_for (f->stores[from], to, &count);
-  g_autoptr (LiaImportReport) report = import_bytes (f->stores[to], bundle);
+  g_autoptr (GBytes) bundle = lia_test_export_bundle (f->stores[from], lia_test_orgs[to].name, &count,
+                                                      NULL);
+  g_autoptr (LiaImportReport) report = lia_test_import_bundle (f->stores[to], bundle);
 
   for (guint i = 0; i < report->refusals->len; i++)
     {
@@ -196,9 +154,9 @@ test_share_by_bundle (Fixture *f, gconstpointer data)
   g_assert_true (lia_case_share (f->stores[COUNCIL], case_id, lia_test_orgs[POLICE].name, interviews,
                                  "Jo Lead", &error));
   g_assert_no_error (error);
-  fields = lia_test_fields_of ("date", "2026-09-03", "role", "Social worker", "summary",
-                      "Visited the home twice.", "classification", "sensitive", "basis",
-                      "Personal data of third parties", NULL);
+  fields = lia_test_fields ("date", "2026-09-03", "role", "Social worker", "summary",
+                            "Visited the home twice.", "classification", "sensitive", "basis",
+                            "Personal data of third parties", NULL);
   record_id = lia_record_add (f->stores[COUNCIL], case_id, LIA_RECORD_INTERVIEW, fields, &error);
   g_assert_no_error (error);
 
@@ -257,9 +215,11 @@ test_grant_extends_one_record (Fixture *f, gconstpointer data)
   lia_test_add_participant (f->stores[COUNCIL], case_id, ICB);
   g_assert_true (lia_case_share (f->stores[COUNCIL], case_id, lia_test_orgs[POLICE].name, interviews,
                                  NULL, &error));
-  a = lia_test_fields_of ("date", "2026-09-03", "role", "Health visitor", "summary", "First interview.", NULL);
+  a = lia_test_fields ("date", "2026-09-03", "role", "Health visitor", "summary",
+                       "First interview.", NULL);
   wanted = lia_record_add (f->stores[COUNCIL], case_id, LIA_RECORD_INTERVIEW, a, &error);
-  b = lia_test_fields_of ("date", "2026-09-04", "role", "Teacher", "summary", "Second interview.", NULL);
+  b = lia_test_fields ("date", "2026-09-04", "role", "Teacher", "summary", "Second interview.",
+                       NULL);
   other = lia_record_add (f->stores[COUNCIL], case_id, LIA_RECORD_INTERVIEW, b, &error);
   g_assert_no_error (error);
   deliver (f, COUNCIL, POLICE);
@@ -331,10 +291,10 @@ test_rotation_tells_peers (Fixture *f, gconstpointer data)
   lia_test_add_participant (f->stores[POLICE], case_id, COUNCIL);
   g_assert_true (lia_case_share (f->stores[POLICE], case_id, lia_test_orgs[COUNCIL].name, notes, NULL,
                                  &error));
-  a = lia_test_fields_of ("text", "Sealed for the old key.", NULL);
+  a = lia_test_fields ("text", "Sealed for the old key.", NULL);
   before = lia_record_add (f->stores[POLICE], case_id, LIA_RECORD_NOTE, a, &error);
   g_assert_no_error (error);
-  old_bundle = export_for (f->stores[POLICE], COUNCIL, &count);
+  old_bundle = lia_test_export_bundle (f->stores[POLICE], lia_test_orgs[COUNCIL].name, &count, NULL);
 
   g_assert_true (lia_store_rotate_keys (f->stores[COUNCIL], &keys, &error));
   g_assert_true (lia_exchange_announce_keys (f->stores[COUNCIL], &told, &error));
@@ -350,10 +310,10 @@ test_rotation_tells_peers (Fixture *f, gconstpointer data)
   }
   g_assert_cmpint (lia_test_query_int (f->stores[POLICE], sql), ==, 1);
 
-  b = lia_test_fields_of ("text", "Sealed for the new key.", NULL);
+  b = lia_test_fields ("text", "Sealed for the new key.", NULL);
   after = lia_record_add (f->stores[POLICE], case_id, LIA_RECORD_NOTE, b, &error);
   g_assert_no_error (error);
-  report = import_bytes (f->stores[COUNCIL], old_bundle);
+  report = lia_test_import_bundle (f->stores[COUNCIL], old_bundle);
   g_assert_cmpuint (report->accepted, ==, count);
   deliver (f, POLICE, COUNCIL);
   old_one = lia_record_load (f->stores[COUNCIL], before, &error);
@@ -381,8 +341,8 @@ test_secret_needs_release (Fixture *f, gconstpointer data)
   g_assert_true (lia_case_share (f->stores[POLICE], case_id, lia_test_orgs[IOPC].name, all, NULL, &error));
   g_assert_true (lia_case_share (f->stores[POLICE], case_id, lia_test_orgs[COUNCIL].name, all, NULL, &error));
   g_assert_no_error (error);
-  fields = lia_test_fields_of ("text", "Covert source material.", "classification", "secret", "basis",
-                      "Would identify a covert source", NULL);
+  fields = lia_test_fields ("text", "Covert source material.", "classification", "secret",
+                            "basis", "Would identify a covert source", NULL);
   record_id = lia_record_add (f->stores[POLICE], case_id, LIA_RECORD_NOTE, fields, &error);
   g_assert_no_error (error);
   deliver (f, POLICE, IOPC);
@@ -429,15 +389,15 @@ test_bad_bundles (Fixture *f, gconstpointer data)
       g_autofree char *text = g_strdup_printf ("Note %d", i);
       g_autofree char *id = NULL;
 
-      fields = lia_test_fields_of ("text", text, NULL);
+      fields = lia_test_fields ("text", text, NULL);
       id = lia_record_add (f->stores[COUNCIL], case_id, LIA_RECORD_NOTE, fields, &error);
       g_assert_no_error (error);
     }
-  bundle = export_for (f->stores[COUNCIL], SCHOOL, &count);
+  bundle = lia_test_export_bundle (f->stores[COUNCIL], lia_test_orgs[SCHOOL].name, &count, NULL);
   g_assert_cmpuint (count, ==, 5);
 
   /* For another organisation: nothing in it is for the police. */
-  report = import_bytes (f->stores[POLICE], bundle);
+  report = lia_test_import_bundle (f->stores[POLICE], bundle);
   g_assert_cmpuint (report->accepted, ==, 0);
   g_assert_cmpuint (report->refused, ==, 5);
   g_assert_nonnull (strstr (report->refusals->pdata[0], "addressed to other organisations only"));
@@ -447,18 +407,18 @@ test_bad_bundles (Fixture *f, gconstpointer data)
   copy = g_bytes_unref_to_data (g_bytes_ref (bundle), &len);
   copy[len - 100] ^= 0x01;
   damaged = g_bytes_new_take (copy, len);
-  report = import_bytes (f->stores[SCHOOL], damaged);
+  report = lia_test_import_bundle (f->stores[SCHOOL], damaged);
   g_assert_cmpuint (report->accepted, ==, 4);
   g_assert_cmpuint (report->refused, ==, 1);
   g_clear_pointer (&report, lia_import_report_free);
 
   /* Cut in the middle of the bundle: the rest is still imported later. */
   cut = g_bytes_new_from_bytes (bundle, 0, g_bytes_get_size (bundle) / 2);
-  report = import_bytes (f->stores[SCHOOL], cut);
+  report = lia_test_import_bundle (f->stores[SCHOOL], cut);
   g_assert_nonnull (report->cut_short);
   g_assert_nonnull (strstr (report->cut_short, "cut short"));
   g_clear_pointer (&report, lia_import_report_free);
-  report = import_bytes (f->stores[SCHOOL], bundle);
+  report = lia_test_import_bundle (f->stores[SCHOOL], bundle);
   g_assert_cmpuint (report->refused, ==, 0);
   g_assert_cmpuint (report->accepted, ==, 1);
   g_assert_cmpuint (report->duplicates, ==, 4);
@@ -468,7 +428,7 @@ test_bad_bundles (Fixture *f, gconstpointer data)
 
 /* ---- the two stages of an import ---------------------------------------- */
 
-/* The envelopes of a bundle, one GBytes each. */
+/* The envelopes of a bundle, one GBytes each (its chunks left out). */
 static GPtrArray *
 bundle_envelopes (GBytes *bundle)
 {
@@ -476,11 +436,16 @@ bundle_envelopes (GBytes *bundle)
   g_autoptr (GInputStream) in = g_memory_input_stream_new_from_bytes (bundle);
   g_autoptr (LiaBundleReader) reader = lia_bundle_reader_new (in, NULL, &error);
   GPtrArray *all = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  LiaBundleItem item;
+  guint8 hash[LIA_BUNDLE_HASH_BYTES];
   GBytes *bytes;
 
   g_assert_no_error (error);
-  while ((bytes = lia_bundle_reader_next (reader, NULL, &error)) != NULL)
-    g_ptr_array_add (all, bytes);
+  while ((bytes = lia_bundle_reader_next (reader, &item, hash, NULL, &error)) != NULL)
+    if (item == LIA_BUNDLE_ITEM_ENVELOPE)
+      g_ptr_array_add (all, bytes);
+    else
+      g_bytes_unref (bytes);
   g_assert_no_error (error);
   return all;
 }
@@ -539,26 +504,26 @@ test_two_stages (Fixture *f, gconstpointer data)
                                  &error));
   g_assert_no_error (error);
   {
-    g_autoptr (GHashTable) fields = lia_test_fields_of ("text", "Soon withdrawn", NULL);
+    g_autoptr (GHashTable) fields = lia_test_fields ("text", "Soon withdrawn", NULL);
 
     withdrawn_id = lia_record_add (f->stores[COUNCIL], case_id, LIA_RECORD_NOTE, fields, &error);
     g_assert_no_error (error);
   }
   /* The case and version 1 of the note. */
-  first_bundle = export_for (f->stores[COUNCIL], SCHOOL, &count);
+  first_bundle = lia_test_export_bundle (f->stores[COUNCIL], lia_test_orgs[SCHOOL].name, &count, NULL);
   g_assert_cmpuint (count, ==, 2);
   first = bundle_envelopes (first_bundle);
   g_assert_true (lia_record_withdraw (f->stores[COUNCIL], withdrawn_id, "Sent in error", NULL,
                                       &error));
   g_assert_no_error (error);
   {
-    g_autoptr (GHashTable) fields = lia_test_fields_of ("text", "Stays", NULL);
+    g_autoptr (GHashTable) fields = lia_test_fields ("text", "Stays", NULL);
 
     stays_id = lia_record_add (f->stores[COUNCIL], case_id, LIA_RECORD_NOTE, fields, &error);
     g_assert_no_error (error);
   }
   /* Then also the withdrawal and another note. */
-  second_bundle = export_for (f->stores[COUNCIL], SCHOOL, &count);
+  second_bundle = lia_test_export_bundle (f->stores[COUNCIL], lia_test_orgs[SCHOOL].name, &count, NULL);
   g_assert_cmpuint (count, ==, 4);
   second = bundle_envelopes (second_bundle);
 
@@ -608,12 +573,12 @@ test_two_stages (Fixture *f, gconstpointer data)
   /* Version 1 after the withdrawal: refused by the rules, with the other
    * envelope of its batch stored. */
   {
-    g_autoptr (GHashTable) fields = lia_test_fields_of ("text", "Later", NULL);
+    g_autoptr (GHashTable) fields = lia_test_fields ("text", "Later", NULL);
 
     later_id = lia_record_add (f->stores[COUNCIL], case_id, LIA_RECORD_NOTE, fields, &error);
     g_assert_no_error (error);
   }
-  third_bundle = export_for (f->stores[COUNCIL], SCHOOL, &count);
+  third_bundle = lia_test_export_bundle (f->stores[COUNCIL], lia_test_orgs[SCHOOL].name, &count, NULL);
   third = bundle_envelopes (third_bundle);
   batch[0] = g_steal_pointer (&old_version);
   batch[1] = open_for (f->stores[SCHOOL], find_envelope (third, "record", later_id, 1), authors);
@@ -648,7 +613,7 @@ test_two_stages_revoked_between (Fixture *f, gconstpointer data)
   guint count = 0;
 
   lia_test_add_participant (f->stores[ICB], case_id, COUNCIL);
-  bundle = export_for (f->stores[ICB], COUNCIL, &count);
+  bundle = lia_test_export_bundle (f->stores[ICB], lia_test_orgs[COUNCIL].name, &count, NULL);
   envelopes = bundle_envelopes (bundle);
   authors = lia_exchange_dup_authors (f->stores[COUNCIL], &error);
   g_assert_no_error (error);
@@ -687,13 +652,13 @@ test_revoked_peer (Fixture *f, gconstpointer data)
   guint count = 0;
 
   lia_test_add_participant (f->stores[ICB], case_id, COUNCIL);
-  bundle = export_for (f->stores[ICB], COUNCIL, &count);
+  bundle = lia_test_export_bundle (f->stores[ICB], lia_test_orgs[COUNCIL].name, &count, NULL);
   g_assert_cmpuint (count, ==, 1);
   peer = lia_store_find_peer (f->stores[COUNCIL], lia_test_orgs[ICB].name, &error);
   g_assert_no_error (error);
   g_assert_true (lia_store_revoke_peer (f->stores[COUNCIL], peer, &error));
   g_assert_no_error (error);
-  report = import_bytes (f->stores[COUNCIL], bundle);
+  report = lia_test_import_bundle (f->stores[COUNCIL], bundle);
   g_assert_cmpuint (report->refused, ==, 1);
   g_test_message ("refused: %s", (const char *) report->refusals->pdata[0]);
   g_assert_true (strstr (report->refusals->pdata[0], "revoked") != NULL
@@ -705,7 +670,7 @@ test_revoked_peer (Fixture *f, gconstpointer data)
     g_autoptr (GOutputStream) out = g_memory_output_stream_new_resizable ();
 
     g_assert_false (lia_exchange_export_bundle (f->stores[COUNCIL], lia_test_orgs[ICB].name, out, NULL,
-                                                &error));
+                                                NULL, &error));
     g_assert_error (error, LIA_MODEL_ERROR, LIA_MODEL_ERROR_NOT_ALLOWED);
   }
 }
@@ -732,15 +697,15 @@ test_withdraw_and_destroy (Fixture *f, gconstpointer data)
   lia_test_add_participant (f->stores[COUNCIL], case_id, IOPC);
   g_assert_true (lia_case_share (f->stores[COUNCIL], case_id, lia_test_orgs[IOPC].name, reports, NULL,
                                  &error));
-  a = lia_test_fields_of ("text", "Report to be withdrawn.", NULL);
+  a = lia_test_fields ("text", "Report to be withdrawn.", NULL);
   withdrawn_id = lia_record_add (f->stores[COUNCIL], case_id, LIA_RECORD_INFORMATION_REPORT, a,
                                  &error);
-  b = lia_test_fields_of ("text", "Report to destroy.", "destroy-on", "2026-10-01", NULL);
+  b = lia_test_fields ("text", "Report to destroy.", "destroy-on", "2026-10-01", NULL);
   destroyed_id = lia_record_add (f->stores[COUNCIL], case_id, LIA_RECORD_INFORMATION_REPORT, b,
                                  &error);
   g_assert_no_error (error);
-  old_bundle = export_for (f->stores[COUNCIL], IOPC, &count);
-  report = import_bytes (f->stores[IOPC], old_bundle);
+  old_bundle = lia_test_export_bundle (f->stores[COUNCIL], lia_test_orgs[IOPC].name, &count, NULL);
+  report = lia_test_import_bundle (f->stores[IOPC], old_bundle);
   g_assert_cmpuint (report->accepted, ==, 3);
   g_clear_pointer (&report, lia_import_report_free);
 
@@ -773,7 +738,7 @@ test_withdraw_and_destroy (Fixture *f, gconstpointer data)
   }
 
   /* The old bundle again: nothing comes back. */
-  report = import_bytes (f->stores[IOPC], old_bundle);
+  report = lia_test_import_bundle (f->stores[IOPC], old_bundle);
   g_assert_cmpuint (report->accepted, ==, 0);
   g_assert_cmpuint (report->refused, ==, 2);
   g_clear_pointer (&report, lia_import_report_free);

@@ -31,22 +31,6 @@ typedef struct
   char     *case_id;
 } Fixture;
 
-static void
-introduce (LiaStore *a, LiaStore *b)
-{
-  g_autoptr (GError) error = NULL;
-  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
-  g_autofree char *code = lia_store_make_invite (a, NULL, now + 3600, &error);
-  g_autoptr (LiaInvite) invite = NULL;
-  g_autoptr (LiaPeer) peer = NULL;
-
-  g_assert_no_error (error);
-  invite = lia_invite_decode (code, now, &error);
-  g_assert_no_error (error);
-  peer = lia_store_add_peer (b, invite, LIA_PEER_ADD_DEFAULT, &error);
-  g_assert_no_error (error);
-}
-
 static const guint8 *
 key_of (Fixture *f, int who)
 {
@@ -68,7 +52,7 @@ fixture_setup (Fixture *f, gconstpointer data)
   for (int i = 0; i < N_ORGS; i++)
     for (int j = 0; j < N_ORGS; j++)
       if (i != j)
-        introduce (f->stores[i], f->stores[j]);
+        lia_test_introduce (f->stores[i], f->stores[j]);
 
   f->case_id = lia_case_create (f->stores[ALPHA], &draft, "A. Lead", &error);
   g_assert_no_error (error);

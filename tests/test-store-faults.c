@@ -910,6 +910,43 @@ test_empty_passphrase (void)
   }
 }
 
+/* A file written through LiaAtomicFile's stream (an exported bundle or
+ * CSV) on a full disk: the write fails with the disk's error, and neither
+ * the file nor its temporary copy is left behind; an existing file of the
+ * same name is untouched. */
+static void
+test_disk_full_atomic_stream (void)
+{
+  g_autofree char *dir = NULL;
+  g_autofree char *path = NULL;
+  g_autoptr (LiaAtomicFile) file = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GHashTable) before = NULL;
+  guint8 block[4096];
+  gboolean ok = TRUE;
+
+  if (!in_subprocess ())
+    return;
+  dir = lia_test_make_dir ("atomic");
+  path = g_build_filename (dir, "export.csv", NULL);
+  g_assert_true (g_file_set_contents (path, "kept\n", -1, NULL));
+  before = lia_test_hash_dir (dir);
+  memset (block, 'x', sizeof block);
+
+  file = lia_atomic_file_new (path, TRUE, "the export", &error);
+  g_assert_no_error (error);
+  lia_test_limit_file_size (3 * sizeof block);
+  for (guint i = 0; ok && i < 16; i++)
+    ok = g_output_stream_write_all (lia_atomic_file_get_stream (file), block, sizeof block, NULL,
+                                    NULL, &error);
+  lia_test_restore_file_size_limit ();
+  g_assert_false (ok);
+  g_assert_nonnull (error);
+  g_printerr ("# writing 64 KiB with a file size limit of 12 KiB: %s\n", error->message);
+  g_clear_pointer (&file, lia_atomic_file_free);
+  lia_test_assert_dir_unchanged (before, dir);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -922,6 +959,7 @@ main (int    argc,
   g_test_add_func ("/store/faults/disk-full/checkpoint-mid-page",
                    test_disk_full_checkpoint_mid_page);
   g_test_add_func ("/store/faults/disk-full/create", test_disk_full_create);
+  g_test_add_func ("/store/faults/disk-full/atomic-stream", test_disk_full_atomic_stream);
   g_test_add_func ("/store/faults/disk-full/change-passphrase",
                    test_disk_full_change_passphrase);
   g_test_add_func ("/store/faults/not-writable/create", test_not_writable_create);

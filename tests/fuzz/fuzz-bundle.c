@@ -3,9 +3,10 @@
  * A bundle file comes from outside (a USB stick, an email), so its reader
  * must never read outside the input or allocate more than one envelope's
  * worth at a time, must stop with a bundle error (never a crash) on any
- * framing it does not accept, and must hand out only envelopes within the
- * size limit. Each envelope it hands out is also parsed, as an import
- * would, to reach the envelope decoder through the bundle's framing.
+ * framing it does not accept, and must hand out only envelopes and chunks
+ * within their size limits, and chunks only from a bundle of version 2.
+ * Each envelope it hands out is also parsed, as an import would, to reach
+ * the envelope decoder through the bundle's framing.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -17,6 +18,7 @@
 
 #include <gio/gio.h>
 
+#include "lia-attachment.h"
 #include "lia-bundle.h"
 #include "lia-envelope.h"
 
@@ -37,7 +39,9 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   g_autoptr (GInputStream) in = g_memory_input_stream_new_from_bytes (bytes);
   g_autoptr (GError) error = NULL;
   g_autoptr (LiaBundleReader) reader = lia_bundle_reader_new (in, NULL, &error);
-  GBytes *envelope;
+  GBytes *item_bytes;
+  LiaBundleItem item;
+  guint8 hash[LIA_BUNDLE_HASH_BYTES];
   gsize seen = 0;
 
   if (reader == NULL)
@@ -46,24 +50,42 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
         fail ("a header refused without a bundle error");
       return 0;
     }
-  while ((envelope = lia_bundle_reader_next (reader, NULL, &error)) != NULL)
+  if (lia_bundle_reader_get_version (reader) < 1 || lia_bundle_reader_get_version (reader) > 2)
+    fail ("a bundle of a version the reader does not know");
+  while ((item_bytes = lia_bundle_reader_next (reader, &item, hash, NULL, &error)) != NULL)
     {
-      g_autoptr (GError) parse_error = NULL;
-      g_autoptr (LiaEnvelope) env = NULL;
+      gsize len = g_bytes_get_size (item_bytes);
 
-      if (g_bytes_get_size (envelope) == 0 || g_bytes_get_size (envelope) > LIA_ENVELOPE_MAX_SIZE)
-        fail ("an envelope outside the size limit");
-      seen += g_bytes_get_size (envelope) + 4;
+      if (item == LIA_BUNDLE_ITEM_CHUNK)
+        {
+          if (lia_bundle_reader_get_version (reader) < 2)
+            fail ("a chunk in a bundle of version 1");
+          if (len < LIA_ATTACHMENT_CHUNK_MIN_BYTES || len > LIA_ATTACHMENT_CHUNK_MAX_BYTES)
+            fail ("a chunk outside the size limits");
+          seen += 5 + LIA_BUNDLE_HASH_BYTES + len;
+        }
+      else if (item == LIA_BUNDLE_ITEM_ENVELOPE)
+        {
+          g_autoptr (GError) parse_error = NULL;
+          g_autoptr (LiaEnvelope) env = NULL;
+
+          if (len == 0 || len > LIA_ENVELOPE_MAX_SIZE)
+            fail ("an envelope outside the size limit");
+          seen += len + 4;
+          env = lia_envelope_parse (item_bytes, &parse_error);
+          if (env == NULL && (parse_error == NULL || parse_error->domain != LIA_ENVELOPE_ERROR))
+            fail ("an envelope refused without an envelope error");
+        }
+      else
+        fail ("an item of no known type");
       if (seen > size)
-        fail ("more envelope bytes than input");
-      env = lia_envelope_parse (envelope, &parse_error);
-      if (env == NULL && (parse_error == NULL || parse_error->domain != LIA_ENVELOPE_ERROR))
-        fail ("an envelope refused without an envelope error");
-      g_bytes_unref (envelope);
+        fail ("more item bytes than input");
+      g_bytes_unref (item_bytes);
     }
   if (error != NULL && error->domain != LIA_BUNDLE_ERROR && error->domain != G_IO_ERROR)
     fail ("reading stopped with an error of another kind");
-  if (lia_bundle_reader_get_count (reader) > LIA_BUNDLE_MAX_ENVELOPES)
-    fail ("more envelopes than the limit");
+  if (lia_bundle_reader_get_count (reader) > LIA_BUNDLE_MAX_ENVELOPES
+      || lia_bundle_reader_get_chunk_count (reader) > LIA_BUNDLE_MAX_CHUNKS)
+    fail ("more envelopes or chunks than the limit");
   return 0;
 }

@@ -96,6 +96,11 @@ static const Table tables[] = {
   { "envelope_held", "SELECT * FROM envelope_held" },
   { "sync_peer", "SELECT * FROM sync_peer" },
   { "setting", "SELECT * FROM setting" },
+  { "attachment", "SELECT * FROM attachment" },
+  { "chunk_ref", "SELECT * FROM chunk_ref" },
+  { "chunk", "SELECT * FROM chunk" },
+  { "chunk_staged", "SELECT * FROM chunk_staged" },
+  { "chunk_garbage", "SELECT * FROM chunk_garbage" },
 };
 
 #define N_TABLES      G_N_ELEMENTS (tables)

@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 # Writes tests/fuzz/corpus/bundle/: bundles framing the envelope seeds
-# (corpus/envelope/), and near misses of the framing. Run from the root:
+# (corpus/envelope/), in version 1 and in version 2 with chunks of
+# attachments, and near misses of the framing. Run from the root:
 #   python3 tests/fuzz/make-bundle-seeds.py
+import hashlib
 import os
 import struct
 
@@ -24,6 +26,32 @@ def bundle(envelopes, end=True, count=None, version=1):
     return out
 
 
+CHUNK_MAX = 256 * 1024 + 16
+
+
+def bundle2(items, end=True, counts=None):
+    """items: ('e', bytes) envelopes and ('c', hash, bytes) chunks."""
+    out = MAGIC + bytes([2]) + FROM + FOR
+    n_env = n_chunk = 0
+    for item in items:
+        if item[0] == "e":
+            out += b"\x01" + struct.pack(">I", len(item[1])) + item[1]
+            n_env += 1
+        elif item[0] == "c":
+            out += b"\x02" + struct.pack(">I", 32 + len(item[2])) + item[1] + item[2]
+            n_chunk += 1
+        else:
+            out += item[1]
+    if end:
+        out += b"\x00" + struct.pack(">II", *(counts or (n_env, n_chunk)))
+    return out
+
+
+def chunk(n, seed):
+    data = bytes((seed * 31 + i * 7) & 0xFF for i in range(n))
+    return ("c", hashlib.blake2b(data, digest_size=32).digest(), data)
+
+
 names = sorted(os.listdir(envelopes_dir))
 envs = [open(os.path.join(envelopes_dir, n), "rb").read() for n in names]
 valid = [e for n, e in zip(names, envs) if n.startswith("valid")] or envs[:2]
@@ -39,7 +67,23 @@ seeds = {
     "wrong-count": bundle(valid[:1], count=7),
     "zero-length": MAGIC + b"\x01" + FROM + FOR + b"\x00\x00\x00\x00",
     "huge-length": MAGIC + b"\x01" + FROM + FOR + b"\x7f\xff\xff\xff",
-    "version-2": bundle(valid[:1], version=2),
+    "version-3": bundle(valid[:1], version=3),
+    "v2-empty": bundle2([]),
+    "v2-envelopes-and-chunks": bundle2([("e", e) for e in valid[:2]]
+                                       + [chunk(17, 1), chunk(1000, 2)]),
+    "v2-chunks-first": bundle2([chunk(40, 3), ("e", valid[0])]),
+    "v2-largest-chunk": bundle2([("e", valid[0]), chunk(CHUNK_MAX, 4)]),
+    "v2-chunk-too-short": bundle2([("e", valid[0]), chunk(16, 5)]),
+    "v2-chunk-too-long": bundle2([("e", valid[0])])[:-9]
+                         + b"\x02" + struct.pack(">I", 32 + CHUNK_MAX + 1) + bytes(40),
+    "v2-unknown-type": bundle2([("e", valid[0]), ("x", b"\x07\x00\x00\x00\x01z")]),
+    "v2-wrong-chunk-count": bundle2([chunk(100, 6)], counts=(0, 2)),
+    "v2-wrong-envelope-count": bundle2([("e", valid[0])], counts=(3, 0)),
+    "v2-cut-in-chunk": bundle2([("e", valid[0]), chunk(5000, 7)])[:-3000],
+    "v2-cut-in-hash": bundle2([chunk(100, 8)], end=False)[:-120],
+    "v2-no-end": bundle2([("e", valid[0]), chunk(50, 9)], end=False),
+    "v2-bytes-after-end": bundle2([chunk(60, 10)]) + b"x",
+    "v1-framing-in-v2": MAGIC + b"\x02" + FROM + FOR + struct.pack(">I", len(valid[0])) + valid[0],
     "bytes-after-end": bundle(valid[:1]) + b"x",
     "not-a-bundle": b"PK\x03\x04 a zip file",
 }
