@@ -180,6 +180,11 @@ link_new (Actor    *actor,
   link->outgoing = outgoing;
   link->routing_id = routing_id != NULL ? g_bytes_ref (routing_id) : NULL;
   link->last_rx_us = link->last_tx_us = lia_sync_now_us ();
+  link->chunks_asked = g_hash_table_new_full (g_bytes_hash, g_bytes_equal,
+                                              (GDestroyNotify) g_bytes_unref, NULL);
+  link->chunks_skipped = g_hash_table_new_full (g_bytes_hash, g_bytes_equal,
+                                                (GDestroyNotify) g_bytes_unref, NULL);
+  g_queue_init (&link->chunks_to_send);
   g_hash_table_insert (actor->links, GUINT_TO_POINTER (link->id), link);
   return link;
 }
@@ -193,6 +198,7 @@ link_free (Actor *actor,
   g_hash_table_remove (actor->links, GUINT_TO_POINTER (link->id));
   g_clear_pointer (&link->session, lia_sync_session_free);
   g_clear_pointer (&link->routing_id, g_bytes_unref);
+  lia_sync_chunks_clear (link);
   g_free (link);
 }
 

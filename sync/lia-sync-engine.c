@@ -229,6 +229,7 @@ enum
   SIGNAL_PEER_STATE_CHANGED,
   SIGNAL_RECEIVED,
   SIGNAL_SYNC_FINISHED,
+  SIGNAL_CHUNKS_RECEIVED,
   N_SIGNALS
 };
 
@@ -293,6 +294,9 @@ deliver_cb (gpointer data)
       break;
     case LIA_SYNC_REPORT_SYNC_FINISHED:
       g_signal_emit (self, signals[SIGNAL_SYNC_FINISHED], 0, report->fingerprint, report->ok);
+      break;
+    case LIA_SYNC_REPORT_CHUNKS:
+      g_signal_emit (self, signals[SIGNAL_CHUNKS_RECEIVED], 0, report->fingerprint, report->count);
       break;
     default:
       g_assert_not_reached ();
@@ -447,6 +451,9 @@ lia_sync_engine_class_init (LiaSyncEngineClass *klass)
   signals[SIGNAL_RECEIVED] =
     g_signal_new ("received", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                   G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_UINT);
+  signals[SIGNAL_CHUNKS_RECEIVED] =
+    g_signal_new ("chunks-received", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                  NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_UINT);
   signals[SIGNAL_SYNC_FINISHED] =
     g_signal_new ("sync-finished", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
                   NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_BOOLEAN);

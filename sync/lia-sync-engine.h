@@ -198,7 +198,10 @@ const char       *lia_sync_engine_get_listen_endpoint (LiaSyncEngine *self);
  *     durable; the models that show that case should be refreshed.
  * sync-finished (const char *fingerprint, gboolean ok)
  *     a sync with that peer ended: @ok when both sides were brought up to
- *     date, else the peer's last_error says why. */
+ *     date, else the peer's last_error says why.
+ * chunks-received (const char *fingerprint, guint count)
+ *     @count chunks of attachments came from that peer and were stored:
+ *     lia_attachment_progress() says how far each attachment has come. */
 
 /* The endpoint this store's node listens on (saved by
  * lia_sync_engine_start(), or lia_sync_set_listen_endpoint()), or NULL if

@@ -53,6 +53,7 @@ typedef enum
   LIA_SYNC_REPORT_PEER_GONE,      /* fingerprint: no longer a current peer */
   LIA_SYNC_REPORT_RECEIVED,       /* case_id (or NULL), count */
   LIA_SYNC_REPORT_SYNC_FINISHED,  /* fingerprint, ok */
+  LIA_SYNC_REPORT_CHUNKS,         /* fingerprint, count: chunks stored */
 } LiaSyncReportKind;
 
 typedef struct
@@ -139,6 +140,12 @@ struct _Link
   gboolean    broken;           /* a send failed: the loop drops it */
   Session    *session;          /* owned, or NULL */
   gint64      last_rx_us, last_tx_us;
+  /* Chunks of attachments (PROTOCOL.md, "Attachments"), link by link,
+   * apart from the sessions: a transfer of many chunks never holds up a
+   * session that carries envelopes. */
+  GHashTable *chunks_asked;     /* hashes asked of the peer, not answered yet (GBytes set) */
+  GHashTable *chunks_skipped;   /* hashes it said it does not hold or will not give */
+  GQueue      chunks_to_send;   /* GBytes: hashes the peer asked for, to answer */
   /* Flooding: a token bucket of messages, and HELLOs per minute. */
   double      tokens;
   gint64      tokens_at_us;
@@ -276,6 +283,12 @@ void        lia_sync_session_fail (Actor               *actor,
                                    LiaSyncMessageError  code,
                                    const char          *message,
                                    gboolean             tell);
+/* Asks @link's peer for chunks this store wants that it may hold, if
+ * nothing is asked of it already. */
+void        lia_sync_chunks_want (Actor *actor,
+                                  Link  *link);
+/* Frees what a link keeps for chunks. */
+void        lia_sync_chunks_clear (Link *link);
 /* When the next heartbeat or timeout of @link is due. */
 gint64      lia_sync_session_next_due (Actor *actor,
                                        Link  *link);

@@ -18,6 +18,7 @@
 #include <sodium.h>
 #include <string.h>
 
+#include "lia-attachment.h"
 #include "lia-exchange.h"
 #include "lia-identity.h"
 #include "lia-store-private.h"
@@ -37,6 +38,8 @@ peer_name (Peer *peer)
 }
 
 /* ---- sessions ------------------------------------------------------------- */
+
+static void chunks_send (Actor *actor, Link *link);
 
 static void
 in_flight_free (InFlight *batch)
@@ -200,6 +203,12 @@ session_succeed (Actor *actor,
   lia_sync_actor_report (actor, LIA_SYNC_REPORT_SYNC_FINISHED, peer->state.fingerprint, NULL, 0,
                          TRUE);
   peer->requested = FALSE;
+  /* What arrived may list chunks this store wants; and what the peer asked
+   * for waits no longer. A new session gives chunks refused before another
+   * chance. */
+  g_hash_table_remove_all (link->chunks_skipped);
+  lia_sync_chunks_want (actor, link);
+  chunks_send (actor, link);
 }
 
 static void
@@ -342,6 +351,8 @@ pump (Actor *actor,
                                                            g_ptr_array_ref (batch->envelopes))))
         return;
     }
+  if (s->done_sent)
+    chunks_send (actor, link);
   check_complete (actor, link);
 }
 
@@ -443,6 +454,9 @@ lia_sync_session_start (Actor *actor,
 }
 
 /* ---- receiving ------------------------------------------------------------- */
+
+static void receive_want (Actor *actor, Link *link, LiaSyncMessage *m);
+static void receive_chunk (Actor *actor, Link *link, LiaSyncMessage *m);
 
 /* The token bucket: FALSE if the link is over its rate. */
 static gboolean
@@ -781,27 +795,6 @@ receive_error (Actor          *actor,
   lia_sync_link_drop (actor, link, FALSE);
 }
 
-/* Chunks of attachments: this node serves none yet (see PROTOCOL.md,
- * "Attachments"), so every chunk asked for is answered as not held, one
- * CHUNK each, which keeps the asker's bookkeeping simple. */
-static void
-receive_want (Actor          *actor,
-              Link           *link,
-              LiaSyncMessage *m)
-{
-  Session *s = active_session (actor, link, m);
-
-  if (s == NULL)
-    return;
-  for (guint i = 0; i < m->want.hashes->len; i++)
-    if (!lia_sync_link_send (actor, link,
-                             lia_sync_message_new_chunk (s->id,
-                                                         g_bytes_get_data (m->want.hashes->pdata[i],
-                                                                           NULL),
-                                                         LIA_SYNC_CHUNK_NOT_HELD, NULL)))
-      return;
-}
-
 void
 lia_sync_session_receive (Actor  *actor,
                           Link   *link,
@@ -862,15 +855,160 @@ lia_sync_session_receive (Actor  *actor,
       receive_want (actor, link, m);
       break;
     case LIA_SYNC_MSG_CHUNK:
-    default:
-      {
-        g_autofree char *message = g_strdup_printf ("%s sent a chunk that was not asked for",
-                                                    peer_name (peer));
-
-        protocol_error (actor, link, LIA_SYNC_MESSAGE_ERROR_OUT_OF_TURN, message);
-      }
+      receive_chunk (actor, link, m);
       break;
+    default:
+      g_assert_not_reached ();
     }
+}
+
+/* ---- chunks of attachments -------------------------------------------------------- */
+
+/* Chunks asked of a peer at once: at most this many (256 KiB each) can be
+ * queued ahead of a batch of envelopes on the connection. */
+#define CHUNKS_IN_FLIGHT 2
+/* Hashes a peer may have waiting to be answered. */
+#define CHUNKS_QUEUED_MAX LIA_SYNC_MAX_WANT
+
+void
+lia_sync_chunks_clear (Link *link)
+{
+  g_clear_pointer (&link->chunks_asked, g_hash_table_unref);
+  g_clear_pointer (&link->chunks_skipped, g_hash_table_unref);
+  g_queue_clear_full (&link->chunks_to_send, (GDestroyNotify) g_bytes_unref);
+}
+
+void
+lia_sync_chunks_want (Actor *actor,
+                      Link  *link)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) wanted = NULL;
+  GPtrArray *ask;
+  guint skipped = g_hash_table_size (link->chunks_skipped);
+
+  if (g_hash_table_size (link->chunks_asked) > 0 || (link->outgoing && !link->up))
+    return;
+  /* The first few this store wants that the peer may give it, less those
+   * it said it cannot. */
+  wanted = lia_attachment_wanted (actor->store, link->peer->sign_public,
+                                  MIN (CHUNKS_IN_FLIGHT + skipped, LIA_ATTACHMENT_MAX_RECORD_CHUNKS),
+                                  &error);
+  if (wanted == NULL)
+    {
+      g_warning ("Could not read which chunks of attachments are wanted: %s", error->message);
+      return;
+    }
+  ask = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  for (guint i = 0; i < wanted->len && ask->len < CHUNKS_IN_FLIGHT; i++)
+    if (!g_hash_table_contains (link->chunks_skipped, wanted->pdata[i]))
+      {
+        g_ptr_array_add (ask, g_bytes_ref (wanted->pdata[i]));
+        g_hash_table_add (link->chunks_asked, g_bytes_ref (wanted->pdata[i]));
+      }
+  if (ask->len == 0)
+    {
+      g_ptr_array_unref (ask);
+      return;
+    }
+  g_debug ("Asking %s for %u chunk%s", link->peer->state.name, ask->len, ask->len == 1 ? "" : "s");
+  lia_sync_link_send (actor, link,
+                      lia_sync_message_new_want (link->session != NULL ? link->session->id : 0,
+                                                 ask));
+}
+
+/* Answers the chunks asked for, but only while no envelopes are waiting
+ * to be sent on this link: envelopes go first. */
+static void
+chunks_send (Actor *actor,
+             Link  *link)
+{
+  Session *s = link->session;
+
+  if (s != NULL && s->state == SESSION_ACTIVE && !s->done_sent)
+    return;
+  while (!g_queue_is_empty (&link->chunks_to_send) && !link->broken)
+    {
+      g_autoptr (GBytes) hash = g_queue_pop_head (&link->chunks_to_send);
+      g_autoptr (GError) error = NULL;
+      g_autoptr (GBytes) chunk = lia_attachment_chunk_get (actor->store,
+                                                           g_bytes_get_data (hash, NULL),
+                                                           link->peer->sign_public, &error);
+      LiaSyncChunkStatus status = LIA_SYNC_CHUNK_OK;
+
+      if (chunk == NULL && g_error_matches (error, LIA_ATTACHMENT_ERROR,
+                                            LIA_ATTACHMENT_ERROR_NOT_HELD))
+        status = LIA_SYNC_CHUNK_NOT_HELD;
+      else if (chunk == NULL && error->domain == LIA_ATTACHMENT_ERROR)
+        status = LIA_SYNC_CHUNK_REFUSED;
+      else if (chunk == NULL)
+        {
+          g_warning ("Could not read a chunk %s asked for: %s", link->peer->state.name,
+                     error->message);
+          status = LIA_SYNC_CHUNK_NOT_HELD;
+        }
+      lia_sync_link_send (actor, link,
+                          lia_sync_message_new_chunk (s != NULL ? s->id : 0,
+                                                      g_bytes_get_data (hash, NULL), status,
+                                                      g_steal_pointer (&chunk)));
+    }
+}
+
+static void
+receive_want (Actor          *actor,
+              Link           *link,
+              LiaSyncMessage *m)
+{
+  if (g_queue_get_length (&link->chunks_to_send) + m->want.hashes->len > CHUNKS_QUEUED_MAX)
+    {
+      g_autofree char *message = g_strdup_printf ("%s asked for more than %u chunks at once",
+                                                  peer_name (link->peer), CHUNKS_QUEUED_MAX);
+
+      protocol_error (actor, link, LIA_SYNC_MESSAGE_ERROR_FLOODING, message);
+      return;
+    }
+  for (guint i = 0; i < m->want.hashes->len; i++)
+    g_queue_push_tail (&link->chunks_to_send, g_bytes_ref (m->want.hashes->pdata[i]));
+  chunks_send (actor, link);
+}
+
+static void
+receive_chunk (Actor          *actor,
+               Link           *link,
+               LiaSyncMessage *m)
+{
+  Peer *peer = link->peer;
+  g_autoptr (GBytes) hash = g_bytes_new (m->chunk.hash, LIA_SYNC_CHUNK_HASH_BYTES);
+  g_autoptr (GError) error = NULL;
+  LiaImportOutcome outcome;
+
+  if (!g_hash_table_remove (link->chunks_asked, hash))
+    {
+      g_autofree char *message = g_strdup_printf ("%s sent a chunk that was not asked for",
+                                                  peer_name (peer));
+
+      protocol_error (actor, link, LIA_SYNC_MESSAGE_ERROR_OUT_OF_TURN, message);
+      return;
+    }
+  if (m->chunk.status != LIA_SYNC_CHUNK_OK)
+    g_hash_table_add (link->chunks_skipped, g_steal_pointer (&hash));
+  else if (lia_attachment_chunk_put (actor->store, m->chunk.hash, m->chunk.data, &outcome, &error))
+    {
+      if (outcome == LIA_IMPORT_ACCEPTED)
+        lia_sync_actor_report (actor, LIA_SYNC_REPORT_CHUNKS, peer->state.fingerprint, NULL, 1,
+                               TRUE);
+    }
+  else
+    {
+      if (error->domain == LIA_STORE_ERROR)
+        g_warning ("Could not store a chunk from %s: %s", peer_name (peer), error->message);
+      else
+        lia_sync_peer_warn (actor, peer, "Refused a chunk from %s: %s", peer_name (peer),
+                            error->message);
+      g_hash_table_add (link->chunks_skipped, g_steal_pointer (&hash));
+    }
+  if (g_hash_table_size (link->chunks_asked) == 0)
+    lia_sync_chunks_want (actor, link);
 }
 
 /* ---- committing ---------------------------------------------------------------- */

@@ -15,6 +15,7 @@
 
 #include <zmq.h>
 
+#include "lia-attachment.h"
 #include "lia-exchange.h"
 #include "lia-identity.h"
 #include "lia-invite.h"
@@ -86,6 +87,7 @@ typedef struct
   guint          finished_ok;
   guint          finished_failed;
   guint          received;
+  guint          chunks;     /* chunks of attachments stored */
   GHashTable    *finished;   /* fingerprint -> syncs with it finished, ok or not */
   GHashTable    *last_ok;    /* fingerprint -> whether the last one was ok */
 } Node;
@@ -113,6 +115,15 @@ received_cb (LiaSyncEngine *engine,
              Node          *node)
 {
   node->received += count;
+}
+
+static void
+chunks_received_cb (LiaSyncEngine *engine,
+                    const char    *fingerprint,
+                    guint          count,
+                    Node          *node)
+{
+  node->chunks += count;
 }
 
 static LiaStore *
@@ -161,6 +172,7 @@ node_start (Node *node, gboolean listen)
   node->engine = make_engine (node->store, listen);
   g_signal_connect (node->engine, "sync-finished", G_CALLBACK (sync_finished_cb), node);
   g_signal_connect (node->engine, "received", G_CALLBACK (received_cb), node);
+  g_signal_connect (node->engine, "chunks-received", G_CALLBACK (chunks_received_cb), node);
   g_assert_true (lia_sync_engine_start (node->engine, &error));
   g_assert_no_error (error);
   if (listen)
@@ -210,6 +222,11 @@ introduce (Node *from, Node *to)
 static gboolean
 deadline_cb (gpointer data)
 {
+  /* What the engines said, to see why. */
+  g_mutex_lock (&log_lock);
+  for (guint i = 0; i < log_lines->len; i++)
+    g_printerr ("engine: %s\n", (char *) log_lines->pdata[i]);
+  g_mutex_unlock (&log_lock);
   g_error ("Timed out after %d s waiting for: %s", DEADLINE_S, (const char *) data);
   return G_SOURCE_REMOVE;
 }
@@ -844,6 +861,138 @@ test_need_to_know (Net *net, gconstpointer data)
   }
 }
 
+/* ---- attachments ----------------------------------------------------------------- */
+
+/* A file of @size pseudo-random bytes. */
+static char *
+write_file (const char *name, gsize size, guint32 seed)
+{
+  g_autofree char *dir = lia_test_make_dir ("files");
+  char *path = g_build_filename (dir, name, NULL);
+  g_autoptr (GRand) rand = g_rand_new_with_seed (seed);
+  g_autofree guint32 *data = g_new (guint32, size / 4 + 1);
+  g_autoptr (GError) error = NULL;
+
+  for (gsize i = 0; i < size / 4 + 1; i++)
+    data[i] = g_rand_int (rand);
+  g_assert_true (g_file_set_contents (path, (const char *) data, size, &error));
+  return path;
+}
+
+static LiaAttachment *
+attach (LiaStore *store, const char *record_id, const char *path)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GFile) file = g_file_new_for_path (path);
+  LiaAttachment *a = lia_attachment_attach (store, record_id, file, NULL, NULL, NULL, &error);
+
+  g_assert_no_error (error);
+  return a;
+}
+
+static guint
+chunks_held (LiaStore *store, const char *record_id)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) all = lia_attachment_progress (store, record_id, &error);
+
+  g_assert_no_error (error);
+  return all->len == 0 ? 0 : ((LiaAttachment *) all->pdata[0])->n_held;
+}
+
+typedef struct
+{
+  LiaStore   *store;
+  const char *record_id;
+  guint       at_least;
+} HeldWait;
+
+static gboolean
+held_reached (gpointer data)
+{
+  HeldWait *w = data;
+
+  return chunks_held (w->store, w->record_id) >= w->at_least;
+}
+
+/* "Asking NAME for N chunks" in the log, added up. */
+static guint
+chunks_asked_in_log (void)
+{
+  guint total = 0;
+
+  g_mutex_lock (&log_lock);
+  for (guint i = 0; i < log_lines->len; i++)
+    {
+      const char *line = log_lines->pdata[i];
+      const char *for_ = strstr (line, " for ");
+
+      if (g_str_has_prefix (line, "Asking ") && for_ != NULL)
+        total += g_ascii_strtoull (for_ + 5, NULL, 10);
+    }
+  g_mutex_unlock (&log_lock);
+  return total;
+}
+
+/* The council attaches a file to a note it shares with the police; the
+ * chunks follow the note over sync. The police's engine is stopped when
+ * half of them are there, and started again: what it already holds is not
+ * sent again. */
+static void
+test_attachment_resumes (Net *net, gconstpointer data)
+{
+  Node *council = &net->nodes[COUNCIL], *police = &net->nodes[POLICE];
+  const char *mb = g_getenv ("LIAISON_ATTACHMENT_BIG_MB");
+  gsize size = (mb != NULL ? g_ascii_strtoull (mb, NULL, 10) : 50) * 1000 * 1000;
+  g_autofree char *path = write_file ("interview.bin", size, 77);
+  g_autofree char *case_id = NULL, *record_id = NULL, *out = NULL;
+  g_autoptr (LiaAttachment) a = NULL;
+  g_autoptr (GError) error = NULL;
+  guint halfway;
+
+  node_start (council, TRUE);
+  node_start (police, TRUE);
+  net_introduce_all (net);
+  case_id = new_case (council->store, "Child A");
+  add_participant (council->store, case_id, police->store, LIA_ROLE_POLICE);
+  share (council->store, case_id, police->store, "note");
+  record_id = add_note (council->store, case_id, "Interview recording attached");
+  a = attach (council->store, record_id, path);
+  g_test_message ("%" G_GSIZE_FORMAT " bytes in %u chunks", size, a->n_chunks);
+  lia_sync_engine_kick (council->engine);
+
+  wait_until (held_reached, &(HeldWait) { police->store, record_id, a->n_chunks / 2 },
+              "half of the chunks");
+  node_stop (police);
+  halfway = chunks_held (police->store, record_id);
+  g_assert_cmpuint (halfway, <, a->n_chunks);
+  g_test_message ("stopped with %u of %u chunks", halfway, a->n_chunks);
+
+  log_clear ();
+  police->chunks = 0;
+  node_start (police, TRUE);
+  lia_sync_engine_sync_now (police->engine, NULL);
+  wait_until (held_reached, &(HeldWait) { police->store, record_id, a->n_chunks },
+              "every chunk");
+  /* Asked for exactly what was missing, and told of each as it came. */
+  g_assert_cmpuint (chunks_asked_in_log (), ==, a->n_chunks - halfway);
+  g_assert_cmpuint (police->chunks, ==, a->n_chunks - halfway);
+
+  {
+    g_autofree char *dir = lia_test_make_dir ("out");
+
+    out = g_build_filename (dir, "fetched.bin", NULL);
+  }
+  g_assert_true (lia_attachment_fetch (police->store, record_id, 1, out, FALSE, NULL, &error));
+  g_assert_no_error (error);
+  {
+    g_autoptr (GBytes) original = lia_test_read_file (path);
+    g_autoptr (GBytes) fetched = lia_test_read_file (out);
+
+    g_assert_true (g_bytes_equal (original, fetched));
+  }
+}
+
 /* ---- bad input: a peer that breaks the protocol ------------------------------ */
 
 /* A hand-driven peer: a raw DEALER with a real peer's CURVE keys (so that
@@ -1304,7 +1453,102 @@ test_bad_out_of_turn (Bad *b, gconstpointer data)
   wait_logged ("a chunk that was not asked for");
 }
 
-/* A WANT is answered chunk by chunk: this node holds no attachments yet. */
+/* Chunks never go ahead of envelopes: a peer that asks for chunks while
+ * envelopes are on their way to it gets every batch, and DONE, before the
+ * first chunk. (The asker keeps at most two chunks asked for, so a batch
+ * made later waits behind at most two.) */
+static void
+test_chunks_after_envelopes (Bad *b, gconstpointer data)
+{
+  g_autofree char *case_id = new_case (b->council.store, "Child E");
+  g_autofree char *record_id = NULL;
+  g_autofree char *path = write_file ("scan.bin", 2 * LIA_ATTACHMENT_CHUNK_SIZE, 5);
+  g_autofree char *filler = g_strnfill (1000, 'n');
+  g_autoptr (LiaAttachment) a = NULL;
+  g_autoptr (LiaSyncMessage) welcome = NULL;
+  GPtrArray *holdings = no_holdings ();
+  GPtrArray *hashes = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  g_autoptr (GError) error = NULL;
+  guint batches = 0, chunks = 0;
+  gboolean done = FALSE;
+  sqlite3_stmt *stmt = NULL;
+
+  add_participant (b->council.store, case_id, b->icb.store, LIA_ROLE_ICB);
+  share (b->council.store, case_id, b->icb.store, "note");
+  record_id = add_note (b->council.store, case_id, "With a scan");
+  a = attach (b->council.store, record_id, path);
+  /* Over 2 MiB of notes: several batches. */
+  lia_test_exec (b->council.store, "PRAGMA synchronous = OFF");
+  lia_test_exec (b->council.store, "BEGIN IMMEDIATE");
+  for (int i = 0; i < 1800; i++)
+    g_free (add_note (b->council.store, case_id, filler));
+  lia_test_exec (b->council.store, "COMMIT");
+  lia_test_exec (b->council.store, "PRAGMA synchronous = FULL");
+  g_assert_true (lia_exchange_seal_pending (b->council.store, NULL, &error));
+  g_assert_no_error (error);
+
+  g_assert_cmpint (sqlite3_prepare_v2 (lia_store_get_db (b->council.store),
+                                       "SELECT chunks FROM attachment", -1, &stmt, NULL), ==,
+                   SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  for (int i = 0; i < 2; i++)
+    g_ptr_array_add (hashes, g_bytes_new ((const guint8 *) sqlite3_column_blob (stmt, 0) + 32 * i,
+                                          32));
+  sqlite3_finalize (stmt);
+
+  /* It holds nothing of the council's, and takes one batch at a time. */
+  g_ptr_array_add (holdings,
+                   lia_holdings_entry_new (g_bytes_get_data (lia_store_get_identity_public_key (
+                                                               b->council.store), NULL), 0));
+  fake_send (&b->fake, lia_sync_message_new_hello (LIA_SYNC_MSG_HELLO, 61, 1, holdings, 0));
+  do
+    {
+      g_clear_pointer (&welcome, lia_sync_message_free);
+      welcome = fake_expect (&b->fake, LIA_SYNC_MSG_WELCOME);
+    }
+  while (welcome->session != 61);
+  g_assert_cmpuint (welcome->hello.offered, >, 1800);
+  fake_send (&b->fake, lia_sync_message_new_want (61, hashes));
+
+  while (chunks < 2)
+    {
+      zmq_pollitem_t item = { b->fake.sock, 0, ZMQ_POLLIN, 0 };
+      zmq_msg_t msg;
+      g_autoptr (GBytes) bytes = NULL;
+      g_autoptr (LiaSyncMessage) m = NULL;
+
+      g_assert_cmpint (zmq_poll (&item, 1, FAKE_WAIT_MS), ==, 1);
+      zmq_msg_init (&msg);
+      zmq_msg_recv (&msg, b->fake.sock, 0);
+      bytes = g_bytes_new (zmq_msg_data (&msg), zmq_msg_size (&msg));
+      zmq_msg_close (&msg);
+      m = lia_sync_message_decode (bytes, &error);
+      g_assert_no_error (error);
+      if (m->session != 61)
+        continue;
+      if (m->type == LIA_SYNC_MSG_BATCH)
+        {
+          g_assert_false (done);
+          batches++;
+          fake_send (&b->fake, lia_sync_message_new_ack (61, m->batch.seq, NULL));
+        }
+      else if (m->type == LIA_SYNC_MSG_DONE)
+        done = TRUE;
+      else if (m->type == LIA_SYNC_MSG_CHUNK)
+        {
+          /* Only once every envelope has gone. */
+          g_assert_true (done);
+          g_assert_cmpuint (m->chunk.status, ==, LIA_SYNC_CHUNK_OK);
+          chunks++;
+        }
+    }
+  g_test_message ("%u batches, then %u chunks", batches, chunks);
+  g_assert_cmpuint (batches, >=, 3);
+}
+
+/* A WANT is answered chunk by chunk: a chunk nobody here lists is
+ * refused, as one the asker is not entitled to would be (the two are not
+ * told apart). */
 static void
 test_want_answered (Bad *b, gconstpointer data)
 {
@@ -1317,7 +1561,7 @@ test_want_answered (Bad *b, gconstpointer data)
   fake_send (&b->fake, lia_sync_message_new_want (51, hashes));
   chunk = fake_expect (&b->fake, LIA_SYNC_MSG_CHUNK);
   g_assert_cmpmem (chunk->chunk.hash, 32, hash, 32);
-  g_assert_cmpuint (chunk->chunk.status, ==, LIA_SYNC_CHUNK_NOT_HELD);
+  g_assert_cmpuint (chunk->chunk.status, ==, LIA_SYNC_CHUNK_REFUSED);
 }
 
 int
@@ -1336,6 +1580,7 @@ main (int argc, char **argv)
   NET ("/sync/refused/unknown-key", 2, test_unknown_key_refused);
   NET ("/sync/refused/revoked-while-connected", 3, test_revoked_while_connected);
   NET ("/sync/lifecycle", 3, test_lifecycle);
+  NET ("/sync/attachment/resumes", 3, test_attachment_resumes);
   {
     const char *count = g_getenv ("LIAISON_SYNC_WORLDS");
     const char *first = g_getenv ("LIAISON_SYNC_WORLD_SEED");
@@ -1359,5 +1604,6 @@ main (int argc, char **argv)
   BAD ("/sync/bad-input/flooding", test_bad_flooding);
   BAD ("/sync/bad-input/out-of-turn", test_bad_out_of_turn);
   BAD ("/sync/want-answered", test_want_answered);
+  BAD ("/sync/attachment/chunks-after-envelopes", test_chunks_after_envelopes);
   return g_test_run ();
 }
