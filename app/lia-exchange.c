@@ -2723,43 +2723,12 @@ import_opened_one (LiaStore          *store,
   return TRUE;
 }
 
-/* The whole batch in one transaction without a savepoint per envelope,
- * which costs SQLite a copy of every page each envelope touches: when
- * nothing is refused (nearly always), this is all. FALSE with @error for a
- * store error; FALSE without one, and nothing stored, if an envelope was
- * refused (the caller then goes envelope by envelope). */
-static gboolean
-import_all_or_nothing (LiaStore           *store,
-                       sqlite3            *db,
-                       LiaOpenedEnvelope **envelopes,
-                       guint               n_envelopes,
-                       LiaImportOutcome   *out_outcomes,
-                       GError            **error)
-{
-  if (!lia_db_begin (db, error))
-    return FALSE;
-  for (guint i = 0; i < n_envelopes; i++)
-    {
-      GError *local_error = NULL;
-
-      if (import_opened_one (store, db, envelopes[i], FALSE, &out_outcomes[i], &local_error))
-        continue;
-      lia_db_rollback (db);
-      if (local_error->domain == LIA_STORE_ERROR)
-        g_propagate_error (error, local_error);
-      else
-        g_error_free (local_error);
-      return FALSE;
-    }
-  return lia_db_commit (db, error);
-}
-
 /* A withdrawal (or a version that drops an attachment) leaves chunks to
  * delete; once per batch, after it is committed. */
 static void
-collect_garbage_after (sqlite3             *db,
-                       LiaOpenedEnvelope  **envelopes,
-                       guint                n_envelopes,
+collect_garbage_after (sqlite3                *db,
+                       LiaOpenedEnvelope     **envelopes,
+                       guint                   n_envelopes,
                        const LiaImportOutcome *outcomes)
 {
   for (guint i = 0; i < n_envelopes; i++)
@@ -2771,53 +2740,43 @@ collect_garbage_after (sqlite3             *db,
       }
 }
 
-gboolean
-lia_exchange_import_opened (LiaStore           *store,
-                            LiaOpenedEnvelope **envelopes,
-                            guint               n_envelopes,
-                            LiaImportOutcome   *out_outcomes,
-                            GError            **out_refusals,
-                            GError            **error)
+/* The batch in one transaction. Unless @guarded, without a savepoint per
+ * envelope (which costs SQLite a copy of every page an envelope touches):
+ * then a refusal undoes the whole batch and is FALSE without an error, for
+ * the caller to go again @guarded, when each refusal is kept in
+ * @out_refusals and the rest stored. A store error is FALSE with @error,
+ * and nothing stored. */
+static gboolean
+import_batch (LiaStore           *store,
+              sqlite3            *db,
+              LiaOpenedEnvelope **envelopes,
+              guint               n_envelopes,
+              gboolean            guarded,
+              LiaImportOutcome   *out_outcomes,
+              GError            **out_refusals,
+              GError            **error)
 {
-  sqlite3 *db = lia_db_get (store, error);
-  GError *first_error = NULL;
-
-  if (db == NULL)
-    return FALSE;
-  for (guint i = 0; i < n_envelopes; i++)
-    out_refusals[i] = NULL;
-  if (n_envelopes > 1)
-    {
-      if (import_all_or_nothing (store, db, envelopes, n_envelopes, out_outcomes, &first_error))
-        {
-          collect_garbage_after (db, envelopes, n_envelopes, out_outcomes);
-          return TRUE;
-        }
-      if (first_error != NULL)
-        {
-          g_propagate_error (error, first_error);
-          return FALSE;
-        }
-    }
   if (!lia_db_begin (db, error))
     return FALSE;
   for (guint i = 0; i < n_envelopes; i++)
     {
       GError *local_error = NULL;
 
-      if (import_opened_one (store, db, envelopes[i], TRUE, &out_outcomes[i], &local_error))
+      if (import_opened_one (store, db, envelopes[i], guarded, &out_outcomes[i], &local_error))
         continue;
-      /* A store that fails fails them all: nothing of the batch is kept,
-       * so that nothing is reported stored that is not. */
-      if (local_error->domain == LIA_STORE_ERROR)
+      if (guarded && local_error->domain != LIA_STORE_ERROR)
         {
-          g_propagate_error (error, local_error);
-          lia_db_rollback (db);
-          for (guint j = 0; j < i; j++)
-            g_clear_error (&out_refusals[j]);
-          return FALSE;
+          out_refusals[i] = local_error;
+          continue;
         }
-      out_refusals[i] = local_error;
+      lia_db_rollback (db);
+      for (guint j = 0; j < i; j++)
+        g_clear_error (&out_refusals[j]);
+      if (local_error->domain == LIA_STORE_ERROR)
+        g_propagate_error (error, local_error);
+      else
+        g_error_free (local_error);
+      return FALSE;
     }
   if (!lia_db_commit (db, error))
     {
@@ -2827,6 +2786,36 @@ lia_exchange_import_opened (LiaStore           *store,
     }
   collect_garbage_after (db, envelopes, n_envelopes, out_outcomes);
   return TRUE;
+}
+
+gboolean
+lia_exchange_import_opened (LiaStore           *store,
+                            LiaOpenedEnvelope **envelopes,
+                            guint               n_envelopes,
+                            LiaImportOutcome   *out_outcomes,
+                            GError            **out_refusals,
+                            GError            **error)
+{
+  sqlite3 *db = lia_db_get (store, error);
+  GError *local_error = NULL;
+
+  if (db == NULL)
+    return FALSE;
+  for (guint i = 0; i < n_envelopes; i++)
+    out_refusals[i] = NULL;
+  /* Nearly always nothing is refused, and one go is enough. */
+  if (n_envelopes > 1)
+    {
+      if (import_batch (store, db, envelopes, n_envelopes, FALSE, out_outcomes, out_refusals,
+                        &local_error))
+        return TRUE;
+      if (local_error != NULL)
+        {
+          g_propagate_error (error, local_error);
+          return FALSE;
+        }
+    }
+  return import_batch (store, db, envelopes, n_envelopes, TRUE, out_outcomes, out_refusals, error);
 }
 
 gboolean

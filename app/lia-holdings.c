@@ -342,7 +342,8 @@ lia_outbox_new (LiaStore     *store,
       sqlite3_bind_int64 (numbers, 3, clamp_number (entry->contiguous));
       while ((rc = sqlite3_step (numbers)) == SQLITE_ROW)
         {
-          OutboxItem item = { sqlite3_column_int64 (numbers, 1), sqlite3_column_int64 (numbers, 0), i };
+          OutboxItem item
+            = { sqlite3_column_int64 (numbers, 1), sqlite3_column_int64 (numbers, 0), i };
 
           /* Both ascending: walk the runs along. */
           while (run < entry->extras->len

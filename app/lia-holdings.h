@@ -43,7 +43,9 @@ typedef struct
 {
   guint8   originator[LIA_ENVELOPE_KEY_BYTES];  /* its Ed25519 identity key */
   guint64  contiguous;                          /* holds 1 to contiguous (none if 0) */
-  GArray  *extras;                              /* LiaNumberRun, ascending, disjoint, all above contiguous + 1 */
+  /* LiaNumberRun: the runs held beyond, ascending, disjoint, all above
+   * contiguous + 1 */
+  GArray  *extras;
 } LiaHoldingsEntry;
 
 LiaHoldingsEntry *lia_holdings_entry_new (const guint8 *originator,

@@ -35,15 +35,6 @@ reset_options (const char *name, const char *value, gpointer data, GError **erro
   return TRUE;
 }
 
-/* "2026-06-12T10:00:00Z", or NULL for 0. */
-static char *
-iso_time (gint64 unix_time)
-{
-  g_autoptr (GDateTime) time = unix_time != 0 ? g_date_time_new_from_unix_utc (unix_time) : NULL;
-
-  return time != NULL ? g_date_time_format (time, "%Y-%m-%dT%H:%M:%SZ") : NULL;
-}
-
 static char *
 human_time (gint64 unix_time)
 {
@@ -59,16 +50,6 @@ now_text (void)
 }
 
 static void
-member_time (CliJson    *b,
-             const char *name,
-             gint64      unix_time)
-{
-  g_autofree char *text = iso_time (unix_time);
-
-  cli_json_member_string (b, name, text);
-}
-
-static void
 state_object (CliJson                *b,
               const LiaSyncPeerState *state,
               gboolean                live)
@@ -80,8 +61,8 @@ state_object (CliJson                *b,
   cli_json_member_string (b, "status", live || state->last_attempt != 0
                                          ? lia_sync_peer_status_to_string (state->status) : NULL);
   cli_json_member_string (b, "endpoint", state->endpoint);
-  member_time (b, "last_sync", state->last_sync);
-  member_time (b, "last_attempt", state->last_attempt);
+  cli_json_member_time (b, "last_sync", state->last_sync);
+  cli_json_member_time (b, "last_attempt", state->last_attempt);
   cli_json_member_string (b, "last_error", state->last_error);
   if (state->pending_out >= 0)
     cli_json_member_int (b, "pending_out", state->pending_out);
@@ -247,7 +228,8 @@ cmd_serve (CliOptions *options)
   store = cli_open_store (options, &error);
   if (store == NULL)
     return cli_fail (error);
-  listen = opt.listen != NULL ? g_strdup (opt.listen) : lia_sync_dup_listen_endpoint (store, &error);
+  listen
+    = opt.listen != NULL ? g_strdup (opt.listen) : lia_sync_dup_listen_endpoint (store, &error);
   if (listen == NULL)
     {
       if (error != NULL)
@@ -453,7 +435,8 @@ cmd_sync (CliOptions *options)
           cli_json_member_string (b, "name", peer->org->name);
           cli_json_member_string (b, "fingerprint", peer->org->fingerprint);
           cli_json_member_bool (b, "ok", ok);
-          cli_json_member_int (b, "received", ok && state != NULL ? (gint64) state->last_received : 0);
+          cli_json_member_int (b, "received",
+                               ok && state != NULL ? (gint64)state->last_received : 0);
           cli_json_member_int (b, "sent", ok && state != NULL ? (gint64) state->last_sent : 0);
           cli_json_member_string (b, "error", why);
           cli_json_end_object (b);

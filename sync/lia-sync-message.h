@@ -81,7 +81,8 @@ GQuark lia_sync_message_error_quark (void);
  */
 typedef enum
 {
-  LIA_SYNC_MESSAGE_ERROR_MALFORMED = 1,   /* not a message; not in normal form; a field beyond its limits */
+  /* not a message; not in normal form; a field beyond its limits */
+  LIA_SYNC_MESSAGE_ERROR_MALFORMED = 1,
   LIA_SYNC_MESSAGE_ERROR_VERSION = 2,     /* a protocol version this node does not speak */
   LIA_SYNC_MESSAGE_ERROR_UNKNOWN_TYPE = 3,
   LIA_SYNC_MESSAGE_ERROR_TOO_LARGE = 4,   /* over LIA_SYNC_MAX_MESSAGE */
@@ -146,7 +147,8 @@ typedef struct
     } error;
     struct
     {
-      GPtrArray *hashes;         /* GBytes of LIA_SYNC_CHUNK_HASH_BYTES, owned: 1 to LIA_SYNC_MAX_WANT */
+      /* GBytes of LIA_SYNC_CHUNK_HASH_BYTES, owned: 1 to LIA_SYNC_MAX_WANT */
+      GPtrArray *hashes;
     } want;
     struct
     {

@@ -414,9 +414,15 @@ own_holdings (Actor  *actor,
     actor->seal_due = TRUE;
   if (actor->seal_due)
     {
-      if (!lia_exchange_seal_pending (actor->store, NULL, error))
-        return NULL;
-      actor->seal_due = FALSE;
+      g_autoptr (GError) local_error = NULL;
+
+      /* Not fatal: what is sealed already can be sent, and the holdings
+       * do not depend on it; the next session tries again. */
+      if (lia_exchange_seal_pending (actor->store, NULL, &local_error))
+        actor->seal_due = FALSE;
+      else
+        g_debug ("Could not seal this organisation's new records yet: %s",
+                 local_error->message);
     }
   return lia_store_dup_holdings (actor->store, LIA_SYNC_MAX_EXTRAS, error);
 }
@@ -891,9 +897,9 @@ lia_sync_chunks_want (Actor *actor,
     return;
   /* The first few this store wants that the peer may give it, less those
    * it said it cannot. */
-  wanted = lia_attachment_wanted (actor->store, link->peer->sign_public,
-                                  MIN (CHUNKS_IN_FLIGHT + skipped, LIA_ATTACHMENT_MAX_RECORD_CHUNKS),
-                                  &error);
+  wanted = lia_attachment_wanted (
+    actor->store, link->peer->sign_public,
+    MIN (CHUNKS_IN_FLIGHT + skipped, LIA_ATTACHMENT_MAX_RECORD_CHUNKS), &error);
   if (wanted == NULL)
     {
       g_warning ("Could not read which chunks of attachments are wanted: %s", error->message);

@@ -27,6 +27,32 @@ const LiaTestOrg lia_test_orgs[LIA_TEST_MAX_ORGS] = {
 
 /* ---- helpers ------------------------------------------------------------------ */
 
+guint
+lia_test_world_pairs (guint n, gboolean ordered, GRand *rand, int (*pairs)[2])
+{
+  guint count = 0;
+
+  for (guint i = 0; i < n; i++)
+    for (guint j = ordered ? 0 : i + 1; j < n; j++)
+      if (i != j)
+        {
+          pairs[count][0] = i;
+          pairs[count][1] = j;
+          count++;
+        }
+  for (guint k = count; k > 1; k--)
+    {
+      guint m = g_rand_int_range (rand, 0, k);
+      int a = pairs[k - 1][0], b = pairs[k - 1][1];
+
+      pairs[k - 1][0] = pairs[m][0];
+      pairs[k - 1][1] = pairs[m][1];
+      pairs[m][0] = a;
+      pairs[m][1] = b;
+    }
+  return count;
+}
+
 char *
 lia_test_new_case (LiaStore *store, const char *child)
 {
@@ -99,7 +125,7 @@ typedef struct
   char    *id;
   int      lead;
   guint    participants;                  /* bit per org */
-  guint    share[LIA_TEST_MAX_ORGS][LIA_TEST_MAX_ORGS]; /* [originator][participant]: bit per kind */
+  guint share[LIA_TEST_MAX_ORGS][LIA_TEST_MAX_ORGS]; /* [originator][participant]: bit per kind */
 } MCase;
 
 typedef struct
@@ -429,16 +455,18 @@ check_world (World *w)
               for (int p = 0; p < w->n; p++)
                 for (int v = 1; v <= r->version; v++)
                   if (p != o && (r->recipients[v] & (1u << p)))
-                    g_assert_true (lia_test_log_has (store, r->withdrawn && v == r->version
-                                                     ? LIA_LOG_WITHDRAWN : LIA_LOG_DISCLOSED,
-                                            r->id, v, w->stores[p]));
+                    g_assert_true (lia_test_log_has (
+                      store,
+                      r->withdrawn && v == r->version ? LIA_LOG_WITHDRAWN : LIA_LOG_DISCLOSED,
+                      r->id, v, w->stores[p]));
               continue;
             }
           if (!(had & (1u << o)))
             {
               /* Not entitled: nothing of it here at all. */
               g_assert_error (error, LIA_MODEL_ERROR, LIA_MODEL_ERROR_NOT_FOUND);
-              g_assert_false (lia_test_log_has (store, LIA_LOG_RECEIVED, r->id, 0, w->stores[r->orig]));
+              g_assert_false (
+                lia_test_log_has (store, LIA_LOG_RECEIVED, r->id, 0, w->stores[r->orig]));
               continue;
             }
           g_assert_no_error (error);
@@ -446,14 +474,17 @@ check_world (World *w)
             {
               g_assert_true (held->withdrawn);
               g_assert_null (lia_record_get_field (held, "text"));
-              g_assert_true (lia_test_log_has (store, LIA_LOG_WITHDRAWN, r->id, 0, w->stores[r->orig]));
+              g_assert_true (
+                lia_test_log_has (store, LIA_LOG_WITHDRAWN, r->id, 0, w->stores[r->orig]));
             }
           else if (r->destroy)
             {
               g_assert_true (held->destroyed);
               g_assert_null (lia_record_get_field (held, "text"));
-              g_assert_true (lia_test_log_has (store, LIA_LOG_DESTROYED, r->id, 0, w->stores[r->orig]));
-              g_assert_true (lia_test_log_has (w->stores[r->orig], LIA_LOG_DESTROYED, r->id, 0, store));
+              g_assert_true (
+                lia_test_log_has (store, LIA_LOG_DESTROYED, r->id, 0, w->stores[r->orig]));
+              g_assert_true (
+                lia_test_log_has (w->stores[r->orig], LIA_LOG_DESTROYED, r->id, 0, store));
             }
           else
             {
@@ -489,7 +520,8 @@ check_world (World *w)
 
           g_assert_no_error (error);
           /* Its own receipts are sealed for the originator alone. */
-          if (memcmp (lia_envelope_get_author_sign_public (env), g_bytes_get_data (self, NULL), 32) != 0)
+          if (memcmp (lia_envelope_get_author_sign_public (env), g_bytes_get_data (self, NULL), 32)
+              != 0)
             g_assert_true (lia_envelope_is_for (env, g_bytes_get_data (self, NULL)));
           for (int p = 0; p < w->n; p++)
             {

@@ -56,6 +56,14 @@ void        lia_test_world_run (LiaStore *const       *stores,
                                 guint32                seed,
                                 const LiaTestDelivery *delivery);
 
+/* Every pair of @n organisations, in an order of @rand's choosing, into
+ * @pairs (room for @n × @n): both ways round if @ordered, else once each
+ * (a sync carries both directions). Returns how many. */
+guint       lia_test_world_pairs (guint    n,
+                                  gboolean ordered,
+                                  GRand   *rand,
+                                  int    (*pairs)[2]);
+
 /* A case led by @store's organisation (child, title and area fixed). */
 char       *lia_test_new_case (LiaStore   *store,
                                const char *child);

@@ -45,7 +45,8 @@ create_store (int i)
   g_autoptr (LiaStore) store = lia_store_new (store_dir);
   g_autoptr (GError) error = NULL;
 
-  lia_store_create (store, lia_test_orgs[i].name, lia_test_orgs[i].kind, LIA_TEST_PASSPHRASE, NULL, &error);
+  lia_store_create (store, lia_test_orgs[i].name, lia_test_orgs[i].kind, LIA_TEST_PASSPHRASE, NULL,
+                    &error);
   g_assert_no_error (error);
   return g_steal_pointer (&store);
 }
@@ -75,8 +76,8 @@ static guint
 deliver (Fixture *f, int from, int to)
 {
   guint count = 0;
-  g_autoptr (GBytes) bundle = lia_test_export_bundle (f->stores[from], lia_test_orgs[to].name, &count,
-                                                      NULL);
+  g_autoptr (GBytes) bundle
+    = lia_test_export_bundle (f->stores[from], lia_test_orgs[to].name, &count, NULL);
   g_autoptr (LiaImportReport) report = lia_test_import_bundle (f->stores[to], bundle);
 
   for (guint i = 0; i < report->refusals->len; i++)
@@ -86,7 +87,8 @@ deliver (Fixture *f, int from, int to)
       /* The one refusal that is right in a random exchange: a version that
        * arrives (relayed) after the record was withdrawn or destroyed. */
       if (strstr (why, "an earlier version is not stored again") == NULL)
-        g_error ("%s refused an envelope from %s: %s", lia_test_orgs[to].name, lia_test_orgs[from].name, why);
+        g_error ("%s refused an envelope from %s: %s", lia_test_orgs[to].name,
+                 lia_test_orgs[from].name, why);
     }
   g_assert_null (report->cut_short);
   g_assert_cmpuint (report->accepted + report->duplicates + report->refused, ==, count);
@@ -103,27 +105,9 @@ deliver_all (Fixture *f, GRand *rand)
   do
     {
       int pairs[N_ORGS * N_ORGS][2];
-      int n = 0;
+      int n = lia_test_world_pairs (N_ORGS, TRUE, rand, pairs);
 
       new_ones = 0;
-      for (int i = 0; i < N_ORGS; i++)
-        for (int j = 0; j < N_ORGS; j++)
-          if (i != j)
-            {
-              pairs[n][0] = i;
-              pairs[n][1] = j;
-              n++;
-            }
-      for (int k = n - 1; k > 0; k--)
-        {
-          int m = g_rand_int_range (rand, 0, k + 1);
-          int a = pairs[k][0], b = pairs[k][1];
-
-          pairs[k][0] = pairs[m][0];
-          pairs[k][1] = pairs[m][1];
-          pairs[m][0] = a;
-          pairs[m][1] = b;
-        }
       for (int k = 0; k < n; k++)
         {
           new_ones += deliver (f, pairs[k][0], pairs[k][1]);
@@ -151,8 +135,8 @@ test_share_by_bundle (Fixture *f, gconstpointer data)
 
   lia_test_add_participant (f->stores[COUNCIL], case_id, POLICE);
   lia_test_add_participant (f->stores[COUNCIL], case_id, ICB);
-  g_assert_true (lia_case_share (f->stores[COUNCIL], case_id, lia_test_orgs[POLICE].name, interviews,
-                                 "Jo Lead", &error));
+  g_assert_true (lia_case_share (f->stores[COUNCIL], case_id, lia_test_orgs[POLICE].name,
+                                 interviews, "Jo Lead", &error));
   g_assert_no_error (error);
   fields = lia_test_fields ("date", "2026-09-03", "role", "Social worker", "summary",
                             "Visited the home twice.", "classification", "sensitive", "basis",
@@ -182,9 +166,12 @@ test_share_by_bundle (Fixture *f, gconstpointer data)
   g_clear_error (&error);
 
   /* Both logs. */
-  g_assert_true (lia_test_log_has (f->stores[COUNCIL], LIA_LOG_DISCLOSED, record_id, 1, f->stores[POLICE]));
-  g_assert_true (lia_test_log_has (f->stores[POLICE], LIA_LOG_RECEIVED, record_id, 1, f->stores[COUNCIL]));
-  g_assert_false (lia_test_log_has (f->stores[COUNCIL], LIA_LOG_DISCLOSED, record_id, 0, f->stores[ICB]));
+  g_assert_true (
+    lia_test_log_has (f->stores[COUNCIL], LIA_LOG_DISCLOSED, record_id, 1, f->stores[POLICE]));
+  g_assert_true (
+    lia_test_log_has (f->stores[POLICE], LIA_LOG_RECEIVED, record_id, 1, f->stores[COUNCIL]));
+  g_assert_false (
+    lia_test_log_has (f->stores[COUNCIL], LIA_LOG_DISCLOSED, record_id, 0, f->stores[ICB]));
   lia_test_assert_log_intact (f->stores[COUNCIL]);
   lia_test_assert_log_intact (f->stores[POLICE]);
 }
@@ -213,8 +200,8 @@ test_grant_extends_one_record (Fixture *f, gconstpointer data)
   g_date_set_dmy (&today, 21, G_DATE_NOVEMBER, 2026);
   lia_test_add_participant (f->stores[COUNCIL], case_id, POLICE);
   lia_test_add_participant (f->stores[COUNCIL], case_id, ICB);
-  g_assert_true (lia_case_share (f->stores[COUNCIL], case_id, lia_test_orgs[POLICE].name, interviews,
-                                 NULL, &error));
+  g_assert_true (lia_case_share (f->stores[COUNCIL], case_id, lia_test_orgs[POLICE].name,
+                                 interviews, NULL, &error));
   a = lia_test_fields ("date", "2026-09-03", "role", "Health visitor", "summary",
                        "First interview.", NULL);
   wanted = lia_record_add (f->stores[COUNCIL], case_id, LIA_RECORD_INTERVIEW, a, &error);
@@ -256,10 +243,14 @@ test_grant_extends_one_record (Fixture *f, gconstpointer data)
   g_assert_error (error, LIA_MODEL_ERROR, LIA_MODEL_ERROR_NOT_FOUND);
   g_clear_error (&error);
 
-  g_assert_true (lia_test_log_has (f->stores[COUNCIL], LIA_LOG_EXTENDED, wanted, 2, f->stores[ICB]));
-  g_assert_true (lia_test_log_has (f->stores[COUNCIL], LIA_LOG_DISCLOSED, wanted, 2, f->stores[ICB]));
-  g_assert_true (lia_test_log_has (f->stores[POLICE], LIA_LOG_EXTENDED, wanted, 0, f->stores[COUNCIL]));
-  g_assert_true (lia_test_log_has (f->stores[ICB], LIA_LOG_RECEIVED, wanted, 2, f->stores[COUNCIL]));
+  g_assert_true (
+    lia_test_log_has (f->stores[COUNCIL], LIA_LOG_EXTENDED, wanted, 2, f->stores[ICB]));
+  g_assert_true (
+    lia_test_log_has (f->stores[COUNCIL], LIA_LOG_DISCLOSED, wanted, 2, f->stores[ICB]));
+  g_assert_true (
+    lia_test_log_has (f->stores[POLICE], LIA_LOG_EXTENDED, wanted, 0, f->stores[COUNCIL]));
+  g_assert_true (
+    lia_test_log_has (f->stores[ICB], LIA_LOG_RECEIVED, wanted, 2, f->stores[COUNCIL]));
   g_clear_pointer (&request, lia_request_free);
   request = lia_request_load (f->stores[POLICE], request_id, &error);
   g_assert_no_error (error);
@@ -289,12 +280,13 @@ test_rotation_tells_peers (Fixture *f, gconstpointer data)
   g_autofree char *sql = NULL;
 
   lia_test_add_participant (f->stores[POLICE], case_id, COUNCIL);
-  g_assert_true (lia_case_share (f->stores[POLICE], case_id, lia_test_orgs[COUNCIL].name, notes, NULL,
-                                 &error));
+  g_assert_true (
+    lia_case_share (f->stores[POLICE], case_id, lia_test_orgs[COUNCIL].name, notes, NULL, &error));
   a = lia_test_fields ("text", "Sealed for the old key.", NULL);
   before = lia_record_add (f->stores[POLICE], case_id, LIA_RECORD_NOTE, a, &error);
   g_assert_no_error (error);
-  old_bundle = lia_test_export_bundle (f->stores[POLICE], lia_test_orgs[COUNCIL].name, &count, NULL);
+  old_bundle
+    = lia_test_export_bundle (f->stores[POLICE], lia_test_orgs[COUNCIL].name, &count, NULL);
 
   g_assert_true (lia_store_rotate_keys (f->stores[COUNCIL], &keys, &error));
   g_assert_true (lia_exchange_announce_keys (f->stores[COUNCIL], &told, &error));
@@ -338,8 +330,10 @@ test_secret_needs_release (Fixture *f, gconstpointer data)
 
   lia_test_add_participant (f->stores[POLICE], case_id, IOPC);
   lia_test_add_participant (f->stores[POLICE], case_id, COUNCIL);
-  g_assert_true (lia_case_share (f->stores[POLICE], case_id, lia_test_orgs[IOPC].name, all, NULL, &error));
-  g_assert_true (lia_case_share (f->stores[POLICE], case_id, lia_test_orgs[COUNCIL].name, all, NULL, &error));
+  g_assert_true (
+    lia_case_share (f->stores[POLICE], case_id, lia_test_orgs[IOPC].name, all, NULL, &error));
+  g_assert_true (
+    lia_case_share (f->stores[POLICE], case_id, lia_test_orgs[COUNCIL].name, all, NULL, &error));
   g_assert_no_error (error);
   fields = lia_test_fields ("text", "Covert source material.", "classification", "secret",
                             "basis", "Would identify a covert source", NULL);
@@ -381,8 +375,8 @@ test_bad_bundles (Fixture *f, gconstpointer data)
   guint8 *copy;
 
   lia_test_add_participant (f->stores[COUNCIL], case_id, SCHOOL);
-  g_assert_true (lia_case_share (f->stores[COUNCIL], case_id, lia_test_orgs[SCHOOL].name, notes, NULL,
-                                 &error));
+  g_assert_true (
+    lia_case_share (f->stores[COUNCIL], case_id, lia_test_orgs[SCHOOL].name, notes, NULL, &error));
   for (int i = 0; i < 4; i++)
     {
       g_autoptr (GHashTable) fields = NULL;
@@ -500,8 +494,8 @@ test_two_stages (Fixture *f, gconstpointer data)
   guint count = 0;
 
   lia_test_add_participant (f->stores[COUNCIL], case_id, SCHOOL);
-  g_assert_true (lia_case_share (f->stores[COUNCIL], case_id, lia_test_orgs[SCHOOL].name, notes, NULL,
-                                 &error));
+  g_assert_true (
+    lia_case_share (f->stores[COUNCIL], case_id, lia_test_orgs[SCHOOL].name, notes, NULL, &error));
   g_assert_no_error (error);
   {
     g_autoptr (GHashTable) fields = lia_test_fields ("text", "Soon withdrawn", NULL);
@@ -510,11 +504,12 @@ test_two_stages (Fixture *f, gconstpointer data)
     g_assert_no_error (error);
   }
   /* The case and version 1 of the note. */
-  first_bundle = lia_test_export_bundle (f->stores[COUNCIL], lia_test_orgs[SCHOOL].name, &count, NULL);
+  first_bundle
+    = lia_test_export_bundle (f->stores[COUNCIL], lia_test_orgs[SCHOOL].name, &count, NULL);
   g_assert_cmpuint (count, ==, 2);
   first = bundle_envelopes (first_bundle);
-  g_assert_true (lia_record_withdraw (f->stores[COUNCIL], withdrawn_id, "Sent in error", NULL,
-                                      &error));
+  g_assert_true (
+    lia_record_withdraw (f->stores[COUNCIL], withdrawn_id, "Sent in error", NULL, &error));
   g_assert_no_error (error);
   {
     g_autoptr (GHashTable) fields = lia_test_fields ("text", "Stays", NULL);
@@ -523,7 +518,8 @@ test_two_stages (Fixture *f, gconstpointer data)
     g_assert_no_error (error);
   }
   /* Then also the withdrawal and another note. */
-  second_bundle = lia_test_export_bundle (f->stores[COUNCIL], lia_test_orgs[SCHOOL].name, &count, NULL);
+  second_bundle
+    = lia_test_export_bundle (f->stores[COUNCIL], lia_test_orgs[SCHOOL].name, &count, NULL);
   g_assert_cmpuint (count, ==, 4);
   second = bundle_envelopes (second_bundle);
 
@@ -578,7 +574,8 @@ test_two_stages (Fixture *f, gconstpointer data)
     later_id = lia_record_add (f->stores[COUNCIL], case_id, LIA_RECORD_NOTE, fields, &error);
     g_assert_no_error (error);
   }
-  third_bundle = lia_test_export_bundle (f->stores[COUNCIL], lia_test_orgs[SCHOOL].name, &count, NULL);
+  third_bundle
+    = lia_test_export_bundle (f->stores[COUNCIL], lia_test_orgs[SCHOOL].name, &count, NULL);
   third = bundle_envelopes (third_bundle);
   batch[0] = g_steal_pointer (&old_version);
   batch[1] = open_for (f->stores[SCHOOL], find_envelope (third, "record", later_id, 1), authors);
@@ -669,8 +666,8 @@ test_revoked_peer (Fixture *f, gconstpointer data)
   {
     g_autoptr (GOutputStream) out = g_memory_output_stream_new_resizable ();
 
-    g_assert_false (lia_exchange_export_bundle (f->stores[COUNCIL], lia_test_orgs[ICB].name, out, NULL,
-                                                NULL, &error));
+    g_assert_false (lia_exchange_export_bundle (f->stores[COUNCIL], lia_test_orgs[ICB].name, out,
+                                                NULL, NULL, &error));
     g_assert_error (error, LIA_MODEL_ERROR, LIA_MODEL_ERROR_NOT_ALLOWED);
   }
 }
@@ -695,8 +692,8 @@ test_withdraw_and_destroy (Fixture *f, gconstpointer data)
   GDate today;
 
   lia_test_add_participant (f->stores[COUNCIL], case_id, IOPC);
-  g_assert_true (lia_case_share (f->stores[COUNCIL], case_id, lia_test_orgs[IOPC].name, reports, NULL,
-                                 &error));
+  g_assert_true (
+    lia_case_share (f->stores[COUNCIL], case_id, lia_test_orgs[IOPC].name, reports, NULL, &error));
   a = lia_test_fields ("text", "Report to be withdrawn.", NULL);
   withdrawn_id = lia_record_add (f->stores[COUNCIL], case_id, LIA_RECORD_INFORMATION_REPORT, a,
                                  &error);
@@ -717,8 +714,10 @@ test_withdraw_and_destroy (Fixture *f, gconstpointer data)
   g_assert_no_error (error);
   g_assert_true (record->withdrawn);
   g_assert_null (lia_record_get_field (record, "text"));
-  g_assert_true (lia_test_log_has (f->stores[IOPC], LIA_LOG_WITHDRAWN, withdrawn_id, 0, f->stores[COUNCIL]));
-  g_assert_true (lia_test_log_has (f->stores[COUNCIL], LIA_LOG_WITHDRAWN, withdrawn_id, 2, f->stores[IOPC]));
+  g_assert_true (
+    lia_test_log_has (f->stores[IOPC], LIA_LOG_WITHDRAWN, withdrawn_id, 0, f->stores[COUNCIL]));
+  g_assert_true (
+    lia_test_log_has (f->stores[COUNCIL], LIA_LOG_WITHDRAWN, withdrawn_id, 2, f->stores[IOPC]));
 
   g_date_clear (&today, 1);
   g_date_set_dmy (&today, 2, G_DATE_OCTOBER, 2026);
@@ -747,8 +746,10 @@ test_withdraw_and_destroy (Fixture *f, gconstpointer data)
   g_assert_cmpuint (deliver (f, IOPC, COUNCIL), >=, 1);
   g_assert_cmpint (lia_test_query_int (f->stores[COUNCIL],
                                        "SELECT count (*) FROM destruction_receipt"), ==, 1);
-  g_assert_true (lia_test_log_has (f->stores[COUNCIL], LIA_LOG_DESTROYED, destroyed_id, 0, f->stores[IOPC]));
-  g_assert_true (lia_test_log_has (f->stores[IOPC], LIA_LOG_DESTROYED, destroyed_id, 0, f->stores[COUNCIL]));
+  g_assert_true (
+    lia_test_log_has (f->stores[COUNCIL], LIA_LOG_DESTROYED, destroyed_id, 0, f->stores[IOPC]));
+  g_assert_true (
+    lia_test_log_has (f->stores[IOPC], LIA_LOG_DESTROYED, destroyed_id, 0, f->stores[COUNCIL]));
   lia_test_assert_log_intact (f->stores[COUNCIL]);
   lia_test_assert_log_intact (f->stores[IOPC]);
 }

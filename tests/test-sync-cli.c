@@ -14,7 +14,6 @@
 #include "config.h"
 
 #include <signal.h>
-#include <sys/prctl.h>
 #include <string.h>
 
 #include <json-glib/json-glib.h>
@@ -29,19 +28,6 @@
 #include "lia-test-util.h"
 
 #define DEADLINE_S 600
-
-static LiaStore *
-make_store (const char *name, LiaOrgKind kind)
-{
-  g_autofree char *parent = lia_test_make_dir ("sync-cli");
-  g_autofree char *dir = g_build_filename (parent, "liaison", NULL);
-  g_autoptr (LiaStore) store = lia_store_new (dir);
-  g_autoptr (GError) error = NULL;
-
-  lia_store_create (store, name, kind, LIA_TEST_PASSPHRASE, NULL, &error);
-  g_assert_no_error (error);
-  return g_steal_pointer (&store);
-}
 
 /* A port on 127.0.0.1 that nothing listens on now. */
 static guint16
@@ -59,24 +45,6 @@ free_port (void)
   bound = g_socket_get_local_address (socket, &error);
   g_assert_no_error (error);
   return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
-}
-
-static void
-introduce (LiaStore *from, const char *endpoint, LiaStore *to)
-{
-  g_autoptr (GError) error = NULL;
-  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
-  const char *endpoints[] = { endpoint, NULL };
-  g_autofree char *code = lia_store_make_invite (from, endpoint != NULL ? endpoints : NULL,
-                                                 now + 3600, &error);
-  g_autoptr (LiaInvite) invite = NULL;
-  g_autoptr (LiaPeer) peer = NULL;
-
-  g_assert_no_error (error);
-  invite = lia_invite_decode (code, now, &error);
-  g_assert_no_error (error);
-  peer = lia_store_add_peer (to, invite, LIA_PEER_ADD_DEFAULT, &error);
-  g_assert_no_error (error);
 }
 
 static char *
@@ -126,83 +94,30 @@ add_notes (LiaStore *store, const char *case_id, guint n)
 
 /* ---- processes ----------------------------------------------------------------- */
 
-typedef struct
-{
-  GSubprocess      *process;
-  GDataInputStream *out;
-  GDataInputStream *err;
-  GPtrArray        *out_lines;
-  GPtrArray        *err_lines;
-  GCancellable     *cancel;
-  gboolean          out_done, err_done;
-} Proc;
-
-/* In the child, before it runs liaison-cli: it dies with the test, even
- * if the test fails, rather than serve forever. */
-static void
-die_with_parent (gpointer data)
-{
-  prctl (PR_SET_PDEATHSIG, SIGKILL);
-}
-
-static GSubprocessLauncher *
-launcher_new (gboolean debug)
-{
-  GSubprocessLauncher *launcher =
-    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
-
-  g_subprocess_launcher_setenv (launcher, "HOME", g_get_home_dir (), TRUE);
-  g_subprocess_launcher_setenv (launcher, "XDG_DATA_HOME", g_get_user_data_dir (), TRUE);
-  g_subprocess_launcher_setenv (launcher, "XDG_CONFIG_HOME", g_get_user_config_dir (), TRUE);
-  g_subprocess_launcher_setenv (launcher, "XDG_CACHE_HOME", g_get_user_cache_dir (), TRUE);
-  g_subprocess_launcher_setenv (launcher, "LIAISON_PASSPHRASE", LIA_TEST_PASSPHRASE, TRUE);
-  if (debug)
-    g_subprocess_launcher_setenv (launcher, "G_MESSAGES_DEBUG", "liaison-sync", TRUE);
-  else
-    g_subprocess_launcher_unsetenv (launcher, "G_MESSAGES_DEBUG");
-  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
-  return launcher;
-}
-
-static void read_line_cb (GObject *source, GAsyncResult *result, gpointer data);
+typedef LiaTestProc Proc;
 
 static void
-read_next (Proc *proc, GDataInputStream *stream)
+wait_until (LiaTestCondition condition, gpointer data, const char *what)
 {
-  g_data_input_stream_read_line_async (stream, G_PRIORITY_DEFAULT, proc->cancel, read_line_cb,
-                                       proc);
+  lia_test_wait_until (condition, data, DEADLINE_S, what);
 }
 
-static void
-read_line_cb (GObject *source, GAsyncResult *result, gpointer data)
-{
-  GDataInputStream *stream = G_DATA_INPUT_STREAM (source);
-  g_autoptr (GError) error = NULL;
-  char *line = g_data_input_stream_read_line_finish (stream, result, NULL, &error);
-  Proc *proc;
-
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
-  proc = data;
-  if (line == NULL)
-    {
-      if (stream == proc->out)
-        proc->out_done = TRUE;
-      else
-        proc->err_done = TRUE;
-      return;
-    }
-  g_ptr_array_add (stream == proc->out ? proc->out_lines : proc->err_lines, line);
-  read_next (proc, stream);
-}
-
+/* liaison-cli --store @store_dir @args, with the test's isolated
+ * directories and the passphrase; with every sync acknowledgement logged
+ * if @debug. */
 static Proc *
 proc_spawn (const char *store_dir, gboolean debug, const char *const *args)
 {
-  g_autoptr (GSubprocessLauncher) launcher = launcher_new (debug);
   g_autoptr (GPtrArray) argv = g_ptr_array_new ();
-  g_autoptr (GError) error = NULL;
-  Proc *proc = g_new0 (Proc, 1);
+  const char *env[] = {
+    "HOME", g_get_home_dir (),
+    "XDG_DATA_HOME", g_get_user_data_dir (),
+    "XDG_CONFIG_HOME", g_get_user_config_dir (),
+    "XDG_CACHE_HOME", g_get_user_cache_dir (),
+    "LIAISON_PASSPHRASE", LIA_TEST_PASSPHRASE,
+    "G_MESSAGES_DEBUG", debug ? "liaison-sync" : NULL,
+    NULL,
+  };
 
   g_ptr_array_add (argv, (gpointer) g_getenv ("LIAISON_CLI"));
   g_ptr_array_add (argv, (gpointer) "--store");
@@ -210,83 +125,25 @@ proc_spawn (const char *store_dir, gboolean debug, const char *const *args)
   for (guint i = 0; args[i] != NULL; i++)
     g_ptr_array_add (argv, (gpointer) args[i]);
   g_ptr_array_add (argv, NULL);
-  proc->process = g_subprocess_launcher_spawnv (launcher, (const char *const *) argv->pdata,
-                                                &error);
-  g_assert_no_error (error);
-  proc->cancel = g_cancellable_new ();
-  proc->out_lines = g_ptr_array_new_with_free_func (g_free);
-  proc->err_lines = g_ptr_array_new_with_free_func (g_free);
-  proc->out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (proc->process));
-  proc->err = g_data_input_stream_new (g_subprocess_get_stderr_pipe (proc->process));
-  read_next (proc, proc->out);
-  read_next (proc, proc->err);
-  return proc;
+  return lia_test_proc_spawn ((const char *const *) argv->pdata, env);
 }
 
-static gboolean
-deadline_cb (gpointer data)
-{
-  g_error ("Timed out after %d s waiting for: %s", DEADLINE_S, (const char *) data);
-  return G_SOURCE_REMOVE;
-}
-
-typedef gboolean (*Condition) (gpointer data);
-
-static void
-wait_until (Condition condition, gpointer data, const char *what)
-{
-  guint deadline = g_timeout_add_seconds (DEADLINE_S, deadline_cb, (gpointer) what);
-
-  while (!condition (data))
-    g_main_context_iteration (NULL, TRUE);
-  g_source_remove (deadline);
-}
-
-static gboolean
-proc_exited (gpointer data)
-{
-  Proc *proc = data;
-
-  return proc->out_done && proc->err_done;
-}
-
-/* Waits for it to end (its output read to the end) and returns its exit
- * status, or -SIGNAL if a signal ended it. */
 static int
 proc_wait (Proc *proc)
 {
-  g_autoptr (GError) error = NULL;
-
-  wait_until (proc_exited, proc, "a liaison-cli process to end");
-  g_assert_true (g_subprocess_wait (proc->process, NULL, &error));
-  g_assert_no_error (error);
-  if (g_subprocess_get_if_signaled (proc->process))
-    return -g_subprocess_get_term_sig (proc->process);
-  return g_subprocess_get_exit_status (proc->process);
+  return lia_test_proc_wait (proc, DEADLINE_S);
 }
 
+/* What it said (but the acknowledgements: thousands), then it goes. */
 static void
 proc_free (Proc *proc)
 {
   if (proc == NULL)
     return;
-  if (!proc->out_done || !proc->err_done)
-    {
-      g_subprocess_force_exit (proc->process);
-      proc_wait (proc);
-    }
-  /* What it said, but the acknowledgements: there are thousands. */
   for (guint i = 0; i < proc->err_lines->len; i++)
     if (strstr (proc->err_lines->pdata[i], "acknowledged batch") == NULL)
       g_test_message ("  stderr: %s", (char *) proc->err_lines->pdata[i]);
-  g_cancellable_cancel (proc->cancel);
-  g_object_unref (proc->cancel);
-  g_object_unref (proc->out);
-  g_object_unref (proc->err);
-  g_object_unref (proc->process);
-  g_ptr_array_unref (proc->out_lines);
-  g_ptr_array_unref (proc->err_lines);
-  g_free (proc);
+  lia_test_proc_free (proc);
 }
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Proc, proc_free)
@@ -351,8 +208,9 @@ parse_json (const char *text)
 static void
 test_serve_sync_status (void)
 {
-  g_autoptr (LiaStore) alpha = make_store ("Alpha Council", LIA_ORG_KIND_LOCAL_AUTHORITY);
-  g_autoptr (LiaStore) beta = make_store ("Beta Police", LIA_ORG_KIND_POLICE);
+  g_autoptr (LiaStore) alpha
+    = lia_test_create_store_of_kind ("Alpha Council", LIA_ORG_KIND_LOCAL_AUTHORITY);
+  g_autoptr (LiaStore) beta = lia_test_create_store_of_kind ("Beta Police", LIA_ORG_KIND_POLICE);
   g_autofree char *alpha_dir = g_strdup (lia_store_get_directory (alpha));
   g_autofree char *beta_dir = g_strdup (lia_store_get_directory (beta));
   g_autofree char *endpoint = g_strdup_printf ("tcp://127.0.0.1:%u", free_port ());
@@ -362,8 +220,8 @@ test_serve_sync_status (void)
   g_autoptr (JsonNode) json = NULL, status_json = NULL;
   JsonObject *peer;
 
-  introduce (alpha, endpoint, beta);
-  introduce (beta, NULL, alpha);
+  lia_test_introduce_at (alpha, endpoint, beta);
+  lia_test_introduce_at (beta, NULL, alpha);
   case_id = new_case_for (alpha, beta);
   add_notes (alpha, case_id, 5);
   g_clear_object (&alpha);
@@ -405,7 +263,8 @@ test_serve_sync_status (void)
 
   /* Where it listened is remembered: serve needs no --listen next time. */
   {
-    g_autoptr (LiaTestCliRun) alpha_status = run_cli (alpha_dir, (const char *[]) { "status", NULL });
+    g_autoptr (LiaTestCliRun) alpha_status
+      = run_cli (alpha_dir, (const char *[]){ "status", NULL });
     g_autofree char *says = g_strdup_printf ("listens on %s", endpoint);
 
     g_assert_nonnull (strstr (alpha_status->out, says));
@@ -426,9 +285,10 @@ test_serve_sync_status (void)
 static void
 test_sync_failures (void)
 {
-  g_autoptr (LiaStore) alpha = make_store ("Alpha Council", LIA_ORG_KIND_LOCAL_AUTHORITY);
-  g_autoptr (LiaStore) beta = make_store ("Beta Police", LIA_ORG_KIND_POLICE);
-  g_autoptr (LiaStore) gamma = make_store ("Gamma ICB", LIA_ORG_KIND_ICB);
+  g_autoptr (LiaStore) alpha
+    = lia_test_create_store_of_kind ("Alpha Council", LIA_ORG_KIND_LOCAL_AUTHORITY);
+  g_autoptr (LiaStore) beta = lia_test_create_store_of_kind ("Beta Police", LIA_ORG_KIND_POLICE);
+  g_autoptr (LiaStore) gamma = lia_test_create_store_of_kind ("Gamma ICB", LIA_ORG_KIND_ICB);
   g_autofree char *beta_dir = g_strdup (lia_store_get_directory (beta));
   g_autofree char *nowhere = g_strdup_printf ("tcp://127.0.0.1:%u", free_port ());
   g_autoptr (LiaTestCliRun) unreachable = NULL, unknown = NULL, removed = NULL, bad_listen = NULL;
@@ -436,8 +296,8 @@ test_sync_failures (void)
   g_autoptr (GError) error = NULL;
   g_autofree char *says = NULL;
 
-  introduce (alpha, nowhere, beta);
-  introduce (gamma, NULL, beta);
+  lia_test_introduce_at (alpha, nowhere, beta);
+  lia_test_introduce_at (gamma, NULL, beta);
   {
     g_autoptr (LiaPeer) peer = lia_store_find_peer (beta, "Gamma", &error);
 
@@ -459,7 +319,7 @@ test_sync_failures (void)
   g_assert_cmpint (removed->status, ==, 2);
   g_assert_nonnull (strstr (removed->err, "Gamma ICB was removed as a peer"));
 
-  bad_listen = run_cli (beta_dir, (const char *[]) { "serve", "--listen", "udp://0.0.0.0:5", NULL });
+  bad_listen = run_cli (beta_dir, (const char *[]){ "serve", "--listen", "udp://0.0.0.0:5", NULL });
   g_assert_cmpint (bad_listen->status, ==, 1);
   g_assert_nonnull (strstr (bad_listen->err, "is not an endpoint to listen on"));
 
@@ -669,8 +529,9 @@ test_crash (void)
 {
   const char *count = g_getenv ("LIAISON_SYNC_CRASH_ENVELOPES");
   guint n_notes = count != NULL ? (guint) g_ascii_strtoull (count, NULL, 10) : 20000;
-  g_autoptr (LiaStore) alpha = make_store ("Alpha Council", LIA_ORG_KIND_LOCAL_AUTHORITY);
-  g_autoptr (LiaStore) beta = make_store ("Beta Police", LIA_ORG_KIND_POLICE);
+  g_autoptr (LiaStore) alpha
+    = lia_test_create_store_of_kind ("Alpha Council", LIA_ORG_KIND_LOCAL_AUTHORITY);
+  g_autoptr (LiaStore) beta = lia_test_create_store_of_kind ("Beta Police", LIA_ORG_KIND_POLICE);
   g_autofree char *case_id = NULL;
   Crash c = { 0 };
   guint receiver_kills = 0, sender_kills = 0;
@@ -682,8 +543,8 @@ test_crash (void)
   c.beta_dir = g_strdup (lia_store_get_directory (beta));
   c.alpha_listen = g_strdup_printf ("tcp://127.0.0.1:%u", free_port ());
   c.beta_listen = g_strdup_printf ("tcp://127.0.0.1:%u", free_port ());
-  introduce (alpha, c.alpha_listen, beta);
-  introduce (beta, c.beta_listen, alpha);
+  lia_test_introduce_at (alpha, c.alpha_listen, beta);
+  lia_test_introduce_at (beta, c.beta_listen, alpha);
   case_id = new_case_for (alpha, beta);
   add_notes (alpha, case_id, n_notes);
   c.n_envelopes = lia_test_query_int (alpha, "SELECT count (*) FROM envelope_recipient "

@@ -336,7 +336,8 @@ test_refuses_fields (void)
 
   window0 = frame (1, LIA_SYNC_MSG_HELLO, g_variant_new_parsed ("(@t 1, @u 0, @a(ayta(tt)) [])"));
   assert_refused (window0, LIA_SYNC_MESSAGE_ERROR_MALFORMED, "window of 0");
-  window_big = frame (1, LIA_SYNC_MSG_HELLO, g_variant_new_parsed ("(@t 1, @u 65, @a(ayta(tt)) [])"));
+  window_big
+    = frame (1, LIA_SYNC_MSG_HELLO, g_variant_new_parsed ("(@t 1, @u 65, @a(ayta(tt)) [])"));
   assert_refused (window_big, LIA_SYNC_MESSAGE_ERROR_MALFORMED, "window of 65");
 
   short_key = frame (1, LIA_SYNC_MSG_HELLO,

@@ -46,7 +46,8 @@ log_handler (const char     *domain,
              const char     *message,
              gpointer        data)
 {
-  if (g_strcmp0 (domain, "liaison-sync") != 0 || (level & (G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_ERROR)))
+  if (g_strcmp0 (domain, "liaison-sync") != 0
+      || (level & (G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_ERROR)))
     {
       g_log_default_handler (domain, level, message, data);
       if (level & (G_LOG_LEVEL_WARNING | G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_ERROR))
@@ -126,20 +127,6 @@ chunks_received_cb (LiaSyncEngine *engine,
   node->chunks += count;
 }
 
-static LiaStore *
-make_store (const char *name,
-            LiaOrgKind  kind)
-{
-  g_autofree char *parent = lia_test_make_dir ("sync");
-  g_autofree char *dir = g_build_filename (parent, "liaison", NULL);
-  g_autoptr (LiaStore) store = lia_store_new (dir);
-  g_autoptr (GError) error = NULL;
-
-  lia_store_create (store, name, kind, LIA_TEST_PASSPHRASE, NULL, &error);
-  g_assert_no_error (error);
-  return g_steal_pointer (&store);
-}
-
 /* Fast timings, so that reconnections and timeouts happen within a test. */
 static LiaSyncEngine *
 make_engine (LiaStore *store, gboolean listen)
@@ -202,36 +189,12 @@ node_clear (Node *node)
 static void
 introduce (Node *from, Node *to)
 {
-  g_autoptr (GError) error = NULL;
-  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
-  const char *endpoint = from->engine != NULL ? lia_sync_engine_get_listen_endpoint (from->engine)
-                                              : NULL;
-  const char *endpoints[] = { endpoint, NULL };
-  g_autofree char *code = lia_store_make_invite (from->store, endpoint ? endpoints : NULL,
-                                                 now + 3600, &error);
-  g_autoptr (LiaInvite) invite = NULL;
-  g_autoptr (LiaPeer) peer = NULL;
-
-  g_assert_no_error (error);
-  invite = lia_invite_decode (code, now, &error);
-  g_assert_no_error (error);
-  peer = lia_store_add_peer (to->store, invite, LIA_PEER_ADD_DEFAULT, &error);
-  g_assert_no_error (error);
+  lia_test_introduce_at (from->store,
+                         from->engine != NULL ? lia_sync_engine_get_listen_endpoint (from->engine)
+                                              : NULL,
+                         to->store);
 }
-
-static gboolean
-deadline_cb (gpointer data)
-{
-  /* What the engines said, to see why. */
-  g_mutex_lock (&log_lock);
-  for (guint i = 0; i < log_lines->len; i++)
-    g_printerr ("engine: %s\n", (char *) log_lines->pdata[i]);
-  g_mutex_unlock (&log_lock);
-  g_error ("Timed out after %d s waiting for: %s", DEADLINE_S, (const char *) data);
-  return G_SOURCE_REMOVE;
-}
-
-typedef gboolean (*Condition) (gpointer data);
+typedef LiaTestCondition Condition;
 
 /* Runs the main context until @condition holds. */
 static void
@@ -239,11 +202,7 @@ wait_until (Condition   condition,
             gpointer    data,
             const char *what)
 {
-  guint deadline = g_timeout_add_seconds (DEADLINE_S, deadline_cb, (gpointer) what);
-
-  while (!condition (data))
-    g_main_context_iteration (NULL, TRUE);
-  g_source_remove (deadline);
+  lia_test_wait_until (condition, data, DEADLINE_S, what);
 }
 
 static gboolean
@@ -348,20 +307,6 @@ wait_query (LiaStore *store, const char *sql, gint64 value)
   wait_until (query_is, &w, what);
 }
 
-static char *
-new_case (LiaStore *store, const char *child)
-{
-  g_autoptr (GError) error = NULL;
-  LiaCaseDraft draft = {
-    .title = child, .child = child, .area = "Northshire", .aware = "2026-09-01",
-    .type = "serious-harm",
-  };
-  char *id = lia_case_create (store, &draft, "A. Lead", &error);
-
-  g_assert_no_error (error);
-  return id;
-}
-
 static void
 add_participant (LiaStore *store, const char *case_id, LiaStore *who, LiaRole role)
 {
@@ -419,8 +364,9 @@ static void
 pair_setup (Pair *p, gconstpointer data)
 {
   log_clear ();
-  p->council.store = make_store ("Northshire Council", LIA_ORG_KIND_LOCAL_AUTHORITY);
-  p->police.store = make_store ("Northshire Police", LIA_ORG_KIND_POLICE);
+  p->council.store
+    = lia_test_create_store_of_kind ("Northshire Council", LIA_ORG_KIND_LOCAL_AUTHORITY);
+  p->police.store = lia_test_create_store_of_kind ("Northshire Police", LIA_ORG_KIND_POLICE);
 }
 
 static void
@@ -445,7 +391,7 @@ test_two_nodes (Pair *p, gconstpointer data)
   introduce (&p->council, &p->police);
   introduce (&p->police, &p->council);
 
-  case_id = new_case (p->council.store, "Child S");
+  case_id = lia_test_new_case (p->council.store, "Child S");
   add_participant (p->council.store, case_id, p->police.store, LIA_ROLE_POLICE);
   share (p->council.store, case_id, p->police.store, "note");
   for (int i = 0; i < 20; i++)
@@ -516,7 +462,7 @@ net_setup (Net *net, gconstpointer data)
   /* The number of nodes, and above it the world's seed for need-to-know. */
   net->n = GPOINTER_TO_UINT (data) & 0xff;
   for (guint i = 0; i < net->n; i++)
-    net->nodes[i].store = make_store (org_defs[i].name, org_defs[i].kind);
+    net->nodes[i].store = lia_test_create_store_of_kind (org_defs[i].name, org_defs[i].kind);
   log_clear ();
 }
 
@@ -555,7 +501,7 @@ test_relay (Net *net, gconstpointer data)
   node_start (council, TRUE);
   node_start (police, TRUE);
   net_introduce_all (net);
-  case_id = new_case (council->store, "Child R");
+  case_id = lia_test_new_case (council->store, "Child R");
   add_participant (council->store, case_id, police->store, LIA_ROLE_POLICE);
   add_participant (council->store, case_id, iopc->store, LIA_ROLE_IOPC);
   share (council->store, case_id, police->store, "note");
@@ -595,7 +541,7 @@ test_no_listener (Net *net, gconstpointer data)
   node_start (council, TRUE);
   node_start (laptop, FALSE);
   net_introduce_all (net);
-  case_id = new_case (council->store, "Child L");
+  case_id = lia_test_new_case (council->store, "Child L");
   add_participant (council->store, case_id, laptop->store, LIA_ROLE_ICB);
   share (council->store, case_id, laptop->store, "note");
   g_free (add_note (council->store, case_id, "First"));
@@ -634,7 +580,8 @@ test_unknown_key_refused (Net *net, gconstpointer data)
   g_assert_nonnull (strstr (state->last_error, "refused this organisation's key"));
   g_assert_false (state->connected);
 
-  fingerprint = lia_identity_fingerprint (g_bytes_get_data (lia_store_get_curve_public_key (stranger->store), NULL));
+  fingerprint = lia_identity_fingerprint (
+    g_bytes_get_data (lia_store_get_curve_public_key (stranger->store), NULL));
   needle = g_strdup_printf ("transport key %s", fingerprint);
   g_assert_true (logged (needle));
   g_assert_true (logged ("not the key of a current peer"));
@@ -691,7 +638,7 @@ test_revoked_while_connected (Net *net, gconstpointer data)
   /* The ICB was dropped too (every incoming connection is authenticated
    * again) and comes back on its own; what the council shares with it
    * still arrives. */
-  case_id = new_case (council->store, "Child V");
+  case_id = lia_test_new_case (council->store, "Child V");
   add_participant (council->store, case_id, icb->store, LIA_ROLE_ICB);
   lia_sync_engine_kick (council->engine);
   wait_query (icb->store, "SELECT count (*) FROM lcase", 1);
@@ -770,7 +717,8 @@ net_deliver (gpointer data, int from, int to)
   Net *net = data;
   Node *a = &net->nodes[from];
   g_autofree char *fingerprint = lia_store_dup_fingerprint (net->nodes[to].store);
-  PeerWait w = { a, fingerprint, GPOINTER_TO_UINT (g_hash_table_lookup (a->finished, fingerprint)) };
+  PeerWait w
+    = { a, fingerprint, GPOINTER_TO_UINT (g_hash_table_lookup (a->finished, fingerprint)) };
 
   lia_sync_engine_sync_now (a->engine, fingerprint);
   wait_until (peer_finished, &w, "a sync between two nodes");
@@ -798,27 +746,11 @@ net_deliver_all (gpointer data, GRand *rand)
   do
     {
       int pairs[MAX_NODES * MAX_NODES][2];
-      int n = 0;
+      guint n;
 
       before = net_envelopes (net);
-      for (guint i = 0; i < net->n; i++)
-        for (guint j = i + 1; j < net->n; j++)
-          {
-            pairs[n][0] = i;
-            pairs[n][1] = j;
-            n++;
-          }
-      for (int k = n - 1; k > 0; k--)
-        {
-          int m = g_rand_int_range (rand, 0, k + 1);
-          int a = pairs[k][0], b = pairs[k][1];
-
-          pairs[k][0] = pairs[m][0];
-          pairs[k][1] = pairs[m][1];
-          pairs[m][0] = a;
-          pairs[m][1] = b;
-        }
-      for (int k = 0; k < n; k++)
+      n = lia_test_world_pairs (net->n, FALSE, rand, pairs);
+      for (guint k = 0; k < n; k++)
         net_deliver (net, pairs[k][0], pairs[k][1]);
     }
   while (net_envelopes (net) != before);
@@ -953,7 +885,7 @@ test_attachment_resumes (Net *net, gconstpointer data)
   node_start (council, TRUE);
   node_start (police, TRUE);
   net_introduce_all (net);
-  case_id = new_case (council->store, "Child A");
+  case_id = lia_test_new_case (council->store, "Child A");
   add_participant (council->store, case_id, police->store, LIA_ROLE_POLICE);
   share (council->store, case_id, police->store, "note");
   record_id = add_note (council->store, case_id, "Interview recording attached");
@@ -1175,9 +1107,9 @@ bad_setup (Bad *b, gconstpointer data)
   g_autoptr (GError) error = NULL;
 
   log_clear ();
-  b->council.store = make_store (org_defs[COUNCIL].name, org_defs[COUNCIL].kind);
-  b->icb.store = make_store (org_defs[ICB].name, org_defs[ICB].kind);
-  b->police.store = make_store (org_defs[POLICE].name, org_defs[POLICE].kind);
+  b->council.store = lia_test_create_store_of_kind (org_defs[COUNCIL].name, org_defs[COUNCIL].kind);
+  b->icb.store = lia_test_create_store_of_kind (org_defs[ICB].name, org_defs[ICB].kind);
+  b->police.store = lia_test_create_store_of_kind (org_defs[POLICE].name, org_defs[POLICE].kind);
   b->council.engine = make_engine (b->council.store, TRUE);
   /* Short enough that a test sees a timeout and a quarantine end. */
   g_object_set (b->council.engine, "timeout", 1500, "quarantine", 1500, NULL);
@@ -1300,7 +1232,7 @@ test_bad_type_and_version (Bad *b, gconstpointer data)
 static GPtrArray *
 icb_envelopes (Bad *b, guint n)
 {
-  g_autofree char *case_id = new_case (b->icb.store, "Child B");
+  g_autofree char *case_id = lia_test_new_case (b->icb.store, "Child B");
   GPtrArray *envelopes = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
   sqlite3_stmt *stmt = NULL;
 
@@ -1409,7 +1341,7 @@ test_bad_flooding (Bad *b, gconstpointer data)
   g_autofree char *case_id = NULL;
 
   /* The police sync with the council while this goes on. */
-  case_id = new_case (b->council.store, "Child F");
+  case_id = lia_test_new_case (b->council.store, "Child F");
   add_participant (b->council.store, case_id, b->police.store, LIA_ROLE_POLICE);
   lia_sync_engine_kick (b->council.engine);
 
@@ -1460,10 +1392,10 @@ test_bad_out_of_turn (Bad *b, gconstpointer data)
 static void
 test_chunks_after_envelopes (Bad *b, gconstpointer data)
 {
-  g_autofree char *case_id = new_case (b->council.store, "Child E");
+  g_autofree char *case_id = lia_test_new_case (b->council.store, "Child E");
   g_autofree char *record_id = NULL;
   g_autofree char *path = write_file ("scan.bin", 2 * LIA_ATTACHMENT_CHUNK_SIZE, 5);
-  g_autofree char *filler = g_strnfill (1000, 'n');
+  g_autofree char *filler = g_strnfill (10000, 'n');
   g_autoptr (LiaAttachment) a = NULL;
   g_autoptr (LiaSyncMessage) welcome = NULL;
   GPtrArray *holdings = no_holdings ();
@@ -1477,10 +1409,11 @@ test_chunks_after_envelopes (Bad *b, gconstpointer data)
   share (b->council.store, case_id, b->icb.store, "note");
   record_id = add_note (b->council.store, case_id, "With a scan");
   a = attach (b->council.store, record_id, path);
-  /* Over 2 MiB of notes: several batches. */
+  /* Over 2 MiB of notes: several batches (few and large, so that this
+   * write keeps the store to itself briefly, even with sanitizers). */
   lia_test_exec (b->council.store, "PRAGMA synchronous = OFF");
   lia_test_exec (b->council.store, "BEGIN IMMEDIATE");
-  for (int i = 0; i < 1800; i++)
+  for (int i = 0; i < 240; i++)
     g_free (add_note (b->council.store, case_id, filler));
   lia_test_exec (b->council.store, "COMMIT");
   lia_test_exec (b->council.store, "PRAGMA synchronous = FULL");
@@ -1507,7 +1440,7 @@ test_chunks_after_envelopes (Bad *b, gconstpointer data)
       welcome = fake_expect (&b->fake, LIA_SYNC_MSG_WELCOME);
     }
   while (welcome->session != 61);
-  g_assert_cmpuint (welcome->hello.offered, >, 1800);
+  g_assert_cmpuint (welcome->hello.offered, >, 240);
   fake_send (&b->fake, lia_sync_message_new_want (61, hashes));
 
   while (chunks < 2)
@@ -1574,7 +1507,8 @@ main (int argc, char **argv)
 
 #define PAIR(path, func) g_test_add (path, Pair, NULL, pair_setup, func, pair_teardown)
   PAIR ("/sync/two-nodes", test_two_nodes);
-#define NET(path, n, func) g_test_add (path, Net, GUINT_TO_POINTER (n), net_setup, func, net_teardown)
+#define NET(path, n, func)                                                                         \
+  g_test_add (path, Net, GUINT_TO_POINTER (n), net_setup, func, net_teardown)
   NET ("/sync/relay", 5, test_relay);
   NET ("/sync/no-listener", 2, test_no_listener);
   NET ("/sync/refused/unknown-key", 2, test_unknown_key_refused);

@@ -37,7 +37,6 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/prctl.h>
 
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
@@ -48,6 +47,7 @@
 #include "lia-peer.h"
 #include "lia-record.h"
 #include "lia-store-private.h"
+#include "lia-test-util.h"
 
 #define PASSPHRASE "bench passphrase"
 /* ZeroMQ's framing of a message under CURVE: a short frame's 2 bytes, the
@@ -59,12 +59,14 @@ static int opt_envelopes = 100000;
 static int opt_text = 600;
 static char *opt_keep = NULL;
 
-static const GOptionEntry entries[] = {
-  { "envelopes", 0, 0, G_OPTION_ARG_INT, &opt_envelopes, "Envelopes A holds for B (default 100000)", "N" },
-  { "text", 0, 0, G_OPTION_ARG_INT, &opt_text, "Characters of each note (default 600: envelopes of about 1 KiB)", "N" },
-  { "keep", 0, 0, G_OPTION_ARG_FILENAME, &opt_keep, "Make the stores here and keep them", "DIR" },
-  { NULL }
-};
+static const GOptionEntry entries[]
+  = { { "envelopes", 0, 0, G_OPTION_ARG_INT, &opt_envelopes,
+        "Envelopes A holds for B (default 100000)", "N" },
+      { "text", 0, 0, G_OPTION_ARG_INT, &opt_text,
+        "Characters of each note (default 600: envelopes of about 1 KiB)", "N" },
+      { "keep", 0, 0, G_OPTION_ARG_FILENAME, &opt_keep, "Make the stores here and keep them",
+        "DIR" },
+      { NULL } };
 
 static double
 now_s (void)
@@ -101,83 +103,27 @@ introduce (LiaStore *from, const char *endpoint, LiaStore *to)
 
 /* ---- the nodes ------------------------------------------------------------------ */
 
-typedef struct
-{
-  GSubprocess      *process;
-  GDataInputStream *out;
-  GDataInputStream *err;
-  GPtrArray        *out_lines;
-  GPtrArray        *err_lines;
-} Node;
+/* Waits long: 100,000 envelopes on a loaded machine take minutes. */
+#define NODE_WAIT_S 3600
 
-static void read_line_cb (GObject *source, GAsyncResult *result, gpointer data);
-
-static void
-read_next (Node *node, GDataInputStream *stream)
-{
-  g_data_input_stream_read_line_async (stream, G_PRIORITY_DEFAULT, NULL, read_line_cb, node);
-}
-
-static void
-read_line_cb (GObject *source, GAsyncResult *result, gpointer data)
-{
-  Node *node = data;
-  GDataInputStream *stream = G_DATA_INPUT_STREAM (source);
-  char *line = g_data_input_stream_read_line_finish (stream, result, NULL, NULL);
-
-  if (line == NULL)
-    return;
-  g_ptr_array_add (stream == node->out ? node->out_lines : node->err_lines, line);
-  read_next (node, stream);
-}
-
-static void
-die_with_parent (gpointer data)
-{
-  prctl (PR_SET_PDEATHSIG, SIGKILL);
-}
+typedef LiaTestProc Node;
 
 static Node *
 node_start (const char *cli, const char *dir, const char *listen)
 {
-  g_autoptr (GSubprocessLauncher) launcher =
-    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
-  g_autoptr (GError) error = NULL;
-  Node *node = g_new0 (Node, 1);
+  const char *argv[] = { cli, "--store", dir, "--json", "serve", "--listen", listen, NULL };
+  const char *env[] = {
+    "LIAISON_PASSPHRASE", PASSPHRASE, "G_MESSAGES_DEBUG", "liaison-sync", NULL,
+  };
 
-  g_subprocess_launcher_setenv (launcher, "LIAISON_PASSPHRASE", PASSPHRASE, TRUE);
-  g_subprocess_launcher_setenv (launcher, "G_MESSAGES_DEBUG", "liaison-sync", TRUE);
-  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
-  node->process = g_subprocess_launcher_spawn (launcher, &error, cli, "--store", dir, "--json",
-                                               "serve", "--listen", listen, NULL);
-  g_assert_no_error (error);
-  node->out_lines = g_ptr_array_new_with_free_func (g_free);
-  node->err_lines = g_ptr_array_new_with_free_func (g_free);
-  node->out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (node->process));
-  node->err = g_data_input_stream_new (g_subprocess_get_stderr_pipe (node->process));
-  read_next (node, node->out);
-  read_next (node, node->err);
-  return node;
+  return lia_test_proc_spawn (argv, env);
 }
 
-/* Runs the main context until @node has written a line with @needle on
- * stdout (or stderr) after line @from; returns its index. A process that
- * has ended loses its identifier. */
+/* The index of the first line from @from that has @needle. */
 static guint
 node_wait (Node *node, gboolean on_stderr, const char *needle, guint from)
 {
-  GPtrArray *lines = on_stderr ? node->err_lines : node->out_lines;
-
-  for (;;)
-    {
-      for (guint i = from; i < lines->len; i++)
-        if (strstr (lines->pdata[i], needle) != NULL)
-          return i;
-      from = lines->len;
-      if (g_subprocess_get_identifier (node->process) == NULL)
-        g_error ("A node ended before saying “%s”", needle);
-      g_main_context_iteration (NULL, TRUE);
-    }
+  return lia_test_proc_wait_line (node, on_stderr, needle, from, NODE_WAIT_S);
 }
 
 static gint64
@@ -217,7 +163,7 @@ static void
 node_stop (Node *node)
 {
   g_subprocess_send_signal (node->process, SIGTERM);
-  g_subprocess_wait (node->process, NULL, NULL);
+  lia_test_proc_wait (node, NODE_WAIT_S);
 }
 
 /* ---- the floor ------------------------------------------------------------------- */
@@ -415,8 +361,8 @@ main (int argc, char **argv)
    * A last sealed) syncs with A; its log gives the session's cost. */
   node_stop (b);
   {
-    g_autoptr (GSubprocessLauncher) launcher =
-      g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+    g_autoptr (GSubprocessLauncher) launcher = g_subprocess_launcher_new (
+      G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
     g_autoptr (GSubprocess) once = NULL;
     g_autofree char *err = NULL;
     g_auto (GStrv) lines = NULL;

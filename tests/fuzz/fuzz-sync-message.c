@@ -55,8 +55,9 @@ check_holdings (GPtrArray *holdings)
       guint64 after = entry->contiguous;
 
       for (guint j = 0; j < i; j++)
-        if (memcmp (((LiaHoldingsEntry *) holdings->pdata[j])->originator, entry->originator,
-                    LIA_ENVELOPE_KEY_BYTES) == 0)
+        if (memcmp (((LiaHoldingsEntry *)holdings->pdata[j])->originator, entry->originator,
+                    LIA_ENVELOPE_KEY_BYTES)
+            == 0)
           fail ("an originator named twice");
       for (guint r = 0; r < entry->extras->len; r++)
         {
@@ -64,7 +65,8 @@ check_holdings (GPtrArray *holdings)
 
           if (run->first <= after || run->last < run->first)
             fail ("runs not ascending and apart");
-          if (!lia_holdings_entry_has (entry, run->first) || !lia_holdings_entry_has (entry, run->last))
+          if (!lia_holdings_entry_has (entry, run->first)
+              || !lia_holdings_entry_has (entry, run->last))
             fail ("a run not held");
           after = run->last;
         }

@@ -161,8 +161,8 @@ main (int argc, char **argv)
   g_bytes_unref (save ("ack-empty", lia_sync_message_new_ack (7, 9, NULL)));
   g_bytes_unref (save ("done", lia_sync_message_new_done (7, 3, 1500)));
   beat = save ("heartbeat", lia_sync_message_new_heartbeat (7));
-  g_bytes_unref (save ("error", lia_sync_message_new_error (LIA_SYNC_MESSAGE_ERROR_FLOODING,
-                                                            "Too many messages")));
+  g_bytes_unref (save (
+    "error", lia_sync_message_new_error (LIA_SYNC_MESSAGE_ERROR_FLOODING, "Too many messages")));
   g_ptr_array_add (hashes, g_bytes_new (hash, 32));
   g_ptr_array_add (hashes, g_bytes_new (key, 32));
   g_bytes_unref (save ("want", lia_sync_message_new_want (7, hashes)));
@@ -183,10 +183,11 @@ main (int argc, char **argv)
   save_raw ("window-0", LIA_SYNC_MSG_HELLO, g_variant_new_parsed ("(@t 1, @u 0, @a(ayta(tt)) [])"));
   save_raw ("key-short", LIA_SYNC_MSG_HELLO,
             g_variant_new_parsed ("(@t 1, @u 4, [(@ay [1, 2], @t 0, @a(tt) [])])"));
-  save_raw ("originator-twice", LIA_SYNC_MSG_HELLO,
-            g_variant_new_parsed ("(@t 1, @u 4, [(%@ay, @t 0, @a(tt) []), (%@ay, @t 5, @a(tt) [])])",
-                                  g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, key, 32, 1),
-                                  g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, key, 32, 1)));
+  save_raw (
+    "originator-twice", LIA_SYNC_MSG_HELLO,
+    g_variant_new_parsed ("(@t 1, @u 4, [(%@ay, @t 0, @a(tt) []), (%@ay, @t 5, @a(tt) [])])",
+                          g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, key, 32, 1),
+                          g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, key, 32, 1)));
   save_raw ("runs-overlap", LIA_SYNC_MSG_HELLO,
             g_variant_new_parsed ("(@t 1, @u 4, [(%@ay, @t 3, [(@t 5, @t 9), (@t 8, @t 12)])])",
                                   g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, key, 32, 1)));
@@ -197,8 +198,8 @@ main (int argc, char **argv)
   save_raw ("done-fewer", LIA_SYNC_MSG_DONE, g_variant_new_parsed ("(@t 1, @t 5, @t 4)"));
   save_raw ("want-short-hash", LIA_SYNC_MSG_WANT, g_variant_new_parsed ("(@t 1, [@ay [1, 2, 3]])"));
   save_raw ("chunk-empty-ok", LIA_SYNC_MSG_CHUNK,
-            g_variant_new ("(t@ayq@ay)", (guint64) 1,
-                           g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, hash, 32, 1),
-                           (guint16) 0, g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, hash, 0, 1)));
+            g_variant_new ("(t@ayq@ay)", (guint64)1,
+                           g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, hash, 32, 1), (guint16)0,
+                           g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, hash, 0, 1)));
   return 0;
 }
