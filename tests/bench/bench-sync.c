@@ -56,14 +56,14 @@
 #define CURVE_FRAMING 35
 
 static int opt_envelopes = 100000;
-static int opt_text = 600;
+static int opt_text = 320;
 static char *opt_keep = NULL;
 
 static const GOptionEntry entries[]
   = { { "envelopes", 0, 0, G_OPTION_ARG_INT, &opt_envelopes,
         "Envelopes A holds for B (default 100000)", "N" },
       { "text", 0, 0, G_OPTION_ARG_INT, &opt_text,
-        "Characters of each note (default 600: envelopes of about 1 KiB)", "N" },
+        "Characters of each note (default 320: envelopes of about 1 KiB)", "N" },
       { "keep", 0, 0, G_OPTION_ARG_FILENAME, &opt_keep, "Make the stores here and keep them",
         "DIR" },
       { NULL } };
