@@ -221,6 +221,10 @@ store_envelope (sqlite3     *db,
 
       if (org == 0)
         continue;
+      /* What was sealed for this organisation joins the ledger of what it
+       * holds (lia-holdings.c), which the sync protocol reports. */
+      if (org == SELF_ID && !lia_holdings_note (db, author, number, error))
+        return FALSE;
       sqlite3_reset (rec);
       sqlite3_bind_int64 (rec, 1, author);
       sqlite3_bind_int64 (rec, 2, org);
@@ -2502,6 +2506,318 @@ apply_pending (LiaStore   *store,
   return TRUE;
 }
 
+/* ---- importing ------------------------------------------------------------ */
+
+/* An envelope verified and decrypted, waiting to be stored and applied. */
+struct _LiaOpenedEnvelope
+{
+  LiaEnvelope *env;      /* owned, verified */
+  GBytes      *content;  /* owned, decrypted */
+};
+
+void
+lia_opened_envelope_free (LiaOpenedEnvelope *opened)
+{
+  if (opened == NULL)
+    return;
+  g_clear_pointer (&opened->env, lia_envelope_free);
+  if (opened->content != NULL)
+    {
+      gsize len;
+      gpointer data = g_bytes_unref_to_data (opened->content, &len);
+
+      /* Someone else's record in clear: not left in freed memory. */
+      sodium_memzero (data, len);
+      g_free (data);
+    }
+  g_free (opened);
+}
+
+LiaEnvelope *
+lia_opened_envelope_get_envelope (LiaOpenedEnvelope *opened)
+{
+  return opened->env;
+}
+
+/* The checks of the first stage, in the order DESIGN.md gives after the
+ * form and limits (which parsing checked): author, signature, recipient,
+ * then decryption. Takes @env. */
+static LiaOpenedEnvelope *
+open_parsed (LiaEnvelope   *env,
+             LiaKeyring    *keyring,
+             LiaAuthorFunc  authors,
+             gpointer       authors_data,
+             GError       **error)
+{
+  g_autoptr (LiaEnvelope) owned = env;
+  LiaOpenedEnvelope *opened;
+  GBytes *content;
+
+  if (!lia_envelope_verify (env, authors, authors_data, error))
+    return NULL;
+  if (!lia_envelope_is_for (env, lia_keyring_get_sign_public (keyring)))
+    {
+      g_set_error_literal (error, LIA_ENVELOPE_ERROR, LIA_ENVELOPE_ERROR_NOT_RECIPIENT,
+                           "The envelope is addressed to other organisations only, not to this "
+                           "one: it was not stored");
+      return NULL;
+    }
+  content = lia_envelope_open (env, keyring, error);
+  if (content == NULL)
+    return NULL;
+  opened = g_new0 (LiaOpenedEnvelope, 1);
+  opened->env = g_steal_pointer (&owned);
+  opened->content = content;
+  return opened;
+}
+
+struct _LiaAuthorTable
+{
+  GHashTable *status;   /* GBytes (identity key) -> LiaAuthorStatus */
+};
+
+void
+lia_author_table_free (LiaAuthorTable *table)
+{
+  if (table == NULL)
+    return;
+  g_hash_table_unref (table->status);
+  g_free (table);
+}
+
+LiaAuthorTable *
+lia_exchange_dup_authors (LiaStore *store,
+                          GError  **error)
+{
+  sqlite3 *db = lia_db_get (store, error);
+  g_autoptr (sqlite3_stmt) stmt = NULL;
+  g_autoptr (LiaAuthorTable) table = NULL;
+  int rc;
+
+  if (db == NULL)
+    return NULL;
+  /* The same rules as author_status_cb(), for every organisation at once. */
+  stmt = lia_db_prepare (db, "SELECT sign_public, CASE WHEN revoked_at IS NOT NULL THEN ?1 "
+                             "WHEN id = 1 OR box_public IS NOT NULL THEN ?2 ELSE ?3 END "
+                             "FROM org WHERE length (sign_public) = 32", error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int (stmt, 1, LIA_AUTHOR_REVOKED);
+  sqlite3_bind_int (stmt, 2, LIA_AUTHOR_KNOWN);
+  sqlite3_bind_int (stmt, 3, LIA_AUTHOR_UNKNOWN);
+  table = g_new0 (LiaAuthorTable, 1);
+  table->status = g_hash_table_new_full (g_bytes_hash, g_bytes_equal,
+                                         (GDestroyNotify) g_bytes_unref, NULL);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_hash_table_insert (table->status,
+                         g_bytes_new (sqlite3_column_blob (stmt, 0), 32),
+                         GINT_TO_POINTER (sqlite3_column_int (stmt, 1)));
+  if (rc != SQLITE_DONE)
+    {
+      lia_store_set_sqlite_error (error, db, rc, "Could not read the peers");
+      return NULL;
+    }
+  return g_steal_pointer (&table);
+}
+
+static LiaAuthorStatus
+author_table_cb (const guint8 *key,
+                 gpointer      user_data)
+{
+  const LiaAuthorTable *table = user_data;
+  g_autoptr (GBytes) lookup = g_bytes_new_static (key, 32);
+
+  return GPOINTER_TO_INT (g_hash_table_lookup (table->status, lookup));
+}
+
+LiaOpenedEnvelope *
+lia_exchange_open_envelope (GBytes               *bytes,
+                            LiaKeyring           *keyring,
+                            const LiaAuthorTable *authors,
+                            GError              **error)
+{
+  LiaEnvelope *env = lia_envelope_parse (bytes, error);
+
+  G_STATIC_ASSERT (LIA_AUTHOR_UNKNOWN == 0);
+  if (env == NULL)
+    return NULL;
+  return open_parsed (env, keyring, author_table_cb, (gpointer) authors, error);
+}
+
+static gboolean
+is_held (sqlite3 *db, LiaEnvelope *env, gboolean *out_held, GError **error)
+{
+  g_autoptr (sqlite3_stmt) stmt = lia_db_prepare (db, "SELECT 1 FROM envelope WHERE hash = ?",
+                                                  error);
+  int rc;
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_blob (stmt, 1, lia_envelope_hash (env), 32, SQLITE_STATIC);
+  rc = sqlite3_step (stmt);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    return lia_store_set_sqlite_error (error, db, rc, "Could not read the envelopes");
+  *out_held = rc == SQLITE_ROW;
+  return TRUE;
+}
+
+/* Stores and applies one opened envelope inside the caller's transaction;
+ * if @guarded, in a savepoint of its own, so that a refusal (FALSE, an
+ * error other than a store error) leaves the transaction as it was before
+ * it. */
+static gboolean
+import_opened_one (LiaStore          *store,
+                   sqlite3           *db,
+                   LiaOpenedEnvelope *opened,
+                   gboolean           guarded,
+                   LiaImportOutcome  *out_outcome,
+                   GError           **error)
+{
+  LiaEnvelope *env = opened->env;
+  gboolean held = FALSE, pending = FALSE;
+  gint64 author;
+
+  *out_outcome = LIA_IMPORT_REFUSED;
+  if (!is_held (db, env, &held, error))
+    return FALSE;
+  if (held)
+    {
+      *out_outcome = LIA_IMPORT_DUPLICATE;
+      return TRUE;
+    }
+  /* The author is asked again under the write lock: it may have been
+   * revoked since the first stage. */
+  switch (author_status_cb (lia_envelope_get_author_sign_public (env), db))
+    {
+    case LIA_AUTHOR_KNOWN:
+      break;
+    case LIA_AUTHOR_REVOKED:
+      g_set_error_literal (error, LIA_ENVELOPE_ERROR, LIA_ENVELOPE_ERROR_REVOKED_AUTHOR,
+                           "The envelope's author was removed as a peer: it was not stored");
+      return FALSE;
+    case LIA_AUTHOR_UNKNOWN:
+    default:
+      g_set_error_literal (error, LIA_ENVELOPE_ERROR, LIA_ENVELOPE_ERROR_UNKNOWN_AUTHOR,
+                           "The envelope's author is not a peer of this organisation: it was "
+                           "not stored");
+      return FALSE;
+    }
+  author = org_id_by_key (db, lia_envelope_get_author_sign_public (env));
+
+  if (guarded && sqlite3_exec (db, "SAVEPOINT lia_envelope", NULL, NULL, NULL) != SQLITE_OK)
+    return lia_store_set_sqlite_error (error, db, sqlite3_errcode (db),
+                                       "Could not start storing the envelope");
+  if (!apply (store, db, env, opened->content, author, &pending, error)
+      || !store_envelope (db, env, author, !pending, error)
+      || (g_str_equal (lia_envelope_get_kind (env), KIND_CASE)
+          && !apply_pending (store, db, lia_envelope_get_object_id (env), error)))
+    {
+      if (guarded)
+        sqlite3_exec (db, "ROLLBACK TO lia_envelope; RELEASE lia_envelope", NULL, NULL, NULL);
+      return FALSE;
+    }
+  if (guarded && sqlite3_exec (db, "RELEASE lia_envelope", NULL, NULL, NULL) != SQLITE_OK)
+    return lia_store_set_sqlite_error (error, db, sqlite3_errcode (db),
+                                       "Could not store the envelope");
+  *out_outcome = LIA_IMPORT_ACCEPTED;
+  return TRUE;
+}
+
+/* A withdrawal (or a version that drops an attachment) leaves chunks to
+ * delete; once per batch, after it is committed. */
+static void
+collect_garbage_after (sqlite3                *db,
+                       LiaOpenedEnvelope     **envelopes,
+                       guint                   n_envelopes,
+                       const LiaImportOutcome *outcomes)
+{
+  for (guint i = 0; i < n_envelopes; i++)
+    if (outcomes[i] == LIA_IMPORT_ACCEPTED
+        && g_str_equal (lia_envelope_get_kind (envelopes[i]->env), KIND_RECORD))
+      {
+        lia_attachment_collect_garbage_quietly (db);
+        return;
+      }
+}
+
+/* The batch in one transaction. Unless @guarded, without a savepoint per
+ * envelope (which costs SQLite a copy of every page an envelope touches):
+ * then a refusal undoes the whole batch and is FALSE without an error, for
+ * the caller to go again @guarded, when each refusal is kept in
+ * @out_refusals and the rest stored. A store error is FALSE with @error,
+ * and nothing stored. */
+static gboolean
+import_batch (LiaStore           *store,
+              sqlite3            *db,
+              LiaOpenedEnvelope **envelopes,
+              guint               n_envelopes,
+              gboolean            guarded,
+              LiaImportOutcome   *out_outcomes,
+              GError            **out_refusals,
+              GError            **error)
+{
+  if (!lia_db_begin (db, error))
+    return FALSE;
+  for (guint i = 0; i < n_envelopes; i++)
+    {
+      GError *local_error = NULL;
+
+      if (import_opened_one (store, db, envelopes[i], guarded, &out_outcomes[i], &local_error))
+        continue;
+      if (guarded && local_error->domain != LIA_STORE_ERROR)
+        {
+          out_refusals[i] = local_error;
+          continue;
+        }
+      lia_db_rollback (db);
+      for (guint j = 0; j < i; j++)
+        g_clear_error (&out_refusals[j]);
+      if (local_error->domain == LIA_STORE_ERROR)
+        g_propagate_error (error, local_error);
+      else
+        g_error_free (local_error);
+      return FALSE;
+    }
+  if (!lia_db_commit (db, error))
+    {
+      for (guint i = 0; i < n_envelopes; i++)
+        g_clear_error (&out_refusals[i]);
+      return FALSE;
+    }
+  collect_garbage_after (db, envelopes, n_envelopes, out_outcomes);
+  return TRUE;
+}
+
+gboolean
+lia_exchange_import_opened (LiaStore           *store,
+                            LiaOpenedEnvelope **envelopes,
+                            guint               n_envelopes,
+                            LiaImportOutcome   *out_outcomes,
+                            GError            **out_refusals,
+                            GError            **error)
+{
+  sqlite3 *db = lia_db_get (store, error);
+  GError *local_error = NULL;
+
+  if (db == NULL)
+    return FALSE;
+  for (guint i = 0; i < n_envelopes; i++)
+    out_refusals[i] = NULL;
+  /* Nearly always nothing is refused, and one go is enough. */
+  if (n_envelopes > 1)
+    {
+      if (import_batch (store, db, envelopes, n_envelopes, FALSE, out_outcomes, out_refusals,
+                        &local_error))
+        return TRUE;
+      if (local_error != NULL)
+        {
+          g_propagate_error (error, local_error);
+          return FALSE;
+        }
+    }
+  return import_batch (store, db, envelopes, n_envelopes, TRUE, out_outcomes, out_refusals, error);
+}
+
 gboolean
 lia_exchange_import_envelope (LiaStore         *store,
                               GBytes           *bytes,
@@ -2510,58 +2826,33 @@ lia_exchange_import_envelope (LiaStore         *store,
 {
   sqlite3 *db = lia_db_get (store, error);
   g_autoptr (LiaEnvelope) env = NULL;
-  g_autoptr (GBytes) content = NULL;
-  g_autoptr (sqlite3_stmt) stmt = NULL;
-  gboolean pending = FALSE;
-  gint64 author;
+  g_autoptr (LiaOpenedEnvelope) opened = NULL;
+  GError *refusal = NULL;
+  gboolean held = FALSE;
 
   *out_outcome = LIA_IMPORT_REFUSED;
   if (db == NULL)
     return FALSE;
-  /* In the order DESIGN.md gives: form and limits, author, signature,
-   * recipient, then decryption. */
+  /* Form and limits; then a copy held already is a harmless repeat,
+   * whatever became of its author since. */
   env = lia_envelope_parse (bytes, error);
-  if (env == NULL)
+  if (env == NULL || !is_held (db, env, &held, error))
     return FALSE;
-  stmt = lia_db_prepare (db, "SELECT 1 FROM envelope WHERE hash = ?", error);
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_blob (stmt, 1, lia_envelope_hash (env), 32, SQLITE_STATIC);
-  if (sqlite3_step (stmt) == SQLITE_ROW)
+  if (held)
     {
       *out_outcome = LIA_IMPORT_DUPLICATE;
       return TRUE;
     }
-  g_clear_pointer (&stmt, sqlite3_finalize);
-  if (!lia_envelope_verify (env, author_status_cb, db, error))
+  opened = open_parsed (g_steal_pointer (&env), lia_store_get_keyring (store), author_status_cb,
+                        db, error);
+  if (opened == NULL
+      || !lia_exchange_import_opened (store, &opened, 1, out_outcome, &refusal, error))
     return FALSE;
-  if (!lia_envelope_is_for (env, self_key (store)))
+  if (refusal != NULL)
     {
-      g_set_error_literal (error, LIA_ENVELOPE_ERROR, LIA_ENVELOPE_ERROR_NOT_RECIPIENT,
-                           "The envelope is addressed to other organisations only, not to this "
-                           "one: it was not stored");
+      g_propagate_error (error, refusal);
       return FALSE;
     }
-  content = lia_envelope_open (env, lia_store_get_keyring (store), error);
-  if (content == NULL)
-    return FALSE;
-  author = org_id_by_key (db, lia_envelope_get_author_sign_public (env));
-
-  if (!lia_db_begin (db, error))
-    return FALSE;
-  if (!apply (store, db, env, content, author, &pending, error)
-      || !store_envelope (db, env, author, !pending, error)
-      || (g_str_equal (lia_envelope_get_kind (env), KIND_CASE)
-          && !apply_pending (store, db, lia_envelope_get_object_id (env), error))
-      || !lia_db_commit (db, error))
-    {
-      lia_db_rollback (db);
-      return FALSE;
-    }
-  *out_outcome = LIA_IMPORT_ACCEPTED;
-  /* A withdrawal leaves chunks to delete. */
-  if (g_str_equal (lia_envelope_get_kind (env), KIND_RECORD))
-    lia_attachment_collect_garbage_quietly (db);
   return TRUE;
 }
 
