@@ -4,6 +4,8 @@
  */
 #include "config.h"
 
+#include <string.h>
+
 #include <glib/gi18n.h>
 
 #include "lia-application.h"
@@ -13,6 +15,7 @@
 #include "lia-demo-runner.h"
 #include "lia-errors.h"
 #include "lia-preferences-window.h"
+#include "lia-sync-service.h"
 #include "lia-ui-resources.h"
 #include "lia-window.h"
 
@@ -43,12 +46,21 @@ struct _LiaApplication
   guint           deadline_source;
   GHashTable     *told;
   GCancellable   *session;      /* owned; cancelled at each lock */
+
+  /* The sync engine while unlocked, and the timer that restarts it a
+   * moment after the listening address or port last changed. */
+  LiaSyncService *sync;          /* owned; made at startup */
+  guint           restart_source;
 };
 
 G_DEFINE_FINAL_TYPE (LiaApplication, lia_application, ADW_TYPE_APPLICATION)
 
 /* How often the deadlines are looked at while unlocked. */
 #define DEADLINE_CHECK_SECONDS (60 * 60)
+/* How long after the last change to the listening address or port the
+ * engine starts again there (the port's spin button changes it at each
+ * step). */
+#define LISTEN_RESTART_MS 1000
 
 G_DEFINE_ENUM_TYPE (LiaAppState, lia_app_state,
                     G_DEFINE_ENUM_VALUE (LIA_APP_STATE_STARTING, "starting"),
@@ -283,6 +295,7 @@ worker_locked_cb (LiaStoreWorker *worker,
 
 static void check_deadlines (LiaApplication *self);
 static gboolean deadline_timer_cb (gpointer user_data);
+static void start_sync (LiaApplication *self);
 
 static void
 opened (LiaApplication *self)
@@ -291,6 +304,7 @@ opened (LiaApplication *self)
   g_clear_object (&self->session);
   self->session = g_cancellable_new ();
   set_state (self, LIA_APP_STATE_UNLOCKED);
+  start_sync (self);
   schedule_idle_lock (self);
   check_deadlines (self);
   self->deadline_source = g_timeout_add_seconds (DEADLINE_CHECK_SECONDS, deadline_timer_cb, self);
@@ -411,8 +425,109 @@ lia_application_lock (LiaApplication *self)
   g_cancellable_cancel (self->session);
   g_hash_table_remove_all (self->told);
   g_application_withdraw_notification (G_APPLICATION (self), "deadlines");
+  g_application_withdraw_notification (G_APPLICATION (self), "material");
+  g_clear_handle_id (&self->restart_source, g_source_remove);
   set_state (self, LIA_APP_STATE_LOCKED);
+  /* The engine lets go of the store first (its stop is queued before the
+   * lock). */
+  lia_sync_service_stop (self->sync);
   lia_store_worker_lock (self->worker);
+}
+
+/* ---- sync ------------------------------------------------------------------ */
+
+/* Where this node listens: the demonstration's loopback endpoint, or the
+ * address and port in the settings. */
+static char *
+listen_endpoint (LiaApplication *self)
+{
+  g_autofree char *address = NULL;
+  guint16 port;
+
+  if (self->demo_runner != NULL)
+    return g_strdup (lia_demo_runner_get_council_endpoint (self->demo_runner));
+  address = g_strstrip (g_settings_get_string (self->settings, "listen-address"));
+  g_settings_get (self->settings, "listen-port", "q", &port);
+  if (strchr (address, ':') != NULL && address[0] != '[')
+    return g_strdup_printf ("tcp://[%s]:%u", address, port);
+  return g_strdup_printf ("tcp://%s:%u", address, port);
+}
+
+static void
+start_sync (LiaApplication *self)
+{
+  g_autofree char *endpoint = listen_endpoint (self);
+
+  lia_sync_service_start (self->sync, endpoint);
+}
+
+static gboolean
+restart_sync_cb (gpointer user_data)
+{
+  LiaApplication *self = user_data;
+
+  self->restart_source = 0;
+  if (self->state == LIA_APP_STATE_UNLOCKED)
+    {
+      lia_sync_service_stop (self->sync);
+      start_sync (self);
+    }
+  return G_SOURCE_REMOVE;
+}
+
+static void
+listen_changed_cb (GSettings  *settings,
+                   const char *key,
+                   gpointer    user_data)
+{
+  LiaApplication *self = user_data;
+
+  if (self->demo_runner != NULL || self->state != LIA_APP_STATE_UNLOCKED)
+    return;
+  g_clear_handle_id (&self->restart_source, g_source_remove);
+  self->restart_source = g_timeout_add (LISTEN_RESTART_MS, restart_sync_cb, self);
+}
+
+static void
+material_arrived_cb (LiaSyncService *sync,
+                     const char     *peer_name,
+                     guint           count,
+                     GStrv           case_ids,
+                     gpointer        user_data)
+{
+  LiaApplication *self = user_data;
+  g_autoptr (GNotification) notification = NULL;
+  g_autofree char *body = NULL;
+  guint n_cases = case_ids != NULL ? g_strv_length (case_ids) : 0;
+
+  if (self->state != LIA_APP_STATE_UNLOCKED)
+    return;
+  notification = g_notification_new (_("New material has arrived"));
+  /* Who sent how much, not what: a notification can show on a locked
+   * screen (see the deadlines below). */
+  if (n_cases > 1)
+    /* Translators: "12 items from Northshire Police in 3 cases" */
+    body = g_strdup_printf (ngettext ("%u item from %s in %u cases. Open Liaison to see it.",
+                                      "%u items from %s in %u cases. Open Liaison to see them.",
+                                      count),
+                            count, peer_name, n_cases);
+  else
+    body = g_strdup_printf (ngettext ("%u item from %s. Open Liaison to see it.",
+                                      "%u items from %s. Open Liaison to see them.", count),
+                            count, peer_name);
+  g_notification_set_body (notification, body);
+  /* Activating it opens the case that received the latest. */
+  if (n_cases > 0)
+    g_notification_set_default_action_and_target (notification, "app.open-case", "s",
+                                                  case_ids[0]);
+  g_application_send_notification (G_APPLICATION (self), "material", notification);
+}
+
+LiaSyncService *
+lia_application_get_sync (LiaApplication *self)
+{
+  g_return_val_if_fail (LIA_IS_APPLICATION (self), NULL);
+  return self->sync;
 }
 
 /* ---- deadline notifications ------------------------------------------------ */
@@ -717,6 +832,11 @@ lia_application_startup (GApplication *application)
     self->store_dir = g_build_filename (g_get_user_data_dir (), "liaison", NULL);
   self->worker = lia_store_worker_new (self->store_dir);
   g_signal_connect (self->worker, "locked", G_CALLBACK (worker_locked_cb), self);
+  self->sync = lia_sync_service_new (self->worker);
+  g_signal_connect (self->sync, "material-arrived", G_CALLBACK (material_arrived_cb), self);
+  g_signal_connect (self->settings, "changed::listen-address", G_CALLBACK (listen_changed_cb),
+                    self);
+  g_signal_connect (self->settings, "changed::listen-port", G_CALLBACK (listen_changed_cb), self);
   if (self->demo_runner != NULL)
     lia_demo_runner_prepare_async (self->demo_runner, NULL, demo_prepared_cb,
                                    g_object_ref (self));
@@ -745,9 +865,15 @@ lia_application_shutdown (GApplication *application)
 
   g_clear_handle_id (&self->idle_source, g_source_remove);
   g_clear_handle_id (&self->deadline_source, g_source_remove);
-  /* Queued saves finish, then the keys are wiped. */
+  g_clear_handle_id (&self->restart_source, g_source_remove);
+  /* The engine stops, queued saves finish, then the keys are wiped. */
+  if (self->sync != NULL)
+    lia_sync_service_stop (self->sync);
   if (self->worker != NULL)
     lia_store_worker_shutdown (self->worker);
+  /* The engine is let go of on this thread, once its stop has run. */
+  while (self->sync != NULL && lia_sync_service_is_busy (self->sync))
+    g_main_context_iteration (NULL, TRUE);
   /* The demonstration's nodes stop and its directory goes, the council's
    * store (now closed) with it. */
   if (self->demo_runner != NULL)
@@ -821,6 +947,8 @@ lia_application_dispose (GObject *object)
   g_cancellable_cancel (self->session);
   g_clear_object (&self->session);
   g_clear_pointer (&self->told, g_hash_table_unref);
+  g_clear_handle_id (&self->restart_source, g_source_remove);
+  g_clear_object (&self->sync);
   g_clear_object (&self->worker);
   g_clear_object (&self->demo_runner);
   g_clear_object (&self->settings);

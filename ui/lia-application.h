@@ -13,6 +13,7 @@
 
 #include "lia-calendar.h"
 #include "lia-store-worker.h"
+#include "lia-sync-service.h"
 
 G_BEGIN_DECLS
 
@@ -35,6 +36,8 @@ LiaApplication *lia_application_new (void);
 
 LiaAppState     lia_application_get_state (LiaApplication *self);
 LiaStoreWorker *lia_application_get_worker (LiaApplication *self);
+/* The sync engine's keeper: running while the store is unlocked. */
+LiaSyncService *lia_application_get_sync (LiaApplication *self);
 GSettings      *lia_application_get_settings (LiaApplication *self);
 /* The date deadlines are counted from: today, or LIAISON_TODAY (as for
  * liaison-cli). From any thread. */

@@ -85,24 +85,6 @@ lia_find_cli (void)
   return g_find_program_in_path ("liaison-cli");
 }
 
-/* A port on 127.0.0.1 that nothing listens on now. */
-static guint
-free_port (GError **error)
-{
-  g_autoptr (GSocket) socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
-                                             G_SOCKET_PROTOCOL_TCP, error);
-  g_autoptr (GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr (GSocketAddress) any = g_inet_socket_address_new (loopback, 0);
-  g_autoptr (GSocketAddress) bound = NULL;
-
-  if (socket == NULL || !g_socket_bind (socket, any, FALSE, error))
-    return 0;
-  bound = g_socket_get_local_address (socket, error);
-  if (bound == NULL)
-    return 0;
-  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
-}
-
 static void
 message (LiaDemoRunner *self,
          const char    *text)
@@ -292,7 +274,7 @@ lia_demo_runner_prepare_async (LiaDemoRunner      *self,
     }
   for (guint i = 0; i < N_NODES; i++)
     {
-      guint port = free_port (&error);
+      guint port = lia_free_loopback_port (&error);
 
       if (port == 0)
         {

@@ -12,6 +12,7 @@
 #include "lia-fields.h"
 #include "lia-invite.h"
 #include "lia-store.h"
+#include "lia-sync-engine.h"
 
 gboolean
 lia_error_is_cancelled (const GError *error)
@@ -121,6 +122,10 @@ lia_error_describe (const GError *error)
     return describe_invite_error (error);
   if (error->domain == LIA_BACKUP_ERROR)
     return describe_backup_error (error);
+  if (g_error_matches (error, LIA_SYNC_ERROR, LIA_SYNC_ERROR_ENDPOINT))
+    return g_strdup_printf (_("Liaison is not listening for its peers: %s. Choose another "
+                              "listening address or port in Preferences."),
+                            error->message);
   if (error->domain == LIA_CALENDAR_ERROR && error->code == LIA_CALENDAR_ERROR_NETWORK)
     return g_strdup_printf (_("Could not fetch the bank holidays: %s. The calendar in use is "
                               "unchanged."),

@@ -90,6 +90,11 @@ void        lia_export_to_file (GtkWidget           *parent,
                                 GDestroyNotify       data_free,
                                 LiaExportMessageFunc message);
 
+/* A port on 127.0.0.1 that nothing listens on now (for nodes on this
+ * machine: the demonstration's, the tests'); 0 with @error if there is
+ * none. */
+guint       lia_free_loopback_port (GError **error);
+
 /* Shows @message where the person is looking: a toast on the window that
  * holds @widget. */
 void        lia_show_toast (GtkWidget  *widget,
