@@ -128,6 +128,21 @@ activated_cb (GApplication *app,
   g_idle_add (run_scenario_cb, run);
 }
 
+guint
+lia_ui_test_listen_port (void)
+{
+  static guint port;
+
+  if (port == 0)
+    {
+      g_autoptr (GError) error = NULL;
+
+      port = lia_free_loopback_port (&error);
+      g_assert_no_error (error);
+    }
+  return port;
+}
+
 int
 lia_ui_test_run_app (const char *const *args,
                      LiaUiScenario      scenario,
@@ -137,17 +152,14 @@ lia_ui_test_run_app (const char *const *args,
   g_autoptr (GPtrArray) argv = g_ptr_array_new ();
   Run run = { scenario, user_data, FALSE };
 
-  /* The application's node listens on loopback only, at a port free now:
-   * never the default 0.0.0.0:7310 of a real installation. */
+  /* The application's node listens on loopback only: never the default
+   * 0.0.0.0:7310 of a real installation. */
   {
     g_autoptr (GSettings) settings = g_settings_new ("uk.liaison.Liaison");
-    g_autoptr (GError) error = NULL;
-    guint port = lia_free_loopback_port (&error);
 
-    g_assert_no_error (error);
     g_settings_set_string (settings, "listen-address", "127.0.0.1");
     g_settings_set_string (settings, "public-host", "127.0.0.1");
-    g_settings_set (settings, "listen-port", "q", (guint16) port);
+    g_settings_set (settings, "listen-port", "q", (guint16) lia_ui_test_listen_port ());
   }
   g_ptr_array_add (argv, (gpointer) "liaison");
   for (guint i = 0; args != NULL && args[i] != NULL; i++)

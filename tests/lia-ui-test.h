@@ -38,6 +38,9 @@ void        lia_ui_test_setup_environment (void);
 void        lia_ui_test_init (int    *argc,
                               char ***argv);
 
+/* The port on 127.0.0.1 that the application's sync engine listens on
+ * in this test process (free when first asked for). */
+guint       lia_ui_test_listen_port (void);
 /* Runs the application with @args (NULL-terminated, without argv[0]) and
  * @scenario in it; the application quits when the scenario returns.
  * Returns its exit status. */

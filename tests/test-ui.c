@@ -12,6 +12,7 @@
 #include "config.h"
 
 #include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
 
 #include "lia-backup.h"
 #include "lia-case.h"
@@ -20,6 +21,7 @@
 #include "lia-peer.h"
 #include "lia-test-util.h"
 #include "lia-ui-test.h"
+#include "lia-util.h"
 
 #define PASSPHRASE "a long passphrase for the test"
 
@@ -742,6 +744,287 @@ test_peers (void)
   g_free (codes.expired_code);
 }
 
+/* ---- sync with a real node ------------------------------------------------ */
+
+/* The police's node: liaison-cli serve on its own store, in a process of
+ * its own, as another organisation's computer. */
+typedef struct
+{
+  char        *dir;          /* its store */
+  LiaTestProc *serve;
+  guint        next_line;    /* of its output, the first not looked at */
+  gint64       police_id;    /* the police's org id in the council's store */
+  char        *case_id;      /* once the case has reached it */
+} Node;
+
+/* liaison-cli --json ARGS on the node's store (beside its serve). */
+static JsonNode *
+node_json (Node              *node,
+           const char *const *args)
+{
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr (LiaTestCliRun) run = NULL;
+  g_autoptr (GError) error = NULL;
+  JsonNode *result;
+
+  g_ptr_array_add (argv, (gpointer) "--json");
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (gpointer) args[i]);
+  g_ptr_array_add (argv, NULL);
+  run = lia_test_run_cli (LIA_TEST_PASSPHRASE, NULL, node->dir,
+                          (const char *const *) argv->pdata);
+  if (run->status != 0)
+    g_error ("liaison-cli %s failed: %s", args[0], run->err);
+  result = json_from_string (run->out, &error);
+  g_assert_no_error (error);
+  return result;
+}
+
+/* Waits for the node's next sync that received something. */
+static void
+node_wait_received (Node *node)
+{
+  for (;;)
+    {
+      guint line = lia_test_proc_wait_line (node->serve, FALSE, "\"event\":\"synced\"",
+                                            node->next_line, 120);
+      const char *text = node->serve->out_lines->pdata[line];
+
+      node->next_line = line + 1;
+      if (strstr (text, "\"received\":0,") == NULL)
+        return;
+    }
+}
+
+/* The id of the node's first record of @kind in the case, or NULL. */
+static char *
+node_find_record (Node       *node,
+                  const char *kind)
+{
+  const char *args[] = { "record", "list", node->case_id, NULL };
+  g_autoptr (JsonNode) list = node_json (node, args);
+  JsonArray *records = json_node_get_array (list);
+
+  for (guint i = 0; i < json_array_get_length (records); i++)
+    {
+      JsonObject *record = json_array_get_object_element (records, i);
+
+      if (g_strcmp0 (json_object_get_string_member (record, "kind"), kind) == 0)
+        return g_strdup (json_object_get_string_member (record, "id"));
+    }
+  return NULL;
+}
+
+static gboolean
+chronology_has_two (gpointer user_data)
+{
+  GtkWidget *count = lia_ui_find ("chronology-count");
+
+  return count != NULL && g_str_equal (gtk_label_get_text (GTK_LABEL (count)), "2 entries");
+}
+
+/* The engine warns of a refused key, as it should: not a failure here. */
+static gboolean
+refused_is_expected (const char     *log_domain,
+                     GLogLevelFlags  log_level,
+                     const char     *message,
+                     gpointer        user_data)
+{
+  return !(g_strcmp0 (log_domain, "liaison-sync") == 0
+           && strstr (message, "refused this organisation's key") != NULL);
+}
+
+static void
+sync_scenario (LiaApplication *app,
+               GtkWindow      *window,
+               gpointer        user_data)
+{
+  Node *node = user_data;
+  LiaUiNotifications *notifications = lia_ui_notifications_get ();
+  g_autofree char *check = NULL;
+  g_autofree char *record_id = NULL;
+  GtkWidget *peers;
+
+  gtk_window_set_default_size (window, 1280, 820);
+  lia_ui_wait_for_state (app, LIA_APP_STATE_LOCKED);
+  unlock_with (LIA_TEST_PASSPHRASE);
+  lia_ui_wait_for ("case-list-empty");
+
+  /* The police's node is reached as soon as the store is open; the
+   * school's computer, where nothing listens, is said to be unreachable,
+   * with what to do about it. */
+  activate ("case-list-empty", "main.peers");
+  lia_ui_wait_for_text ("sync-status", "Listening for peers at tcp://127.0.0.1:");
+  lia_ui_wait_for_text ("peer-sync-state", "Up to date");
+  lia_ui_wait_for_any_text ("Unreachable");
+  peers = gtk_widget_get_ancestor (lia_ui_find ("peers-list"), GTK_TYPE_WINDOW);
+  for (GtkWidget *row = gtk_widget_get_first_child (lia_ui_find ("peers-list")); row != NULL;
+       row = gtk_widget_get_next_sibling (row))
+    adw_expander_row_set_expanded (ADW_EXPANDER_ROW (row), TRUE);
+  lia_ui_wait_for_any_text ("Nothing answers at its address");
+  lia_ui_screenshot (peers, "peers-sync");
+  gtk_window_destroy (GTK_WINDOW (peers));
+
+  /* A case with the police taking part, and an entry in its chronology. */
+  lia_ui_click ("new-case-button");
+  lia_ui_wait_for ("new-case-dialog");
+  fill_new_case ("12/06/2026");
+  accept_dialog ("new-case-dialog");
+  activate ("timeline", "overview.add-participant");
+  lia_ui_wait_for ("add-participant-dialog");
+  /* Without a point of contact: said in the dialog. */
+  activate ("add-participant-dialog", "form.accept");
+  lia_ui_wait_for_text ("form-error", "point of contact at Northmoor Police");
+  lia_ui_type ("participant-contact", "DS Priya Shah");
+  accept_dialog ("add-participant-dialog");
+  lia_ui_wait_for_any_text ("Northmoor Police");
+  show_page ("chronology");
+  lia_ui_click ("chronology-add");
+  lia_ui_wait_for ("record-dialog");
+  lia_ui_type ("field-date", "12/06/2026 09:30");
+  lia_ui_type_long ("field-what-text", "Police called to the home after a neighbour's report.");
+  accept_dialog ("record-dialog");
+  lia_ui_wait_until (chronology_has_one, NULL, "the entry in the chronology");
+
+  /* The case reaches the node: it is a participant. */
+  while (node->case_id == NULL)
+    {
+      const char *args[] = { "case", "list", NULL };
+      g_autoptr (JsonNode) list = NULL;
+      JsonArray *cases;
+
+      node_wait_received (node);
+      list = node_json (node, args);
+      cases = json_node_get_array (list);
+      if (json_array_get_length (cases) > 0)
+        node->case_id = g_strdup (json_object_get_string_member (
+          json_array_get_object_element (cases, 0), "id"));
+    }
+
+  /* Shared with the police in the matrix: it reaches their node, sealed
+   * for the police and no one else (the envelope's recipients, as the
+   * node's own liaison-cli reads them). */
+  show_page ("sharing");
+  lia_ui_wait_for ("sharing-matrix");
+  check = g_strdup_printf ("share-chronology-%" G_GINT64_FORMAT, node->police_id);
+  lia_ui_click (check);
+  while (record_id == NULL)
+    {
+      node_wait_received (node);
+      record_id = node_find_record (node, "chronology");
+    }
+  {
+    const char *args[] = { "record", "recipients", record_id, NULL };
+    g_autoptr (JsonNode) recipients = node_json (node, args);
+    JsonArray *array = json_node_get_array (recipients);
+    JsonObject *only;
+
+    g_assert_cmpuint (json_array_get_length (array), ==, 1);
+    only = json_array_get_object_element (array, 0);
+    g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (only, "org"),
+                                                    "name"),
+                     ==, "Northmoor Police");
+    g_assert_false (json_object_get_boolean_member (only, "pending"));
+  }
+
+  /* The police add an entry of their own and share it with the council:
+   * it appears in the open case, and a notification says so. */
+  show_page ("chronology");
+  {
+    const char *add[] = { "record", "add", node->case_id, "--kind", "chronology",
+                          "--date", "2026-06-13T11:00",
+                          "--what", "Officers visited the home and spoke to the mother.", NULL };
+    const char *share[] = { "case", "share", node->case_id, "--with",
+                            "Northmoor Borough Council", "--categories", "chronology", NULL };
+    g_autoptr (JsonNode) added = node_json (node, add);
+    g_autoptr (JsonNode) shared = node_json (node, share);
+  }
+  lia_ui_wait_until (chronology_has_two, NULL, "the police's entry in the chronology");
+  {
+    GVariant *notification = lia_ui_notifications_wait (notifications, "material");
+    const char *body = NULL;
+    g_autoptr (GVariant) target = NULL;
+
+    g_assert_true (g_variant_lookup (notification, "body", "&s", &body));
+    g_assert_nonnull (strstr (body, "Northmoor Police"));
+    target = g_variant_lookup_value (notification, "default-action-target",
+                                     G_VARIANT_TYPE_STRING);
+    g_assert_nonnull (target);
+    g_assert_cmpstr (g_variant_get_string (target, NULL), ==, node->case_id);
+  }
+  lia_ui_screenshot (GTK_WIDGET (window), "chronology-synced");
+
+  /* The police remove the council as a peer: the next sync is refused,
+   * and the peers window says so and what to do. */
+  {
+    const char *remove[] = { "peer", "remove", "Northmoor Borough Council", NULL };
+    g_autoptr (JsonNode) removed = node_json (node, remove);
+  }
+  g_test_log_set_fatal_handler (refused_is_expected, NULL);
+  lia_test_proc_wait_line (node->serve, TRUE, "is no longer a peer", 0, 120);
+  activate ("case-pages", "main.peers");
+  adw_expander_row_set_expanded (ADW_EXPANDER_ROW (lia_ui_wait_for ("peer-row")), TRUE);
+  lia_ui_click ("peer-sync-now");
+  lia_ui_wait_for_text ("peer-sync-state", "Refused");
+  lia_ui_wait_for_any_text ("It refused this organisation");
+}
+
+static void
+test_sync (void)
+{
+  g_autoptr (LiaStore) store = NULL;
+  g_autoptr (LiaStore) police = NULL;
+  g_autoptr (LiaOrg) police_org = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *council_endpoint = NULL;
+  g_autofree char *police_endpoint = NULL;
+  const char *cli = g_getenv ("LIAISON_CLI");
+  Node node = { 0 };
+
+  if (!g_test_subprocess ())
+    {
+      run_in_subprocess (NULL);
+      return;
+    }
+  g_assert_nonnull (cli);
+  store = lia_test_create_store ("Northmoor Borough Council");
+  police = lia_test_create_store_of_kind ("Northmoor Police", LIA_ORG_KIND_POLICE);
+  council_endpoint = g_strdup_printf ("tcp://127.0.0.1:%u", lia_ui_test_listen_port ());
+  police_endpoint = g_strdup_printf ("tcp://127.0.0.1:%u", lia_free_loopback_port (&error));
+  g_assert_no_error (error);
+  /* Each has the other's invite code, as two organisations would. */
+  lia_test_introduce_at (store, council_endpoint, police);
+  lia_test_introduce_at (police, police_endpoint, store);
+  /* And a school's, whose computer is off: nothing listens at its port. */
+  {
+    g_autoptr (LiaStore) school = lia_test_create_store_of_kind ("Northmoor School",
+                                                                 LIA_ORG_KIND_AGENCY);
+    g_autofree char *nowhere = g_strdup_printf ("tcp://127.0.0.1:%u",
+                                                lia_free_loopback_port (&error));
+
+    g_assert_no_error (error);
+    lia_test_introduce_at (school, nowhere, store);
+  }
+  police_org = lia_store_find_org (store, "Northmoor Police", &error);
+  g_assert_no_error (error);
+  node.police_id = police_org->id;
+  node.dir = g_strdup (lia_store_get_directory (police));
+  lia_store_lock (police);
+  {
+    const char *argv[] = { cli, "--store", node.dir, "--json", "serve", "--listen",
+                           police_endpoint, NULL };
+    const char *env[] = { "LIAISON_PASSPHRASE", LIA_TEST_PASSPHRASE, NULL };
+
+    node.serve = lia_test_proc_spawn (argv, env);
+    node.next_line = lia_test_proc_wait_line (node.serve, FALSE, "\"event\":\"listening\"", 0,
+                                              60) + 1;
+  }
+  run_on_store (store, sync_scenario, &node);
+  lia_test_proc_free (node.serve);
+  g_free (node.dir);
+  g_free (node.case_id);
+}
+
 /* ---- the live demonstration ------------------------------------------------ */
 
 static void
@@ -799,6 +1082,7 @@ main (int   argc,
   g_test_add_func ("/ui/screens", test_screens);
   g_test_add_func ("/ui/deadline-notification", test_deadline_notification);
   g_test_add_func ("/ui/peers", test_peers);
+  g_test_add_func ("/ui/sync", test_sync);
   g_test_add_func ("/ui/demo", test_demo);
   return g_test_run ();
 }

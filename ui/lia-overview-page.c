@@ -421,6 +421,7 @@ participant_accept_cb (LiaFormDialog *dialog,
   AdwComboRow *org_row = g_object_get_data (G_OBJECT (dialog), "org");
   AdwComboRow *role_row = g_object_get_data (G_OBJECT (dialog), "role");
   guint org_index = adw_combo_row_get_selected (org_row);
+  g_autofree char *contact = NULL;
   ParticipantData *data;
 
   if (org_index == GTK_INVALID_LIST_POSITION || org_index >= candidates->len)
@@ -428,11 +429,23 @@ participant_accept_cb (LiaFormDialog *dialog,
       lia_form_dialog_show_problem (dialog, _("Choose the organisation to add."));
       return;
     }
+  contact = entry_text (G_OBJECT (dialog), "contact");
+  if (contact == NULL)
+    {
+      g_autofree char *problem = g_strdup_printf (
+        _("Name the point of contact at %s: the person the other organisations deal with on "
+          "this case."),
+        ((const LiaOrg *) candidates->pdata[org_index])->name);
+
+      lia_form_dialog_show_problem (dialog, problem);
+      gtk_widget_grab_focus (g_object_get_data (G_OBJECT (dialog), "contact"));
+      return;
+    }
   data = g_new0 (ParticipantData, 1);
   data->case_id = g_strdup (self->data->lcase->id);
   data->org = lia_org_copy (candidates->pdata[org_index]);
   data->role = (LiaRole) adw_combo_row_get_selected (role_row);
-  data->contact = entry_text (G_OBJECT (dialog), "contact");
+  data->contact = g_steal_pointer (&contact);
   data->email = entry_text (G_OBJECT (dialog), "email");
   data->phone = entry_text (G_OBJECT (dialog), "phone");
   lia_form_dialog_run (dialog, lia_application_get_worker (self->app), add_participant_job,

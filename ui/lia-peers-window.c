@@ -53,6 +53,9 @@ struct _LiaPeersWindow
   GHashTable      *expanded;   /* owned: fingerprints of the peers whose rows are open */
   GCancellable    *cancellable;
   gboolean         busy;
+  /* Each peer's sync as the store last recorded it, while the engine does
+   * not run (it could not listen); owned LiaSyncPeerState, or NULL. */
+  GPtrArray       *saved_states;
 
   AdwToastOverlay *toast_overlay;
   AdwWindowTitle  *window_title;
@@ -62,6 +65,7 @@ struct _LiaPeersWindow
   AdwEntryRow     *code_row;
   GtkLabel        *add_error_label;
   GtkLabel        *peers_status;
+  GtkLabel        *sync_status;
   GtkListBox      *peers_list;
 };
 
@@ -520,6 +524,230 @@ remove_action (GtkWidget  *widget,
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
+/* ---- sync ------------------------------------------------------------------ */
+
+static const char *
+status_text (LiaSyncPeerStatus status)
+{
+  switch (status)
+    {
+    case LIA_SYNC_PEER_CONNECTING:
+      return _("Connecting…");
+    case LIA_SYNC_PEER_SYNCING:
+      return _("Syncing…");
+    case LIA_SYNC_PEER_UP_TO_DATE:
+      return _("Up to date");
+    case LIA_SYNC_PEER_UNREACHABLE:
+      return _("Unreachable");
+    case LIA_SYNC_PEER_REFUSED:
+      return _("Refused");
+    default:
+      return "";
+    }
+}
+
+static const char *
+status_class (LiaSyncPeerStatus status)
+{
+  switch (status)
+    {
+    case LIA_SYNC_PEER_UP_TO_DATE:
+      return "met";
+    case LIA_SYNC_PEER_UNREACHABLE:
+      return "soon";
+    case LIA_SYNC_PEER_REFUSED:
+      return "overdue";
+    case LIA_SYNC_PEER_CONNECTING:
+    case LIA_SYNC_PEER_SYNCING:
+    default:
+      return "neutral";
+    }
+}
+
+/* The sync row's words: when, what waits, and what went wrong with what
+ * to do about it. */
+static char *
+sync_details (const LiaSyncPeerState *state)
+{
+  GString *text = g_string_new ("");
+
+  if (state->last_sync != 0)
+    {
+      g_autofree char *when = lia_format_time (state->last_sync);
+
+      g_string_append_printf (text, _("Last synced %s."), when);
+    }
+  else
+    g_string_append (text, _("Not synced yet."));
+  if (state->pending_out == 0)
+    {
+      g_string_append_c (text, ' ');
+      g_string_append (text, _("Nothing waiting to go to it."));
+    }
+  else if (state->pending_out > 0)
+    {
+      g_string_append_c (text, ' ');
+      g_string_append_printf (text, ngettext ("%" G_GINT64_FORMAT " item waiting to go to it.",
+                                              "%" G_GINT64_FORMAT " items waiting to go to it.",
+                                              (gulong) state->pending_out),
+                              state->pending_out);
+    }
+  if (state->pending_in > 0)
+    {
+      g_string_append_c (text, ' ');
+      g_string_append_printf (text, ngettext ("%" G_GINT64_FORMAT " item still to come from it.",
+                                              "%" G_GINT64_FORMAT " items still to come from it.",
+                                              (gulong) state->pending_in),
+                              state->pending_in);
+    }
+  if (state->status == LIA_SYNC_PEER_UNREACHABLE)
+    {
+      g_string_append_c (text, '\n');
+      g_string_append (text, _("Nothing answers at its address. Liaison keeps trying; check with "
+                                "them that Liaison is open there and that the address in their "
+                                "invite code is right."));
+    }
+  else if (state->status == LIA_SYNC_PEER_REFUSED)
+    {
+      g_string_append_c (text, '\n');
+      g_string_append (text, _("It refused this organisation. Ask them to check that they added "
+                                "this organisation’s invite code and have not removed it."));
+    }
+  if (state->last_error != NULL
+      && (state->status == LIA_SYNC_PEER_UNREACHABLE || state->status == LIA_SYNC_PEER_REFUSED))
+    g_string_append_printf (text, " (%s)", state->last_error);
+  return g_string_free (text, FALSE);
+}
+
+static const LiaSyncPeerState *
+find_state (GPtrArray  *states,
+            const char *fingerprint)
+{
+  for (guint i = 0; states != NULL && i < states->len; i++)
+    {
+      const LiaSyncPeerState *state = states->pdata[i];
+
+      if (g_strcmp0 (state->fingerprint, fingerprint) == 0)
+        return state;
+    }
+  return NULL;
+}
+
+/* Shows each current peer's sync state in its row: the pill, and the
+ * details beside "Sync now". */
+static void
+show_sync_states (LiaPeersWindow *self)
+{
+  LiaSyncService *sync = lia_application_get_sync (self->app);
+  LiaSyncServiceStatus status = lia_sync_service_get_status (sync);
+  g_autoptr (GPtrArray) live = lia_sync_service_dup_peer_states (sync);
+  GPtrArray *states = live != NULL ? live : self->saved_states;
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "peers.sync-now",
+                                 status == LIA_SYNC_SERVICE_RUNNING);
+  gtk_widget_remove_css_class (GTK_WIDGET (self->sync_status), "error");
+  switch (status)
+    {
+    case LIA_SYNC_SERVICE_RUNNING:
+      {
+        g_autofree char *text = g_strdup_printf (_("Listening for peers at %s."),
+                                                 lia_sync_service_get_listen_endpoint (sync));
+
+        gtk_label_set_text (self->sync_status, text);
+      }
+      break;
+    case LIA_SYNC_SERVICE_STARTING:
+      gtk_label_set_text (self->sync_status, _("Starting to sync…"));
+      break;
+    case LIA_SYNC_SERVICE_FAILED:
+      gtk_label_set_text (self->sync_status, lia_sync_service_get_error (sync));
+      gtk_widget_add_css_class (GTK_WIDGET (self->sync_status), "error");
+      break;
+    case LIA_SYNC_SERVICE_STOPPED:
+    default:
+      gtk_label_set_text (self->sync_status, _("Not syncing."));
+      break;
+    }
+  gtk_widget_set_visible (GTK_WIDGET (self->sync_status), TRUE);
+
+  for (GtkWidget *row = gtk_widget_get_first_child (GTK_WIDGET (self->peers_list)); row != NULL;
+       row = gtk_widget_get_next_sibling (row))
+    {
+      GtkLabel *pill = g_object_get_data (G_OBJECT (row), "sync-pill");
+      AdwActionRow *sync_row = g_object_get_data (G_OBJECT (row), "sync-row");
+      const LiaSyncPeerState *state;
+      g_autofree char *details = NULL;
+
+      if (pill == NULL)
+        continue;
+      state = find_state (states, g_object_get_data (G_OBJECT (row), "fingerprint"));
+      gtk_widget_set_visible (GTK_WIDGET (pill), state != NULL);
+      if (state == NULL)
+        {
+          adw_action_row_set_subtitle (sync_row, _("Not synced yet."));
+          continue;
+        }
+      gtk_label_set_text (pill, status_text (state->status));
+      for (guint i = LIA_SYNC_PEER_CONNECTING; i <= LIA_SYNC_PEER_REFUSED; i++)
+        gtk_widget_remove_css_class (GTK_WIDGET (pill), status_class (i));
+      gtk_widget_add_css_class (GTK_WIDGET (pill), status_class (state->status));
+      details = sync_details (state);
+      adw_action_row_set_subtitle (sync_row, details);
+    }
+}
+
+static gpointer
+saved_states_job (LiaStore     *store,
+                  gpointer      user_data,
+                  GCancellable *cancellable,
+                  GError      **error)
+{
+  return lia_sync_dup_saved_peer_states (store, error);
+}
+
+static void
+saved_states_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  LiaPeersWindow *self;
+  g_autoptr (GError) error = NULL;
+  GPtrArray *states = lia_store_worker_run_finish (LIA_STORE_WORKER (source), result, &error);
+
+  if (lia_error_is_cancelled (error))
+    return;
+  self = LIA_PEERS_WINDOW (user_data);
+  g_clear_pointer (&self->saved_states, g_ptr_array_unref);
+  self->saved_states = states;
+  if (states == NULL)
+    g_warning ("Could not read the peers' last syncs: %s", error->message);
+  show_sync_states (self);
+}
+
+static void
+sync_status_cb (LiaPeersWindow *self)
+{
+  LiaSyncService *sync = lia_application_get_sync (self->app);
+
+  /* Without the engine, how each sync last went is in the store. */
+  if (lia_sync_service_get_status (sync) != LIA_SYNC_SERVICE_RUNNING)
+    lia_store_worker_run (lia_application_get_worker (self->app), saved_states_job, NULL, NULL,
+                          (GDestroyNotify) g_ptr_array_unref, LIA_STORE_JOB_READS, NULL,
+                          self->cancellable, saved_states_cb, self);
+  show_sync_states (self);
+}
+
+static void
+sync_now_action (GtkWidget  *widget,
+                 const char *action_name,
+                 GVariant   *parameter)
+{
+  LiaPeersWindow *self = LIA_PEERS_WINDOW (widget);
+
+  lia_sync_service_sync_now (lia_application_get_sync (self->app),
+                             g_variant_get_string (parameter, NULL));
+}
+
 /* ---- the list -------------------------------------------------------------- */
 
 static char *
@@ -613,6 +841,32 @@ peer_row (LiaPeersWindow *self,
   else
     g_string_append (subtitle, _(" · not verified yet"));
   adw_expander_row_set_subtitle (ADW_EXPANDER_ROW (row), subtitle->str);
+  if (peer->revoked_at == 0)
+    {
+      GtkWidget *pill = lia_pill_new ("", "neutral");
+      GtkWidget *sync_row = lia_info_row_new (_("Sync"), NULL);
+      GtkWidget *sync_now = gtk_button_new_with_mnemonic (_("_Sync Now"));
+
+      gtk_widget_set_name (pill, "peer-sync-state");
+      gtk_widget_set_visible (pill, FALSE);
+      adw_expander_row_add_action (ADW_EXPANDER_ROW (row), pill);
+      gtk_widget_set_name (sync_row, "peer-sync");
+      gtk_widget_set_name (sync_now, "peer-sync-now");
+      gtk_widget_set_valign (sync_now, GTK_ALIGN_CENTER);
+      gtk_actionable_set_action_name (GTK_ACTIONABLE (sync_now), "peers.sync-now");
+      gtk_actionable_set_action_target (GTK_ACTIONABLE (sync_now), "s", peer->org->fingerprint);
+      {
+        /* Translators: the accessible name of a peer's Sync Now button */
+        g_autofree char *label = g_strdup_printf (_("Sync with %s now"), peer->org->name);
+
+        gtk_accessible_update_property (GTK_ACCESSIBLE (sync_now), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                        label, -1);
+      }
+      adw_action_row_add_suffix (ADW_ACTION_ROW (sync_row), sync_now);
+      adw_expander_row_add_row (ADW_EXPANDER_ROW (row), sync_row);
+      g_object_set_data (G_OBJECT (row), "sync-pill", pill);
+      g_object_set_data (G_OBJECT (row), "sync-row", sync_row);
+    }
   if (peer->revoked_at == 0 && peer->verified_at == 0)
     adw_expander_row_add_action (ADW_EXPANDER_ROW (row),
                                  lia_pill_new (_("Not verified"), "soon"));
@@ -752,6 +1006,7 @@ loaded_cb (gpointer      result,
       gtk_label_set_text (self->peers_status, text);
     }
   g_object_set_data (G_OBJECT (self), "expand", NULL);
+  show_sync_states (self);
 }
 
 /* ---- the window ------------------------------------------------------------ */
@@ -775,6 +1030,7 @@ lia_peers_window_finalize (GObject *object)
   LiaPeersWindow *self = LIA_PEERS_WINDOW (object);
 
   peers_free (self->data);
+  g_clear_pointer (&self->saved_states, g_ptr_array_unref);
   g_free (self->invite);
   g_clear_pointer (&self->expanded, g_hash_table_unref);
   g_clear_object (&self->cancellable);
@@ -800,6 +1056,7 @@ lia_peers_window_class_init (LiaPeersWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LiaPeersWindow, code_row);
   gtk_widget_class_bind_template_child (widget_class, LiaPeersWindow, add_error_label);
   gtk_widget_class_bind_template_child (widget_class, LiaPeersWindow, peers_status);
+  gtk_widget_class_bind_template_child (widget_class, LiaPeersWindow, sync_status);
   gtk_widget_class_bind_template_child (widget_class, LiaPeersWindow, peers_list);
   gtk_widget_class_bind_template_callback (widget_class, code_activated_cb);
 
@@ -808,6 +1065,7 @@ lia_peers_window_class_init (LiaPeersWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "peers.add", NULL, add_action);
   gtk_widget_class_install_action (widget_class, "peers.verify", "s", verify_action);
   gtk_widget_class_install_action (widget_class, "peers.remove", "s", remove_action);
+  gtk_widget_class_install_action (widget_class, "peers.sync-now", "s", sync_now_action);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "window.close", NULL);
 }
 
@@ -841,6 +1099,11 @@ lia_peers_window_present (LiaApplication *application,
   self->loader = lia_loader_new (worker, NULL, load_job, NULL, NULL, (GDestroyNotify) peers_free,
                                  loaded_cb, self);
   lia_loader_load (self->loader);
+  g_signal_connect_object (lia_application_get_sync (application), "peer-state-changed",
+                           G_CALLBACK (show_sync_states), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (lia_application_get_sync (application), "notify::status",
+                           G_CALLBACK (sync_status_cb), self, G_CONNECT_SWAPPED);
+  sync_status_cb (self);
   make_invite (self);
   gtk_window_present (GTK_WINDOW (self));
 }
