@@ -1027,6 +1027,23 @@ test_sync (void)
 
 /* ---- the live demonstration ------------------------------------------------ */
 
+/* Whether the chronology's agency filter offers @agency: it lists the
+ * agencies of the entries shown. */
+static gboolean
+agency_listed (gpointer agency)
+{
+  GtkWidget *dropdown = lia_ui_find ("chronology-agency");
+  GListModel *model;
+
+  if (dropdown == NULL)
+    return FALSE;
+  model = gtk_drop_down_get_model (GTK_DROP_DOWN (dropdown));
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    if (g_str_equal (gtk_string_list_get_string (GTK_STRING_LIST (model), i), agency))
+      return TRUE;
+  return FALSE;
+}
+
 static void
 demo_scenario (LiaApplication *app,
                GtkWindow      *window,
@@ -1047,6 +1064,20 @@ demo_scenario (LiaApplication *app,
   lia_ui_wait_for_any_text ("Northmoor Police (demo)");
   lia_ui_wait_for_any_text ("IOPC investigation team (demo)");
   lia_ui_wait_for_any_text ("3 current peers.");
+  gtk_window_destroy (GTK_WINDOW (gtk_widget_get_ancestor (lia_ui_find ("peers-list"),
+                                                           GTK_TYPE_WINDOW)));
+
+  /* The other three share their parts of the case from their own nodes:
+   * their entries arrive in the open chronology. */
+  g_assert_true (gtk_widget_activate_action (lia_ui_find ("case-list"), "list.activate-item", "u",
+                                             0));
+  show_page ("chronology");
+  lia_ui_wait_until (agency_listed, (gpointer) "Northmoor Police (demo)", "the police's entries");
+  lia_ui_wait_until (agency_listed, (gpointer) "Northmoor and Vale Integrated Care Board (demo)",
+                     "the ICB's entries");
+  lia_ui_wait_until (agency_listed, (gpointer) "IOPC investigation team (demo)",
+                     "the IOPC's entries");
+  lia_ui_screenshot (GTK_WIDGET (window), "demo-chronology");
 }
 
 static void
