@@ -1025,6 +1025,47 @@ test_sync (void)
   g_free (node.case_id);
 }
 
+/* ---- preferences: where to listen ------------------------------------------ */
+
+static void
+preferences_scenario (LiaApplication *app,
+                      GtkWindow      *window,
+                      gpointer        user_data)
+{
+  lia_ui_wait_for_state (app, LIA_APP_STATE_LOCKED);
+  unlock_with (LIA_TEST_PASSPHRASE);
+  lia_ui_wait_for ("case-list-empty");
+  g_action_group_activate_action (G_ACTION_GROUP (app), "preferences", NULL);
+  lia_ui_wait_for_text ("prefs-listen-status", "Listening for peers at tcp://127.0.0.1:");
+
+  /* An address that is not this computer's: it cannot listen there, and
+   * says so where the address was typed, with what to do. */
+  lia_ui_type ("prefs-listen-address", "192.0.2.1");
+  lia_ui_wait_for_text ("prefs-listen-status", "not listening for its peers");
+  lia_ui_wait_for_text ("prefs-listen-status", "Choose another listening address or port");
+  lia_ui_screenshot (gtk_widget_get_ancestor (lia_ui_find ("prefs-listen-status"),
+                                              GTK_TYPE_WINDOW),
+                     "preferences-listen-error");
+
+  /* Put right: it listens again. */
+  lia_ui_type ("prefs-listen-address", "127.0.0.1");
+  lia_ui_wait_for_text ("prefs-listen-status", "Listening for peers at tcp://127.0.0.1:");
+}
+
+static void
+test_preferences (void)
+{
+  g_autoptr (LiaStore) store = NULL;
+
+  if (!g_test_subprocess ())
+    {
+      run_in_subprocess (NULL);
+      return;
+    }
+  store = lia_test_create_store ("Northmoor Borough Council");
+  run_on_store (store, preferences_scenario, NULL);
+}
+
 /* ---- the live demonstration ------------------------------------------------ */
 
 /* Whether the chronology's agency filter offers @agency: it lists the
@@ -1114,6 +1155,7 @@ main (int   argc,
   g_test_add_func ("/ui/deadline-notification", test_deadline_notification);
   g_test_add_func ("/ui/peers", test_peers);
   g_test_add_func ("/ui/sync", test_sync);
+  g_test_add_func ("/ui/preferences", test_preferences);
   g_test_add_func ("/ui/demo", test_demo);
   return g_test_run ();
 }

@@ -25,6 +25,7 @@ struct _LiaPreferencesWindow
   AdwEntryRow    *address_row;
   GtkSpinButton  *port_spin;
   AdwEntryRow    *host_row;
+  GtkLabel       *listen_status;
   AdwEntryRow    *url_row;
   AdwActionRow   *refresh_row;
   GtkSpinner     *refresh_spinner;
@@ -151,6 +152,35 @@ refresh_action (GtkWidget  *widget,
   g_task_run_in_thread (task, refresh_thread);
 }
 
+/* Whether Liaison listens where the settings say, or why not. */
+static void
+show_listen_status (LiaPreferencesWindow *self)
+{
+  LiaSyncService *sync = lia_application_get_sync (self->app);
+  g_autofree char *text = NULL;
+
+  gtk_widget_remove_css_class (GTK_WIDGET (self->listen_status), "error");
+  switch (lia_sync_service_get_status (sync))
+    {
+    case LIA_SYNC_SERVICE_RUNNING:
+      text = g_strdup_printf (_("Listening for peers at %s."),
+                              lia_sync_service_get_listen_endpoint (sync));
+      break;
+    case LIA_SYNC_SERVICE_STARTING:
+      text = g_strdup (_("Starting to sync…"));
+      break;
+    case LIA_SYNC_SERVICE_FAILED:
+      text = g_strdup (lia_sync_service_get_error (sync));
+      gtk_widget_add_css_class (GTK_WIDGET (self->listen_status), "error");
+      break;
+    case LIA_SYNC_SERVICE_STOPPED:
+    default:
+      text = g_strdup (_("Liaison listens for its peers while it is unlocked."));
+      break;
+    }
+  gtk_label_set_text (self->listen_status, text);
+}
+
 static void
 calendar_changed_cb (LiaStoreWorker *worker,
                      const char     *case_id,
@@ -185,6 +215,7 @@ lia_preferences_window_class_init (LiaPreferencesWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LiaPreferencesWindow, address_row);
   gtk_widget_class_bind_template_child (widget_class, LiaPreferencesWindow, port_spin);
   gtk_widget_class_bind_template_child (widget_class, LiaPreferencesWindow, host_row);
+  gtk_widget_class_bind_template_child (widget_class, LiaPreferencesWindow, listen_status);
   gtk_widget_class_bind_template_child (widget_class, LiaPreferencesWindow, url_row);
   gtk_widget_class_bind_template_child (widget_class, LiaPreferencesWindow, refresh_row);
   gtk_widget_class_bind_template_child (widget_class, LiaPreferencesWindow, refresh_spinner);
@@ -222,6 +253,9 @@ lia_preferences_window_new (LiaApplication *application)
   g_settings_bind (settings, "bank-holiday-url", self->url_row, "text", G_SETTINGS_BIND_DEFAULT);
   g_signal_connect_object (lia_application_get_worker (application), "changed",
                            G_CALLBACK (calendar_changed_cb), self, 0);
+  g_signal_connect_object (lia_application_get_sync (application), "notify::status",
+                           G_CALLBACK (show_listen_status), self, G_CONNECT_SWAPPED);
   show_calendar_years (self);
+  show_listen_status (self);
   return self;
 }

@@ -242,7 +242,7 @@ started_cb (GObject      *source,
           g_clear_pointer (&self->session, session_unref);
           self->busy--;
           message = lia_error_describe (error);
-          g_warning ("Sync could not start: %s", error->message);
+          g_message ("Sync could not start: %s", error->message);
           set_status (self, LIA_SYNC_SERVICE_FAILED, message);
         }
     }
