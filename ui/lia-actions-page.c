@@ -37,7 +37,6 @@ struct _LiaActionsPage
   char           *case_id;   /* owned */
   LiaLoader      *loader;    /* owned */
   Actions        *data;      /* owned */
-  gboolean        started;
 
   GtkLabel       *status_label;
   GtkListBox     *list;
@@ -170,19 +169,6 @@ edit_action (GtkWidget  *widget,
 }
 
 static void
-lia_actions_page_map (GtkWidget *widget)
-{
-  LiaActionsPage *self = LIA_ACTIONS_PAGE (widget);
-
-  GTK_WIDGET_CLASS (lia_actions_page_parent_class)->map (widget);
-  if (!self->started)
-    {
-      self->started = TRUE;
-      lia_loader_load (self->loader);
-    }
-}
-
-static void
 lia_actions_page_dispose (GObject *object)
 {
   LiaActionsPage *self = LIA_ACTIONS_PAGE (object);
@@ -212,7 +198,6 @@ lia_actions_page_class_init (LiaActionsPageClass *klass)
 
   object_class->dispose = lia_actions_page_dispose;
   object_class->finalize = lia_actions_page_finalize;
-  widget_class->map = lia_actions_page_map;
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/uk/liaison/Liaison/ui/lia-actions-page.ui");
@@ -240,5 +225,6 @@ lia_actions_page_new (LiaApplication *application,
   self->loader = lia_loader_new (lia_application_get_worker (application), case_id, load_job,
                                  g_strdup (case_id), g_free, (GDestroyNotify) actions_free,
                                  loaded_cb, self);
+  lia_loader_load_when_mapped (self->loader, GTK_WIDGET (self));
   return self;
 }

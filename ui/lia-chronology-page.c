@@ -28,7 +28,6 @@ struct _LiaChronologyPage
   GtkFilterListModel *filtered;   /* owned */
   GtkStringList      *agencies;   /* owned: "All agencies", then each */
   char               *agency;     /* owned: case-folded agency shown, or NULL for all */
-  gboolean            started;
   gboolean            loaded;
   gboolean            updating_agencies;
 
@@ -314,20 +313,6 @@ bind_row_cb (GtkSignalListItemFactory *factory,
 }
 
 static void
-lia_chronology_page_map (GtkWidget *widget)
-{
-  LiaChronologyPage *self = LIA_CHRONOLOGY_PAGE (widget);
-
-  GTK_WIDGET_CLASS (lia_chronology_page_parent_class)->map (widget);
-  /* Loaded when first shown: opening a case costs only its first page. */
-  if (!self->started)
-    {
-      self->started = TRUE;
-      lia_loader_load (self->loader);
-    }
-}
-
-static void
 lia_chronology_page_dispose (GObject *object)
 {
   LiaChronologyPage *self = LIA_CHRONOLOGY_PAGE (object);
@@ -363,7 +348,6 @@ lia_chronology_page_class_init (LiaChronologyPageClass *klass)
 
   object_class->dispose = lia_chronology_page_dispose;
   object_class->finalize = lia_chronology_page_finalize;
-  widget_class->map = lia_chronology_page_map;
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/uk/liaison/Liaison/ui/lia-chronology-page.ui");
@@ -417,6 +401,7 @@ lia_chronology_page_new (LiaApplication *application,
   self->loader = lia_loader_new (lia_application_get_worker (application), case_id, load_job,
                                  g_strdup (case_id), g_free, (GDestroyNotify) chronology_free,
                                  loaded_cb, self);
+  lia_loader_load_when_mapped (self->loader, GTK_WIDGET (self));
   return self;
 }
 

@@ -114,6 +114,38 @@ lia_loader_load (LiaLoader *self)
     start (self);
 }
 
+static void
+mapped_cb (GtkWidget *widget,
+           gpointer   user_data)
+{
+  LiaLoader *self = user_data;
+
+  g_signal_handlers_disconnect_by_func (widget, mapped_cb, self);
+  lia_loader_load (self);
+}
+
+void
+lia_loader_load_when_mapped (LiaLoader *self,
+                             GtkWidget *widget)
+{
+  g_return_if_fail (LIA_IS_LOADER (self));
+  g_return_if_fail (GTK_IS_WIDGET (widget));
+
+  if (gtk_widget_get_mapped (widget))
+    lia_loader_load (self);
+  else
+    g_signal_connect_object (widget, "map", G_CALLBACK (mapped_cb), self, 0);
+}
+
+void
+lia_loader_reload (LiaLoader *self)
+{
+  g_return_if_fail (LIA_IS_LOADER (self));
+
+  if (self->active)
+    lia_loader_load (self);
+}
+
 gboolean
 lia_loader_is_busy (LiaLoader *self)
 {

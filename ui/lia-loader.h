@@ -11,6 +11,8 @@
  */
 #pragma once
 
+#include <gtk/gtk.h>
+
 #include "lia-store-worker.h"
 
 G_BEGIN_DECLS
@@ -40,6 +42,15 @@ LiaLoader *lia_loader_new (LiaStoreWorker *worker,
 /* Loads now, or once more after the load in progress. From the first call
  * on, the loader also loads again whenever the store changes. */
 void       lia_loader_load (LiaLoader *self);
+
+/* Loads the first time @widget is mapped, or now if it is: a page of a
+ * case reads the store only once someone looks at it. */
+void       lia_loader_load_when_mapped (LiaLoader *self,
+                                        GtkWidget *widget);
+
+/* Loads again if it has loaded before (what it loads changed: a filter);
+ * else waits for the first lia_loader_load(). */
+void       lia_loader_reload (LiaLoader *self);
 
 /* Stops for good: cancels the load in flight and stops listening for
  * changes; the callback is not called again. A view calls this in its

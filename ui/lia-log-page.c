@@ -41,7 +41,6 @@ struct _LiaLogPage
   char           *case_id;   /* owned */
   LiaLoader      *loader;    /* owned */
   LiaArrayModel  *entries;   /* owned: LiaLogEntry rows */
-  gboolean        started;
 
   GtkImage       *verify_icon;
   GtkLabel       *verify_label;
@@ -261,19 +260,6 @@ export_action (GtkWidget  *widget,
 /* ---- the page -------------------------------------------------------------- */
 
 static void
-lia_log_page_map (GtkWidget *widget)
-{
-  LiaLogPage *self = LIA_LOG_PAGE (widget);
-
-  GTK_WIDGET_CLASS (lia_log_page_parent_class)->map (widget);
-  if (!self->started)
-    {
-      self->started = TRUE;
-      lia_loader_load (self->loader);
-    }
-}
-
-static void
 lia_log_page_dispose (GObject *object)
 {
   LiaLogPage *self = LIA_LOG_PAGE (object);
@@ -305,7 +291,6 @@ lia_log_page_class_init (LiaLogPageClass *klass)
 
   object_class->dispose = lia_log_page_dispose;
   object_class->finalize = lia_log_page_finalize;
-  widget_class->map = lia_log_page_map;
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/uk/liaison/Liaison/ui/lia-log-page.ui");
@@ -344,5 +329,6 @@ lia_log_page_new (LiaApplication *application,
   self->loader = lia_loader_new (lia_application_get_worker (application), case_id, load_job,
                                  g_strdup (case_id), g_free, (GDestroyNotify) log_data_free,
                                  loaded_cb, self);
+  lia_loader_load_when_mapped (self->loader, GTK_WIDGET (self));
   return self;
 }

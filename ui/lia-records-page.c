@@ -65,7 +65,6 @@ struct _LiaRecordsPage
   GtkSingleSelection *selection;       /* owned */
   Details            *details;         /* owned: what the details show */
   char               *to_select;       /* owned: a record to show once loaded */
-  gboolean            started;
 
   GtkDropDown        *kind_dropdown;
   GtkMenuButton      *new_button;
@@ -196,8 +195,7 @@ kind_changed_cb (LiaRecordsPage *self)
   /* Item 0 is "All kinds"; then the kinds in order. */
   g_atomic_int_set (&self->spec->kind, selected == 0 || selected == GTK_INVALID_LIST_POSITION
                                          ? -1 : (int) selected - 1);
-  if (self->started)
-    lia_loader_load (self->loader);
+  lia_loader_reload (self->loader);
 }
 
 static void
@@ -799,19 +797,6 @@ withdraw_action (GtkWidget  *widget,
 /* ---- the page -------------------------------------------------------------- */
 
 static void
-lia_records_page_map (GtkWidget *widget)
-{
-  LiaRecordsPage *self = LIA_RECORDS_PAGE (widget);
-
-  GTK_WIDGET_CLASS (lia_records_page_parent_class)->map (widget);
-  if (!self->started)
-    {
-      self->started = TRUE;
-      lia_loader_load (self->loader);
-    }
-}
-
-static void
 lia_records_page_dispose (GObject *object)
 {
   LiaRecordsPage *self = LIA_RECORDS_PAGE (object);
@@ -850,7 +835,6 @@ lia_records_page_class_init (LiaRecordsPageClass *klass)
 
   object_class->dispose = lia_records_page_dispose;
   object_class->finalize = lia_records_page_finalize;
-  widget_class->map = lia_records_page_map;
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/uk/liaison/Liaison/ui/lia-records-page.ui");
@@ -926,6 +910,7 @@ lia_records_page_new (LiaApplication *application,
   self->loader = lia_loader_new (lia_application_get_worker (application), case_id, list_job,
                                  spec, (GDestroyNotify) list_spec_free,
                                  (GDestroyNotify) g_ptr_array_unref, list_loaded_cb, self);
+  lia_loader_load_when_mapped (self->loader, GTK_WIDGET (self));
   return self;
 }
 

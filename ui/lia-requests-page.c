@@ -39,7 +39,6 @@ struct _LiaRequestsPage
   char           *case_id;   /* owned */
   LiaLoader      *loader;    /* owned */
   Requests       *data;      /* owned */
-  gboolean        started;
 
   GtkLabel       *status_label;
   GtkListBox     *list;
@@ -676,19 +675,6 @@ request_action (GtkWidget  *widget,
 /* ---- the page -------------------------------------------------------------- */
 
 static void
-lia_requests_page_map (GtkWidget *widget)
-{
-  LiaRequestsPage *self = LIA_REQUESTS_PAGE (widget);
-
-  GTK_WIDGET_CLASS (lia_requests_page_parent_class)->map (widget);
-  if (!self->started)
-    {
-      self->started = TRUE;
-      lia_loader_load (self->loader);
-    }
-}
-
-static void
 lia_requests_page_dispose (GObject *object)
 {
   LiaRequestsPage *self = LIA_REQUESTS_PAGE (object);
@@ -718,7 +704,6 @@ lia_requests_page_class_init (LiaRequestsPageClass *klass)
 
   object_class->dispose = lia_requests_page_dispose;
   object_class->finalize = lia_requests_page_finalize;
-  widget_class->map = lia_requests_page_map;
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/uk/liaison/Liaison/ui/lia-requests-page.ui");
@@ -748,5 +733,6 @@ lia_requests_page_new (LiaApplication *application,
   self->loader = lia_loader_new (lia_application_get_worker (application), case_id, load_job,
                                  g_strdup (case_id), g_free, (GDestroyNotify) requests_free,
                                  loaded_cb, self);
+  lia_loader_load_when_mapped (self->loader, GTK_WIDGET (self));
   return self;
 }

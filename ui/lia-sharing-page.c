@@ -88,7 +88,6 @@ struct _LiaSharingPage
   LiaLoader      *visibility_loader;   /* owned */
   VisibilitySpec *spec;                /* borrowed: owned by visibility_loader */
   Matrix         *matrix_data;         /* owned */
-  gboolean        started;
   gboolean        building;            /* filling the check boxes: not a change */
 
   GtkLabel       *status_label;
@@ -417,21 +416,7 @@ kind_changed_cb (LiaSharingPage *self)
   if (self->spec == NULL || selected == GTK_INVALID_LIST_POSITION)
     return;
   g_atomic_int_set (&self->spec->kind, (int) selected);
-  if (self->started)
-    lia_loader_load (self->visibility_loader);
-}
-
-static void
-lia_sharing_page_map (GtkWidget *widget)
-{
-  LiaSharingPage *self = LIA_SHARING_PAGE (widget);
-
-  GTK_WIDGET_CLASS (lia_sharing_page_parent_class)->map (widget);
-  if (!self->started)
-    {
-      self->started = TRUE;
-      lia_loader_load (self->loader);
-    }
+  lia_loader_reload (self->visibility_loader);
 }
 
 static void
@@ -468,7 +453,6 @@ lia_sharing_page_class_init (LiaSharingPageClass *klass)
 
   object_class->dispose = lia_sharing_page_dispose;
   object_class->finalize = lia_sharing_page_finalize;
-  widget_class->map = lia_sharing_page_map;
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/uk/liaison/Liaison/ui/lia-sharing-page.ui");
@@ -505,6 +489,7 @@ lia_sharing_page_new (LiaApplication *application,
   self->spec = spec;
   self->loader = lia_loader_new (worker, case_id, matrix_job, g_strdup (case_id), g_free,
                                  (GDestroyNotify) matrix_free, matrix_loaded_cb, self);
+  lia_loader_load_when_mapped (self->loader, GTK_WIDGET (self));
   self->visibility_loader = lia_loader_new (worker, case_id, visibility_job, spec,
                                             (GDestroyNotify) visibility_spec_free,
                                             (GDestroyNotify) visibility_free,
