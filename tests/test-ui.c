@@ -284,6 +284,16 @@ case_scenario (LiaApplication *app,
   lia_ui_wait_for ("timeline");
   lia_ui_wait_for ("timeline-today");
 
+  /* The police take part; without a point of contact it is said in the
+   * dialog. */
+  activate ("timeline", "overview.add-participant");
+  lia_ui_wait_for ("add-participant-dialog");
+  activate ("add-participant-dialog", "form.accept");
+  lia_ui_wait_for_text ("form-error", "point of contact at Northmoor Police");
+  lia_ui_type ("participant-contact", "DS Priya Shah");
+  accept_dialog ("add-participant-dialog");
+  lia_ui_wait_for_any_text ("DS Priya Shah");
+
   /* A chronology entry, with a date and time as people type them. */
   adw_view_stack_set_visible_child_name (ADW_VIEW_STACK (pages), "chronology");
   lia_ui_wait_for ("chronology-empty");
@@ -325,6 +335,14 @@ test_case (void)
       return;
     }
   store = lia_test_create_store ("Northmoor Borough Council");
+  /* Known by name: a participant to add. */
+  {
+    g_autoptr (GError) error = NULL;
+    g_autoptr (LiaOrg) police = lia_store_add_org (store, "Northmoor Police",
+                                                   LIA_ORG_KIND_POLICE, &error);
+
+    g_assert_no_error (error);
+  }
   run_on_store (store, case_scenario, NULL);
 }
 
