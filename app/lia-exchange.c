@@ -2454,7 +2454,10 @@ apply (LiaStore    *store,
   return FALSE;
 }
 
-/* Applies the records that waited for @case_id to arrive. */
+/* Applies the records that waited for @case_id to arrive. Their numbers
+ * first, then each envelope by itself: however many wait, only one is in
+ * memory at a time (sorting them with their bytes took SQLite a copy of
+ * them all). */
 static gboolean
 apply_pending (LiaStore   *store,
                sqlite3    *db,
@@ -2462,11 +2465,10 @@ apply_pending (LiaStore   *store,
                GError    **error)
 {
   g_autoptr (sqlite3_stmt) stmt = NULL;
-  g_autoptr (GPtrArray) waiting = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
   g_autoptr (GArray) seqs = g_array_new (FALSE, FALSE, sizeof (gint64));
   int rc;
 
-  stmt = lia_db_prepare (db, "SELECT seq, bytes, author FROM envelope WHERE applied = 0 AND case_id = ? "
+  stmt = lia_db_prepare (db, "SELECT seq FROM envelope WHERE applied = 0 AND case_id = ? "
                              "ORDER BY version, seq", error);
   if (stmt == NULL)
     return FALSE;
@@ -2476,19 +2478,29 @@ apply_pending (LiaStore   *store,
       gint64 seq = sqlite3_column_int64 (stmt, 0);
 
       g_array_append_val (seqs, seq);
-      g_ptr_array_add (waiting, g_bytes_new (sqlite3_column_blob (stmt, 1),
-                                             sqlite3_column_bytes (stmt, 1)));
     }
   if (rc != SQLITE_DONE)
     return lia_store_set_sqlite_error (error, db, rc, "Could not read the waiting envelopes");
   g_clear_pointer (&stmt, sqlite3_finalize);
-  for (guint i = 0; i < waiting->len; i++)
+  for (guint i = 0; i < seqs->len; i++)
     {
-      g_autoptr (LiaEnvelope) env = lia_envelope_parse (waiting->pdata[i], error);
+      gint64 seq = g_array_index (seqs, gint64, i);
+      g_autoptr (GBytes) bytes = NULL;
+      g_autoptr (LiaEnvelope) env = NULL;
       g_autoptr (GBytes) content = NULL;
       gboolean pending = FALSE;
       gint64 author;
 
+      stmt = lia_db_prepare (db, "SELECT bytes FROM envelope WHERE seq = ?", error);
+      if (stmt == NULL)
+        return FALSE;
+      sqlite3_bind_int64 (stmt, 1, seq);
+      if (sqlite3_step (stmt) != SQLITE_ROW)
+        return lia_store_set_sqlite_error (error, db, sqlite3_errcode (db),
+                                           "Could not read the waiting envelopes");
+      bytes = g_bytes_new (sqlite3_column_blob (stmt, 0), sqlite3_column_bytes (stmt, 0));
+      g_clear_pointer (&stmt, sqlite3_finalize);
+      env = lia_envelope_parse (bytes, error);
       if (env == NULL || !lia_envelope_verify (env, author_status_cb, db, error)
           || (content = lia_envelope_open (env, lia_store_get_keyring (store), error)) == NULL)
         return FALSE;
@@ -2498,7 +2510,7 @@ apply_pending (LiaStore   *store,
       stmt = lia_db_prepare (db, "UPDATE envelope SET applied = 1 WHERE seq = ?", error);
       if (stmt == NULL)
         return FALSE;
-      sqlite3_bind_int64 (stmt, 1, g_array_index (seqs, gint64, i));
+      sqlite3_bind_int64 (stmt, 1, seq);
       if (!lia_db_step_done (db, stmt, "Could not update the envelope", error))
         return FALSE;
       g_clear_pointer (&stmt, sqlite3_finalize);
