@@ -10,6 +10,7 @@
  */
 #include "config.h"
 
+#include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,6 +46,7 @@ struct _LiaCalendar
   guint8     *days;
   guint32     first_julian;
   guint32     n_days;
+  char       *digest;     /* of first_year, last_year and @days (lia_calendar_get_digest) */
 };
 
 enum
@@ -101,9 +103,41 @@ lia_date_set_today (GDate *out)
 char *
 lia_date_format (const GDate *date)
 {
+  char text[LIA_DATE_TEXT_SIZE];
+
   g_return_val_if_fail (date != NULL && g_date_valid (date), NULL);
-  return g_strdup_printf ("%04u-%02u-%02u", g_date_get_year (date), g_date_get_month (date),
-                          g_date_get_day (date));
+  lia_date_format_to (date, text);
+  return g_strdup (text);
+}
+
+void
+lia_date_format_to (const GDate *date,
+                    char        *out)
+{
+  guint year, month, day;
+
+  g_return_if_fail (date != NULL && g_date_valid (date));
+  year = g_date_get_year (date);
+  month = g_date_get_month (date);
+  day = g_date_get_day (date);
+  /* By hand: this is called for every date of `deadlines --json`, and
+   * printf's parsing of its format is most of the work otherwise. */
+  if (year > 9999)
+    {
+      g_snprintf (out, LIA_DATE_TEXT_SIZE, "%u-%02u-%02u", year, month, day);
+      return;
+    }
+  out[0] = '0' + year / 1000;
+  out[1] = '0' + year / 100 % 10;
+  out[2] = '0' + year / 10 % 10;
+  out[3] = '0' + year % 10;
+  out[4] = '-';
+  out[5] = '0' + month / 10;
+  out[6] = '0' + month % 10;
+  out[7] = '-';
+  out[8] = '0' + day / 10;
+  out[9] = '0' + day % 10;
+  out[10] = '\0';
 }
 
 void
@@ -138,6 +172,7 @@ lia_calendar_finalize (GObject *object)
   g_clear_pointer (&self->holidays, g_ptr_array_unref);
   g_clear_pointer (&self->years, g_hash_table_unref);
   g_clear_pointer (&self->days, g_free);
+  g_clear_pointer (&self->digest, g_free);
   G_OBJECT_CLASS (lia_calendar_parent_class)->finalize (object);
 }
 
@@ -201,6 +236,19 @@ build_day_table (LiaCalendar *self)
       else
         self->days[i] = DAY_WORKING;
     }
+
+  /* Made here, not when first asked, so that a calendar shared between
+   * threads (lia_calendar_ref_current) is never written to. */
+  {
+    g_autoptr (GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
+    guint32 years[2] = { GUINT32_TO_LE ((guint32) self->first_year),
+                         GUINT32_TO_LE ((guint32) self->last_year) };
+
+    g_checksum_update (checksum, (const guchar *) years, sizeof years);
+    g_checksum_update (checksum, self->days, self->n_days);
+    g_free (self->digest);
+    self->digest = g_strdup (g_checksum_get_string (checksum));
+  }
 }
 
 /* Sorts the holidays and notes the first and last year. */
@@ -458,6 +506,57 @@ lia_calendar_new_current (const char *cache_dir)
       return g_steal_pointer (&base);
     }
   return merge (base, refreshed);
+}
+
+/* The calendar in use, kept between calls: the file that a refresh writes
+ * is looked at (with stat) on every call, and the calendar loaded again
+ * only when it has changed, or when the cache directory is another one
+ * (tests give each test its own). */
+static GMutex current_lock;
+static LiaCalendar *current;
+static char *current_path;
+static GStatBuf current_stat;
+static gboolean current_exists;
+
+static gboolean
+same_file (gboolean exists, const GStatBuf *a, const GStatBuf *b)
+{
+  if (!exists)
+    return TRUE;
+  return a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_size == b->st_size
+         && a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec
+         && a->st_ctim.tv_sec == b->st_ctim.tv_sec && a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
+}
+
+LiaCalendar *
+lia_calendar_ref_current (void)
+{
+  g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&current_lock);
+  g_autofree char *path = lia_calendar_cache_path (NULL, LIA_CALENDAR_CACHE_DATA);
+  GStatBuf st = { 0, };
+  gboolean exists = g_stat (path, &st) == 0;
+
+  if (current == NULL || g_strcmp0 (path, current_path) != 0 || exists != current_exists
+      || !same_file (exists, &st, &current_stat))
+    {
+      /* Looked at before it is read: a refresh in between makes the next
+       * call load it again, never keeps old data under the new file's
+       * identity. */
+      g_clear_object (&current);
+      current = lia_calendar_new_current (NULL);
+      g_free (current_path);
+      current_path = g_steal_pointer (&path);
+      current_stat = st;
+      current_exists = exists;
+    }
+  return g_object_ref (current);
+}
+
+const char *
+lia_calendar_get_digest (LiaCalendar *self)
+{
+  g_return_val_if_fail (LIA_IS_CALENDAR (self), NULL);
+  return self->digest;
 }
 
 int

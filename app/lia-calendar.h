@@ -25,6 +25,10 @@ gboolean  lia_date_parse (const char *text,
                           GDate      *out,
                           GError    **error);
 char     *lia_date_format (const GDate *date);
+/* The same into @out, which has room for LIA_DATE_TEXT_SIZE bytes. */
+#define LIA_DATE_TEXT_SIZE 12
+void      lia_date_format_to (const GDate *date,
+                              char        *out);
 /* Today's date, local time. */
 void      lia_date_set_today (GDate *out);
 /* Calendar months; a day that the target month lacks becomes its last day
@@ -55,6 +59,15 @@ LiaCalendar *lia_calendar_new_from_json (GBytes  *json,
  * good refresh (kept in @cache_dir, or $XDG_CACHE_HOME/liaison when NULL)
  * covers taken from it instead. */
 LiaCalendar *lia_calendar_new_current (const char *cache_dir);
+/* The same calendar in use (of $XDG_CACHE_HOME/liaison), kept for the life
+ * of the process and loaded again only when a refresh, in this process or
+ * another, has changed it. A new reference. Thread-safe. */
+LiaCalendar *lia_calendar_ref_current (void);
+
+/* A digest (hex) of everything that working-day arithmetic depends on: the
+ * years covered and which of their days are working days. Two calendars
+ * with the same digest count every date alike. */
+const char  *lia_calendar_get_digest (LiaCalendar *self);
 
 #define LIA_CALENDAR_DEFAULT_URL "https://www.gov.uk/bank-holidays.json"
 

@@ -696,8 +696,12 @@ case_from_row (sqlite3_stmt *stmt,
   lcase->created_at = sqlite3_column_int64 (stmt, 8);
   lcase->updated_at = sqlite3_column_int64 (stmt, 9);
   if (with_lead)
-    lcase->lead = lia_org_from_row (stmt, 10);
-  lcase->fields = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+    {
+      /* A whole case: its fields are loaded next. The list has none, and
+       * lia_case_get_field() reads a NULL table as empty. */
+      lcase->lead = lia_org_from_row (stmt, 10);
+      lcase->fields = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+    }
   return lcase;
 }
 

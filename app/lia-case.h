@@ -145,7 +145,7 @@ typedef struct
   gboolean     closed;
   gint64       created_at;     /* Unix seconds */
   gint64       updated_at;
-  GHashTable  *fields;         /* process field name → value; only those set */
+  GHashTable  *fields;         /* process field name → value, only those set; NULL unless loaded */
   GPtrArray   *participants;   /* LiaParticipant, NULL unless loaded */
   GPtrArray   *attendees;      /* LiaAttendee, NULL unless loaded */
   GPtrArray   *delays;         /* LiaDelayNotice, NULL unless loaded */

@@ -9,6 +9,7 @@
 #include "lia-calendar.h"
 #include "lia-db.h"
 #include "lia-fields.h"
+#include "lia-model-private.h"
 
 sqlite3 *
 lia_db_get (LiaStore *store,
@@ -212,6 +213,14 @@ gboolean
 lia_db_commit (sqlite3 *db,
                GError **error)
 {
+  /* Milestones follow what they are computed from in the same
+   * transaction, savepoints included, so that a read inside a larger
+   * change (the demo loader's) sees them current. */
+  if (!lia_deadlines_update (db, FALSE, error))
+    {
+      lia_db_rollback (db);
+      return FALSE;
+    }
   if (sqlite3_exec (db, "RELEASE lia_step", NULL, NULL, NULL) == SQLITE_OK)
     return TRUE;
   if (exec (db, "COMMIT", "Could not save the change", error))

@@ -5,6 +5,18 @@
  * computed from the case's process fields alone, so that the same case
  * gives the same timeline in every organisation's store.
  *
+ * The computation comes in two steps. compute() works out everything
+ * that does not depend on the day: due dates, windows, what was met and
+ * when, notes. What does depend on it (due or overdue; a report kept
+ * public until a date; a delay that only counts once the limit has
+ * passed) is left as a clock on the milestone, which resolve() turns into
+ * a state for a given day. lia_deadlines_compute() does both. The store
+ * keeps the first step's results in its milestone table, recomputed in
+ * the transaction of every write that can change them, so that reading
+ * every case's deadlines is reading rows in due-date order rather than
+ * working out 135,000 milestones (BENCHMARKS.md); the second step runs as
+ * they are read.
+ *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "config.h"
@@ -61,6 +73,156 @@ lia_milestone_free (LiaMilestone *milestone)
 #define WT2023 "Working Together 2023"
 #define FRAMEWORK "IOPC and Safeguarding Advisory Framework 2026"
 
+/* How a milestone's state follows the day it is looked at. */
+typedef enum
+{
+  CLOCK_NONE,       /* the state is settled whatever the day */
+  CLOCK_OPEN,       /* due until the due date, overdue after it */
+  CLOCK_UNTIL,      /* due until the due date, then met on it (a period to keep to) */
+  CLOCK_IF_LATE,    /* not applicable until the due date has passed; then met on
+                     * met_on if there is one (late if after the due date), else overdue */
+} Clock;
+
+/* The kinds of milestone: DESIGN.md's table in its order, then those of
+ * records. */
+typedef enum
+{
+  M_NOTIFY_PANEL,
+  M_INFORMATION_REQUEST,
+  M_RAPID_REVIEW_MEETING,
+  M_RAPID_REVIEW_SUBMITTED,
+  M_RECOMMENDATION,
+  M_LCSPR_PUBLICATION,
+  M_REPORT_TO_PANEL,
+  M_PUBLICATION_DELAY,
+  M_IOPC_REPRESENTATIONS,
+  M_KEEP_PUBLISHED,
+  M_ACTION,
+  M_DESTROY,
+  M_RETURN,
+  N_KINDS
+} Kind;
+
+#define N_STATUTORY M_ACTION
+
+/* For a record's milestone, the key is "KIND:RECORD-ID" and the title
+ * "TITLE: the record's title". */
+static const struct
+{
+  const char *key;
+  const char *title;
+  const char *rule;
+  const char *source;
+} kinds[N_KINDS] = {
+  [M_NOTIFY_PANEL] = {
+    "notify-panel", "Notify the Panel of the serious incident",
+    "Within 5 working days of the local authority becoming aware of the incident",
+    WT2023 " (section 16C Children Act 2004)" },
+  [M_INFORMATION_REQUEST] = {
+    "information-request", "Send the information request to agencies",
+    "Within 2 working days of the notification", "Bucks procedure 4.3" },
+  [M_RAPID_REVIEW_MEETING] = {
+    "rapid-review-meeting", "Hold the rapid review meeting",
+    "Between 7 and 13 working days after the notification", "Bucks procedure 4.4" },
+  [M_RAPID_REVIEW_SUBMITTED] = {
+    "rapid-review-submitted", "Submit the rapid review to the Panel",
+    "Within 15 working days of becoming aware of the incident",
+    "Child Safeguarding Practice Review Panel guidance (" WT2023 ")" },
+  [M_RECOMMENDATION] = {
+    "recommendation", "Send the recommendation to the partnership chair",
+    "Within one month of the notification", "Bucks procedure 4.7" },
+  [M_LCSPR_PUBLICATION] = {
+    "lcspr-publication", "Publish the LCSPR report",
+    "No later than 6 months from the decision to hold the review", WT2023 },
+  [M_REPORT_TO_PANEL] = {
+    "report-to-panel", "Send the full report to the Panel and the Secretary of State (and Ofsted)",
+    "No later than 7 working days before publication", WT2023 },
+  [M_PUBLICATION_DELAY] = {
+    "publication-delay", "Tell the Panel and the Secretary of State of the delay in publication",
+    "When publication will be later than 6 months from the decision, tell the Panel and "
+    "the Secretary of State, with the reasons", WT2023 },
+  [M_IOPC_REPRESENTATIONS] = {
+    "iopc-representations", "Ask the IOPC for representations on publication",
+    "Before an LCSPR is published while an IOPC investigation is open, ask the IOPC "
+    "whether it has representations on publication",
+    FRAMEWORK " (Reports and publication)" },
+  [M_KEEP_PUBLISHED] = {
+    "keep-published", "Keep the published report publicly available",
+    "At least one year after publication (three years for a national review)", WT2023 },
+  [M_ACTION] = {
+    "action", "Action",
+    "The due date agreed in the action plan", "Case action plan" },
+  [M_DESTROY] = {
+    "destroy", "Destroy",
+    "Destroy the disclosed material on the agreed date",
+    FRAMEWORK " (Disclosure and sharing of material)" },
+  [M_RETURN] = {
+    "return", "Return",
+    "Return the disclosed material on the agreed date",
+    FRAMEWORK " (Disclosure and sharing of material)" },
+};
+
+/* A milestone's kind, from the rule and source it carries (they are this
+ * file's own strings). */
+static Kind
+kind_of (const LiaMilestone *m)
+{
+  for (guint i = 0; i < N_KINDS; i++)
+    if (m->rule == kinds[i].rule)
+      return (Kind) i;
+  g_assert_not_reached ();
+}
+
+static int
+kind_from_string (const char *key)
+{
+  for (guint i = 0; i < N_KINDS; i++)
+    if (g_str_equal (key, kinds[i].key))
+      return (int) i;
+  return -1;
+}
+
+/* The statutory milestones' keys and titles as reference-counted strings,
+ * made once for the life of the process and shared by every milestone. */
+static char *
+statutory_ref (Kind     which,
+               gboolean title)
+{
+  static gsize made = 0;
+  static char *refs[N_STATUTORY][2];
+
+  g_assert (which < N_STATUTORY);
+  if (g_once_init_enter (&made))
+    {
+      for (guint i = 0; i < N_STATUTORY; i++)
+        {
+          refs[i][0] = g_ref_string_new_intern (kinds[i].key);
+          refs[i][1] = g_ref_string_new_intern (kinds[i].title);
+        }
+      g_once_init_leave (&made, 1);
+    }
+  return g_ref_string_acquire (refs[which][title ? 1 : 0]);
+}
+
+/* The key and title of a record's milestone. */
+static char *
+record_key_ref (Kind        which,
+                const char *record_id)
+{
+  g_autofree char *key = g_strconcat (kinds[which].key, ":", record_id, NULL);
+
+  return g_ref_string_new (key);
+}
+
+static char *
+record_title_ref (Kind        which,
+                  const char *record_title)
+{
+  g_autofree char *title = g_strconcat (kinds[which].title, ": ", record_title, NULL);
+
+  return g_ref_string_new (title);
+}
+
 /* The case fields the rules read, by index. */
 typedef enum
 {
@@ -103,7 +265,6 @@ static const char *const fact_names[N_FACTS] = {
 typedef struct
 {
   LiaCalendar       *calendar;
-  const GDate       *today;
   GPtrArray         *out;
   char              *case_ref;     /* GRefString of the case id, shared by its milestones */
   const GDate       *aware;
@@ -111,91 +272,35 @@ typedef struct
   GPtrArray         *delays;       /* LiaDelayNotice, or NULL */
 } Timeline;
 
-/* @key and @title as reference-counted strings: the statutory milestones'
- * are made once for the life of the process (STATIC_REF), a record's for
- * that milestone. */
+/* A new milestone, awaiting its start until the rules say otherwise;
+ * @key_ref and @title_ref are taken. */
 static LiaMilestone *
-add_ref (Timeline   *t,
-         char       *key_ref,
-         char       *title_ref,
-         const char *rule,
-         const char *source)
+add_ref (Timeline *t,
+         Kind      which,
+         char     *key_ref,
+         char     *title_ref)
 {
   LiaMilestone *m = g_new0 (LiaMilestone, 1);
 
   m->case_id = g_ref_string_acquire (t->case_ref);
   m->key = key_ref;
   m->title = title_ref;
-  m->rule = rule;
-  m->source = source;
+  m->rule = kinds[which].rule;
+  m->source = kinds[which].source;
   g_date_clear (&m->window_start, 1);
   g_date_clear (&m->due, 1);
   g_date_clear (&m->met_on, 1);
   m->state = LIA_MILESTONE_AWAITING;
+  m->clock = CLOCK_NONE;
   g_ptr_array_add (t->out, m);
   return m;
 }
 
-typedef enum
-{
-  M_NOTIFY_PANEL,
-  M_INFORMATION_REQUEST,
-  M_RAPID_REVIEW_MEETING,
-  M_RAPID_REVIEW_SUBMITTED,
-  M_RECOMMENDATION,
-  M_LCSPR_PUBLICATION,
-  M_REPORT_TO_PANEL,
-  M_PUBLICATION_DELAY,
-  M_IOPC_REPRESENTATIONS,
-  M_KEEP_PUBLISHED,
-  N_STATUTORY
-} Statutory;
-
-static const struct
-{
-  const char *key;
-  const char *title;
-} statutory[N_STATUTORY] = {
-  [M_NOTIFY_PANEL] = { "notify-panel", "Notify the Panel of the serious incident" },
-  [M_INFORMATION_REQUEST] = { "information-request", "Send the information request to agencies" },
-  [M_RAPID_REVIEW_MEETING] = { "rapid-review-meeting", "Hold the rapid review meeting" },
-  [M_RAPID_REVIEW_SUBMITTED] = { "rapid-review-submitted", "Submit the rapid review to the Panel" },
-  [M_RECOMMENDATION] = { "recommendation", "Send the recommendation to the partnership chair" },
-  [M_LCSPR_PUBLICATION] = { "lcspr-publication", "Publish the LCSPR report" },
-  [M_REPORT_TO_PANEL] = { "report-to-panel", "Send the full report to the Panel and the Secretary of State (and Ofsted)" },
-  [M_PUBLICATION_DELAY] = { "publication-delay", "Tell the Panel and the Secretary of State of the delay in publication" },
-  [M_IOPC_REPRESENTATIONS] = { "iopc-representations", "Ask the IOPC for representations on publication" },
-  [M_KEEP_PUBLISHED] = { "keep-published", "Keep the published report publicly available" },
-};
-
-/* The statutory milestones' keys and titles as reference-counted strings,
- * made once for the life of the process and shared by every milestone. */
-static char *
-statutory_ref (Statutory which,
-               gboolean  title)
-{
-  static gsize made = 0;
-  static char *refs[N_STATUTORY][2];
-
-  if (g_once_init_enter (&made))
-    {
-      for (guint i = 0; i < N_STATUTORY; i++)
-        {
-          refs[i][0] = g_ref_string_new_intern (statutory[i].key);
-          refs[i][1] = g_ref_string_new_intern (statutory[i].title);
-        }
-      g_once_init_leave (&made, 1);
-    }
-  return g_ref_string_acquire (refs[which][title ? 1 : 0]);
-}
-
 static LiaMilestone *
-add (Timeline   *t,
-     Statutory   which,
-     const char *rule,
-     const char *source)
+add (Timeline *t,
+     Kind      which)
 {
-  return add_ref (t, statutory_ref (which, FALSE), statutory_ref (which, TRUE), rule, source);
+  return add_ref (t, which, statutory_ref (which, FALSE), statutory_ref (which, TRUE));
 }
 
 static void
@@ -251,32 +356,37 @@ months (const GDate *from,
   lia_date_add_months (out, n);
 }
 
-/* The state of a milestone with a due date (and perhaps a window) and
- * perhaps the date it was met. */
+/* Met on @done (late if after the due date or outside the window). */
 static void
-settle (Timeline     *t,
-        LiaMilestone *m,
+met (LiaMilestone *m,
+     const GDate  *done)
+{
+  m->met_on = *done;
+  m->state = LIA_MILESTONE_MET;
+  if (g_date_valid (&m->due) && g_date_compare (done, &m->due) > 0)
+    m->state = LIA_MILESTONE_MET_LATE;
+  if (g_date_valid (&m->window_start) && g_date_compare (done, &m->window_start) < 0)
+    {
+      m->state = LIA_MILESTONE_MET_LATE;
+      append_note (m, "Held before the window opened.");
+    }
+  else if (m->state == LIA_MILESTONE_MET_LATE && g_date_valid (&m->window_start))
+    append_note (m, "Held after the window closed.");
+}
+
+/* A milestone with a due date (and perhaps a window) and perhaps the date
+ * it was met: met, or open (due or overdue by the day), or awaiting its
+ * start if it has no due date yet. */
+static void
+settle (LiaMilestone *m,
         const GDate  *done)
 {
   if (done != NULL && g_date_valid (done))
-    {
-      m->met_on = *done;
-      m->state = LIA_MILESTONE_MET;
-      if (g_date_valid (&m->due) && g_date_compare (done, &m->due) > 0)
-        m->state = LIA_MILESTONE_MET_LATE;
-      if (g_date_valid (&m->window_start) && g_date_compare (done, &m->window_start) < 0)
-        {
-          m->state = LIA_MILESTONE_MET_LATE;
-          append_note (m, "Held before the window opened.");
-        }
-      else if (m->state == LIA_MILESTONE_MET_LATE && g_date_valid (&m->window_start))
-        append_note (m, "Held after the window closed.");
-      return;
-    }
-  if (!g_date_valid (&m->due))
+    met (m, done);
+  else if (!g_date_valid (&m->due))
     m->state = LIA_MILESTONE_AWAITING;
   else
-    m->state = g_date_compare (t->today, &m->due) > 0 ? LIA_MILESTONE_OVERDUE : LIA_MILESTONE_DUE;
+    m->clock = CLOCK_OPEN;
 }
 
 static void
@@ -284,9 +394,64 @@ not_applicable (LiaMilestone *m,
                 const char   *why)
 {
   m->state = LIA_MILESTONE_NOT_APPLICABLE;
+  m->clock = CLOCK_NONE;
   g_date_clear (&m->due, 1);
   g_date_clear (&m->window_start, 1);
   append_note (m, why);
+}
+
+/* The state of @m on @today. It returns the note to add, if any, rather
+ * than adding it, so that it also serves milestones whose strings are
+ * lent (lia_deadlines_foreach()). */
+static const char *
+resolve_state (LiaMilestone *m,
+               const GDate  *today)
+{
+  gboolean passed = g_date_valid (&m->due) && g_date_compare (today, &m->due) > 0;
+  const char *note = NULL;
+
+  switch ((Clock) m->clock)
+    {
+    case CLOCK_NONE:
+    default:
+      return NULL;
+    case CLOCK_OPEN:
+      m->state = passed ? LIA_MILESTONE_OVERDUE : LIA_MILESTONE_DUE;
+      break;
+    case CLOCK_UNTIL:
+      m->state = passed ? LIA_MILESTONE_MET : LIA_MILESTONE_DUE;
+      if (passed)
+        m->met_on = m->due;
+      break;
+    case CLOCK_IF_LATE:
+      if (!passed)
+        {
+          /* As not_applicable(). */
+          m->state = LIA_MILESTONE_NOT_APPLICABLE;
+          g_date_clear (&m->met_on, 1);
+          g_date_clear (&m->due, 1);
+          g_date_clear (&m->window_start, 1);
+          note = "Publication is not late.";
+        }
+      else if (g_date_valid (&m->met_on))
+        m->state = g_date_compare (&m->met_on, &m->due) > 0 ? LIA_MILESTONE_MET_LATE
+                                                            : LIA_MILESTONE_MET;
+      else
+        m->state = LIA_MILESTONE_OVERDUE;
+      break;
+    }
+  m->clock = CLOCK_NONE;
+  return note;
+}
+
+static void
+resolve (LiaMilestone *m,
+         const GDate  *today)
+{
+  const char *note = resolve_state (m, today);
+
+  if (note != NULL)
+    append_note (m, note);
 }
 
 static const char *
@@ -323,22 +488,18 @@ rapid_review (Timeline *t)
   GDate notified, done;
   gboolean have_notified = field_date (t, FACT_NOTIFIED, &notified);
 
-  m = add (t, M_NOTIFY_PANEL,
-           "Within 5 working days of the local authority becoming aware of the incident",
-           WT2023 " (section 16C Children Act 2004)");
+  m = add (t, M_NOTIFY_PANEL);
   working_days (t, m, t->aware, 5, &m->due);
-  settle (t, m, have_notified ? &notified : NULL);
+  settle (m, have_notified ? &notified : NULL);
 
-  m = add (t, M_INFORMATION_REQUEST,
-           "Within 2 working days of the notification", "Bucks procedure 4.3");
+  m = add (t, M_INFORMATION_REQUEST);
   if (have_notified)
     working_days (t, m, &notified, 2, &m->due);
   else
     append_note (m, "Starts when the Panel is notified.");
-  settle (t, m, field_date (t, FACT_REQUEST_SENT, &done) ? &done : NULL);
+  settle (m, field_date (t, FACT_REQUEST_SENT, &done) ? &done : NULL);
 
-  m = add (t, M_RAPID_REVIEW_MEETING,
-           "Between 7 and 13 working days after the notification", "Bucks procedure 4.4");
+  m = add (t, M_RAPID_REVIEW_MEETING);
   if (have_notified)
     {
       working_days (t, m, &notified, 7, &m->window_start);
@@ -346,21 +507,18 @@ rapid_review (Timeline *t)
     }
   else
     append_note (m, "Starts when the Panel is notified.");
-  settle (t, m, field_date (t, FACT_MEETING, &done) ? &done : NULL);
+  settle (m, field_date (t, FACT_MEETING, &done) ? &done : NULL);
 
-  m = add (t, M_RAPID_REVIEW_SUBMITTED,
-           "Within 15 working days of becoming aware of the incident",
-           "Child Safeguarding Practice Review Panel guidance (" WT2023 ")");
+  m = add (t, M_RAPID_REVIEW_SUBMITTED);
   working_days (t, m, t->aware, 15, &m->due);
-  settle (t, m, field_date (t, FACT_SUBMITTED, &done) ? &done : NULL);
+  settle (m, field_date (t, FACT_SUBMITTED, &done) ? &done : NULL);
 
-  m = add (t, M_RECOMMENDATION,
-           "Within one month of the notification", "Bucks procedure 4.7");
+  m = add (t, M_RECOMMENDATION);
   if (have_notified)
     months (&notified, 1, &m->due);
   else
     append_note (m, "Starts when the Panel is notified.");
-  settle (t, m, field_date (t, FACT_RECOMMENDATION_SENT, &done) ? &done : NULL);
+  settle (m, field_date (t, FACT_RECOMMENDATION_SENT, &done) ? &done : NULL);
 }
 
 /* The date the LCSPR is (or is to be) published: published, else planned,
@@ -381,6 +539,21 @@ lcspr_undecided (LiaMilestone *m, LcsprState state)
     append_note (m, "Starts when the decision to hold the LCSPR is recorded.");
   else
     append_note (m, "Depends on the rapid review's outcome.");
+}
+
+/* The first delay notice sent, into @out (invalid if none). */
+static void
+first_delay_notice (Timeline *t, GDate *out)
+{
+  g_date_clear (out, 1);
+  for (guint i = 0; t->delays != NULL && i < t->delays->len; i++)
+    {
+      const LiaDelayNotice *notice = t->delays->pdata[i];
+
+      if (g_date_valid (&notice->sent)
+          && (!g_date_valid (out) || g_date_compare (&notice->sent, out) < 0))
+        *out = notice->sent;
+    }
 }
 
 static void
@@ -409,8 +582,7 @@ lcspr (Timeline *t)
       publication_date (t, &limit, &pub);
     }
 
-  m = add (t, M_LCSPR_PUBLICATION,
-           "No later than 6 months from the decision to hold the review", WT2023);
+  m = add (t, M_LCSPR_PUBLICATION);
   if (state != LCSPR_DECIDED)
     lcspr_undecided (m, state);
   else
@@ -423,49 +595,43 @@ lcspr (Timeline *t)
           not_applicable (m, why);
         }
       else
-        settle (t, m, is_published ? &published : NULL);
+        settle (m, is_published ? &published : NULL);
     }
 
-  m = add (t, M_REPORT_TO_PANEL,
-           "No later than 7 working days before publication", WT2023);
+  m = add (t, M_REPORT_TO_PANEL);
   if (state != LCSPR_DECIDED)
     lcspr_undecided (m, state);
   else
     {
       working_days (t, m, &pub, -7, &m->due);
-      settle (t, m, field_date (t, FACT_REPORT_SENT, &done) ? &done : NULL);
+      settle (m, field_date (t, FACT_REPORT_SENT, &done) ? &done : NULL);
     }
 
-  m = add (t, M_PUBLICATION_DELAY,
-           "When publication will be later than 6 months from the decision, tell the Panel and "
-           "the Secretary of State, with the reasons", WT2023);
+  /* Late if published after the limit, or planned for after it; a report
+   * not yet published and not planned late becomes late only when the
+   * limit passes, which the clock leaves to the day it is looked at. */
+  m = add (t, M_PUBLICATION_DELAY);
   if (state != LCSPR_DECIDED)
     not_applicable (m, "No LCSPR has been decided.");
   else if (not_published != NULL && !is_published)
     not_applicable (m, "Decided not to publish.");
   else if ((is_published && g_date_compare (&published, &limit) > 0)
-           || (!is_published && g_date_compare (t->today, &limit) > 0)
            || (!is_published && has_planned && g_date_compare (&planned, &limit) > 0))
     {
-      g_date_clear (&first_notice, 1);
-      for (guint i = 0; t->delays != NULL && i < t->delays->len; i++)
-        {
-          const LiaDelayNotice *notice = t->delays->pdata[i];
-
-          if (g_date_valid (&notice->sent)
-              && (!g_date_valid (&first_notice) || g_date_compare (&notice->sent, &first_notice) < 0))
-            first_notice = notice->sent;
-        }
+      first_delay_notice (t, &first_notice);
       m->due = limit;
-      settle (t, m, g_date_valid (&first_notice) ? &first_notice : NULL);
+      settle (m, g_date_valid (&first_notice) ? &first_notice : NULL);
+    }
+  else if (!is_published)
+    {
+      first_delay_notice (t, &m->met_on);
+      m->due = limit;
+      m->clock = CLOCK_IF_LATE;
     }
   else
     not_applicable (m, "Publication is not late.");
 
-  m = add (t, M_IOPC_REPRESENTATIONS,
-           "Before an LCSPR is published while an IOPC investigation is open, ask the IOPC "
-           "whether it has representations on publication",
-           FRAMEWORK " (Reports and publication)");
+  m = add (t, M_IOPC_REPRESENTATIONS);
   iopc_open = fact (t, FACT_IOPC_REFERRAL) != NULL
               && !field_is (t, FACT_IOPC_STATUS, "concluded")
               && fact (t, FACT_IOPC_FINAL) == NULL;
@@ -473,25 +639,18 @@ lcspr (Timeline *t)
       && (iopc_open || fact (t, FACT_REPS_REQUESTED) != NULL))
     {
       working_days (t, m, &pub, -1, &m->due);
-      settle (t, m, field_date (t, FACT_REPS_REQUESTED, &done) ? &done : NULL);
+      settle (m, field_date (t, FACT_REPS_REQUESTED, &done) ? &done : NULL);
     }
   else if (state != LCSPR_DECIDED)
     not_applicable (m, "No LCSPR has been decided.");
   else
     not_applicable (m, "No IOPC investigation is open.");
 
-  m = add (t, M_KEEP_PUBLISHED,
-           "At least one year after publication (three years for a national review)", WT2023);
+  m = add (t, M_KEEP_PUBLISHED);
   if (is_published)
     {
       months (&published, g_strcmp0 (outcome, "national-review") == 0 ? 36 : 12, &m->due);
-      if (g_date_compare (t->today, &m->due) > 0)
-        {
-          m->state = LIA_MILESTONE_MET;
-          m->met_on = m->due;
-        }
-      else
-        m->state = LIA_MILESTONE_DUE;
+      m->clock = CLOCK_UNTIL;
     }
   else if (state == LCSPR_DECIDED || state == LCSPR_EXPECTED || state == LCSPR_UNDECIDED)
     append_note (m, "Starts when the report is published.");
@@ -499,29 +658,48 @@ lcspr (Timeline *t)
     not_applicable (m, "The rapid review did not lead to a local review.");
 }
 
+static int
+compare_record_ids (gconstpointer a,
+                    gconstpointer b)
+{
+  const LiaRecord *x = *(LiaRecord *const *) a;
+  const LiaRecord *y = *(LiaRecord *const *) b;
+
+  return strcmp (x->id, y->id);
+}
+
+/* The action items, and the return or destruction dates, of the case's
+ * records, in record id order whatever order they come in. A withdrawn
+ * record has none (its originator took it back); a destroyed one keeps
+ * only its destruction or return, met on the day it was done. */
 static void
 record_milestones (Timeline  *t,
                    GPtrArray *records)
 {
+  g_autoptr (GPtrArray) sorted = g_ptr_array_new ();
+
   for (guint i = 0; records != NULL && i < records->len; i++)
     {
       const LiaRecord *record = records->pdata[i];
-      LiaMilestone *m;
-      g_autofree char *key = NULL;
-      g_autofree char *title = NULL;
 
-      if (g_strcmp0 (record->case_id, t->case_ref) != 0)
-        continue;
-      if (record->kind == LIA_RECORD_ACTION)
+      if (g_strcmp0 (record->case_id, t->case_ref) == 0 && !record->withdrawn)
+        g_ptr_array_add (sorted, records->pdata[i]);
+    }
+  g_ptr_array_sort (sorted, compare_record_ids);
+
+  for (guint i = 0; i < sorted->len; i++)
+    {
+      const LiaRecord *record = sorted->pdata[i];
+      LiaMilestone *m;
+
+      if (record->kind == LIA_RECORD_ACTION && !record->destroyed)
         {
           const char *due = lia_record_get_field (record, "due");
           const char *status = lia_record_get_field (record, "status");
           const char *owner = lia_record_get_field (record, "owner");
 
-          key = g_strconcat ("action:", record->id, NULL);
-          title = g_strdup_printf ("Action: %s", record->title);
-          m = add_ref (t, g_ref_string_new (key), g_ref_string_new (title),
-                       "The due date agreed in the action plan", "Case action plan");
+          m = add_ref (t, M_ACTION, record_key_ref (M_ACTION, record->id),
+                       record_title_ref (M_ACTION, record->title));
           m->record_id = g_strdup (record->id);
           if (owner != NULL)
             m->note = g_strdup_printf ("Owner: %s.", owner);
@@ -534,29 +712,36 @@ record_milestones (Timeline  *t,
               if (g_strcmp0 (status, "done") == 0)
                 m->state = LIA_MILESTONE_MET;
               else
-                settle (t, m, NULL);
+                settle (m, NULL);
             }
         }
       if (g_date_valid (&record->destroy_on) || g_date_valid (&record->return_on))
         {
-          gboolean destroy = g_date_valid (&record->destroy_on);
+          Kind which = g_date_valid (&record->destroy_on) ? M_DESTROY : M_RETURN;
 
-          g_free (key);
-          g_free (title);
-          key = g_strconcat (destroy ? "destroy:" : "return:", record->id, NULL);
-          title = g_strdup_printf ("%s: %s", destroy ? "Destroy" : "Return", record->title);
-          m = add_ref (t, g_ref_string_new (key), g_ref_string_new (title),
-                       destroy ? "Destroy the disclosed material on the agreed date"
-                               : "Return the disclosed material on the agreed date",
-                       FRAMEWORK " (Disclosure and sharing of material)");
+          m = add_ref (t, which, record_key_ref (which, record->id),
+                       record_title_ref (which, record->title));
           m->record_id = g_strdup (record->id);
-          m->due = destroy ? record->destroy_on : record->return_on;
-          settle (t, m, NULL);
+          m->due = which == M_DESTROY ? record->destroy_on : record->return_on;
+          if (record->destroyed)
+            {
+              g_autoptr (GDateTime) when = g_date_time_new_from_unix_local (record->destroyed_at);
+              GDate done;
+
+              g_date_clear (&done, 1);
+              if (when != NULL)
+                g_date_set_dmy (&done, g_date_time_get_day_of_month (when),
+                                g_date_time_get_month (when), g_date_time_get_year (when));
+              settle (m, &done);
+            }
+          else
+            settle (m, NULL);
         }
     }
 }
 
-/* Appends the milestones of one case to @out. */
+/* Appends the milestones of one case, not yet resolved for a day, to
+ * @out. */
 static void
 compute (LiaCalendar       *calendar,
          const char        *case_id,
@@ -564,10 +749,9 @@ compute (LiaCalendar       *calendar,
          const char *const *facts,
          GPtrArray         *delays,
          GPtrArray         *records,
-         const GDate       *today,
          GPtrArray         *out)
 {
-  Timeline t = { calendar, today, out, g_ref_string_new (case_id), aware, facts, delays };
+  Timeline t = { calendar, out, g_ref_string_new (case_id), aware, facts, delays };
 
   rapid_review (&t);
   lcspr (&t);
@@ -591,7 +775,9 @@ lia_deadlines_compute (LiaCalendar   *calendar,
   for (guint i = 0; i < N_FACTS; i++)
     facts[i] = lia_case_get_field (lcase, fact_names[i]);
   out = g_ptr_array_new_with_free_func ((GDestroyNotify) lia_milestone_free);
-  compute (calendar, lcase->id, &lcase->aware, facts, lcase->delays, records, today, out);
+  compute (calendar, lcase->id, &lcase->aware, facts, lcase->delays, records, out);
+  for (guint i = 0; i < out->len; i++)
+    resolve (out->pdata[i], today);
   return out;
 }
 
@@ -612,11 +798,10 @@ lia_deadlines_next (GPtrArray *milestones)
   return next;
 }
 
-/* ---- over the store ------------------------------------------------------- */
+/* ---- what the rules read, from the store ----------------------------------- */
 
 /* What the rules need of one case, read straight from the tables (no
- * LiaCase, no hash table of fields): lia_deadlines_for_store() runs over
- * every case at once. */
+ * LiaCase, no hash table of fields), for one case or every case at once. */
 typedef struct
 {
   char       *id;
@@ -642,7 +827,9 @@ fact_index (const char *name)
   return -1;
 }
 
-/* Every case (or one), in id order, with its facts and delay notices. */
+/* Every case, or the one @case_id (a full id), in id order, with its facts
+ * and delay notices. Each query has a form for one case that its index
+ * serves and one for all. */
 static GPtrArray *
 load_case_facts (sqlite3      *db,
                  const char   *case_id,
@@ -656,7 +843,8 @@ load_case_facts (sqlite3      *db,
   guint next = 0;
   int rc;
 
-  stmt = lia_db_prepare (db, "SELECT id, aware FROM lcase WHERE ?1 IS NULL OR id = ?1 ORDER BY id",
+  stmt = lia_db_prepare (db, case_id != NULL ? "SELECT id, aware FROM lcase WHERE id = ?1"
+                                             : "SELECT id, aware FROM lcase ORDER BY id",
                          error);
   if (stmt == NULL)
     return NULL;
@@ -681,8 +869,8 @@ load_case_facts (sqlite3      *db,
   for (guint i = 0; i < N_FACTS; i++)
     g_string_append_printf (names, "%s'%s'", i ? ", " : "", fact_names[i]);
   sql = g_strdup_printf ("SELECT case_id, name, value FROM case_field "
-                         "WHERE (?1 IS NULL OR case_id = ?1) AND name IN (%s) "
-                         "ORDER BY case_id", names->str);
+                         "WHERE %s name IN (%s) ORDER BY case_id",
+                         case_id != NULL ? "case_id = ?1 AND" : "", names->str);
   stmt = lia_db_prepare (db, sql, error);
   if (stmt == NULL)
     return NULL;
@@ -708,8 +896,12 @@ load_case_facts (sqlite3      *db,
     }
   g_clear_pointer (&stmt, sqlite3_finalize);
 
-  stmt = lia_db_prepare (db, "SELECT case_id, id, sent, reason, revised FROM delay_notice "
-                             "WHERE ?1 IS NULL OR case_id = ?1 ORDER BY case_id, sent, id", error);
+  stmt = lia_db_prepare (db, case_id != NULL
+                               ? "SELECT case_id, id, sent, reason, revised FROM delay_notice "
+                                 "WHERE case_id = ?1 ORDER BY sent, id"
+                               : "SELECT case_id, id, sent, reason, revised FROM delay_notice "
+                                 "ORDER BY case_id, sent, id",
+                         error);
   if (stmt == NULL)
     return NULL;
   lia_db_bind_text (stmt, 1, case_id);
@@ -750,12 +942,19 @@ load_dated_records (sqlite3    *db,
   g_autoptr (GPtrArray) records = NULL;
   int rc;
 
-  stmt = lia_db_prepare (db, "SELECT id, case_id, kind, title, destroy_on, return_on, "
-                             "  date, status, owner "
-                             "FROM record INDEXED BY record_dates "
-                             "WHERE (destroy_on IS NOT NULL OR return_on IS NOT NULL "
-                             "       OR kind = 'action') AND (?1 IS NULL OR case_id = ?1) "
-                             "ORDER BY case_id", error);
+  stmt = lia_db_prepare (db, case_id != NULL
+                               ? "SELECT id, case_id, kind, title, destroy_on, return_on, "
+                                 "  date, status, owner, withdrawn_at, destroyed_at "
+                                 "FROM record INDEXED BY record_dates "
+                                 "WHERE (destroy_on IS NOT NULL OR return_on IS NOT NULL "
+                                 "       OR kind = 'action') AND case_id = ?1"
+                               : "SELECT id, case_id, kind, title, destroy_on, return_on, "
+                                 "  date, status, owner, withdrawn_at, destroyed_at "
+                                 "FROM record INDEXED BY record_dates "
+                                 "WHERE destroy_on IS NOT NULL OR return_on IS NOT NULL "
+                                 "      OR kind = 'action' "
+                                 "ORDER BY case_id",
+                         error);
   if (stmt == NULL)
     return NULL;
   lia_db_bind_text (stmt, 1, case_id);
@@ -776,6 +975,9 @@ load_dated_records (sqlite3    *db,
       for (guint i = 0; i < G_N_ELEMENTS (names); i++)
         if (sqlite3_column_type (stmt, 6 + i) != SQLITE_NULL)
           g_hash_table_insert (record->fields, (char *) names[i], lia_db_column_dup (stmt, 6 + i));
+      record->withdrawn = sqlite3_column_type (stmt, 9) != SQLITE_NULL;
+      record->destroyed = sqlite3_column_type (stmt, 10) != SQLITE_NULL;
+      record->destroyed_at = sqlite3_column_int64 (stmt, 10);
       g_ptr_array_add (records, record);
     }
   if (rc != SQLITE_DONE)
@@ -784,6 +986,356 @@ load_dated_records (sqlite3    *db,
       return NULL;
     }
   return g_steal_pointer (&records);
+}
+
+/* ---- the milestone table ---------------------------------------------------- */
+
+/* Part of the basis the table was computed on, with the calendar's digest:
+ * raise it whenever a rule, a note, a kind or the order of milestones
+ * changes, and every store works its whole table out again the next time
+ * its deadlines are read or one of its cases changes. */
+#define ENGINE_VERSION 1
+
+/* The names the table's state column uses: a settled state's, or a
+ * clock's (what is left to the day the milestone is read). */
+static const char *const clock_names[] = {
+  [CLOCK_NONE] = NULL, [CLOCK_OPEN] = "open", [CLOCK_UNTIL] = "until", [CLOCK_IF_LATE] = "if-late",
+};
+
+/* Those of the open states: rows that may be due or overdue on some day,
+ * which the partial index milestone_open_by_due holds. */
+#define OPEN_CLOCKS "state IN ('open', 'until', 'if-late')"
+/* Of those, the ones open on ?today (a Julian day). */
+#define OPEN_ON_TODAY \
+  "(state = 'open' OR (state = 'until' AND due >= ?1) " \
+  " OR (state = 'if-late' AND due < ?1 AND met_on IS NULL))"
+
+static char *
+basis_for (LiaCalendar *calendar)
+{
+  return g_strdup_printf ("engine %d, calendar %s", ENGINE_VERSION,
+                          lia_calendar_get_digest (calendar));
+}
+
+/* Whether any case waits to be recomputed, and what the table was
+ * computed with (NULL before it ever was). */
+static gboolean
+read_table_state (sqlite3   *db,
+                  gboolean  *out_stale,
+                  char     **out_basis,
+                  GError   **error)
+{
+  g_autoptr (sqlite3_stmt) stmt = lia_db_prepare (db, "SELECT EXISTS (SELECT 1 FROM milestone_stale), "
+                                                      "(SELECT basis FROM milestone_basis)", error);
+  int rc;
+
+  if (stmt == NULL)
+    return FALSE;
+  rc = sqlite3_step (stmt);
+  if (rc != SQLITE_ROW)
+    return lia_store_set_sqlite_error (error, db, rc, "Could not read the deadlines");
+  *out_stale = sqlite3_column_int (stmt, 0) != 0;
+  *out_basis = lia_db_column_dup (stmt, 1);
+  return TRUE;
+}
+
+static void
+bind_julian (sqlite3_stmt *stmt, int index, const GDate *date)
+{
+  if (g_date_valid (date))
+    sqlite3_bind_int64 (stmt, index, g_date_get_julian (date));
+  else
+    sqlite3_bind_null (stmt, index);
+}
+
+static void
+column_julian (sqlite3_stmt *stmt, int column, GDate *out)
+{
+  gint64 julian = sqlite3_column_int64 (stmt, column);
+
+  g_date_clear (out, 1);
+  if (sqlite3_column_type (stmt, column) != SQLITE_NULL && julian > 0 && julian <= G_MAXUINT32
+      && g_date_valid_julian ((guint32) julian))
+    g_date_set_julian (out, (guint32) julian);
+}
+
+/* Writes the unresolved milestones of one case, numbered in order. */
+static gboolean
+insert_case (sqlite3      *db,
+             sqlite3_stmt *insert,
+             GPtrArray    *milestones,
+             GError      **error)
+{
+  for (guint i = 0; i < milestones->len; i++)
+    {
+      const LiaMilestone *m = milestones->pdata[i];
+      Kind which = kind_of (m);
+
+      /* The strings outlive the step, so SQLite need not copy them. */
+      sqlite3_reset (insert);
+      sqlite3_bind_text (insert, 1, m->case_id, -1, SQLITE_STATIC);
+      sqlite3_bind_int (insert, 2, (int) i);
+      sqlite3_bind_text (insert, 3, kinds[which].key, -1, SQLITE_STATIC);
+      lia_db_bind_text (insert, 4, m->record_id);
+      if (which >= N_STATUTORY)
+        sqlite3_bind_text (insert, 5, m->title, -1, SQLITE_STATIC);
+      else
+        sqlite3_bind_null (insert, 5);
+      bind_julian (insert, 6, &m->window_start);
+      bind_julian (insert, 7, &m->due);
+      bind_julian (insert, 8, &m->met_on);
+      sqlite3_bind_text (insert, 9, m->clock != CLOCK_NONE ? clock_names[m->clock]
+                                                           : state_names[m->state],
+                         -1, SQLITE_STATIC);
+      lia_db_bind_text (insert, 10, m->note);
+      if (!lia_db_step_done (db, insert, "Could not save the deadlines", error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* Computes the milestones of one case (@case_id, a full id) or of every
+ * case, with @calendar, and puts them in the table in place of those
+ * there. */
+static gboolean
+rebuild (sqlite3     *db,
+         LiaCalendar *calendar,
+         const char  *case_id,
+         GError     **error)
+{
+  g_autoptr (GStringChunk) strings = g_string_chunk_new (64 * 1024);
+  g_autoptr (GPtrArray) cases = NULL;
+  g_autoptr (GPtrArray) records = NULL;
+  g_autoptr (GPtrArray) case_records = g_ptr_array_new ();
+  g_autoptr (GPtrArray) milestones = g_ptr_array_new_with_free_func ((GDestroyNotify) lia_milestone_free);
+  g_autoptr (sqlite3_stmt) stmt = NULL;
+  guint next = 0;
+
+  stmt = lia_db_prepare (db, case_id != NULL ? "DELETE FROM milestone WHERE case_id = ?1"
+                                             : "DELETE FROM milestone", error);
+  if (stmt == NULL)
+    return FALSE;
+  lia_db_bind_text (stmt, 1, case_id);
+  if (!lia_db_step_done (db, stmt, "Could not save the deadlines", error))
+    return FALSE;
+  g_clear_pointer (&stmt, sqlite3_finalize);
+
+  cases = load_case_facts (db, case_id, strings, error);
+  if (cases == NULL)
+    return FALSE;
+  records = load_dated_records (db, case_id, error);
+  if (records == NULL)
+    return FALSE;
+  stmt = lia_db_prepare (db, "INSERT INTO milestone (case_id, position, kind, record_id, title, "
+                             "window_start, due, met_on, state, note) "
+                             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", error);
+  if (stmt == NULL)
+    return FALSE;
+  for (guint i = 0; i < cases->len; i++)
+    {
+      CaseFacts *c = cases->pdata[i];
+
+      /* Both lists are in case id order: this case's records are next. */
+      g_ptr_array_set_size (case_records, 0);
+      while (next < records->len
+             && strcmp (((LiaRecord *) records->pdata[next])->case_id, c->id) < 0)
+        next++;
+      while (next < records->len
+             && strcmp (((LiaRecord *) records->pdata[next])->case_id, c->id) == 0)
+        g_ptr_array_add (case_records, records->pdata[next++]);
+      if (!g_date_valid (&c->aware))
+        continue;
+      g_ptr_array_set_size (milestones, 0);
+      compute (calendar, c->id, &c->aware, c->facts, c->delays, case_records, milestones);
+      if (!insert_case (db, stmt, milestones, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+lia_deadlines_update (sqlite3  *db,
+                      gboolean  check_basis,
+                      GError  **error)
+{
+  g_autoptr (LiaCalendar) calendar = NULL;
+  g_autoptr (sqlite3_stmt) stmt = NULL;
+  g_autoptr (GPtrArray) stale = NULL;
+  g_autofree char *basis = NULL;
+  g_autofree char *stored = NULL;
+  gboolean some_stale;
+  int rc;
+
+  if (!read_table_state (db, &some_stale, &stored, error))
+    return FALSE;
+  if (!some_stale && !check_basis)
+    return TRUE;
+  calendar = lia_calendar_ref_current ();
+  basis = basis_for (calendar);
+
+  if (g_strcmp0 (basis, stored) != 0)
+    {
+      /* Another calendar, or other rules: every case again. */
+      if (!rebuild (db, calendar, NULL, error))
+        return FALSE;
+      stmt = lia_db_prepare (db, "INSERT INTO milestone_basis (id, basis) VALUES (1, ?) "
+                                 "ON CONFLICT (id) DO UPDATE SET basis = excluded.basis", error);
+      if (stmt == NULL)
+        return FALSE;
+      lia_db_bind_text (stmt, 1, basis);
+      if (!lia_db_step_done (db, stmt, "Could not save the deadlines", error))
+        return FALSE;
+    }
+  else if (some_stale)
+    {
+      stmt = lia_db_prepare (db, "SELECT DISTINCT case_id FROM milestone_stale", error);
+      if (stmt == NULL)
+        return FALSE;
+      stale = g_ptr_array_new_with_free_func (g_free);
+      while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+        g_ptr_array_add (stale, lia_db_column_dup (stmt, 0));
+      if (rc != SQLITE_DONE)
+        return lia_store_set_sqlite_error (error, db, rc, "Could not read the deadlines");
+      for (guint i = 0; i < stale->len; i++)
+        if (!rebuild (db, calendar, stale->pdata[i], error))
+          return FALSE;
+    }
+  g_clear_pointer (&stmt, sqlite3_finalize);
+  if (some_stale)
+    {
+      stmt = lia_db_prepare (db, "DELETE FROM milestone_stale", error);
+      if (stmt == NULL || !lia_db_step_done (db, stmt, "Could not save the deadlines", error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* Brings the table up to date before it is read: after a change made
+ * outside lia_db_commit(), or a refreshed calendar. In its own
+ * transaction, unless the caller has one open. */
+static gboolean
+ensure_current (sqlite3 *db, GError **error)
+{
+  g_autoptr (LiaCalendar) calendar = lia_calendar_ref_current ();
+  g_autofree char *basis = basis_for (calendar);
+  g_autofree char *stored = NULL;
+  gboolean some_stale;
+
+  if (!read_table_state (db, &some_stale, &stored, error))
+    return FALSE;
+  if (!some_stale && g_strcmp0 (basis, stored) == 0)
+    return TRUE;
+  if (!lia_db_begin (db, error))
+    return FALSE;
+  if (lia_deadlines_update (db, TRUE, error) && lia_db_commit (db, error))
+    return TRUE;
+  lia_db_rollback (db);
+  return FALSE;
+}
+
+/* For a table aliased "m". */
+#define MILESTONE_COLUMNS \
+  "m.case_id, m.kind, m.record_id, m.title, m.window_start, m.due, m.met_on, m.state, m.note"
+
+/* A row of MILESTONE_COLUMNS as a milestone lent for as long as the row
+ * and @scratch last: its strings point into the statement's columns, into
+ * @key (for a record's milestone) or @scratch, or to this file's
+ * constants. Resolved for @today. FALSE for a row this version did not
+ * write, which lia_deadlines_update() will have rewritten by the next
+ * read. */
+static gboolean
+milestone_view (sqlite3_stmt *stmt,
+                const GDate  *today,
+                LiaMilestone *m,
+                Kind         *out_kind,
+                char         *key,
+                gsize         key_size,
+                GString      *scratch)
+{
+  const char *case_id = (const char *) sqlite3_column_text (stmt, 0);
+  const char *kind = (const char *) sqlite3_column_text (stmt, 1);
+  const char *state = (const char *) sqlite3_column_text (stmt, 7);
+  const char *note;
+  int which = kind != NULL ? kind_from_string (kind) : -1;
+
+  if (which < 0 || case_id == NULL || state == NULL)
+    return FALSE;
+  *out_kind = (Kind) which;
+  m->case_id = (char *) case_id;
+  m->rule = kinds[which].rule;
+  m->source = kinds[which].source;
+  m->record_id = (char *) sqlite3_column_text (stmt, 2);
+  if (which < N_STATUTORY)
+    {
+      m->key = (char *) kinds[which].key;
+      m->title = (char *) kinds[which].title;
+    }
+  else
+    {
+      const char *title = (const char *) sqlite3_column_text (stmt, 3);
+
+      g_snprintf (key, key_size, "%s:%s", kinds[which].key, m->record_id ? m->record_id : "");
+      m->key = key;
+      m->title = (char *) (title != NULL ? title : "");
+    }
+  column_julian (stmt, 4, &m->window_start);
+  column_julian (stmt, 5, &m->due);
+  column_julian (stmt, 6, &m->met_on);
+  m->note = (char *) sqlite3_column_text (stmt, 8);
+  m->clock = CLOCK_NONE;
+  m->state = LIA_MILESTONE_AWAITING;
+  for (guint i = CLOCK_OPEN; i < G_N_ELEMENTS (clock_names); i++)
+    if (g_str_equal (state, clock_names[i]))
+      m->clock = i;
+  if (m->clock == CLOCK_NONE)
+    for (guint i = 0; i < G_N_ELEMENTS (state_names); i++)
+      if (g_str_equal (state, state_names[i]))
+        m->state = (LiaMilestoneState) i;
+
+  note = resolve_state (m, today);
+  if (note != NULL && m->note == NULL)
+    m->note = (char *) note;
+  else if (note != NULL)
+    {
+      g_string_printf (scratch, "%s %s", m->note, note);
+      m->note = scratch->str;
+    }
+  return TRUE;
+}
+
+/* Room for "return:" and a record id, with some to spare. */
+#define KEY_SIZE 96
+
+/* A milestone of its own from a lent one (of @which kind). @case_refs
+ * keeps one GRefString per case id, shared by that case's milestones. */
+static LiaMilestone *
+milestone_copy (const LiaMilestone *view,
+                Kind                which,
+                GHashTable         *case_refs)
+{
+  LiaMilestone *m = g_new (LiaMilestone, 1);
+  char *case_ref = g_hash_table_lookup (case_refs, view->case_id);
+
+  if (case_ref == NULL)
+    {
+      case_ref = g_ref_string_new (view->case_id);
+      g_hash_table_insert (case_refs, case_ref, case_ref);
+    }
+  *m = *view;
+  m->case_id = g_ref_string_acquire (case_ref);
+  if (which < N_STATUTORY)
+    {
+      m->key = statutory_ref (which, FALSE);
+      m->title = statutory_ref (which, TRUE);
+    }
+  else
+    {
+      m->key = g_ref_string_new (view->key);
+      m->title = g_ref_string_new (view->title);
+    }
+  m->note = g_strdup (view->note);
+  m->record_id = g_strdup (view->record_id);
+  return m;
 }
 
 static int
@@ -854,50 +1406,191 @@ sort_by_due (GPtrArray *milestones)
   memcpy (milestones->pdata, sorted, milestones->len * sizeof (gpointer));
 }
 
-GPtrArray *
-lia_deadlines_for_store (LiaStore    *store,
-                         LiaCalendar *calendar,
-                         const char  *case_id,
-                         const GDate *today,
-                         GError     **error)
+/* Whether @m is one that the caller asked for. */
+static gboolean
+wanted (const LiaMilestone *m,
+        gboolean            open_only,
+        const GDate        *due_by)
+{
+  if (open_only && !lia_milestone_state_is_open (m->state))
+    return FALSE;
+  return due_by == NULL || (g_date_valid (&m->due) && g_date_compare (&m->due, due_by) <= 0);
+}
+
+/* The statement that reads what lia_deadlines_for_store() is asked for:
+ * what is open in every case from the index in due date order (then case
+ * and position, the order the stable sort below keeps), the rest in case
+ * order, to be sorted. */
+static sqlite3_stmt *
+prepare_read (sqlite3     *db,
+              const char  *full_id,
+              const GDate *today,
+              gboolean     open_only,
+              const GDate *due_by,
+              gboolean    *out_in_due_order,
+              GError     **error)
+{
+  sqlite3_stmt *stmt;
+
+  *out_in_due_order = open_only && full_id == NULL;
+  if (*out_in_due_order)
+    stmt = lia_db_prepare (db, "SELECT " MILESTONE_COLUMNS " FROM milestone m "
+                               "INDEXED BY milestone_open_by_due "
+                               "WHERE " OPEN_CLOCKS " AND due <= ?2 AND " OPEN_ON_TODAY " "
+                               "ORDER BY due, case_id, position", error);
+  else if (full_id != NULL)
+    stmt = lia_db_prepare (db, "SELECT " MILESTONE_COLUMNS " FROM milestone m WHERE case_id = ?3 "
+                               "ORDER BY position", error);
+  else
+    stmt = lia_db_prepare (db, "SELECT " MILESTONE_COLUMNS " FROM milestone m "
+                               "ORDER BY case_id, position", error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, g_date_get_julian (today));
+  sqlite3_bind_int64 (stmt, 2, due_by != NULL ? g_date_get_julian (due_by) : G_MAXUINT32);
+  lia_db_bind_text (stmt, 3, full_id);
+  return stmt;
+}
+
+/* Reads what is asked for. With @func, hands each milestone to it as it is
+ * read, lent, when the rows come in the order wanted, and returns an empty
+ * array; otherwise, and always without @func, returns them. */
+static GPtrArray *
+read_milestones (LiaStore         *store,
+                 const char       *case_id,
+                 const GDate      *today,
+                 gboolean          open_only,
+                 const GDate      *due_by,
+                 LiaMilestoneFunc  func,
+                 gpointer          user_data,
+                 GError          **error)
 {
   sqlite3 *db = lia_db_get (store, error);
-  g_autoptr (GStringChunk) strings = g_string_chunk_new (64 * 1024);
-  g_autoptr (GPtrArray) cases = NULL;
-  g_autoptr (GPtrArray) records = NULL;
-  g_autoptr (GPtrArray) case_records = g_ptr_array_new ();
-  g_autoptr (GPtrArray) all = NULL;
+  g_autoptr (GHashTable) case_refs = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
+                                                            (GDestroyNotify) g_ref_string_release);
+  g_autoptr (GString) scratch = g_string_new (NULL);
+  g_autoptr (sqlite3_stmt) stmt = NULL;
+  g_autoptr (GPtrArray) out = NULL;
   g_autofree char *full_id = NULL;
-  guint next = 0;
+  gboolean in_due_order;
+  int rc;
+
+  g_return_val_if_fail (today != NULL && g_date_valid (today), NULL);
+  g_return_val_if_fail (due_by == NULL || g_date_valid (due_by), NULL);
 
   if (db == NULL)
     return NULL;
   if (case_id != NULL && (full_id = lia_db_resolve_id (db, "lcase", case_id, "case", error)) == NULL)
     return NULL;
-  cases = load_case_facts (db, full_id, strings, error);
-  if (cases == NULL)
+  if (!ensure_current (db, error))
     return NULL;
-  records = load_dated_records (db, full_id, error);
-  if (records == NULL)
+  stmt = prepare_read (db, full_id, today, open_only, due_by, &in_due_order, error);
+  if (stmt == NULL)
     return NULL;
 
-  all = g_ptr_array_new_full (cases->len * 12, (GDestroyNotify) lia_milestone_free);
-  for (guint i = 0; i < cases->len; i++)
+  out = g_ptr_array_new_with_free_func ((GDestroyNotify) lia_milestone_free);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
-      CaseFacts *c = cases->pdata[i];
+      LiaMilestone view = { 0, };
+      char key[KEY_SIZE];
+      Kind which;
 
-      /* Both lists are in case id order: this case's records are next. */
-      g_ptr_array_set_size (case_records, 0);
-      while (next < records->len
-             && strcmp (((LiaRecord *) records->pdata[next])->case_id, c->id) < 0)
-        next++;
-      while (next < records->len
-             && strcmp (((LiaRecord *) records->pdata[next])->case_id, c->id) == 0)
-        g_ptr_array_add (case_records, records->pdata[next++]);
-      if (g_date_valid (&c->aware))
-        compute (calendar, c->id, &c->aware, c->facts, c->delays, case_records, today, all);
+      if (!milestone_view (stmt, today, &view, &which, key, sizeof key, scratch)
+          || !wanted (&view, open_only, due_by))
+        continue;
+      if (func != NULL && in_due_order)
+        func (&view, user_data);
+      else
+        g_ptr_array_add (out, milestone_copy (&view, which, case_refs));
+    }
+  if (rc != SQLITE_DONE)
+    {
+      lia_store_set_sqlite_error (error, db, rc, "Could not read the deadlines");
+      return NULL;
     }
   /* Stable: equal dates keep case order and the table's order. */
-  sort_by_due (all);
-  return g_steal_pointer (&all);
+  if (!in_due_order)
+    sort_by_due (out);
+  return g_steal_pointer (&out);
+}
+
+GPtrArray *
+lia_deadlines_for_store (LiaStore    *store,
+                         const char  *case_id,
+                         const GDate *today,
+                         gboolean     open_only,
+                         const GDate *due_by,
+                         GError     **error)
+{
+  return read_milestones (store, case_id, today, open_only, due_by, NULL, NULL, error);
+}
+
+gboolean
+lia_deadlines_foreach (LiaStore         *store,
+                       const char       *case_id,
+                       const GDate      *today,
+                       gboolean          open_only,
+                       const GDate      *due_by,
+                       LiaMilestoneFunc  func,
+                       gpointer          user_data,
+                       GError          **error)
+{
+  g_autoptr (GPtrArray) rest = NULL;
+
+  g_return_val_if_fail (func != NULL, FALSE);
+
+  rest = read_milestones (store, case_id, today, open_only, due_by, func, user_data, error);
+  if (rest == NULL)
+    return FALSE;
+  for (guint i = 0; i < rest->len; i++)
+    func (rest->pdata[i], user_data);
+  return TRUE;
+}
+
+GHashTable *
+lia_deadlines_next_by_case (LiaStore    *store,
+                            const GDate *today,
+                            GError     **error)
+{
+  sqlite3 *db = lia_db_get (store, error);
+  g_autoptr (GHashTable) case_refs = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
+                                                            (GDestroyNotify) g_ref_string_release);
+  g_autoptr (GString) scratch = g_string_new (NULL);
+  g_autoptr (GHashTable) next = NULL;
+  g_autoptr (sqlite3_stmt) stmt = NULL;
+  gboolean in_due_order;
+  int rc;
+
+  g_return_val_if_fail (today != NULL && g_date_valid (today), NULL);
+
+  if (db == NULL || !ensure_current (db, error))
+    return NULL;
+  /* What is open, in due date order (then position): the first row of
+   * each case is its next deadline. One pass over the index that
+   * `deadlines` reads, rather than a search per case. */
+  stmt = prepare_read (db, NULL, today, TRUE, NULL, &in_due_order, error);
+  if (stmt == NULL)
+    return NULL;
+  next = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) lia_milestone_free);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      const char *case_id = (const char *) sqlite3_column_text (stmt, 0);
+      LiaMilestone view = { 0, };
+      LiaMilestone *m;
+      char key[KEY_SIZE];
+      Kind which;
+
+      if (case_id == NULL || g_hash_table_contains (next, case_id)
+          || !milestone_view (stmt, today, &view, &which, key, sizeof key, scratch)
+          || !lia_milestone_state_is_open (view.state))
+        continue;
+      m = milestone_copy (&view, which, case_refs);
+      g_hash_table_insert (next, m->case_id, m);
+    }
+  if (rc != SQLITE_DONE)
+    {
+      lia_store_set_sqlite_error (error, db, rc, "Could not read the deadlines");
+      return NULL;
+    }
+  return g_steal_pointer (&next);
 }

@@ -450,7 +450,111 @@ static const LiaMigration store_migrations[] = {
     "END;"
   },
   {
-    5, "sync: what this organisation holds, its peers' syncs, settings",
+    5, "the deadline engine's results, kept",
+    /* Each case's milestones as lia-deadlines.c computes them, without the
+     * part that depends on the day: state is a settled state ('awaiting',
+     * 'met', 'met-late', 'not-applicable') or how it follows the day it
+     * is read ('open': due, then overdue; 'until': due, then met;
+     * 'if-late': not applicable until the due date passes). Dates are
+     * Julian day numbers (GDate's). position is the order of the engine's
+     * table; a record's milestone has its record and title. */
+    "CREATE TABLE milestone ("
+    "  case_id TEXT NOT NULL REFERENCES lcase (id) ON DELETE CASCADE,"
+    "  position INTEGER NOT NULL,"
+    "  kind TEXT NOT NULL,"
+    "  record_id TEXT,"
+    "  title TEXT,"
+    "  window_start INTEGER,"
+    "  due INTEGER,"
+    "  met_on INTEGER,"
+    "  state TEXT NOT NULL CHECK (state IN ('awaiting', 'met', 'met-late', 'not-applicable',"
+    "    'open', 'until', 'if-late')),"
+    "  note TEXT,"
+    "  PRIMARY KEY (case_id, position)"
+    ") STRICT, WITHOUT ROWID;"
+    /* What may be open on some day, in due date order, with everything a
+     * reader needs: `deadlines` and each case's next deadline read this
+     * alone. */
+    "CREATE INDEX milestone_open_by_due ON milestone (due, case_id, position, state, met_on, kind,"
+    "  record_id, title, window_start, note) WHERE state IN ('open', 'until', 'if-late');"
+    /* What the table was computed with: the engine's version and the
+     * calendar's digest. Anything else recomputes every case. */
+    "CREATE TABLE milestone_basis ("
+    "  id INTEGER PRIMARY KEY CHECK (id = 1),"
+    "  basis TEXT NOT NULL"
+    ") STRICT;"
+    /* The cases whose milestones a change in this transaction has made
+     * stale; the triggers below mark them, lia_db_commit() recomputes them
+     * before it commits. The triggers name what the engine reads: a case's
+     * awareness date, its process fields, its delay notices, and the records
+     * that make milestones (action items, and those with a return or
+     * destruction date: title, due date, status, owner, withdrawal and
+     * destruction). */
+    /* No key: a statement that fires a trigger imposes its own conflict
+     * handling on the trigger's statements, so the record upserts would
+     * turn an INSERT OR IGNORE here into a constraint error. A case may be
+     * marked more than once; it is recomputed once. */
+    "CREATE TABLE milestone_stale ("
+    "  case_id TEXT NOT NULL"
+    ") STRICT;"
+    "CREATE TRIGGER milestone_lcase_insert AFTER INSERT ON lcase BEGIN"
+    "  INSERT INTO milestone_stale VALUES (NEW.id);"
+    "END;"
+    "CREATE TRIGGER milestone_lcase_update AFTER UPDATE OF id, aware ON lcase"
+    "  WHEN OLD.id IS NOT NEW.id OR OLD.aware IS NOT NEW.aware BEGIN"
+    "  INSERT INTO milestone_stale VALUES (OLD.id), (NEW.id);"
+    "END;"
+    "CREATE TRIGGER milestone_case_field_insert AFTER INSERT ON case_field BEGIN"
+    "  INSERT INTO milestone_stale VALUES (NEW.case_id);"
+    "END;"
+    "CREATE TRIGGER milestone_case_field_update AFTER UPDATE ON case_field BEGIN"
+    "  INSERT INTO milestone_stale VALUES (OLD.case_id), (NEW.case_id);"
+    "END;"
+    "CREATE TRIGGER milestone_case_field_delete AFTER DELETE ON case_field BEGIN"
+    "  INSERT INTO milestone_stale VALUES (OLD.case_id);"
+    "END;"
+    "CREATE TRIGGER milestone_delay_insert AFTER INSERT ON delay_notice BEGIN"
+    "  INSERT INTO milestone_stale VALUES (NEW.case_id);"
+    "END;"
+    "CREATE TRIGGER milestone_delay_update AFTER UPDATE ON delay_notice BEGIN"
+    "  INSERT INTO milestone_stale VALUES (OLD.case_id), (NEW.case_id);"
+    "END;"
+    "CREATE TRIGGER milestone_delay_delete AFTER DELETE ON delay_notice BEGIN"
+    "  INSERT INTO milestone_stale VALUES (OLD.case_id);"
+    "END;"
+    "CREATE TRIGGER milestone_record_insert AFTER INSERT ON record"
+    "  WHEN NEW.kind = 'action' OR NEW.destroy_on IS NOT NULL OR NEW.return_on IS NOT NULL BEGIN"
+    "  INSERT INTO milestone_stale VALUES (NEW.case_id);"
+    "END;"
+    "CREATE TRIGGER milestone_record_update AFTER UPDATE OF case_id, kind, title, date, status,"
+    "  owner, destroy_on, return_on, withdrawn_at, destroyed_at ON record"
+    "  WHEN OLD.kind = 'action' OR OLD.destroy_on IS NOT NULL OR OLD.return_on IS NOT NULL"
+    "    OR NEW.kind = 'action' OR NEW.destroy_on IS NOT NULL OR NEW.return_on IS NOT NULL BEGIN"
+    "  INSERT INTO milestone_stale VALUES (OLD.case_id), (NEW.case_id);"
+    "END;"
+    "CREATE TRIGGER milestone_record_delete AFTER DELETE ON record"
+    "  WHEN OLD.kind = 'action' OR OLD.destroy_on IS NOT NULL OR OLD.return_on IS NOT NULL BEGIN"
+    "  INSERT INTO milestone_stale VALUES (OLD.case_id);"
+    "END;"
+    /* The engine's covering index of those records, now with withdrawal and
+     * destruction (a withdrawn record makes no milestone; a destroyed one's
+     * destruction is met). */
+    "DROP INDEX record_dates;"
+    "CREATE INDEX record_dates ON record (case_id, id, kind, title, date, status, owner, "
+    "  destroy_on, return_on, withdrawn_at, destroyed_at) "
+    "  WHERE destroy_on IS NOT NULL OR return_on IS NOT NULL OR kind = 'action';"
+    /* Material from others still to be destroyed or returned, which
+     * lia_exchange_destroy_due() looks for whenever the store is opened:
+     * without it, that was a scan of every record. */
+    "CREATE INDEX record_to_destroy ON record (seq, id, destroy_on, return_on)"
+    "  WHERE originator != 1 AND destroyed_at IS NULL AND withdrawn_at IS NULL"
+    "    AND (destroy_on IS NOT NULL OR return_on IS NOT NULL);"
+    /* Every case is computed when the store is next opened (the basis is
+     * empty, so lia_deadlines_update() recomputes them all). */
+    "INSERT INTO milestone_stale SELECT id FROM lcase;"
+  },
+  {
+    6, "sync: what this organisation holds, its peers' syncs, settings",
     /* The numbers of the envelopes addressed to this organisation that it
      * holds, per originator, as runs [first, last] (lia-holdings.c): what
      * the sync protocol's holdings vector says. It is a ledger apart from

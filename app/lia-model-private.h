@@ -36,6 +36,17 @@ gboolean lia_case_participant_role (sqlite3    *db,
 
 extern const LiaField lia_contact_field;
 
+/* Brings the milestone table (lia-deadlines.c) up to date inside the
+ * caller's transaction: recomputes the cases that triggers marked in
+ * milestone_stale, or every case when the calendar in use or the rules
+ * are not those the table was computed with (which, unless @check_basis,
+ * is looked at only when some case is marked). lia_db_commit() calls it
+ * before every commit, so that the table changes with what it is computed
+ * from, in the same transaction. */
+gboolean lia_deadlines_update (sqlite3  *db,
+                               gboolean  check_basis,
+                               GError  **error);
+
 /* The request functions, with @as_party FALSE for steps that other
  * organisations took and that reach this store as data (the demo): the
  * rules of lia_request_check_decision() and _check_escalation() still

@@ -603,6 +603,7 @@ record_from_row (sqlite3_stmt *stmt)
   record->originator = lia_org_from_row (stmt, 13);
   record->withdrawn = sqlite3_column_type (stmt, RECORD_AFTER_ORG) != SQLITE_NULL;
   record->destroyed = sqlite3_column_type (stmt, RECORD_AFTER_ORG + 1) != SQLITE_NULL;
+  record->destroyed_at = sqlite3_column_int64 (stmt, RECORD_AFTER_ORG + 1);
   return record;
 }
 
@@ -1074,23 +1075,30 @@ lia_chronology_entry_free (LiaChronologyEntry *entry)
   g_free (entry);
 }
 
-GPtrArray *
-lia_chronology_get (LiaStore   *store,
-                    const char *case_id,
-                    const char *agency,
-                    GError    **error)
+/* Each entry, lent, to @row as it is read; @row returns FALSE with an error
+ * to stop. */
+typedef gboolean (*ChronologyRowFunc) (const LiaChronologyEntry *entry,
+                                       gpointer                  user_data,
+                                       GError                  **error);
+
+static gboolean
+chronology_read (LiaStore          *store,
+                 const char        *case_id,
+                 const char        *agency,
+                 ChronologyRowFunc  row,
+                 gpointer           user_data,
+                 GError           **error)
 {
   sqlite3 *db = lia_db_get (store, error);
   g_autoptr (sqlite3_stmt) stmt = NULL;
-  g_autoptr (GPtrArray) entries = NULL;
   g_autofree char *id = NULL;
   int rc;
 
   if (db == NULL)
-    return NULL;
+    return FALSE;
   id = lia_db_resolve_id (db, "lcase", case_id, "case", error);
   if (id == NULL)
-    return NULL;
+    return FALSE;
   stmt = lia_db_prepare (db,
                          "SELECT c.record_id, c.date, c.agency, c.what, c.source, c.analysis, "
                          "  c.expected, o.name "
@@ -1098,29 +1106,57 @@ lia_chronology_get (LiaStore   *store,
                          "WHERE c.case_id = ?1 AND (?2 IS NULL OR c.agency = ?2 COLLATE NOCASE) "
                          "ORDER BY c.date, c.record_seq", error);
   if (stmt == NULL)
-    return NULL;
+    return FALSE;
   lia_db_bind_text (stmt, 1, id);
   lia_db_bind_text (stmt, 2, agency);
-  entries = g_ptr_array_new_with_free_func ((GDestroyNotify) lia_chronology_entry_free);
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
-      LiaChronologyEntry *entry = g_new (LiaChronologyEntry, 1);
+      const LiaChronologyEntry entry = {
+        .record_id = (char *) sqlite3_column_text (stmt, 0),
+        .date = (char *) sqlite3_column_text (stmt, 1),
+        .agency = (char *) sqlite3_column_text (stmt, 2),
+        .what = (char *) sqlite3_column_text (stmt, 3),
+        .source = (char *) sqlite3_column_text (stmt, 4),
+        .analysis = (char *) sqlite3_column_text (stmt, 5),
+        .expected = (char *) sqlite3_column_text (stmt, 6),
+        .originator = (char *) sqlite3_column_text (stmt, 7),
+      };
 
-      entry->record_id = lia_db_column_dup (stmt, 0);
-      entry->date = lia_db_column_dup (stmt, 1);
-      entry->agency = lia_db_column_dup (stmt, 2);
-      entry->what = lia_db_column_dup (stmt, 3);
-      entry->source = lia_db_column_dup (stmt, 4);
-      entry->analysis = lia_db_column_dup (stmt, 5);
-      entry->expected = lia_db_column_dup (stmt, 6);
-      entry->originator = lia_db_column_dup (stmt, 7);
-      g_ptr_array_add (entries, entry);
+      if (!row (&entry, user_data, error))
+        return FALSE;
     }
   if (rc != SQLITE_DONE)
-    {
-      lia_store_set_sqlite_error (error, db, rc, "Could not read the chronology");
-      return NULL;
-    }
+    return lia_store_set_sqlite_error (error, db, rc, "Could not read the chronology");
+  return TRUE;
+}
+
+static gboolean
+keep_entry_cb (const LiaChronologyEntry *lent, gpointer user_data, GError **error)
+{
+  LiaChronologyEntry *entry = g_new (LiaChronologyEntry, 1);
+
+  entry->record_id = g_strdup (lent->record_id);
+  entry->date = g_strdup (lent->date);
+  entry->agency = g_strdup (lent->agency);
+  entry->what = g_strdup (lent->what);
+  entry->source = g_strdup (lent->source);
+  entry->analysis = g_strdup (lent->analysis);
+  entry->expected = g_strdup (lent->expected);
+  entry->originator = g_strdup (lent->originator);
+  g_ptr_array_add (user_data, entry);
+  return TRUE;
+}
+
+GPtrArray *
+lia_chronology_get (LiaStore   *store,
+                    const char *case_id,
+                    const char *agency,
+                    GError    **error)
+{
+  g_autoptr (GPtrArray) entries = g_ptr_array_new_with_free_func ((GDestroyNotify) lia_chronology_entry_free);
+
+  if (!chronology_read (store, case_id, agency, keep_entry_cb, entries, error))
+    return NULL;
   return g_steal_pointer (&entries);
 }
 
@@ -1162,51 +1198,87 @@ lia_csv_append_field (GString    *out,
   g_string_append_c (out, '"');
 }
 
+/* CSV written in pieces, so that 50,000 entries never sit in memory
+ * twice. */
+typedef struct
+{
+  GString       *text;
+  GOutputStream *out;
+  GCancellable  *cancellable;
+  guint          count;
+} CsvWriter;
+
+#define CSV_HEADER "Date,Time,Agency,What happened,Source,Analysis,Expected practice," \
+                   "Recorded by,Record\r\n"
+
+static gboolean
+csv_flush (CsvWriter *w, GError **error)
+{
+  if (w->text->len > 0
+      && !g_output_stream_write_all (w->out, w->text->str, w->text->len, NULL, w->cancellable, error))
+    return FALSE;
+  g_string_truncate (w->text, 0);
+  return TRUE;
+}
+
+static gboolean
+csv_entry_cb (const LiaChronologyEntry *entry, gpointer user_data, GError **error)
+{
+  CsvWriter *w = user_data;
+  GString *text = w->text;
+  const char *date = entry->date != NULL ? entry->date : "";
+  char day[11];
+  /* The columns of CSV_HEADER: the date and the time in columns of their
+   * own. */
+  const char *const cells[] = {
+    day, strlen (date) > 11 ? date + 11 : "", entry->agency, entry->what, entry->source,
+    entry->analysis, entry->expected, entry->originator, entry->record_id,
+  };
+
+  g_strlcpy (day, date, sizeof day);
+  for (guint i = 0; i < G_N_ELEMENTS (cells); i++)
+    {
+      if (i > 0)
+        g_string_append_c (text, ',');
+      lia_csv_append_field (text, cells[i]);
+    }
+  g_string_append (text, "\r\n");
+  w->count++;
+  return text->len < 65536 || csv_flush (w, error);
+}
+
 gboolean
 lia_chronology_write_csv (GPtrArray     *entries,
                           GOutputStream *out,
                           GCancellable  *cancellable,
                           GError       **error)
 {
-  g_autoptr (GString) text = g_string_sized_new (4096);
+  g_autoptr (GString) text = g_string_sized_new (65536 + 4096);
+  CsvWriter w = { text, out, cancellable, 0 };
 
-  g_string_append (text, "Date,Time,Agency,What happened,Source,Analysis,Expected practice,"
-                         "Recorded by,Record\r\n");
+  g_string_append (text, CSV_HEADER);
   for (guint i = 0; i < entries->len; i++)
-    {
-      const LiaChronologyEntry *entry = entries->pdata[i];
-      const char *date = entry->date != NULL ? entry->date : "";
-      g_autofree char *day = g_strndup (date, 10);
+    if (!csv_entry_cb (entries->pdata[i], &w, error))
+      return FALSE;
+  return csv_flush (&w, error);
+}
 
-      lia_csv_append_field (text, day);
-      g_string_append_c (text, ',');
-      lia_csv_append_field (text, strlen (date) > 11 ? date + 11 : "");
-      g_string_append_c (text, ',');
-      lia_csv_append_field (text, entry->agency);
-      g_string_append_c (text, ',');
-      lia_csv_append_field (text, entry->what);
-      g_string_append_c (text, ',');
-      lia_csv_append_field (text, entry->source);
-      g_string_append_c (text, ',');
-      lia_csv_append_field (text, entry->analysis);
-      g_string_append_c (text, ',');
-      lia_csv_append_field (text, entry->expected);
-      g_string_append_c (text, ',');
-      lia_csv_append_field (text, entry->originator);
-      g_string_append_c (text, ',');
-      lia_csv_append_field (text, entry->record_id);
-      g_string_append (text, "\r\n");
+gboolean
+lia_chronology_export_csv (LiaStore      *store,
+                           const char    *case_id,
+                           const char    *agency,
+                           GOutputStream *out,
+                           guint         *out_count,
+                           GCancellable  *cancellable,
+                           GError       **error)
+{
+  g_autoptr (GString) text = g_string_sized_new (65536 + 4096);
+  CsvWriter w = { text, out, cancellable, 0 };
 
-      /* Written in pieces, so that 50,000 entries never sit in memory twice. */
-      if (text->len >= 65536 || i + 1 == entries->len)
-        {
-          if (!g_output_stream_write_all (out, text->str, text->len, NULL, cancellable, error))
-            return FALSE;
-          g_string_truncate (text, 0);
-        }
-    }
-  if (text->len > 0
-      && !g_output_stream_write_all (out, text->str, text->len, NULL, cancellable, error))
+  g_string_append (text, CSV_HEADER);
+  if (!chronology_read (store, case_id, agency, csv_entry_cb, &w, error) || !csv_flush (&w, error))
     return FALSE;
+  if (out_count != NULL)
+    *out_count = w.count;
   return TRUE;
 }

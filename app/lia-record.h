@@ -68,6 +68,7 @@ typedef struct
   gint64            updated_at;
   gboolean          withdrawn;      /* by its originator: no content any more */
   gboolean          destroyed;      /* here, on its destruction or return date */
+  gint64            destroyed_at;   /* when (Unix seconds), if destroyed */
 } LiaRecord;
 
 void        lia_record_free (LiaRecord *record);
@@ -162,6 +163,16 @@ gboolean    lia_chronology_write_csv (GPtrArray     *entries,
                                       GOutputStream *out,
                                       GCancellable  *cancellable,
                                       GError       **error);
+/* The same for lia_chronology_get (@store, @case_id, @agency), written to
+ * @out as it is read: for a long chronology, without holding every entry
+ * in memory first. @out_count, if not NULL, is how many entries. */
+gboolean    lia_chronology_export_csv (LiaStore      *store,
+                                       const char    *case_id,
+                                       const char    *agency,
+                                       GOutputStream *out,
+                                       guint         *out_count,
+                                       GCancellable  *cancellable,
+                                       GError       **error);
 
 /* One CSV field, quoted when it holds a comma, quote, CR or LF (or
  * begins with a space); appended to @out. */

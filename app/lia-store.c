@@ -24,6 +24,7 @@
 #include "lia-invite.h"
 #include "lia-keyfile.h"
 #include "lia-migrations.h"
+#include "lia-model-private.h"
 #include "lia-store-private.h"
 
 G_DEFINE_QUARK (lia-store-error-quark, lia_store_error)
@@ -572,11 +573,6 @@ session_free (Session *session)
       lia_crypt_keys_revoke (session->keys);
       lia_crypt_keys_unref (session->keys);
       lia_hardening_release ();
-      /* SQLite's freed page cache has been wiped (see
-       * lia_crypt_vfs_register()); give the memory back to the system too,
-       * so a locked Liaison holds little, and the next unlock's key
-       * derivation does not stack 128 MiB on top of it. */
-      malloc_trim (0);
     }
   g_free (session->uri);
   g_free (session->org_name);
@@ -980,6 +976,27 @@ session_read_retired_box_keys (Session *session,
   return g_steal_pointer (&keys);
 }
 
+/* A store just migrated to the milestone table (or changed by something
+ * that bypassed lia_db_commit()) has cases waiting to be computed; they are
+ * computed now rather than by the first command that reads them. This is
+ * not allowed to stop the store from opening (a full disk would otherwise
+ * lock a person out of their own store): whatever is left is computed, or
+ * reported, when the deadlines are next read. */
+static void
+session_update_deadlines (Session *session)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (!lia_db_begin (session->db, &error)
+      || !lia_deadlines_update (session->db, FALSE, &error)
+      || !lia_db_commit (session->db, &error))
+    {
+      lia_db_rollback (session->db);
+      g_message ("The deadlines could not be brought up to date now; they will be when next "
+                 "read: %s", error->message);
+    }
+}
+
 static gboolean
 path_exists (const char *path)
 {
@@ -1028,6 +1045,7 @@ session_open (const char      *db_path,
   session->retired = session_read_retired_box_keys (session, error);
   if (session->retired == NULL)
     return NULL;
+  session_update_deadlines (session);
   return g_steal_pointer (&session);
 }
 
@@ -1310,6 +1328,13 @@ lia_store_lock (LiaStore *self)
   if (self->session == NULL)
     return;
   g_clear_pointer (&self->session, session_free);
+  /* SQLite's freed page cache has been wiped (see lia_crypt_vfs_register());
+   * give the memory back to the system too, so that a locked Liaison holds
+   * little and the next unlock's key derivation does not stack 128 MiB on
+   * top of it. Only here: a store that is finalized (a command about to
+   * exit) would spend a few hundred madvise() calls on memory the process
+   * is about to give back anyway, 10 to 20 ms of liaison-cli's time. */
+  malloc_trim (0);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOCKED]);
 }
 

@@ -37,6 +37,13 @@ flush (CliJson *json)
 }
 
 void
+cli_json_abandon (CliJson *json)
+{
+  g_string_free (json->out, TRUE);
+  g_free (json);
+}
+
+void
 cli_json_finish (CliJson *json)
 {
   g_assert (json->depth == 0);
@@ -60,14 +67,32 @@ separate (CliJson *json)
     flush (json);
 }
 
+/* A byte that may be written as it is: not a control character, a quote
+ * or a backslash (RFC 8259, section 7). */
+static inline gboolean
+plain (unsigned char c)
+{
+  return c >= 0x20 && c != '"' && c != '\\';
+}
+
 static void
 escape (GString *out, const char *text)
 {
   static const char hex[] = "0123456789abcdef";
+  const unsigned char *p = (const unsigned char *) text;
 
   g_string_append_c (out, '"');
-  for (const unsigned char *p = (const unsigned char *) text; *p != '\0'; p++)
+  while (*p != '\0')
     {
+      const unsigned char *run = p;
+
+      /* Most text needs no escape: copy it a run at a time. */
+      while (*p != '\0' && plain (*p))
+        p++;
+      if (p > run)
+        g_string_append_len (out, (const char *) run, p - run);
+      if (*p == '\0')
+        break;
       switch (*p)
         {
         case '"':
@@ -86,15 +111,11 @@ escape (GString *out, const char *text)
           g_string_append (out, "\\t");
           break;
         default:
-          if (*p < 0x20)
-            {
-              g_string_append (out, "\\u00");
-              g_string_append_c (out, hex[*p >> 4]);
-              g_string_append_c (out, hex[*p & 0xf]);
-            }
-          else
-            g_string_append_c (out, (char) *p);
+          g_string_append (out, "\\u00");
+          g_string_append_c (out, hex[*p >> 4]);
+          g_string_append_c (out, hex[*p & 0xf]);
         }
+      p++;
     }
   g_string_append_c (out, '"');
 }

@@ -19,6 +19,9 @@ typedef struct _CliJson CliJson;
 CliJson *cli_json_new (void);
 /* Writes what is left and a newline, and frees the writer. */
 void     cli_json_finish (CliJson *json);
+/* Frees the writer without writing what it still holds (after an error
+ * part way through: what was written already is not a whole document). */
+void     cli_json_abandon (CliJson *json);
 
 void     cli_json_begin_object (CliJson *json);
 void     cli_json_end_object (CliJson *json);

@@ -101,8 +101,14 @@ person (void)
 static void
 add_date (CliJson *b, const char *name, const GDate *date)
 {
-  g_autofree char *text = date != NULL && g_date_valid (date) ? lia_date_format (date) : NULL;
+  char text[LIA_DATE_TEXT_SIZE];
 
+  if (date == NULL || !g_date_valid (date))
+    {
+      cli_json_member_string (b, name, NULL);
+      return;
+    }
+  lia_date_format_to (date, text);
   cli_json_member_string (b, name, text);
 }
 
@@ -310,26 +316,16 @@ cmd_case_list (CliOptions *options)
 {
   GError *error = NULL;
   g_autoptr (LiaStore) store = NULL;
-  g_autoptr (LiaCalendar) calendar = lia_calendar_new_current (NULL);
   g_autoptr (GPtrArray) cases = NULL;
-  g_autoptr (GPtrArray) milestones = NULL;
-  g_autoptr (GHashTable) next = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr (GHashTable) next = NULL;
   GDate today;
 
   if (!get_today (&today, &error))
     return usage_from (error);
   store = cli_open_store (options, &error);
   if (store == NULL || (cases = lia_case_list (store, &error)) == NULL
-      || (milestones = lia_deadlines_for_store (store, calendar, NULL, &today, &error)) == NULL)
+      || (next = lia_deadlines_next_by_case (store, &today, &error)) == NULL)
     return cli_fail (error);
-  /* Sorted by due date: the first open one per case is its next. */
-  for (guint i = 0; i < milestones->len; i++)
-    {
-      LiaMilestone *m = milestones->pdata[i];
-
-      if (lia_milestone_state_is_open (m->state) && !g_hash_table_contains (next, m->case_id))
-        g_hash_table_insert (next, m->case_id, m);
-    }
 
   if (options->json)
     {
@@ -384,25 +380,28 @@ cmd_case_list (CliOptions *options)
 }
 
 static void
+print_milestone_text (const LiaMilestone *m, gboolean with_case)
+{
+  g_autofree char *due = date_text (&m->due);
+  g_autofree char *met = g_date_valid (&m->met_on) ? lia_date_format (&m->met_on) : NULL;
+  g_autofree char *start = g_date_valid (&m->window_start) ? lia_date_format (&m->window_start) : NULL;
+  g_autofree char *short_id = g_strndup (m->case_id, 8);
+  g_autofree char *when = start ? g_strdup_printf ("%s to %s", start, due) : g_strdup (due);
+
+  if (with_case)
+    g_print ("%s  ", short_id);
+  g_print ("%-24s  %-15s  %s\n", when, lia_milestone_state_label (m->state), m->title);
+  g_print ("%s%-24s  %-15s  %s — %s\n", with_case ? "          " : "", "",
+           met ? met : "", m->rule, m->source);
+  if (m->note != NULL)
+    g_print ("%s%-24s  %-15s  %s\n", with_case ? "          " : "", "", "", m->note);
+}
+
+static void
 print_milestones_text (GPtrArray *milestones, gboolean with_case)
 {
   for (guint i = 0; i < milestones->len; i++)
-    {
-      const LiaMilestone *m = milestones->pdata[i];
-      g_autofree char *due = date_text (&m->due);
-      g_autofree char *met = g_date_valid (&m->met_on) ? lia_date_format (&m->met_on) : NULL;
-      g_autofree char *start = g_date_valid (&m->window_start) ? lia_date_format (&m->window_start) : NULL;
-      g_autofree char *short_id = g_strndup (m->case_id, 8);
-      g_autofree char *when = start ? g_strdup_printf ("%s to %s", start, due) : g_strdup (due);
-
-      if (with_case)
-        g_print ("%s  ", short_id);
-      g_print ("%-24s  %-15s  %s\n", when, lia_milestone_state_label (m->state), m->title);
-      g_print ("%s%-24s  %-15s  %s — %s\n", with_case ? "          " : "", "",
-               met ? met : "", m->rule, m->source);
-      if (m->note != NULL)
-        g_print ("%s%-24s  %-15s  %s\n", with_case ? "          " : "", "", "", m->note);
-    }
+    print_milestone_text (milestones->pdata[i], with_case);
 }
 
 static int
@@ -411,7 +410,6 @@ cmd_case_show (CliOptions *options)
   GError *error = NULL;
   g_autoptr (LiaStore) store = NULL;
   g_autoptr (LiaCase) c = NULL;
-  g_autoptr (LiaCalendar) calendar = lia_calendar_new_current (NULL);
   g_autoptr (GPtrArray) milestones = NULL;
   const LiaField *fields;
   guint n_fields;
@@ -422,7 +420,7 @@ cmd_case_show (CliOptions *options)
     return usage_from (error);
   store = cli_open_store (options, &error);
   if (store == NULL || (c = lia_case_load (store, options->args[0], &error)) == NULL
-      || (milestones = lia_deadlines_for_store (store, calendar, c->id, &today, &error)) == NULL)
+      || (milestones = lia_deadlines_for_store (store, c->id, &today, FALSE, NULL, &error)) == NULL)
     return cli_fail (error);
   lia_quorum_check (c->attendees, &quorum);
   fields = lia_case_fields (&n_fields);
@@ -1264,14 +1262,32 @@ cmd_request_list (CliOptions *options)
 
 /* ---- deadlines, search, chronology -------------------------------------------- */
 
+/* What `deadlines` writes, milestone by milestone as they are read. */
+typedef struct
+{
+  CliJson  *json;        /* or NULL for text */
+  gboolean  with_case;
+  guint     count;
+} DeadlinesOutput;
+
+static void
+deadline_out_cb (const LiaMilestone *m, gpointer user_data)
+{
+  DeadlinesOutput *out = user_data;
+
+  if (out->json != NULL)
+    add_milestone (out->json, m, TRUE);
+  else
+    print_milestone_text (m, out->with_case);
+  out->count++;
+}
+
 static int
 cmd_deadlines (CliOptions *options)
 {
   GError *error = NULL;
   g_autoptr (LiaStore) store = NULL;
-  g_autoptr (LiaCalendar) calendar = lia_calendar_new_current (NULL);
-  g_autoptr (GPtrArray) milestones = NULL;
-  g_autoptr (GPtrArray) shown = g_ptr_array_new ();
+  DeadlinesOutput out = { NULL, options->n_args == 0, 0 };
   GDate today, horizon;
   gint64 within = -1;
 
@@ -1281,47 +1297,43 @@ cmd_deadlines (CliOptions *options)
       && !g_ascii_string_to_signed (opt.within, 10, 0, 3660, &within, NULL))
     return cli_usage_error ("--within takes a number of days from 0 to 3660, not “%s”",
                             opt.within);
-  store = cli_open_store (options, &error);
-  if (store == NULL
-      || (milestones = lia_deadlines_for_store (store, calendar,
-                                                options->n_args > 0 ? options->args[0] : NULL,
-                                                &today, &error)) == NULL)
-    return cli_fail (error);
   horizon = today;
   if (within >= 0)
     g_date_add_days (&horizon, (guint) within);
-  for (guint i = 0; i < milestones->len; i++)
-    {
-      LiaMilestone *m = milestones->pdata[i];
+  store = cli_open_store (options, &error);
+  if (store == NULL)
+    return cli_fail (error);
 
-      /* By default, what is open (due or overdue); --within, what is open
-       * and due by then; --all, every milestone of the timeline. */
-      if (!opt.all && !lia_milestone_state_is_open (m->state))
-        continue;
-      if (within >= 0 && (!g_date_valid (&m->due) || g_date_compare (&m->due, &horizon) > 0))
-        continue;
-      g_ptr_array_add (shown, m);
-    }
-
+  /* By default, what is open (due or overdue); --within, what is open
+   * and due by then; --all, every milestone of the timeline. Written as
+   * they are read: over every case that is tens of thousands. */
   if (options->json)
     {
-      CliJson *b = cli_json_new ();
-
-      cli_json_begin_array (b);
-      for (guint i = 0; i < shown->len; i++)
-        add_milestone (b, shown->pdata[i], TRUE);
-      cli_json_end_array (b);
-      cli_json_finish (b);
+      out.json = cli_json_new ();
+      cli_json_begin_array (out.json);
+    }
+  if (!lia_deadlines_foreach (store, options->n_args > 0 ? options->args[0] : NULL, &today,
+                              !opt.all, within >= 0 ? &horizon : NULL, deadline_out_cb, &out,
+                              &error))
+    {
+      /* What is still buffered is not written, so that the output is
+       * never a valid document that ends early. */
+      g_clear_pointer (&out.json, cli_json_abandon);
+      return cli_fail (error);
+    }
+  if (out.json != NULL)
+    {
+      cli_json_end_array (out.json);
+      cli_json_finish (out.json);
       return EXIT_OK;
     }
-  if (shown->len == 0)
+  if (out.count == 0)
     {
       if (within >= 0)
         g_print ("Nothing is due within %" G_GINT64_FORMAT " days.\n", within);
       else
         g_print (opt.all ? "No milestones.\n" : "Nothing is due.\n");
     }
-  print_milestones_text (shown, options->n_args == 0);
   return EXIT_OK;
 }
 
@@ -1417,10 +1429,20 @@ cmd_chronology (CliOptions *options)
   return EXIT_OK;
 }
 
-static gboolean
-write_chronology (GOutputStream *out, gpointer entries, GError **error)
+typedef struct
 {
-  return lia_chronology_write_csv (entries, out, NULL, error);
+  LiaStore   *store;
+  const char *case_id;
+  guint       count;
+} ChronologyExport;
+
+static gboolean
+write_chronology (GOutputStream *out, gpointer data, GError **error)
+{
+  ChronologyExport *export = data;
+
+  return lia_chronology_export_csv (export->store, export->case_id, opt.agency, out,
+                                    &export->count, NULL, error);
 }
 
 static int
@@ -1428,18 +1450,23 @@ cmd_export_chronology (CliOptions *options)
 {
   GError *error = NULL;
   g_autoptr (LiaStore) store = NULL;
-  g_autoptr (GPtrArray) entries = NULL;
+  g_autoptr (LiaCase) lcase = NULL;
   g_autofree char *path = NULL;
+  ChronologyExport export = { NULL, NULL, 0 };
 
   if (opt.format != NULL && !g_str_equal (opt.format, "csv"))
     return cli_usage_error ("The chronology is exported as CSV (--format csv), not “%s”",
                             opt.format);
   if (opt.output == NULL)
     return cli_usage_error ("export chronology needs -o FILE (or -o - for standard output)");
+  /* Written as it is read. The case is looked up first, so that a case
+   * that is not there leaves no file behind. */
   store = cli_open_store (options, &error);
-  if (store == NULL
-      || (entries = lia_chronology_get (store, options->args[0], opt.agency, &error)) == NULL
-      || !cli_write_output (opt.output, write_chronology, entries, &path, &error))
+  if (store == NULL || (lcase = lia_case_load (store, options->args[0], &error)) == NULL)
+    return cli_fail (error);
+  export.store = store;
+  export.case_id = lcase->id;
+  if (!cli_write_output (opt.output, write_chronology, &export, &path, &error))
     return cli_fail (error);
   if (path == NULL)
     return EXIT_OK;
@@ -1449,12 +1476,12 @@ cmd_export_chronology (CliOptions *options)
 
       cli_json_begin_object (b);
       cli_json_member_string (b, "file", path);
-      cli_json_member_int (b, "entries", entries->len);
+      cli_json_member_int (b, "entries", export.count);
       cli_json_end_object (b);
       cli_json_finish (b);
     }
   else
-    g_print ("Wrote %u chronology entries to %s.\n", entries->len, opt.output);
+    g_print ("Wrote %u chronology entries to %s.\n", export.count, opt.output);
   return EXIT_OK;
 }
 

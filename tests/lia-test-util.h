@@ -23,10 +23,10 @@ void        lia_test_init (int    *argc,
 /* A new, empty directory under the test's temporary directory. */
 char       *lia_test_make_dir (const char *prefix);
 
-/* A new unlocked store in a new directory, passphrase "correct horse". */
+/* A new unlocked store in a new directory, passphrase "correct horse",
+ * for a local authority called @org_name; or for an organisation of @kind. */
 #define LIA_TEST_PASSPHRASE "correct horse"
 LiaStore   *lia_test_create_store (const char *org_name);
-/* The same for an organisation of @kind. */
 LiaStore   *lia_test_create_store_of_kind (const char *org_name,
                                            LiaOrgKind  kind);
 

@@ -8,7 +8,9 @@
  */
 #include "config.h"
 
-#include "lia-calendar.h"
+#include <glib/gstdio.h>
+
+#include "lia-calendar-private.h"
 #include "lia-test-util.h"
 
 static GDate
@@ -353,6 +355,87 @@ test_json_oversized (void)
   g_assert_nonnull (strstr (error->message, "more than"));
 }
 
+/* The digest tells calendars that count alike from those that do not:
+ * the same data gives the same digest, a bank holiday more another. */
+static void
+test_digest (void)
+{
+  static const char one[] =
+    "{\"england-and-wales\":{\"events\":["
+    "{\"title\":\"A\",\"date\":\"2026-01-01\"},{\"title\":\"B\",\"date\":\"2026-04-03\"},"
+    "{\"title\":\"C\",\"date\":\"2026-04-06\"},{\"title\":\"D\",\"date\":\"2026-05-04\"},"
+    "{\"title\":\"E\",\"date\":\"2026-05-25\"},{\"title\":\"F\",\"date\":\"2026-08-31\"},"
+    "{\"title\":\"G\",\"date\":\"2026-12-25\"},{\"title\":\"H\",\"date\":\"2026-12-28\"}]}}";
+  /* The same days, named differently: counts alike. */
+  static const char renamed[] =
+    "{\"england-and-wales\":{\"events\":["
+    "{\"title\":\"a\",\"date\":\"2026-01-01\"},{\"title\":\"b\",\"date\":\"2026-04-03\"},"
+    "{\"title\":\"c\",\"date\":\"2026-04-06\"},{\"title\":\"d\",\"date\":\"2026-05-04\"},"
+    "{\"title\":\"e\",\"date\":\"2026-05-25\"},{\"title\":\"f\",\"date\":\"2026-08-31\"},"
+    "{\"title\":\"g\",\"date\":\"2026-12-25\"},{\"title\":\"h\",\"date\":\"2026-12-28\"}]}}";
+  /* One more bank holiday. */
+  static const char more[] =
+    "{\"england-and-wales\":{\"events\":["
+    "{\"title\":\"A\",\"date\":\"2026-01-01\"},{\"title\":\"B\",\"date\":\"2026-04-03\"},"
+    "{\"title\":\"C\",\"date\":\"2026-04-06\"},{\"title\":\"D\",\"date\":\"2026-05-04\"},"
+    "{\"title\":\"E\",\"date\":\"2026-05-25\"},{\"title\":\"X\",\"date\":\"2026-07-03\"},"
+    "{\"title\":\"F\",\"date\":\"2026-08-31\"},"
+    "{\"title\":\"G\",\"date\":\"2026-12-25\"},{\"title\":\"H\",\"date\":\"2026-12-28\"}]}}";
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GBytes) b1 = g_bytes_new_static (one, sizeof one - 1);
+  g_autoptr (GBytes) b2 = g_bytes_new_static (renamed, sizeof renamed - 1);
+  g_autoptr (GBytes) b3 = g_bytes_new_static (more, sizeof more - 1);
+  g_autoptr (LiaCalendar) c1 = lia_calendar_new_from_json (b1, &error);
+  g_autoptr (LiaCalendar) c2 = lia_calendar_new_from_json (b2, &error);
+  g_autoptr (LiaCalendar) c3 = lia_calendar_new_from_json (b3, &error);
+  g_autoptr (LiaCalendar) d1 = lia_calendar_new_default ();
+  g_autoptr (LiaCalendar) d2 = lia_calendar_new_default ();
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (strlen (lia_calendar_get_digest (c1)), ==, 64);
+  g_assert_cmpstr (lia_calendar_get_digest (c1), ==, lia_calendar_get_digest (c2));
+  g_assert_cmpstr (lia_calendar_get_digest (c1), !=, lia_calendar_get_digest (c3));
+  g_assert_cmpstr (lia_calendar_get_digest (c1), !=, lia_calendar_get_digest (d1));
+  g_assert_cmpstr (lia_calendar_get_digest (d1), ==, lia_calendar_get_digest (d2));
+}
+
+/* The calendar in use is loaded once, and again when the refreshed data
+ * in the cache directory change or go. */
+static void
+test_current_follows_refresh (void)
+{
+  static const char refreshed[] =
+    "{\"england-and-wales\":{\"events\":["
+    "{\"title\":\"A\",\"date\":\"2028-01-03\"},{\"title\":\"B\",\"date\":\"2028-04-14\"},"
+    "{\"title\":\"C\",\"date\":\"2028-04-17\"},{\"title\":\"D\",\"date\":\"2028-05-01\"},"
+    "{\"title\":\"E\",\"date\":\"2028-05-29\"},{\"title\":\"F\",\"date\":\"2028-08-28\"},"
+    "{\"title\":\"G\",\"date\":\"2028-12-25\"},{\"title\":\"H\",\"date\":\"2028-12-26\"}]}}";
+  g_autofree char *path = lia_calendar_cache_path (NULL, LIA_CALENDAR_CACHE_DATA);
+  g_autofree char *dir = g_path_get_dirname (path);
+  g_autoptr (LiaCalendar) builtin = lia_calendar_new_default ();
+  g_autoptr (LiaCalendar) first = lia_calendar_ref_current ();
+  g_autoptr (LiaCalendar) again = lia_calendar_ref_current ();
+  g_autoptr (LiaCalendar) after = NULL;
+  g_autoptr (LiaCalendar) gone = NULL;
+  g_autoptr (GError) error = NULL;
+
+  g_assert_true (first == again);
+  g_assert_cmpstr (lia_calendar_get_digest (first), ==, lia_calendar_get_digest (builtin));
+
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  g_assert_true (g_file_set_contents (path, refreshed, -1, &error));
+  g_assert_no_error (error);
+  after = lia_calendar_ref_current ();
+  g_assert_true (after != first);
+  g_assert_cmpint (lia_calendar_get_last_year (after), ==, 2028);
+  g_assert_cmpstr (lia_calendar_get_digest (after), !=, lia_calendar_get_digest (first));
+
+  g_assert_cmpint (g_remove (path), ==, 0);
+  gone = lia_calendar_ref_current ();
+  g_assert_cmpint (lia_calendar_get_last_year (gone), ==, lia_calendar_get_last_year (builtin));
+  g_assert_cmpstr (lia_calendar_get_digest (gone), ==, lia_calendar_get_digest (builtin));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -371,6 +454,8 @@ main (int argc, char **argv)
   g_test_add_func ("/calendar/json/valid", test_json_valid);
   g_test_add_func ("/calendar/json/refused", test_json_refused);
   g_test_add_func ("/calendar/json/oversized", test_json_oversized);
+  g_test_add_func ("/calendar/digest", test_digest);
+  g_test_add_func ("/calendar/current/follows-refresh", test_current_follows_refresh);
 
   return g_test_run ();
 }

@@ -15,6 +15,9 @@
 
 #include <json-glib/json-glib.h>
 
+#include "lia-crypt-vfs.h"
+#include "lia-record.h"
+#include "lia-store-private.h"
 #include "lia-test-util.h"
 
 #define PASS     "cli model test passphrase"
@@ -1164,6 +1167,69 @@ test_chronology_csv (Fixture *f, gconstpointer data)
   g_assert_nonnull (strstr (xml->err, "not “xml”"));
 }
 
+/* An export that fails leaves no file where there was none and an existing
+ * file as it was: for a case that is not there, and for a chronology whose
+ * pages fail authentication part way through (the CSV is written as the
+ * entries are read). */
+static void
+test_chronology_export_fails_cleanly (Fixture *f, gconstpointer data)
+{
+  g_autofree char *case_id = NULL;
+  g_autofree char *parent = lia_test_make_dir ("export");
+  g_autofree char *fresh = g_build_filename (parent, "new.csv", NULL);
+  g_autofree char *existing = g_build_filename (parent, "existing.csv", NULL);
+  g_autofree char *db = g_build_filename (f->dir, LIA_STORE_DB_NAME, NULL);
+  g_autofree char *contents = NULL;
+  g_autoptr (LiaTestCliRun) missing = NULL;
+  g_autoptr (LiaTestCliRun) damaged = NULL;
+  g_autoptr (LiaTestCliRun) over = NULL;
+  g_autoptr (GError) error = NULL;
+  gint64 page;
+  guint8 byte = 0x5a;
+
+  case_id = CLI_ID (f, "case", "new", "--title", "Chronology", "--child", "Child C", "--area",
+                    "Northmoor", "--aware", "2026-06-01");
+  g_assert_true (g_file_set_contents (existing, "kept\n", -1, NULL));
+
+  missing = CLI (f, "export", "chronology", "0123abcd", "--format", "csv", "-o", fresh);
+  g_assert_cmpint (missing->status, ==, 2);
+  g_assert_nonnull (strstr (missing->err, "There is no case"));
+  g_assert_false (g_file_test (fresh, G_FILE_TEST_EXISTS));
+
+  /* Enough entries for the chronology to fill pages of its own; then one
+   * byte of its last page changed on disk. */
+  {
+    g_autoptr (LiaStore) store = lia_store_new (f->dir);
+
+    g_assert_true (lia_store_unlock (store, PASS, NULL, &error));
+    g_assert_no_error (error);
+    for (int i = 0; i < 60; i++)
+      {
+        g_autoptr (GHashTable) fields = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
+        g_autofree char *id = NULL;
+
+        g_hash_table_insert (fields, "date", g_strdup_printf ("2026-05-%02d", 1 + i % 28));
+        g_hash_table_insert (fields, "what", g_strdup_printf ("Entry %d: a home visit, and what "
+                                                              "was seen and said there", i));
+        id = lia_record_add (store, case_id, LIA_RECORD_CHRONOLOGY, fields, &error);
+        g_assert_no_error (error);
+      }
+    page = lia_test_query_int (store, "SELECT max (pageno) FROM dbstat WHERE name = 'chronology'");
+    lia_store_lock (store);
+  }
+  g_assert_cmpint (page, >, 1);
+  lia_test_write_at (db, (page - 1) * LIA_CRYPT_PAGE_SIZE + 300, &byte, 1);
+
+  damaged = CLI (f, "export", "chronology", case_id, "--format", "csv", "-o", fresh);
+  g_assert_cmpint (damaged->status, ==, 2);
+  g_assert_nonnull (strstr (damaged->err, "tampered with"));
+  g_assert_false (g_file_test (fresh, G_FILE_TEST_EXISTS));
+  over = CLI (f, "export", "chronology", case_id, "--format", "csv", "-o", existing);
+  g_assert_cmpint (over->status, ==, 2);
+  g_assert_true (g_file_get_contents (existing, &contents, NULL, NULL));
+  g_assert_cmpstr (contents, ==, "kept\n");
+}
+
 /* ---- requests ------------------------------------------------------------------- */
 
 static void
@@ -1736,6 +1802,7 @@ main (int argc, char **argv)
   ADD ("/cli-model/records", test_records);
   ADD ("/cli-model/search", test_search);
   ADD ("/cli-model/chronology-csv", test_chronology_csv);
+  ADD ("/cli-model/chronology-export-fails-cleanly", test_chronology_export_fails_cleanly);
   ADD ("/cli-model/requests", test_requests);
   ADD ("/cli-model/bad-input", test_bad_input);
   ADD ("/cli-model/bad-input/missing-step-reason", test_missing_step_reason);

@@ -1358,6 +1358,86 @@ test_records (void)
   }
 }
 
+/* A record its originator withdrew makes no milestone; material destroyed
+ * (or returned) on its date keeps only that milestone, met on the day it
+ * was done, late if after the date. */
+static void
+test_records_withdrawn_destroyed (void)
+{
+  g_autoptr (LiaCalendar) calendar = lia_calendar_new_default ();
+  g_autoptr (LiaCase) lcase = case_new ("2026-05-18", "notification.sent", "2026-05-19", NULL);
+  g_autoptr (GPtrArray) records = records_new ();
+  g_autoptr (GPtrArray) milestones = NULL;
+  g_autoptr (GDateTime) on_time = g_date_time_new_local (2026, 7, 1, 9, 30, 0);
+  g_autoptr (GDateTime) late = g_date_time_new_local (2026, 6, 12, 23, 59, 0);
+  LiaRecord *record;
+
+  record = action_new ("action-withdrawn", "2026-06-09", "open");
+  record->withdrawn = TRUE;
+  g_ptr_array_add (records, record);
+  record = record_new ("interview-withdrawn", LIA_RECORD_INTERVIEW, "Withdrawn by its originator");
+  g_date_set_dmy (&record->destroy_on, 1, G_DATE_JULY, 2026);
+  record->withdrawn = TRUE;
+  g_ptr_array_add (records, record);
+  record = record_new ("interview-destroyed", LIA_RECORD_INTERVIEW, "Destroyed as agreed");
+  g_date_set_dmy (&record->destroy_on, 1, G_DATE_JULY, 2026);
+  record->destroyed = TRUE;
+  record->destroyed_at = g_date_time_to_unix (on_time);
+  g_ptr_array_add (records, record);
+  record = record_new ("material-returned", LIA_RECORD_MATERIAL, "Destroyed as agreed");
+  g_date_set_dmy (&record->return_on, 10, G_DATE_JUNE, 2026);
+  record->destroyed = TRUE;
+  record->destroyed_at = g_date_time_to_unix (late);
+  g_ptr_array_add (records, record);
+  /* An action item with a destruction date, destroyed: no action any more. */
+  record = action_new ("action-destroyed", "2026-06-20", "open");
+  g_date_set_dmy (&record->destroy_on, 1, G_DATE_JULY, 2026);
+  record->destroyed = TRUE;
+  record->destroyed_at = g_date_time_to_unix (on_time);
+  g_ptr_array_add (records, record);
+
+  milestones = compute (calendar, lcase, records, "2026-07-02");
+  assert_invariants (lcase, milestones, "2026-07-02");
+  g_assert_null (lookup (milestones, "action:action-withdrawn"));
+  g_assert_null (lookup (milestones, "destroy:interview-withdrawn"));
+  assert_milestone (milestones, "destroy:interview-destroyed", LIA_MILESTONE_MET, "2026-07-01",
+                    "2026-07-01");
+  assert_milestone (milestones, "return:material-returned", LIA_MILESTONE_MET_LATE, "2026-06-10",
+                    "2026-06-12");
+  g_assert_null (lookup (milestones, "action:action-destroyed"));
+  assert_milestone (milestones, "destroy:action-destroyed", LIA_MILESTONE_MET, "2026-07-01",
+                    "2026-07-01");
+  g_assert_cmpuint (milestones->len, ==, G_N_ELEMENTS (table_keys) + 3);
+}
+
+/* Records come out in record id order, whatever order they are given in,
+ * so that every store numbers a case's milestones alike. */
+static void
+test_records_order (void)
+{
+  g_autoptr (LiaCalendar) calendar = lia_calendar_new_default ();
+  g_autoptr (LiaCase) lcase = case_new ("2026-05-18", NULL);
+  g_autoptr (GPtrArray) forward = records_new ();
+  g_autoptr (GPtrArray) backward = records_new ();
+  g_autoptr (GPtrArray) a = NULL;
+  g_autoptr (GPtrArray) b = NULL;
+  static const char *const ids[] = { "b-second", "a-first", "c-third" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (ids); i++)
+    {
+      g_ptr_array_add (forward, action_new (ids[i], "2026-06-10", "open"));
+      g_ptr_array_add (backward, action_new (ids[G_N_ELEMENTS (ids) - 1 - i], "2026-06-10", "open"));
+    }
+  a = compute (calendar, lcase, forward, "2026-06-01");
+  b = compute (calendar, lcase, backward, "2026-06-01");
+  g_assert_cmpuint (a->len, ==, b->len);
+  for (guint i = 0; i < a->len; i++)
+    g_assert_cmpstr (((LiaMilestone *) a->pdata[i])->key, ==, ((LiaMilestone *) b->pdata[i])->key);
+  g_assert_cmpstr (((LiaMilestone *) a->pdata[G_N_ELEMENTS (table_keys)])->key, ==,
+                   "action:a-first");
+  g_assert_cmpstr (((LiaMilestone *) a->pdata[a->len - 1])->key, ==, "action:c-third");
+}
+
 /* Past the last year of the bank holiday data (2027): weekends only, and
  * a note that says so. */
 static void
@@ -1586,6 +1666,8 @@ main (int argc, char **argv)
   g_test_add_func ("/deadlines/iopc-representations", test_iopc_representations);
   g_test_add_func ("/deadlines/keep-published", test_keep_published);
   g_test_add_func ("/deadlines/records", test_records);
+  g_test_add_func ("/deadlines/records/withdrawn-destroyed", test_records_withdrawn_destroyed);
+  g_test_add_func ("/deadlines/records/order", test_records_order);
   g_test_add_func ("/deadlines/beyond-calendar", test_beyond_calendar);
   g_test_add_func ("/deadlines/next", test_next);
   g_test_add_func ("/deadlines/all-met", test_all_met);

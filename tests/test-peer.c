@@ -24,21 +24,6 @@
 #define POLICE  "Northmoor Police"
 #define DAY     (24 * 60 * 60)
 
-/* A store made in this process, in its own directory. */
-static LiaStore *
-make_store (const char *name,
-            LiaOrgKind  kind)
-{
-  g_autofree char *parent = lia_test_make_dir ("peer");
-  g_autofree char *dir = g_build_filename (parent, "liaison", NULL);
-  g_autoptr (LiaStore) store = lia_store_new (dir);
-  g_autoptr (GError) error = NULL;
-
-  lia_store_create (store, name, kind, LIA_TEST_PASSPHRASE, NULL, &error);
-  g_assert_no_error (error);
-  return g_steal_pointer (&store);
-}
-
 static gint64
 now (void)
 {
@@ -83,8 +68,8 @@ typedef struct
 static void
 stores_setup (Stores *s, gconstpointer data)
 {
-  s->council = make_store (COUNCIL, LIA_ORG_KIND_LOCAL_AUTHORITY);
-  s->police = make_store (POLICE, LIA_ORG_KIND_POLICE);
+  s->council = lia_test_create_store_of_kind (COUNCIL, LIA_ORG_KIND_LOCAL_AUTHORITY);
+  s->police = lia_test_create_store_of_kind (POLICE, LIA_ORG_KIND_POLICE);
 }
 
 static void
@@ -250,8 +235,8 @@ test_add_known_by_name (Stores *s, gconstpointer data)
 static void
 test_name_clash (Stores *s, gconstpointer data)
 {
-  g_autoptr (LiaStore) impostor = make_store (POLICE, LIA_ORG_KIND_POLICE);
-  g_autoptr (LiaStore) namesake = make_store (COUNCIL, LIA_ORG_KIND_LOCAL_AUTHORITY);
+  g_autoptr (LiaStore) impostor = lia_test_create_store_of_kind (POLICE, LIA_ORG_KIND_POLICE);
+  g_autoptr (LiaStore) namesake = lia_test_create_store_of_kind (COUNCIL, LIA_ORG_KIND_LOCAL_AUTHORITY);
   g_autoptr (LiaInvite) police = invite_of (s->police, NULL);
   g_autoptr (LiaInvite) other = invite_of (impostor, NULL);
   g_autoptr (LiaInvite) same_as_self = invite_of (namesake, NULL);
@@ -419,8 +404,8 @@ typedef struct
 static void
 cli_setup (Cli *c, gconstpointer data)
 {
-  g_autoptr (LiaStore) council = make_store (COUNCIL, LIA_ORG_KIND_LOCAL_AUTHORITY);
-  g_autoptr (LiaStore) police = make_store (POLICE, LIA_ORG_KIND_POLICE);
+  g_autoptr (LiaStore) council = lia_test_create_store_of_kind (COUNCIL, LIA_ORG_KIND_LOCAL_AUTHORITY);
+  g_autoptr (LiaStore) police = lia_test_create_store_of_kind (POLICE, LIA_ORG_KIND_POLICE);
 
   c->council = g_strdup (lia_store_get_directory (council));
   c->police = g_strdup (lia_store_get_directory (police));
@@ -729,7 +714,7 @@ make_code (const char *dir,
 static void
 test_cli_refused (Cli *c, gconstpointer data)
 {
-  g_autoptr (LiaStore) forger = make_store (POLICE, LIA_ORG_KIND_POLICE);
+  g_autoptr (LiaStore) forger = lia_test_create_store_of_kind (POLICE, LIA_ORG_KIND_POLICE);
   g_autofree char *police_code = cli_invite (c->police, NULL);
   g_autofree char *own_code = cli_invite (c->council, NULL);
   g_autofree char *expired = make_code (c->police, 8 * DAY, 7 * DAY, NULL);

@@ -101,12 +101,20 @@ static const Table tables[] = {
   { "chunk", "SELECT * FROM chunk" },
   { "chunk_staged", "SELECT * FROM chunk_staged" },
   { "chunk_garbage", "SELECT * FROM chunk_garbage" },
+  /* The deadline engine's results (lia-deadlines.c): a loaded case adds
+   * its own; those of cases already there stay as they were. Nothing may
+   * be left waiting in milestone_stale after a load, whatever its end
+   * (checked below). */
+  { "milestone", "SELECT * FROM milestone" },
+  { "milestone_basis", "SELECT * FROM milestone_basis" },
+  { "milestone_stale", "SELECT * FROM milestone_stale" },
 };
 
 #define N_TABLES      G_N_ELEMENTS (tables)
 #define TABLE_LCASE   2   /* indexes into tables[] */
 #define TABLE_RECORD  7
 #define TABLE_REQUEST 9
+#define TABLE_STALE   (N_TABLES - 1)
 
 /* What the database holds: for each table its rows, each as a BLAKE2b
  * digest of its columns (type and bytes). Rows are unique within a table
@@ -414,8 +422,10 @@ find_tables (void)
   sqlite3_finalize (stmt);
   if (!g_str_equal (tables[TABLE_LCASE].name, "lcase")
       || !g_str_equal (tables[TABLE_RECORD].name, "record")
-      || !g_str_equal (tables[TABLE_REQUEST].name, "request"))
-    fail ("setting up: TABLE_LCASE, TABLE_RECORD or TABLE_REQUEST is not where tables[] has it");
+      || !g_str_equal (tables[TABLE_REQUEST].name, "request")
+      || !g_str_equal (tables[TABLE_STALE].name, "milestone_stale"))
+    fail ("setting up: TABLE_LCASE, TABLE_RECORD, TABLE_REQUEST or TABLE_STALE is not where "
+          "tables[] has it");
   if (!fixture->present[TABLE_LCASE] || !fixture->present[TABLE_RECORD]
       || !fixture->present[TABLE_REQUEST])
     fail ("setting up: the schema has no lcase, record or request table");
@@ -543,6 +553,9 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
   if (!sqlite3_get_autocommit (lia_store_get_db (fixture->store)))
     fail ("the load %s and left a transaction open", ok ? "succeeded" : "failed");
   take_state (&after);
+  if (n_rows (&after, TABLE_STALE) != 0)
+    fail ("the load %s and left %u cases' deadlines to be worked out", ok ? "succeeded" : "failed",
+          n_rows (&after, TABLE_STALE));
 
   if (!ok)
     {
