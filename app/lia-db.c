@@ -187,12 +187,30 @@ lia_db_step_done (sqlite3      *db,
   return TRUE;
 }
 
+/* Runs one statement that returns no rows, prepared once per connection
+ * (a transaction's BEGIN, SAVEPOINT and RELEASE run for every change). */
+static int
+run (sqlite3 *db, const char *sql)
+{
+  g_autoptr (sqlite3_stmt) stmt = lia_db_prepare (db, sql, NULL);
+  int rc;
+
+  if (stmt == NULL)
+    return sqlite3_errcode (db);
+  rc = sqlite3_step (stmt);
+  return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
 static gboolean
 exec (sqlite3 *db, const char *sql, const char *what, GError **error)
 {
-  int rc = sqlite3_exec (db, sql, NULL, NULL, NULL);
+  g_autoptr (sqlite3_stmt) stmt = lia_db_prepare (db, sql, error);
+  int rc;
 
-  if (rc != SQLITE_OK)
+  if (stmt == NULL)
+    return FALSE;
+  rc = sqlite3_step (stmt);
+  if (rc != SQLITE_DONE)
     return lia_store_set_sqlite_error (error, db, rc, what);
   return TRUE;
 }
@@ -222,7 +240,7 @@ lia_db_commit (sqlite3 *db,
       lia_db_rollback (db);
       return FALSE;
     }
-  if (sqlite3_exec (db, "RELEASE lia_step", NULL, NULL, NULL) == SQLITE_OK)
+  if (run (db, "RELEASE lia_step") == SQLITE_OK)
     return TRUE;
   if (exec (db, "COMMIT", "Could not save the change", error))
     return TRUE;
