@@ -221,6 +221,10 @@ store_envelope (sqlite3     *db,
 
       if (org == 0)
         continue;
+      /* What was sealed for this organisation joins the ledger of what it
+       * holds (lia-holdings.c), which the sync protocol reports. */
+      if (org == SELF_ID && !lia_holdings_note (db, author, number, error))
+        return FALSE;
       sqlite3_reset (rec);
       sqlite3_bind_int64 (rec, 1, author);
       sqlite3_bind_int64 (rec, 2, org);
@@ -1161,7 +1165,7 @@ case_content (sqlite3 *db, const char *case_id, GError **error)
   json_builder_begin_object (b);
   for (guint i = 0; i < G_N_ELEMENTS (facts); i++)
     add_text_member (b, facts[i], stmt, i);
-  g_clear_pointer (&stmt, sqlite3_finalize);
+  g_clear_pointer (&stmt, lia_db_release);
 
   json_builder_set_member_name (b, "fields");
   json_builder_begin_object (b);
@@ -1175,7 +1179,7 @@ case_content (sqlite3 *db, const char *case_id, GError **error)
   if (rc != SQLITE_DONE)
     goto fail;
   json_builder_end_object (b);
-  g_clear_pointer (&stmt, sqlite3_finalize);
+  g_clear_pointer (&stmt, lia_db_release);
 
   json_builder_set_member_name (b, "participants");
   json_builder_begin_array (b);
@@ -1200,7 +1204,7 @@ case_content (sqlite3 *db, const char *case_id, GError **error)
   if (rc != SQLITE_DONE)
     goto fail;
   json_builder_end_array (b);
-  g_clear_pointer (&stmt, sqlite3_finalize);
+  g_clear_pointer (&stmt, lia_db_release);
 
   json_builder_set_member_name (b, "attendees");
   json_builder_begin_array (b);
@@ -1222,7 +1226,7 @@ case_content (sqlite3 *db, const char *case_id, GError **error)
   if (rc != SQLITE_DONE)
     goto fail;
   json_builder_end_array (b);
-  g_clear_pointer (&stmt, sqlite3_finalize);
+  g_clear_pointer (&stmt, lia_db_release);
 
   json_builder_set_member_name (b, "delays");
   json_builder_begin_array (b);
@@ -1286,7 +1290,7 @@ seal_case (LiaStore   *store,
     return lia_store_set_sqlite_error (error, db, sqlite3_errcode (db), "Could not read the case");
   version = sqlite3_column_int64 (stmt, 0);
   changed = sqlite3_column_int (stmt, 1);
-  g_clear_pointer (&stmt, sqlite3_finalize);
+  g_clear_pointer (&stmt, lia_db_release);
   if (changed)
     version++;
 
@@ -1299,7 +1303,7 @@ seal_case (LiaStore   *store,
     g_ptr_array_add (parties, party_from_row (stmt, 0));
   if (rc != SQLITE_DONE)
     return lia_store_set_sqlite_error (error, db, rc, "Could not read the participants");
-  g_clear_pointer (&stmt, sqlite3_finalize);
+  g_clear_pointer (&stmt, lia_db_release);
   for (guint i = 0; i < parties->len; i++)
     {
       Party *p = parties->pdata[i];
@@ -1860,7 +1864,7 @@ participant_org (sqlite3    *db,
       lia_db_bind_text (stmt, 1, name);
       if (sqlite3_step (stmt) == SQLITE_ROW)
         return sqlite3_column_int64 (stmt, 0);
-      g_clear_pointer (&stmt, sqlite3_finalize);
+      g_clear_pointer (&stmt, lia_db_release);
     }
   /* A new organisation, known here through the lead. Names are unique:
    * one that clashes with an organisation already known here keeps its
@@ -1885,7 +1889,7 @@ participant_org (sqlite3    *db,
         return 0;
       if (sqlite3_changes (db) == 1)
         return sqlite3_last_insert_rowid (db);
-      g_clear_pointer (&stmt, sqlite3_finalize);
+      g_clear_pointer (&stmt, lia_db_release);
     }
   g_set_error (error, LIA_MODEL_ERROR, LIA_MODEL_ERROR_EXISTS,
                "The case names a participant, %s, whose name clashes with one known here", name);
@@ -1954,7 +1958,7 @@ apply_case (LiaStore    *store,
       if (sqlite3_column_int64 (stmt, 1) >= version)
         return TRUE;   /* held already */
     }
-  g_clear_pointer (&stmt, sqlite3_finalize);
+  g_clear_pointer (&stmt, lia_db_release);
 
   stmt = lia_db_prepare (db, "INSERT INTO lcase (id, lead, title, child, area, incident, aware, "
                              "type, status, created_at, updated_at, version) "
@@ -1972,7 +1976,7 @@ apply_case (LiaStore    *store,
   sqlite3_bind_int64 (stmt, 11, version);
   if (!lia_db_step_done (db, stmt, "Could not save the case", error))
     return FALSE;
-  g_clear_pointer (&stmt, sqlite3_finalize);
+  g_clear_pointer (&stmt, lia_db_release);
 
   /* The lists are replaced whole: the lead's version is the case. */
   {
@@ -1989,7 +1993,7 @@ apply_case (LiaStore    *store,
         lia_db_bind_text (stmt, 1, id);
         if (!lia_db_step_done (db, stmt, "Could not update the case", error))
           return FALSE;
-        g_clear_pointer (&stmt, sqlite3_finalize);
+        g_clear_pointer (&stmt, lia_db_release);
       }
   }
 
@@ -2028,7 +2032,7 @@ apply_case (LiaStore    *store,
           if (!lia_db_step_done (db, stmt, "Could not save the case's fields", error))
             return FALSE;
         }
-      g_clear_pointer (&stmt, sqlite3_finalize);
+      g_clear_pointer (&stmt, lia_db_release);
     }
 
   node = json_object_get_member (o, "participants");
@@ -2076,7 +2080,7 @@ apply_case (LiaStore    *store,
           if (!lia_db_step_done (db, stmt, "Could not save the participants", error))
             return FALSE;
         }
-      g_clear_pointer (&stmt, sqlite3_finalize);
+      g_clear_pointer (&stmt, lia_db_release);
     }
 
   node = json_object_get_member (o, "attendees");
@@ -2118,7 +2122,7 @@ apply_case (LiaStore    *store,
           if (!lia_db_step_done (db, stmt, "Could not save the attendance", error))
             return FALSE;
         }
-      g_clear_pointer (&stmt, sqlite3_finalize);
+      g_clear_pointer (&stmt, lia_db_release);
     }
 
   node = json_object_get_member (o, "delays");
@@ -2153,7 +2157,7 @@ apply_case (LiaStore    *store,
           if (!lia_db_step_done (db, stmt, "Could not save the delay notices", error))
             return FALSE;
         }
-      g_clear_pointer (&stmt, sqlite3_finalize);
+      g_clear_pointer (&stmt, lia_db_release);
     }
   return lia_case_index (db, id, error);
 }
@@ -2243,7 +2247,7 @@ apply_request (LiaStore    *store,
     sqlite3_bind_int64 (stmt, 11, extend_to);
   if (!lia_db_step_done (db, stmt, "Could not save the request", error))
     return FALSE;
-  g_clear_pointer (&stmt, sqlite3_finalize);
+  g_clear_pointer (&stmt, lia_db_release);
   stmt = lia_db_prepare (db, "INSERT INTO request_event (request_id, kind, reason, by_name, by_org, "
                              "event_on, created_at) VALUES (?, 'made', ?, ?, ?, ?, ?)", error);
   if (stmt == NULL)
@@ -2311,7 +2315,7 @@ apply_decision (LiaStore    *store,
                           "make to its author", id);
   case_id = lia_db_column_dup (stmt, 0);
   record_id = lia_db_column_dup (stmt, 1);
-  g_clear_pointer (&stmt, sqlite3_finalize);
+  g_clear_pointer (&stmt, lia_db_release);
   stmt = lia_db_prepare (db, "UPDATE request SET state = ?, updated_at = ? WHERE id = ?", error);
   if (stmt == NULL)
     return FALSE;
@@ -2320,7 +2324,7 @@ apply_decision (LiaStore    *store,
   lia_db_bind_text (stmt, 3, id);
   if (!lia_db_step_done (db, stmt, "Could not save the decision", error))
     return FALSE;
-  g_clear_pointer (&stmt, sqlite3_finalize);
+  g_clear_pointer (&stmt, lia_db_release);
   stmt = lia_db_prepare (db, "INSERT INTO request_event (request_id, kind, decision, reason, basis, "
                              "by_name, by_org, event_on, created_at) "
                              "VALUES (?, 'decision', ?, ?, ?, ?, ?, ?, ?)", error);
@@ -2404,7 +2408,7 @@ apply_keys (LiaStore    *store,
   sqlite3_bind_int64 (stmt, 2, lia_envelope_get_created (env));
   if (sqlite3_step (stmt) == SQLITE_ROW)
     return TRUE;
-  g_clear_pointer (&stmt, sqlite3_finalize);
+  g_clear_pointer (&stmt, lia_db_release);
   stmt = lia_db_prepare (db, "UPDATE org SET box_public = ?, box_signature = ?, curve_public = ?, "
                              "curve_signature = ? WHERE id = ?", error);
   if (stmt == NULL)
@@ -2450,7 +2454,10 @@ apply (LiaStore    *store,
   return FALSE;
 }
 
-/* Applies the records that waited for @case_id to arrive. */
+/* Applies the records that waited for @case_id to arrive. Their numbers
+ * first, then each envelope by itself: however many wait, only one is in
+ * memory at a time (sorting them with their bytes took SQLite a copy of
+ * them all). */
 static gboolean
 apply_pending (LiaStore   *store,
                sqlite3    *db,
@@ -2458,11 +2465,10 @@ apply_pending (LiaStore   *store,
                GError    **error)
 {
   g_autoptr (sqlite3_stmt) stmt = NULL;
-  g_autoptr (GPtrArray) waiting = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
   g_autoptr (GArray) seqs = g_array_new (FALSE, FALSE, sizeof (gint64));
   int rc;
 
-  stmt = lia_db_prepare (db, "SELECT seq, bytes, author FROM envelope WHERE applied = 0 AND case_id = ? "
+  stmt = lia_db_prepare (db, "SELECT seq FROM envelope WHERE applied = 0 AND case_id = ? "
                              "ORDER BY version, seq", error);
   if (stmt == NULL)
     return FALSE;
@@ -2472,19 +2478,29 @@ apply_pending (LiaStore   *store,
       gint64 seq = sqlite3_column_int64 (stmt, 0);
 
       g_array_append_val (seqs, seq);
-      g_ptr_array_add (waiting, g_bytes_new (sqlite3_column_blob (stmt, 1),
-                                             sqlite3_column_bytes (stmt, 1)));
     }
   if (rc != SQLITE_DONE)
     return lia_store_set_sqlite_error (error, db, rc, "Could not read the waiting envelopes");
-  g_clear_pointer (&stmt, sqlite3_finalize);
-  for (guint i = 0; i < waiting->len; i++)
+  g_clear_pointer (&stmt, lia_db_release);
+  for (guint i = 0; i < seqs->len; i++)
     {
-      g_autoptr (LiaEnvelope) env = lia_envelope_parse (waiting->pdata[i], error);
+      gint64 seq = g_array_index (seqs, gint64, i);
+      g_autoptr (GBytes) bytes = NULL;
+      g_autoptr (LiaEnvelope) env = NULL;
       g_autoptr (GBytes) content = NULL;
       gboolean pending = FALSE;
       gint64 author;
 
+      stmt = lia_db_prepare (db, "SELECT bytes FROM envelope WHERE seq = ?", error);
+      if (stmt == NULL)
+        return FALSE;
+      sqlite3_bind_int64 (stmt, 1, seq);
+      if (sqlite3_step (stmt) != SQLITE_ROW)
+        return lia_store_set_sqlite_error (error, db, sqlite3_errcode (db),
+                                           "Could not read the waiting envelopes");
+      bytes = g_bytes_new (sqlite3_column_blob (stmt, 0), sqlite3_column_bytes (stmt, 0));
+      g_clear_pointer (&stmt, lia_db_release);
+      env = lia_envelope_parse (bytes, error);
       if (env == NULL || !lia_envelope_verify (env, author_status_cb, db, error)
           || (content = lia_envelope_open (env, lia_store_get_keyring (store), error)) == NULL)
         return FALSE;
@@ -2494,12 +2510,324 @@ apply_pending (LiaStore   *store,
       stmt = lia_db_prepare (db, "UPDATE envelope SET applied = 1 WHERE seq = ?", error);
       if (stmt == NULL)
         return FALSE;
-      sqlite3_bind_int64 (stmt, 1, g_array_index (seqs, gint64, i));
+      sqlite3_bind_int64 (stmt, 1, seq);
       if (!lia_db_step_done (db, stmt, "Could not update the envelope", error))
         return FALSE;
-      g_clear_pointer (&stmt, sqlite3_finalize);
+      g_clear_pointer (&stmt, lia_db_release);
     }
   return TRUE;
+}
+
+/* ---- importing ------------------------------------------------------------ */
+
+/* An envelope verified and decrypted, waiting to be stored and applied. */
+struct _LiaOpenedEnvelope
+{
+  LiaEnvelope *env;      /* owned, verified */
+  GBytes      *content;  /* owned, decrypted */
+};
+
+void
+lia_opened_envelope_free (LiaOpenedEnvelope *opened)
+{
+  if (opened == NULL)
+    return;
+  g_clear_pointer (&opened->env, lia_envelope_free);
+  if (opened->content != NULL)
+    {
+      gsize len;
+      gpointer data = g_bytes_unref_to_data (opened->content, &len);
+
+      /* Someone else's record in clear: not left in freed memory. */
+      sodium_memzero (data, len);
+      g_free (data);
+    }
+  g_free (opened);
+}
+
+LiaEnvelope *
+lia_opened_envelope_get_envelope (LiaOpenedEnvelope *opened)
+{
+  return opened->env;
+}
+
+/* The checks of the first stage, in the order DESIGN.md gives after the
+ * form and limits (which parsing checked): author, signature, recipient,
+ * then decryption. Takes @env. */
+static LiaOpenedEnvelope *
+open_parsed (LiaEnvelope   *env,
+             LiaKeyring    *keyring,
+             LiaAuthorFunc  authors,
+             gpointer       authors_data,
+             GError       **error)
+{
+  g_autoptr (LiaEnvelope) owned = env;
+  LiaOpenedEnvelope *opened;
+  GBytes *content;
+
+  if (!lia_envelope_verify (env, authors, authors_data, error))
+    return NULL;
+  if (!lia_envelope_is_for (env, lia_keyring_get_sign_public (keyring)))
+    {
+      g_set_error_literal (error, LIA_ENVELOPE_ERROR, LIA_ENVELOPE_ERROR_NOT_RECIPIENT,
+                           "The envelope is addressed to other organisations only, not to this "
+                           "one: it was not stored");
+      return NULL;
+    }
+  content = lia_envelope_open (env, keyring, error);
+  if (content == NULL)
+    return NULL;
+  opened = g_new0 (LiaOpenedEnvelope, 1);
+  opened->env = g_steal_pointer (&owned);
+  opened->content = content;
+  return opened;
+}
+
+struct _LiaAuthorTable
+{
+  GHashTable *status;   /* GBytes (identity key) -> LiaAuthorStatus */
+};
+
+void
+lia_author_table_free (LiaAuthorTable *table)
+{
+  if (table == NULL)
+    return;
+  g_hash_table_unref (table->status);
+  g_free (table);
+}
+
+LiaAuthorTable *
+lia_exchange_dup_authors (LiaStore *store,
+                          GError  **error)
+{
+  sqlite3 *db = lia_db_get (store, error);
+  g_autoptr (sqlite3_stmt) stmt = NULL;
+  g_autoptr (LiaAuthorTable) table = NULL;
+  int rc;
+
+  if (db == NULL)
+    return NULL;
+  /* The same rules as author_status_cb(), for every organisation at once. */
+  stmt = lia_db_prepare (db, "SELECT sign_public, CASE WHEN revoked_at IS NOT NULL THEN ?1 "
+                             "WHEN id = 1 OR box_public IS NOT NULL THEN ?2 ELSE ?3 END "
+                             "FROM org WHERE length (sign_public) = 32", error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int (stmt, 1, LIA_AUTHOR_REVOKED);
+  sqlite3_bind_int (stmt, 2, LIA_AUTHOR_KNOWN);
+  sqlite3_bind_int (stmt, 3, LIA_AUTHOR_UNKNOWN);
+  table = g_new0 (LiaAuthorTable, 1);
+  table->status = g_hash_table_new_full (g_bytes_hash, g_bytes_equal,
+                                         (GDestroyNotify) g_bytes_unref, NULL);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_hash_table_insert (table->status,
+                         g_bytes_new (sqlite3_column_blob (stmt, 0), 32),
+                         GINT_TO_POINTER (sqlite3_column_int (stmt, 1)));
+  if (rc != SQLITE_DONE)
+    {
+      lia_store_set_sqlite_error (error, db, rc, "Could not read the peers");
+      return NULL;
+    }
+  return g_steal_pointer (&table);
+}
+
+static LiaAuthorStatus
+author_table_cb (const guint8 *key,
+                 gpointer      user_data)
+{
+  const LiaAuthorTable *table = user_data;
+  g_autoptr (GBytes) lookup = g_bytes_new_static (key, 32);
+
+  return GPOINTER_TO_INT (g_hash_table_lookup (table->status, lookup));
+}
+
+LiaOpenedEnvelope *
+lia_exchange_open_envelope (GBytes               *bytes,
+                            LiaKeyring           *keyring,
+                            const LiaAuthorTable *authors,
+                            GError              **error)
+{
+  LiaEnvelope *env = lia_envelope_parse (bytes, error);
+
+  G_STATIC_ASSERT (LIA_AUTHOR_UNKNOWN == 0);
+  if (env == NULL)
+    return NULL;
+  return open_parsed (env, keyring, author_table_cb, (gpointer) authors, error);
+}
+
+static gboolean
+is_held (sqlite3 *db, LiaEnvelope *env, gboolean *out_held, GError **error)
+{
+  g_autoptr (sqlite3_stmt) stmt = lia_db_prepare (db, "SELECT 1 FROM envelope WHERE hash = ?",
+                                                  error);
+  int rc;
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_blob (stmt, 1, lia_envelope_hash (env), 32, SQLITE_STATIC);
+  rc = sqlite3_step (stmt);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    return lia_store_set_sqlite_error (error, db, rc, "Could not read the envelopes");
+  *out_held = rc == SQLITE_ROW;
+  return TRUE;
+}
+
+/* Stores and applies one opened envelope inside the caller's transaction;
+ * if @guarded, in a savepoint of its own, so that a refusal (FALSE, an
+ * error other than a store error) leaves the transaction as it was before
+ * it. */
+static gboolean
+import_opened_one (LiaStore          *store,
+                   sqlite3           *db,
+                   LiaOpenedEnvelope *opened,
+                   gboolean           guarded,
+                   LiaImportOutcome  *out_outcome,
+                   GError           **error)
+{
+  LiaEnvelope *env = opened->env;
+  gboolean held = FALSE, pending = FALSE;
+  gint64 author;
+
+  *out_outcome = LIA_IMPORT_REFUSED;
+  if (!is_held (db, env, &held, error))
+    return FALSE;
+  if (held)
+    {
+      *out_outcome = LIA_IMPORT_DUPLICATE;
+      return TRUE;
+    }
+  /* The author is asked again under the write lock: it may have been
+   * revoked since the first stage. */
+  switch (author_status_cb (lia_envelope_get_author_sign_public (env), db))
+    {
+    case LIA_AUTHOR_KNOWN:
+      break;
+    case LIA_AUTHOR_REVOKED:
+      g_set_error_literal (error, LIA_ENVELOPE_ERROR, LIA_ENVELOPE_ERROR_REVOKED_AUTHOR,
+                           "The envelope's author was removed as a peer: it was not stored");
+      return FALSE;
+    case LIA_AUTHOR_UNKNOWN:
+    default:
+      g_set_error_literal (error, LIA_ENVELOPE_ERROR, LIA_ENVELOPE_ERROR_UNKNOWN_AUTHOR,
+                           "The envelope's author is not a peer of this organisation: it was "
+                           "not stored");
+      return FALSE;
+    }
+  author = org_id_by_key (db, lia_envelope_get_author_sign_public (env));
+
+  if (guarded && sqlite3_exec (db, "SAVEPOINT lia_envelope", NULL, NULL, NULL) != SQLITE_OK)
+    return lia_store_set_sqlite_error (error, db, sqlite3_errcode (db),
+                                       "Could not start storing the envelope");
+  if (!apply (store, db, env, opened->content, author, &pending, error)
+      || !store_envelope (db, env, author, !pending, error)
+      || (g_str_equal (lia_envelope_get_kind (env), KIND_CASE)
+          && !apply_pending (store, db, lia_envelope_get_object_id (env), error)))
+    {
+      if (guarded)
+        sqlite3_exec (db, "ROLLBACK TO lia_envelope; RELEASE lia_envelope", NULL, NULL, NULL);
+      return FALSE;
+    }
+  if (guarded && sqlite3_exec (db, "RELEASE lia_envelope", NULL, NULL, NULL) != SQLITE_OK)
+    return lia_store_set_sqlite_error (error, db, sqlite3_errcode (db),
+                                       "Could not store the envelope");
+  *out_outcome = LIA_IMPORT_ACCEPTED;
+  return TRUE;
+}
+
+/* A withdrawal (or a version that drops an attachment) leaves chunks to
+ * delete; once per batch, after it is committed. */
+static void
+collect_garbage_after (sqlite3                *db,
+                       LiaOpenedEnvelope     **envelopes,
+                       guint                   n_envelopes,
+                       const LiaImportOutcome *outcomes)
+{
+  for (guint i = 0; i < n_envelopes; i++)
+    if (outcomes[i] == LIA_IMPORT_ACCEPTED
+        && g_str_equal (lia_envelope_get_kind (envelopes[i]->env), KIND_RECORD))
+      {
+        lia_attachment_collect_garbage_quietly (db);
+        return;
+      }
+}
+
+/* The batch in one transaction. Unless @guarded, without a savepoint per
+ * envelope (which costs SQLite a copy of every page an envelope touches):
+ * then a refusal undoes the whole batch and is FALSE without an error, for
+ * the caller to go again @guarded, when each refusal is kept in
+ * @out_refusals and the rest stored. A store error is FALSE with @error,
+ * and nothing stored. */
+static gboolean
+import_batch (LiaStore           *store,
+              sqlite3            *db,
+              LiaOpenedEnvelope **envelopes,
+              guint               n_envelopes,
+              gboolean            guarded,
+              LiaImportOutcome   *out_outcomes,
+              GError            **out_refusals,
+              GError            **error)
+{
+  if (!lia_db_begin (db, error))
+    return FALSE;
+  for (guint i = 0; i < n_envelopes; i++)
+    {
+      GError *local_error = NULL;
+
+      if (import_opened_one (store, db, envelopes[i], guarded, &out_outcomes[i], &local_error))
+        continue;
+      if (guarded && local_error->domain != LIA_STORE_ERROR)
+        {
+          out_refusals[i] = local_error;
+          continue;
+        }
+      lia_db_rollback (db);
+      for (guint j = 0; j < i; j++)
+        g_clear_error (&out_refusals[j]);
+      if (local_error->domain == LIA_STORE_ERROR)
+        g_propagate_error (error, local_error);
+      else
+        g_error_free (local_error);
+      return FALSE;
+    }
+  if (!lia_db_commit (db, error))
+    {
+      for (guint i = 0; i < n_envelopes; i++)
+        g_clear_error (&out_refusals[i]);
+      return FALSE;
+    }
+  collect_garbage_after (db, envelopes, n_envelopes, out_outcomes);
+  return TRUE;
+}
+
+gboolean
+lia_exchange_import_opened (LiaStore           *store,
+                            LiaOpenedEnvelope **envelopes,
+                            guint               n_envelopes,
+                            LiaImportOutcome   *out_outcomes,
+                            GError            **out_refusals,
+                            GError            **error)
+{
+  sqlite3 *db = lia_db_get (store, error);
+  GError *local_error = NULL;
+
+  if (db == NULL)
+    return FALSE;
+  for (guint i = 0; i < n_envelopes; i++)
+    out_refusals[i] = NULL;
+  /* Nearly always nothing is refused, and one go is enough. */
+  if (n_envelopes > 1)
+    {
+      if (import_batch (store, db, envelopes, n_envelopes, FALSE, out_outcomes, out_refusals,
+                        &local_error))
+        return TRUE;
+      if (local_error != NULL)
+        {
+          g_propagate_error (error, local_error);
+          return FALSE;
+        }
+    }
+  return import_batch (store, db, envelopes, n_envelopes, TRUE, out_outcomes, out_refusals, error);
 }
 
 gboolean
@@ -2510,58 +2838,33 @@ lia_exchange_import_envelope (LiaStore         *store,
 {
   sqlite3 *db = lia_db_get (store, error);
   g_autoptr (LiaEnvelope) env = NULL;
-  g_autoptr (GBytes) content = NULL;
-  g_autoptr (sqlite3_stmt) stmt = NULL;
-  gboolean pending = FALSE;
-  gint64 author;
+  g_autoptr (LiaOpenedEnvelope) opened = NULL;
+  GError *refusal = NULL;
+  gboolean held = FALSE;
 
   *out_outcome = LIA_IMPORT_REFUSED;
   if (db == NULL)
     return FALSE;
-  /* In the order DESIGN.md gives: form and limits, author, signature,
-   * recipient, then decryption. */
+  /* Form and limits; then a copy held already is a harmless repeat,
+   * whatever became of its author since. */
   env = lia_envelope_parse (bytes, error);
-  if (env == NULL)
+  if (env == NULL || !is_held (db, env, &held, error))
     return FALSE;
-  stmt = lia_db_prepare (db, "SELECT 1 FROM envelope WHERE hash = ?", error);
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_blob (stmt, 1, lia_envelope_hash (env), 32, SQLITE_STATIC);
-  if (sqlite3_step (stmt) == SQLITE_ROW)
+  if (held)
     {
       *out_outcome = LIA_IMPORT_DUPLICATE;
       return TRUE;
     }
-  g_clear_pointer (&stmt, sqlite3_finalize);
-  if (!lia_envelope_verify (env, author_status_cb, db, error))
+  opened = open_parsed (g_steal_pointer (&env), lia_store_get_keyring (store), author_status_cb,
+                        db, error);
+  if (opened == NULL
+      || !lia_exchange_import_opened (store, &opened, 1, out_outcome, &refusal, error))
     return FALSE;
-  if (!lia_envelope_is_for (env, self_key (store)))
+  if (refusal != NULL)
     {
-      g_set_error_literal (error, LIA_ENVELOPE_ERROR, LIA_ENVELOPE_ERROR_NOT_RECIPIENT,
-                           "The envelope is addressed to other organisations only, not to this "
-                           "one: it was not stored");
+      g_propagate_error (error, refusal);
       return FALSE;
     }
-  content = lia_envelope_open (env, lia_store_get_keyring (store), error);
-  if (content == NULL)
-    return FALSE;
-  author = org_id_by_key (db, lia_envelope_get_author_sign_public (env));
-
-  if (!lia_db_begin (db, error))
-    return FALSE;
-  if (!apply (store, db, env, content, author, &pending, error)
-      || !store_envelope (db, env, author, !pending, error)
-      || (g_str_equal (lia_envelope_get_kind (env), KIND_CASE)
-          && !apply_pending (store, db, lia_envelope_get_object_id (env), error))
-      || !lia_db_commit (db, error))
-    {
-      lia_db_rollback (db);
-      return FALSE;
-    }
-  *out_outcome = LIA_IMPORT_ACCEPTED;
-  /* A withdrawal leaves chunks to delete. */
-  if (g_str_equal (lia_envelope_get_kind (env), KIND_RECORD))
-    lia_attachment_collect_garbage_quietly (db);
   return TRUE;
 }
 

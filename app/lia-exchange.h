@@ -30,6 +30,7 @@
 #include <gio/gio.h>
 
 #include "lia-case.h"
+#include "lia-envelope.h"
 #include "lia-record.h"
 
 G_BEGIN_DECLS
@@ -160,6 +161,56 @@ gboolean         lia_exchange_import_envelope (LiaStore         *store,
                                                GBytes           *bytes,
                                                LiaImportOutcome *out_outcome,
                                                GError          **error);
+
+/* ---- importing in two stages ------------------------------------------------ */
+
+/* What lia_exchange_import_envelope() does, split so that the costly half
+ * (the signature and decryption) can run in other threads, several at
+ * once, and the other half can store many envelopes in one transaction
+ * (the sync engine does both). */
+
+/* Who may author envelopes here as of now (a current peer, this
+ * organisation; a removed peer is known as such): a snapshot of the store
+ * that the first stage can read from any thread. */
+typedef struct _LiaAuthorTable LiaAuthorTable;
+
+LiaAuthorTable  *lia_exchange_dup_authors (LiaStore *store,
+                                           GError  **error);
+void             lia_author_table_free (LiaAuthorTable *table);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (LiaAuthorTable, lia_author_table_free)
+
+typedef struct _LiaOpenedEnvelope LiaOpenedEnvelope;
+
+/* The first stage, which needs no store and may run in any thread: the
+ * envelope's form and limits, its author (by @authors), its signature,
+ * that @keyring's organisation is a recipient, and decryption. Fails with
+ * LIA_ENVELOPE_ERROR saying which. */
+LiaOpenedEnvelope *lia_exchange_open_envelope (GBytes               *bytes,
+                                               LiaKeyring           *keyring,
+                                               const LiaAuthorTable *authors,
+                                               GError              **error);
+/* The verified envelope, borrowed. */
+LiaEnvelope     *lia_opened_envelope_get_envelope (LiaOpenedEnvelope *opened);
+/* Wipes the decrypted content. */
+void             lia_opened_envelope_free (LiaOpenedEnvelope *opened);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (LiaOpenedEnvelope, lia_opened_envelope_free)
+
+/* The second stage, on @store's thread: stores and applies each of
+ * @envelopes, all in one transaction (each in a savepoint of its own if
+ * any is refused). One
+ * held already is DUPLICATE. One that is refused (its author removed
+ * since the first stage, content that breaks the rules) is left out:
+ * REFUSED, with the reason in @out_refusals[i] (LIA_ENVELOPE_ERROR or
+ * LIA_MODEL_ERROR; NULL for the others), while the rest are stored. FALSE
+ * only when the store fails, and then nothing of them is stored. When it
+ * returns TRUE the transaction is committed (durably: see
+ * lia_store_connection_pragmas()). */
+gboolean         lia_exchange_import_opened (LiaStore           *store,
+                                             LiaOpenedEnvelope **envelopes,
+                                             guint               n_envelopes,
+                                             LiaImportOutcome   *out_outcomes,
+                                             GError            **out_refusals,
+                                             GError            **error);
 
 /* Imports every envelope of a bundle, each on its own, and then its
  * chunks: a refused one never stops the others, and a bundle cut short

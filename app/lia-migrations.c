@@ -553,6 +553,48 @@ static const LiaMigration store_migrations[] = {
      * empty, so lia_deadlines_update() recomputes them all). */
     "INSERT INTO milestone_stale SELECT id FROM lcase;"
   },
+  {
+    6, "sync: what this organisation holds, its peers' syncs, settings",
+    /* The numbers of the envelopes addressed to this organisation that it
+     * holds, per originator, as runs [first, last] (lia-holdings.c): what
+     * the sync protocol's holdings vector says. It is a ledger apart from
+     * envelope_recipient because an envelope whose record is later
+     * withdrawn or destroyed is deleted, and must still count as held, or
+     * peers would offer it again at every sync. */
+    "CREATE TABLE envelope_held ("
+    "  author INTEGER NOT NULL REFERENCES org (id),"
+    "  first INTEGER NOT NULL CHECK (first >= 1),"
+    "  last INTEGER NOT NULL CHECK (last >= first),"
+    "  PRIMARY KEY (author, first)"
+    ") STRICT, WITHOUT ROWID;"
+    /* What was held before this migration: gaps and islands of the
+     * numbers (a run is where number minus its rank stays the same). */
+    "INSERT INTO envelope_held (author, first, last)"
+    "  SELECT author, min (number), max (number) FROM"
+    "    (SELECT author, number,"
+    "            number - row_number () OVER (PARTITION BY author ORDER BY number) AS run"
+    "       FROM envelope_recipient WHERE recipient = 1 AND author != 1 AND number >= 1)"
+    "  GROUP BY author, run;"
+    /* Each peer's syncs as this organisation last saw them: how the last
+     * one ended (the engine's word for it), when one last finished and was
+     * tried, why the last try failed, and what the peer
+     * last said it holds (the protocol's holdings, as the engine encodes
+     * them; opaque here), from which what is pending for it is counted. */
+    "CREATE TABLE sync_peer ("
+    "  org_id INTEGER PRIMARY KEY REFERENCES org (id),"
+    "  status TEXT CHECK (status IS NULL OR length (status) <= 32),"
+    "  last_sync INTEGER,"
+    "  last_attempt INTEGER,"
+    "  last_error TEXT,"
+    "  holdings BLOB"
+    ") STRICT;"
+    /* Small settings of the store, by name (the sync engine's listening
+     * endpoint, "sync.listen"). */
+    "CREATE TABLE setting ("
+    "  name TEXT PRIMARY KEY CHECK (length (name) BETWEEN 1 AND 64),"
+    "  value TEXT NOT NULL CHECK (length (value) <= 4096)"
+    ") STRICT, WITHOUT ROWID;"
+  },
 };
 
 const LiaMigration *

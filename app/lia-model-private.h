@@ -146,4 +146,14 @@ gboolean lia_record_make_tombstone (sqlite3       *db,
                                     gboolean       withdrawn,
                                     GError       **error);
 
+/* ---- what was sealed for this organisation (lia-holdings.c) ---- */
+
+/* Notes that the envelope numbered @number by @author (an org row) for
+ * this organisation is held; inside the caller's transaction. Nothing for
+ * this organisation's own envelopes. */
+gboolean lia_holdings_note (sqlite3 *db,
+                            gint64   author,
+                            guint64  number,
+                            GError **error);
+
 G_END_DECLS

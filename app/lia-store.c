@@ -64,6 +64,10 @@ typedef struct
    * (lia_key_binding_sign()). */
   guint8        box_signature[LIA_SIGNATURE_BYTES];
   guint8        curve_signature[LIA_SIGNATURE_BYTES];
+  /* A sibling's session (lia_store_open_sibling()) shares the original's
+   * page keys and VFS registration, which only the original's lock may
+   * revoke and detach. */
+  gboolean      sibling;
 } Session;
 
 struct _LiaStore
@@ -549,13 +553,21 @@ session_free (Session *session)
 
   if (session->db != NULL)
     {
-      int rc = sqlite3_close (session->db);
+      int rc;
+
+      lia_db_cache_disable (session->db);
+      rc = sqlite3_close (session->db);
 
       if (rc != SQLITE_OK)
         g_critical ("The store's database connection could not be closed (%s); a statement "
                     "was left unfinalised", sqlite3_errstr (rc));
     }
-  if (session->keys != NULL)
+  if (session->keys != NULL && session->sibling)
+    {
+      lia_crypt_keys_unref (session->keys);
+      lia_hardening_release ();
+    }
+  else if (session->keys != NULL)
     {
       lia_crypt_vfs_detach (session->keys);
       lia_crypt_keys_revoke (session->keys);
@@ -620,6 +632,7 @@ session_start (const char       *db_path,
   session->db = open_connection (session->uri, create, error);
   if (session->db == NULL)
     return NULL;
+  lia_db_cache_enable (session->db);
   if (!check_layout (session->db, error))
     return NULL;
   if (!lia_migrations_apply (session->db, migrations, n_migrations, -1, error))
@@ -2125,6 +2138,81 @@ lia_store_rotate_keys (LiaStore         *self,
   return TRUE;
 }
 
+/* ---- settings ------------------------------------------------------------ */
+
+#define SETTING_MAX_NAME  64
+#define SETTING_MAX_VALUE 4096
+
+char *
+lia_store_dup_setting (LiaStore   *self,
+                       const char *name,
+                       GError    **error)
+{
+  sqlite3_stmt *stmt = NULL;
+  char *value = NULL;
+  int rc;
+
+  g_return_val_if_fail (LIA_IS_STORE (self), NULL);
+  g_return_val_if_fail (name != NULL, NULL);
+  if (self->session == NULL)
+    {
+      set_locked_error (error);
+      return NULL;
+    }
+  rc = sqlite3_prepare_v2 (self->session->db, "SELECT value FROM setting WHERE name = ?", -1,
+                           &stmt, NULL);
+  if (rc == SQLITE_OK)
+    {
+      sqlite3_bind_text (stmt, 1, name, -1, SQLITE_STATIC);
+      rc = sqlite3_step (stmt);
+    }
+  if (rc == SQLITE_ROW)
+    value = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+  else if (rc != SQLITE_DONE)
+    lia_store_set_sqlite_error (error, self->session->db, rc, "Could not read a setting");
+  sqlite3_finalize (stmt);
+  return value;
+}
+
+gboolean
+lia_store_set_setting (LiaStore   *self,
+                       const char *name,
+                       const char *value,
+                       GError    **error)
+{
+  sqlite3_stmt *stmt = NULL;
+  int rc;
+
+  g_return_val_if_fail (LIA_IS_STORE (self), FALSE);
+  g_return_val_if_fail (name != NULL && *name != '\0' && strlen (name) <= SETTING_MAX_NAME, FALSE);
+  if (self->session == NULL)
+    return set_locked_error (error);
+  if (value != NULL && (strlen (value) > SETTING_MAX_VALUE || !g_utf8_validate (value, -1, NULL)))
+    {
+      g_set_error (error, LIA_STORE_ERROR, LIA_STORE_ERROR_INVALID,
+                   "The value of the setting %s is not text of at most %u bytes", name,
+                   SETTING_MAX_VALUE);
+      return FALSE;
+    }
+  rc = sqlite3_prepare_v2 (self->session->db,
+                           value != NULL
+                             ? "INSERT INTO setting (name, value) VALUES (?1, ?2) "
+                               "ON CONFLICT (name) DO UPDATE SET value = ?2"
+                             : "DELETE FROM setting WHERE name = ?1",
+                           -1, &stmt, NULL);
+  if (rc == SQLITE_OK)
+    {
+      sqlite3_bind_text (stmt, 1, name, -1, SQLITE_STATIC);
+      if (value != NULL)
+        sqlite3_bind_text (stmt, 2, value, -1, SQLITE_STATIC);
+      rc = sqlite3_step (stmt);
+    }
+  sqlite3_finalize (stmt);
+  if (rc != SQLITE_DONE)
+    return lia_store_set_sqlite_error (error, self->session->db, rc, "Could not save a setting");
+  return TRUE;
+}
+
 /* ---- private ------------------------------------------------------------- */
 
 sqlite3 *
@@ -2145,6 +2233,51 @@ lia_store_open_connection (LiaStore *self,
       return NULL;
     }
   return open_connection (self->session->uri, FALSE, error);
+}
+
+LiaStore *
+lia_store_open_sibling (LiaStore *self,
+                        GError  **error)
+{
+  Session *from;
+  g_autoptr (Session) session = NULL;
+  LiaStore *sibling;
+
+  g_return_val_if_fail (LIA_IS_STORE (self), NULL);
+  if (self->session == NULL)
+    {
+      set_locked_error (error);
+      return NULL;
+    }
+  from = self->session;
+
+  session = g_new0 (Session, 1);
+  session->sibling = TRUE;
+  /* Its copies of the secrets keep the process out of core dumps as long
+   * as they live, whatever becomes of the original. */
+  lia_hardening_hold ();
+  session->keys = lia_crypt_keys_ref (from->keys);
+  session->uri = g_strdup (from->uri);
+  session->db = open_connection (session->uri, FALSE, error);
+  if (session->db == NULL)
+    return NULL;
+  lia_db_cache_enable (session->db);
+  session->org_name = g_strdup (from->org_name);
+  session->org_kind = from->org_kind;
+  session->sign_public = g_bytes_ref (from->sign_public);
+  session->box_public = g_bytes_ref (from->box_public);
+  session->curve_public = g_bytes_ref (from->curve_public);
+  session->sign_secret = lia_secret_copy (from->sign_secret);
+  session->box_secret = lia_secret_copy (from->box_secret);
+  session->curve_secret = lia_secret_copy (from->curve_secret);
+  session->identity_key = lia_secret_copy (from->identity_key);
+  session->retired = copy_retired_box_keys (from->retired);
+  memcpy (session->box_signature, from->box_signature, LIA_SIGNATURE_BYTES);
+  memcpy (session->curve_signature, from->curve_signature, LIA_SIGNATURE_BYTES);
+
+  sibling = lia_store_new (self->directory);
+  sibling->session = g_steal_pointer (&session);
+  return sibling;
 }
 
 gboolean

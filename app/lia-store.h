@@ -224,6 +224,20 @@ typedef struct
 void        lia_store_get_public_keys (LiaStore         *self,
                                        LiaOrgPublicKeys *out_keys);
 
+/* A second handle on this unlocked store, for one other thread (the sync
+ * engine's): a LiaStore of its own, already unlocked, with its own
+ * database connection and its own copies of the identity and the secret
+ * keys (in LiaSecret memory), so that every function that takes a
+ * LiaStore works on it from that thread while the original is used from
+ * its own. A commit through either is seen by the other at its next
+ * transaction. It does not follow the original: it keeps the keys it was
+ * made with (make a new one after lia_store_rotate_keys()), and it is to be
+ * locked or dropped before the original is locked, whose lock makes every
+ * read and write through it fail. Locking the sibling leaves the original
+ * as it was. */
+LiaStore   *lia_store_open_sibling (LiaStore *self,
+                                    GError  **error);
+
 /* Replaces the X25519 key pair for envelopes and the CURVE key pair with new
  * ones, bound by new signatures of the identity key, which stays as it was
  * (and so does the fingerprint). The old X25519 key pair is kept among the
@@ -234,6 +248,17 @@ void        lia_store_get_public_keys (LiaStore         *self,
 gboolean    lia_store_rotate_keys (LiaStore         *self,
                                    LiaOrgPublicKeys *out_keys,
                                    GError          **error);
+
+/* A small setting of the store by name (at most 64 bytes), as text of at
+ * most 4096 bytes: NULL without an error if it was never set. Setting
+ * NULL removes it. Kept inside the encrypted database. */
+char       *lia_store_dup_setting (LiaStore   *self,
+                                   const char *name,
+                                   GError    **error);
+gboolean    lia_store_set_setting (LiaStore   *self,
+                                   const char *name,
+                                   const char *value,
+                                   GError    **error);
 
 /* The organisation's identity; valid while unlocked. The GBytes are
  * borrowed, and those of the X25519 and CURVE keys only until the keys are

@@ -227,3 +227,21 @@ cli_json_member_bool (CliJson *json, const char *name, gboolean value)
   cli_json_member (json, name);
   cli_json_bool (json, value);
 }
+
+char *
+cli_json_iso_time (gint64 unix_time)
+{
+  g_autoptr (GDateTime) time = unix_time != 0 ? g_date_time_new_from_unix_utc (unix_time) : NULL;
+
+  return time != NULL ? g_date_time_format (time, "%Y-%m-%dT%H:%M:%SZ") : NULL;
+}
+
+void
+cli_json_member_time (CliJson    *json,
+                      const char *name,
+                      gint64      unix_time)
+{
+  g_autofree char *text = cli_json_iso_time (unix_time);
+
+  cli_json_member_string (json, name, text);
+}

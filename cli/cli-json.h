@@ -50,4 +50,11 @@ void     cli_json_member_bool (CliJson    *json,
                                const char *name,
                                gboolean    value);
 
+/* A time as ISO 8601 in UTC ("2026-06-12T10:00:00Z"), or NULL for 0
+ * (Unix seconds); and as a member, null for 0. */
+char    *cli_json_iso_time (gint64 unix_time);
+void     cli_json_member_time (CliJson    *json,
+                               const char *name,
+                               gint64      unix_time);
+
 G_END_DECLS

@@ -51,31 +51,12 @@ fail_invite (GError *error)
   return cli_fail (error);
 }
 
-/* "2026-06-12T10:00:00Z", or NULL for 0. */
-static char *
-iso_time (gint64 unix_time)
-{
-  g_autoptr (GDateTime) time = unix_time != 0 ? g_date_time_new_from_unix_utc (unix_time) : NULL;
-
-  return time != NULL ? g_date_time_format (time, "%Y-%m-%dT%H:%M:%SZ") : NULL;
-}
-
 static char *
 human_time (gint64 unix_time)
 {
   g_autoptr (GDateTime) time = g_date_time_new_from_unix_utc (unix_time);
 
   return time != NULL ? g_date_time_format (time, "%Y-%m-%d %H:%M UTC") : g_strdup ("?");
-}
-
-static void
-member_time (CliJson    *b,
-             const char *name,
-             gint64      unix_time)
-{
-  g_autofree char *text = iso_time (unix_time);
-
-  cli_json_member_string (b, name, text);
 }
 
 static void
@@ -100,11 +81,11 @@ peer_object (CliJson       *b,
   cli_json_member_string (b, "fingerprint", peer->org->fingerprint);
   cli_json_member_bool (b, "verified", peer->verified_at != 0);
   cli_json_member_string (b, "verified_by", peer->verified_by);
-  member_time (b, "verified_at", peer->verified_at);
+  cli_json_member_time (b, "verified_at", peer->verified_at);
   member_strv (b, "endpoints", (const char *const *) peer->endpoints);
-  member_time (b, "peer_since", peer->peer_since);
+  cli_json_member_time (b, "peer_since", peer->peer_since);
   cli_json_member_bool (b, "revoked", peer->revoked_at != 0);
-  member_time (b, "revoked_at", peer->revoked_at);
+  cli_json_member_time (b, "revoked_at", peer->revoked_at);
   cli_json_end_object (b);
 }
 
@@ -230,8 +211,8 @@ cmd_invite (CliOptions *options)
     cli_json_member_string (b, "kind", lia_org_kind_to_string (invite->kind));
     cli_json_member_string (b, "fingerprint", fingerprint);
     member_strv (b, "endpoints", (const char *const *) invite->endpoints);
-    member_time (b, "created", invite->created);
-    member_time (b, "expires", invite->expires);
+    cli_json_member_time (b, "created", invite->created);
+    cli_json_member_time (b, "expires", invite->expires);
     cli_json_end_object (b);
     cli_json_finish (b);
   }

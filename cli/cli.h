@@ -61,6 +61,9 @@ extern const guint   cli_exchange_n_commands;
 /* Invites and peers (cli-peer.c). */
 extern const Command cli_peer_commands[];
 extern const guint   cli_peer_n_commands;
+/* Network sync: serve, sync, status (cli-sync.c). */
+extern const Command cli_sync_commands[];
+extern const guint   cli_sync_n_commands;
 /* Files attached to records (cli-attachment.c). */
 extern const Command cli_attachment_commands[];
 extern const guint   cli_attachment_n_commands;

@@ -855,6 +855,7 @@ command_at (guint i)
     { cli_model_commands, cli_model_n_commands },
     { cli_peer_commands, cli_peer_n_commands },
     { cli_exchange_commands, cli_exchange_n_commands },
+    { cli_sync_commands, cli_sync_n_commands },
     { cli_attachment_commands, cli_attachment_n_commands },
     { cli_log_commands, cli_log_n_commands },
   };

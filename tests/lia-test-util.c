@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -64,9 +65,19 @@ void
 lia_test_introduce (LiaStore *a,
                     LiaStore *b)
 {
+  lia_test_introduce_at (a, NULL, b);
+}
+
+void
+lia_test_introduce_at (LiaStore   *a,
+                       const char *endpoint,
+                       LiaStore   *b)
+{
   g_autoptr (GError) error = NULL;
   gint64 now = g_get_real_time () / G_USEC_PER_SEC;
-  g_autofree char *code = lia_store_make_invite (a, NULL, now + 3600, &error);
+  const char *endpoints[] = { endpoint, NULL };
+  g_autofree char *code = lia_store_make_invite (a, endpoint != NULL ? endpoints : NULL,
+                                                 now + 3600, &error);
   g_autoptr (LiaInvite) invite = NULL;
   g_autoptr (LiaPeer) peer = NULL;
 
@@ -301,4 +312,181 @@ lia_test_run_cli (const char        *passphrase,
   run->status = WEXITSTATUS (wait_status);
   g_test_message ("%s -> %d\n%.2000s%s", shown->str, run->status, run->out, run->err);
   return run;
+}
+
+/* ---- waiting ------------------------------------------------------------------ */
+
+static gboolean
+deadline_cb (gpointer data)
+{
+  g_error ("Timed out waiting for: %s", (const char *) data);
+  return G_SOURCE_REMOVE;
+}
+
+void
+lia_test_wait_until (LiaTestCondition condition,
+                     gpointer         data,
+                     guint            seconds,
+                     const char      *what)
+{
+  guint deadline = g_timeout_add_seconds (seconds, deadline_cb, (gpointer) what);
+
+  while (!condition (data))
+    g_main_context_iteration (NULL, TRUE);
+  g_source_remove (deadline);
+}
+
+/* ---- processes that run beside a test ------------------------------------------ */
+
+static void read_line_cb (GObject *source, GAsyncResult *result, gpointer data);
+
+static void
+read_next (LiaTestProc *proc, GDataInputStream *stream)
+{
+  g_data_input_stream_read_line_async (stream, G_PRIORITY_DEFAULT, proc->cancel, read_line_cb,
+                                       proc);
+}
+
+static void
+read_line_cb (GObject *source, GAsyncResult *result, gpointer data)
+{
+  GDataInputStream *stream = G_DATA_INPUT_STREAM (source);
+  g_autoptr (GError) error = NULL;
+  char *line = g_data_input_stream_read_line_finish (stream, result, NULL, &error);
+  LiaTestProc *proc;
+
+  /* Cancelled: the LiaTestProc may be gone. */
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  proc = data;
+  if (line == NULL)
+    {
+      if (stream == proc->out)
+        proc->out_done = TRUE;
+      else
+        proc->err_done = TRUE;
+      return;
+    }
+  g_ptr_array_add (stream == proc->out ? proc->out_lines : proc->err_lines, line);
+  read_next (proc, stream);
+}
+
+/* In the child, before it runs the program: it dies with the test (or the
+ * benchmark), even one that fails, rather than run on. */
+static void
+die_with_parent (gpointer data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+}
+
+LiaTestProc *
+lia_test_proc_spawn (const char *const *argv,
+                     const char *const *env)
+{
+  g_autoptr (GSubprocessLauncher) launcher =
+    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_autoptr (GError) error = NULL;
+  LiaTestProc *proc = g_new0 (LiaTestProc, 1);
+
+  for (guint i = 0; env != NULL && env[i] != NULL; i += 2)
+    {
+      if (env[i + 1] != NULL)
+        g_subprocess_launcher_setenv (launcher, env[i], env[i + 1], TRUE);
+      else
+        g_subprocess_launcher_unsetenv (launcher, env[i]);
+    }
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  proc->process = g_subprocess_launcher_spawnv (launcher, argv, &error);
+  g_assert_no_error (error);
+  proc->cancel = g_cancellable_new ();
+  proc->out_lines = g_ptr_array_new_with_free_func (g_free);
+  proc->err_lines = g_ptr_array_new_with_free_func (g_free);
+  proc->out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (proc->process));
+  proc->err = g_data_input_stream_new (g_subprocess_get_stderr_pipe (proc->process));
+  read_next (proc, proc->out);
+  read_next (proc, proc->err);
+  return proc;
+}
+
+gboolean
+lia_test_proc_ended (gpointer data)
+{
+  LiaTestProc *proc = data;
+
+  return proc->out_done && proc->err_done;
+}
+
+int
+lia_test_proc_wait (LiaTestProc *proc,
+                    guint        seconds)
+{
+  g_autoptr (GError) error = NULL;
+
+  lia_test_wait_until (lia_test_proc_ended, proc, seconds, "a process to end");
+  g_assert_true (g_subprocess_wait (proc->process, NULL, &error));
+  g_assert_no_error (error);
+  if (g_subprocess_get_if_signaled (proc->process))
+    return -g_subprocess_get_term_sig (proc->process);
+  return g_subprocess_get_exit_status (proc->process);
+}
+
+typedef struct
+{
+  LiaTestProc *proc;
+  gboolean     on_stderr;
+  const char  *needle;
+  guint        from;
+  guint        found;
+} LineWait;
+
+static gboolean
+line_found (gpointer data)
+{
+  LineWait *w = data;
+  GPtrArray *lines = w->on_stderr ? w->proc->err_lines : w->proc->out_lines;
+
+  for (guint i = w->from; i < lines->len; i++)
+    if (strstr (lines->pdata[i], w->needle) != NULL)
+      {
+        w->found = i;
+        return TRUE;
+      }
+  w->from = lines->len;
+  if (lia_test_proc_ended (w->proc))
+    g_error ("A process ended before it said “%s”", w->needle);
+  return FALSE;
+}
+
+guint
+lia_test_proc_wait_line (LiaTestProc *proc,
+                         gboolean     on_stderr,
+                         const char  *needle,
+                         guint        from,
+                         guint        seconds)
+{
+  LineWait w = { proc, on_stderr, needle, from, 0 };
+  g_autofree char *what = g_strdup_printf ("a line with “%s”", needle);
+
+  lia_test_wait_until (line_found, &w, seconds, what);
+  return w.found;
+}
+
+void
+lia_test_proc_free (LiaTestProc *proc)
+{
+  if (proc == NULL)
+    return;
+  if (!lia_test_proc_ended (proc))
+    {
+      g_subprocess_force_exit (proc->process);
+      lia_test_proc_wait (proc, 600);
+    }
+  g_cancellable_cancel (proc->cancel);
+  g_object_unref (proc->cancel);
+  g_object_unref (proc->out);
+  g_object_unref (proc->err);
+  g_object_unref (proc->process);
+  g_ptr_array_unref (proc->out_lines);
+  g_ptr_array_unref (proc->err_lines);
+  g_free (proc);
 }

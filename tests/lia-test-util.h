@@ -4,7 +4,7 @@
  */
 #pragma once
 
-#include <glib.h>
+#include <gio/gio.h>
 
 #include "lia-exchange.h"
 #include "lia-store.h"
@@ -29,6 +29,7 @@ char       *lia_test_make_dir (const char *prefix);
 LiaStore   *lia_test_create_store (const char *org_name);
 LiaStore   *lia_test_create_store_of_kind (const char *org_name,
                                            LiaOrgKind  kind);
+
 /* SHA-256 of every regular file directly in @dir, name -> hex digest. */
 GHashTable *lia_test_hash_dir (const char *dir);
 /* Asserts that @dir holds exactly the files of @before, byte for byte. */
@@ -38,6 +39,10 @@ void        lia_test_assert_dir_unchanged (GHashTable *before,
 /* @b adds @a as a peer from @a's invite code, as a person would. */
 void        lia_test_introduce (LiaStore *a,
                                 LiaStore *b);
+/* The same with an invite that names @endpoint (NULL: none). */
+void        lia_test_introduce_at (LiaStore   *a,
+                                   const char *endpoint,
+                                   LiaStore   *b);
 
 /* A bundle from @from for the organisation @to (a name, as
  * lia_store_find_org() takes it), in memory; the counts of envelopes and
@@ -97,5 +102,47 @@ LiaTestCliRun *lia_test_run_cli (const char        *passphrase,
                                  const char *const *env,
                                  const char        *store,
                                  const char *const *args);
+
+/* Runs the thread-default main context until @condition holds; the test
+ * fails, naming @what, after @seconds. Waiting on what the code under test
+ * reports, never on the clock. */
+typedef gboolean (*LiaTestCondition) (gpointer data);
+void        lia_test_wait_until (LiaTestCondition condition,
+                                 gpointer         data,
+                                 guint            seconds,
+                                 const char      *what);
+
+/* A program run beside a test (liaison-cli serve, say), its standard
+ * output and error read line by line as they come (in the main context),
+ * killed if the test dies. */
+typedef struct
+{
+  GSubprocess      *process;
+  GDataInputStream *out;
+  GDataInputStream *err;
+  GPtrArray        *out_lines;   /* char *, as read so far */
+  GPtrArray        *err_lines;
+  GCancellable     *cancel;
+  gboolean          out_done, err_done;
+} LiaTestProc;
+
+/* @env: NULL or NULL-terminated NAME, VALUE pairs (a NULL value unsets). */
+LiaTestProc *lia_test_proc_spawn (const char *const *argv,
+                                  const char *const *env);
+/* Whether it has ended and all it wrote has been read. */
+gboolean     lia_test_proc_ended (gpointer proc);
+/* Waits for it to end: its exit status, or -SIGNAL. */
+int          lia_test_proc_wait (LiaTestProc *proc,
+                                 guint        seconds);
+/* Waits for a line with @needle on standard output (or error), from line
+ * @from; its index. */
+guint        lia_test_proc_wait_line (LiaTestProc *proc,
+                                      gboolean     on_stderr,
+                                      const char  *needle,
+                                      guint        from,
+                                      guint        seconds);
+/* Kills it if it still runs. */
+void         lia_test_proc_free (LiaTestProc *proc);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (LiaTestProc, lia_test_proc_free)
 
 G_END_DECLS

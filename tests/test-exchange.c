@@ -26,21 +26,9 @@
 #include "lia-request.h"
 #include "lia-store-private.h"
 #include "lia-test-util.h"
+#include "lia-test-world.h"
 
-#define N_ORGS 5
-
-static const struct
-{
-  const char *name;
-  LiaOrgKind  kind;
-  LiaRole     role;
-} org_defs[N_ORGS] = {
-  { "Northshire Council", LIA_ORG_KIND_LOCAL_AUTHORITY, LIA_ROLE_LOCAL_AUTHORITY },
-  { "Northshire ICB", LIA_ORG_KIND_ICB, LIA_ROLE_ICB },
-  { "Northshire Police", LIA_ORG_KIND_POLICE, LIA_ROLE_POLICE },
-  { "IOPC Team 4", LIA_ORG_KIND_IOPC, LIA_ROLE_IOPC },
-  { "Hill Street School", LIA_ORG_KIND_AGENCY, LIA_ROLE_AGENCY },
-};
+#define N_ORGS LIA_TEST_MAX_ORGS
 
 enum { COUNCIL, ICB, POLICE, IOPC, SCHOOL };
 
@@ -53,7 +41,7 @@ static void
 fixture_setup (Fixture *f, gconstpointer data)
 {
   for (int i = 0; i < N_ORGS; i++)
-    f->stores[i] = lia_test_create_store_of_kind (org_defs[i].name, org_defs[i].kind);
+    f->stores[i] = lia_test_create_store_of_kind (lia_test_orgs[i].name, lia_test_orgs[i].kind);
   for (int i = 0; i < N_ORGS; i++)
     for (int j = 0; j < N_ORGS; j++)
       if (i != j)
@@ -74,8 +62,8 @@ static guint
 deliver (Fixture *f, int from, int to)
 {
   guint count = 0;
-  g_autoptr (GBytes) bundle = lia_test_export_bundle (f->stores[from], org_defs[to].name, &count,
-                                                      NULL);
+  g_autoptr (GBytes) bundle
+    = lia_test_export_bundle (f->stores[from], lia_test_orgs[to].name, &count, NULL);
   g_autoptr (LiaImportReport) report = lia_test_import_bundle (f->stores[to], bundle);
 
   for (guint i = 0; i < report->refusals->len; i++)
@@ -85,7 +73,8 @@ deliver (Fixture *f, int from, int to)
       /* The one refusal that is right in a random exchange: a version that
        * arrives (relayed) after the record was withdrawn or destroyed. */
       if (strstr (why, "an earlier version is not stored again") == NULL)
-        g_error ("%s refused an envelope from %s: %s", org_defs[to].name, org_defs[from].name, why);
+        g_error ("%s refused an envelope from %s: %s", lia_test_orgs[to].name,
+                 lia_test_orgs[from].name, why);
     }
   g_assert_null (report->cut_short);
   g_assert_cmpuint (report->accepted + report->duplicates + report->refused, ==, count);
@@ -102,27 +91,9 @@ deliver_all (Fixture *f, GRand *rand)
   do
     {
       int pairs[N_ORGS * N_ORGS][2];
-      int n = 0;
+      int n = lia_test_world_pairs (N_ORGS, TRUE, rand, pairs);
 
       new_ones = 0;
-      for (int i = 0; i < N_ORGS; i++)
-        for (int j = 0; j < N_ORGS; j++)
-          if (i != j)
-            {
-              pairs[n][0] = i;
-              pairs[n][1] = j;
-              n++;
-            }
-      for (int k = n - 1; k > 0; k--)
-        {
-          int m = g_rand_int_range (rand, 0, k + 1);
-          int a = pairs[k][0], b = pairs[k][1];
-
-          pairs[k][0] = pairs[m][0];
-          pairs[k][1] = pairs[m][1];
-          pairs[m][0] = a;
-          pairs[m][1] = b;
-        }
       for (int k = 0; k < n; k++)
         {
           new_ones += deliver (f, pairs[k][0], pairs[k][1]);
@@ -133,64 +104,6 @@ deliver_all (Fixture *f, GRand *rand)
   while (new_ones > 0);
 }
 
-static char *
-new_case (LiaStore *store, const char *child)
-{
-  g_autoptr (GError) error = NULL;
-  LiaCaseDraft draft = {
-    .title = child, .child = child, .area = "Northshire", .aware = "2026-09-01",
-    .type = "serious-harm",
-  };
-  char *id = lia_case_create (store, &draft, "A. Lead", &error);
-
-  g_assert_no_error (error);
-  return id;
-}
-
-static void
-add_participant (LiaStore *store, const char *case_id, int who)
-{
-  g_autoptr (GError) error = NULL;
-  g_autoptr (LiaOrg) org = lia_store_find_org (store, org_defs[who].name, &error);
-
-  g_assert_no_error (error);
-  g_assert_true (lia_case_add_participant (store, case_id, org, org_defs[who].role, "A. Contact",
-                                           NULL, NULL, &error));
-  g_assert_no_error (error);
-}
-
-/* Whether @store's log has an entry of @event for @record_id at @version
- * (0: any) with the organisation @who. */
-static gboolean
-log_has (LiaStore *store, LiaLogEvent event, const char *record_id, gint64 version, LiaStore *who)
-{
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GPtrArray) entries = lia_log_list (store, NULL, &error);
-  GBytes *key = lia_store_get_identity_public_key (who);
-
-  g_assert_no_error (error);
-  for (guint i = 0; i < entries->len; i++)
-    {
-      const LiaLogEntry *e = entries->pdata[i];
-
-      if (e->event == event && g_strcmp0 (e->record_id, record_id) == 0
-          && (version == 0 || e->record_version == version) && e->counterpart_key != NULL
-          && g_bytes_equal (e->counterpart_key, key))
-        return TRUE;
-    }
-  return FALSE;
-}
-
-static void
-assert_log_intact (LiaStore *store)
-{
-  g_autoptr (GError) error = NULL;
-  gint64 n = 0;
-
-  g_assert_true (lia_log_verify (store, &n, &error));
-  g_assert_no_error (error);
-}
-
 /* ---- fixed scenarios ------------------------------------------------------ */
 
 /* The worked example: the council shares an interview with the police by
@@ -199,17 +112,17 @@ static void
 test_share_by_bundle (Fixture *f, gconstpointer data)
 {
   g_autoptr (GError) error = NULL;
-  g_autofree char *case_id = new_case (f->stores[COUNCIL], "Child A");
+  g_autofree char *case_id = lia_test_new_case (f->stores[COUNCIL], "Child A");
   g_autofree char *record_id = NULL;
   g_autoptr (GHashTable) fields = NULL;
   g_autoptr (LiaRecord) received = NULL;
   g_autoptr (LiaRecord) not_there = NULL;
   static const char *const interviews[] = { "interview", NULL };
 
-  add_participant (f->stores[COUNCIL], case_id, POLICE);
-  add_participant (f->stores[COUNCIL], case_id, ICB);
-  g_assert_true (lia_case_share (f->stores[COUNCIL], case_id, org_defs[POLICE].name, interviews,
-                                 "Jo Lead", &error));
+  lia_test_add_participant (f->stores[COUNCIL], case_id, POLICE);
+  lia_test_add_participant (f->stores[COUNCIL], case_id, ICB);
+  g_assert_true (lia_case_share (f->stores[COUNCIL], case_id, lia_test_orgs[POLICE].name,
+                                 interviews, "Jo Lead", &error));
   g_assert_no_error (error);
   fields = lia_test_fields ("date", "2026-09-03", "role", "Social worker", "summary",
                             "Visited the home twice.", "classification", "sensitive", "basis",
@@ -222,7 +135,7 @@ test_share_by_bundle (Fixture *f, gconstpointer data)
   g_assert_no_error (error);
   g_assert_cmpstr (lia_record_get_field (received, "summary"), ==, "Visited the home twice.");
   g_assert_false (received->originator->is_self);
-  g_assert_cmpstr (received->originator->name, ==, org_defs[COUNCIL].name);
+  g_assert_cmpstr (received->originator->name, ==, lia_test_orgs[COUNCIL].name);
 
   /* The ICB is on the case but was not given interviews. */
   g_assert_cmpuint (deliver (f, COUNCIL, ICB), ==, 1);   /* the case only */
@@ -231,19 +144,22 @@ test_share_by_bundle (Fixture *f, gconstpointer data)
   g_clear_error (&error);
 
   /* Onward disclosure is refused, naming the originator. */
-  g_assert_false (lia_record_release (f->stores[POLICE], record_id, org_defs[ICB].name,
+  g_assert_false (lia_record_release (f->stores[POLICE], record_id, lia_test_orgs[ICB].name,
                                       "They asked", "P. Officer", &error));
   g_assert_error (error, LIA_MODEL_ERROR, LIA_MODEL_ERROR_NOT_ALLOWED);
-  g_assert_nonnull (strstr (error->message, org_defs[COUNCIL].name));
+  g_assert_nonnull (strstr (error->message, lia_test_orgs[COUNCIL].name));
   g_assert_nonnull (strstr (error->message, "prior written agreement"));
   g_clear_error (&error);
 
   /* Both logs. */
-  g_assert_true (log_has (f->stores[COUNCIL], LIA_LOG_DISCLOSED, record_id, 1, f->stores[POLICE]));
-  g_assert_true (log_has (f->stores[POLICE], LIA_LOG_RECEIVED, record_id, 1, f->stores[COUNCIL]));
-  g_assert_false (log_has (f->stores[COUNCIL], LIA_LOG_DISCLOSED, record_id, 0, f->stores[ICB]));
-  assert_log_intact (f->stores[COUNCIL]);
-  assert_log_intact (f->stores[POLICE]);
+  g_assert_true (
+    lia_test_log_has (f->stores[COUNCIL], LIA_LOG_DISCLOSED, record_id, 1, f->stores[POLICE]));
+  g_assert_true (
+    lia_test_log_has (f->stores[POLICE], LIA_LOG_RECEIVED, record_id, 1, f->stores[COUNCIL]));
+  g_assert_false (
+    lia_test_log_has (f->stores[COUNCIL], LIA_LOG_DISCLOSED, record_id, 0, f->stores[ICB]));
+  lia_test_assert_log_intact (f->stores[COUNCIL]);
+  lia_test_assert_log_intact (f->stores[POLICE]);
 }
 
 /* The police ask the council to agree to pass its interview to the ICB;
@@ -253,7 +169,7 @@ static void
 test_grant_extends_one_record (Fixture *f, gconstpointer data)
 {
   g_autoptr (GError) error = NULL;
-  g_autofree char *case_id = new_case (f->stores[COUNCIL], "Child F");
+  g_autofree char *case_id = lia_test_new_case (f->stores[COUNCIL], "Child F");
   g_autofree char *wanted = NULL;
   g_autofree char *other = NULL;
   g_autofree char *request_id = NULL;
@@ -268,10 +184,10 @@ test_grant_extends_one_record (Fixture *f, gconstpointer data)
 
   g_date_clear (&today, 1);
   g_date_set_dmy (&today, 21, G_DATE_NOVEMBER, 2026);
-  add_participant (f->stores[COUNCIL], case_id, POLICE);
-  add_participant (f->stores[COUNCIL], case_id, ICB);
-  g_assert_true (lia_case_share (f->stores[COUNCIL], case_id, org_defs[POLICE].name, interviews,
-                                 NULL, &error));
+  lia_test_add_participant (f->stores[COUNCIL], case_id, POLICE);
+  lia_test_add_participant (f->stores[COUNCIL], case_id, ICB);
+  g_assert_true (lia_case_share (f->stores[COUNCIL], case_id, lia_test_orgs[POLICE].name,
+                                 interviews, NULL, &error));
   a = lia_test_fields ("date", "2026-09-03", "role", "Health visitor", "summary",
                        "First interview.", NULL);
   wanted = lia_record_add (f->stores[COUNCIL], case_id, LIA_RECORD_INTERVIEW, a, &error);
@@ -282,7 +198,7 @@ test_grant_extends_one_record (Fixture *f, gconstpointer data)
   deliver (f, COUNCIL, POLICE);
   deliver (f, COUNCIL, ICB);
 
-  request_id = lia_request_extend (f->stores[POLICE], wanted, org_defs[ICB].name,
+  request_id = lia_request_extend (f->stores[POLICE], wanted, lia_test_orgs[ICB].name,
                                    "The ICB asked us for it", "P. Officer", &today, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (deliver (f, POLICE, COUNCIL), ==, 1);
@@ -313,16 +229,20 @@ test_grant_extends_one_record (Fixture *f, gconstpointer data)
   g_assert_error (error, LIA_MODEL_ERROR, LIA_MODEL_ERROR_NOT_FOUND);
   g_clear_error (&error);
 
-  g_assert_true (log_has (f->stores[COUNCIL], LIA_LOG_EXTENDED, wanted, 2, f->stores[ICB]));
-  g_assert_true (log_has (f->stores[COUNCIL], LIA_LOG_DISCLOSED, wanted, 2, f->stores[ICB]));
-  g_assert_true (log_has (f->stores[POLICE], LIA_LOG_EXTENDED, wanted, 0, f->stores[COUNCIL]));
-  g_assert_true (log_has (f->stores[ICB], LIA_LOG_RECEIVED, wanted, 2, f->stores[COUNCIL]));
+  g_assert_true (
+    lia_test_log_has (f->stores[COUNCIL], LIA_LOG_EXTENDED, wanted, 2, f->stores[ICB]));
+  g_assert_true (
+    lia_test_log_has (f->stores[COUNCIL], LIA_LOG_DISCLOSED, wanted, 2, f->stores[ICB]));
+  g_assert_true (
+    lia_test_log_has (f->stores[POLICE], LIA_LOG_EXTENDED, wanted, 0, f->stores[COUNCIL]));
+  g_assert_true (
+    lia_test_log_has (f->stores[ICB], LIA_LOG_RECEIVED, wanted, 2, f->stores[COUNCIL]));
   g_clear_pointer (&request, lia_request_free);
   request = lia_request_load (f->stores[POLICE], request_id, &error);
   g_assert_no_error (error);
   g_assert_cmpint (request->state, ==, LIA_REQUEST_SHARED);
   for (int o = 0; o < N_ORGS; o++)
-    assert_log_intact (f->stores[o]);
+    lia_test_assert_log_intact (f->stores[o]);
 }
 
 /* After a rotation, peers hear of the new keys by a signed notice and
@@ -331,7 +251,7 @@ static void
 test_rotation_tells_peers (Fixture *f, gconstpointer data)
 {
   g_autoptr (GError) error = NULL;
-  g_autofree char *case_id = new_case (f->stores[POLICE], "Child G");
+  g_autofree char *case_id = lia_test_new_case (f->stores[POLICE], "Child G");
   g_autofree char *before = NULL;
   g_autofree char *after = NULL;
   g_autoptr (GHashTable) a = NULL;
@@ -345,13 +265,14 @@ test_rotation_tells_peers (Fixture *f, gconstpointer data)
   guint told = 0, count = 0;
   g_autofree char *sql = NULL;
 
-  add_participant (f->stores[POLICE], case_id, COUNCIL);
-  g_assert_true (lia_case_share (f->stores[POLICE], case_id, org_defs[COUNCIL].name, notes, NULL,
-                                 &error));
+  lia_test_add_participant (f->stores[POLICE], case_id, COUNCIL);
+  g_assert_true (
+    lia_case_share (f->stores[POLICE], case_id, lia_test_orgs[COUNCIL].name, notes, NULL, &error));
   a = lia_test_fields ("text", "Sealed for the old key.", NULL);
   before = lia_record_add (f->stores[POLICE], case_id, LIA_RECORD_NOTE, a, &error);
   g_assert_no_error (error);
-  old_bundle = lia_test_export_bundle (f->stores[POLICE], org_defs[COUNCIL].name, &count, NULL);
+  old_bundle
+    = lia_test_export_bundle (f->stores[POLICE], lia_test_orgs[COUNCIL].name, &count, NULL);
 
   g_assert_true (lia_store_rotate_keys (f->stores[COUNCIL], &keys, &error));
   g_assert_true (lia_exchange_announce_keys (f->stores[COUNCIL], &told, &error));
@@ -387,16 +308,18 @@ static void
 test_secret_needs_release (Fixture *f, gconstpointer data)
 {
   g_autoptr (GError) error = NULL;
-  g_autofree char *case_id = new_case (f->stores[POLICE], "Child B");
+  g_autofree char *case_id = lia_test_new_case (f->stores[POLICE], "Child B");
   g_autofree char *record_id = NULL;
   g_autoptr (GHashTable) fields = NULL;
   g_autoptr (LiaRecord) record = NULL;
   static const char *const all[] = { "all", NULL };
 
-  add_participant (f->stores[POLICE], case_id, IOPC);
-  add_participant (f->stores[POLICE], case_id, COUNCIL);
-  g_assert_true (lia_case_share (f->stores[POLICE], case_id, org_defs[IOPC].name, all, NULL, &error));
-  g_assert_true (lia_case_share (f->stores[POLICE], case_id, org_defs[COUNCIL].name, all, NULL, &error));
+  lia_test_add_participant (f->stores[POLICE], case_id, IOPC);
+  lia_test_add_participant (f->stores[POLICE], case_id, COUNCIL);
+  g_assert_true (
+    lia_case_share (f->stores[POLICE], case_id, lia_test_orgs[IOPC].name, all, NULL, &error));
+  g_assert_true (
+    lia_case_share (f->stores[POLICE], case_id, lia_test_orgs[COUNCIL].name, all, NULL, &error));
   g_assert_no_error (error);
   fields = lia_test_fields ("text", "Covert source material.", "classification", "secret",
                             "basis", "Would identify a covert source", NULL);
@@ -407,7 +330,7 @@ test_secret_needs_release (Fixture *f, gconstpointer data)
   g_assert_error (error, LIA_MODEL_ERROR, LIA_MODEL_ERROR_NOT_FOUND);
   g_clear_error (&error);
 
-  g_assert_true (lia_record_release (f->stores[POLICE], record_id, org_defs[IOPC].name,
+  g_assert_true (lia_record_release (f->stores[POLICE], record_id, lia_test_orgs[IOPC].name,
                                      "Needed for the investigation; redacted", "D. Sergeant", &error));
   g_assert_no_error (error);
   g_assert_cmpuint (deliver (f, POLICE, IOPC), ==, 1);
@@ -427,7 +350,7 @@ static void
 test_bad_bundles (Fixture *f, gconstpointer data)
 {
   g_autoptr (GError) error = NULL;
-  g_autofree char *case_id = new_case (f->stores[COUNCIL], "Child C");
+  g_autofree char *case_id = lia_test_new_case (f->stores[COUNCIL], "Child C");
   g_autoptr (GBytes) bundle = NULL;
   g_autoptr (GBytes) damaged = NULL;
   g_autoptr (GBytes) cut = NULL;
@@ -437,9 +360,9 @@ test_bad_bundles (Fixture *f, gconstpointer data)
   gsize len;
   guint8 *copy;
 
-  add_participant (f->stores[COUNCIL], case_id, SCHOOL);
-  g_assert_true (lia_case_share (f->stores[COUNCIL], case_id, org_defs[SCHOOL].name, notes, NULL,
-                                 &error));
+  lia_test_add_participant (f->stores[COUNCIL], case_id, SCHOOL);
+  g_assert_true (
+    lia_case_share (f->stores[COUNCIL], case_id, lia_test_orgs[SCHOOL].name, notes, NULL, &error));
   for (int i = 0; i < 4; i++)
     {
       g_autoptr (GHashTable) fields = NULL;
@@ -450,7 +373,7 @@ test_bad_bundles (Fixture *f, gconstpointer data)
       id = lia_record_add (f->stores[COUNCIL], case_id, LIA_RECORD_NOTE, fields, &error);
       g_assert_no_error (error);
     }
-  bundle = lia_test_export_bundle (f->stores[COUNCIL], org_defs[SCHOOL].name, &count, NULL);
+  bundle = lia_test_export_bundle (f->stores[COUNCIL], lia_test_orgs[SCHOOL].name, &count, NULL);
   g_assert_cmpuint (count, ==, 5);
 
   /* For another organisation: nothing in it is for the police. */
@@ -483,22 +406,238 @@ test_bad_bundles (Fixture *f, gconstpointer data)
                                        "SELECT count (*) FROM record WHERE fields != '{}'"), ==, 4);
 }
 
+/* ---- the two stages of an import ---------------------------------------- */
+
+/* The envelopes of a bundle, one GBytes each (its chunks left out). */
+static GPtrArray *
+bundle_envelopes (GBytes *bundle)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GInputStream) in = g_memory_input_stream_new_from_bytes (bundle);
+  g_autoptr (LiaBundleReader) reader = lia_bundle_reader_new (in, NULL, &error);
+  GPtrArray *all = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  LiaBundleItem item;
+  guint8 hash[LIA_BUNDLE_HASH_BYTES];
+  GBytes *bytes;
+
+  g_assert_no_error (error);
+  while ((bytes = lia_bundle_reader_next (reader, &item, hash, NULL, &error)) != NULL)
+    if (item == LIA_BUNDLE_ITEM_ENVELOPE)
+      g_ptr_array_add (all, bytes);
+    else
+      g_bytes_unref (bytes);
+  g_assert_no_error (error);
+  return all;
+}
+
+/* The envelope of @kind (and, for a record, @object_id at @version) in
+ * @envelopes; the case's facts are sealed lazily, so the order of a bundle
+ * is not the order things were made in. */
+static GBytes *
+find_envelope (GPtrArray *envelopes, const char *kind, const char *object_id, guint version)
+{
+  for (guint i = 0; i < envelopes->len; i++)
+    {
+      g_autoptr (LiaEnvelope) env = lia_envelope_parse (envelopes->pdata[i], NULL);
+
+      if (g_str_equal (lia_envelope_get_kind (env), kind)
+          && (object_id == NULL || g_str_equal (lia_envelope_get_object_id (env), object_id))
+          && (version == 0 || lia_envelope_get_version (env) == version))
+        return envelopes->pdata[i];
+    }
+  g_assert_not_reached ();
+}
+
+static LiaOpenedEnvelope *
+open_for (LiaStore *store, GBytes *bytes, LiaAuthorTable *authors)
+{
+  g_autoptr (GError) error = NULL;
+  LiaOpenedEnvelope *opened = lia_exchange_open_envelope (bytes, lia_store_get_keyring (store),
+                                                          authors, &error);
+
+  g_assert_no_error (error);
+  return opened;
+}
+
+/* A batch in one transaction: one envelope the rules refuse is left out
+ * with its reason, the rest stored; a repeat in the same batch is a
+ * duplicate; the first stage refuses what is not genuine or not for us. */
+static void
+test_two_stages (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *case_id = lia_test_new_case (f->stores[COUNCIL], "Child T");
+  g_autofree char *withdrawn_id = NULL;
+  g_autofree char *stays_id = NULL, *later_id = NULL;
+  g_autoptr (GBytes) first_bundle = NULL, second_bundle = NULL, third_bundle = NULL;
+  g_autoptr (GPtrArray) first = NULL, second = NULL, third = NULL;
+  g_autoptr (LiaAuthorTable) authors = NULL;
+  g_autoptr (LiaOpenedEnvelope) old_version = NULL;
+  LiaOpenedEnvelope *batch[4];
+  LiaImportOutcome outcomes[4];
+  GError *refusals[4];
+  static const char *const notes[] = { "note", NULL };
+  guint count = 0;
+
+  lia_test_add_participant (f->stores[COUNCIL], case_id, SCHOOL);
+  g_assert_true (
+    lia_case_share (f->stores[COUNCIL], case_id, lia_test_orgs[SCHOOL].name, notes, NULL, &error));
+  g_assert_no_error (error);
+  {
+    g_autoptr (GHashTable) fields = lia_test_fields ("text", "Soon withdrawn", NULL);
+
+    withdrawn_id = lia_record_add (f->stores[COUNCIL], case_id, LIA_RECORD_NOTE, fields, &error);
+    g_assert_no_error (error);
+  }
+  /* The case and version 1 of the note. */
+  first_bundle
+    = lia_test_export_bundle (f->stores[COUNCIL], lia_test_orgs[SCHOOL].name, &count, NULL);
+  g_assert_cmpuint (count, ==, 2);
+  first = bundle_envelopes (first_bundle);
+  g_assert_true (
+    lia_record_withdraw (f->stores[COUNCIL], withdrawn_id, "Sent in error", NULL, &error));
+  g_assert_no_error (error);
+  {
+    g_autoptr (GHashTable) fields = lia_test_fields ("text", "Stays", NULL);
+
+    stays_id = lia_record_add (f->stores[COUNCIL], case_id, LIA_RECORD_NOTE, fields, &error);
+    g_assert_no_error (error);
+  }
+  /* Then also the withdrawal and another note. */
+  second_bundle
+    = lia_test_export_bundle (f->stores[COUNCIL], lia_test_orgs[SCHOOL].name, &count, NULL);
+  g_assert_cmpuint (count, ==, 4);
+  second = bundle_envelopes (second_bundle);
+
+  authors = lia_exchange_dup_authors (f->stores[SCHOOL], &error);
+  g_assert_no_error (error);
+
+  /* The first stage refuses a changed byte, and what is not for us. */
+  {
+    gsize len;
+    guint8 *copy = g_bytes_unref_to_data (g_bytes_ref (second->pdata[0]), &len);
+    g_autoptr (GBytes) damaged = NULL;
+
+    copy[len - 10] ^= 0x20;
+    damaged = g_bytes_new_take (copy, len);
+    g_assert_null (lia_exchange_open_envelope (damaged, lia_store_get_keyring (f->stores[SCHOOL]),
+                                               authors, &error));
+    g_assert_error (error, LIA_ENVELOPE_ERROR, LIA_ENVELOPE_ERROR_BAD_SIGNATURE);
+    g_clear_error (&error);
+    g_assert_null (lia_exchange_open_envelope (second->pdata[0],
+                                               lia_store_get_keyring (f->stores[POLICE]),
+                                               authors, &error));
+    g_assert_error (error, LIA_ENVELOPE_ERROR, LIA_ENVELOPE_ERROR_NOT_RECIPIENT);
+    g_clear_error (&error);
+  }
+
+  /* The case, the withdrawal, the other note and the case again. */
+  old_version = open_for (f->stores[SCHOOL], find_envelope (first, "record", withdrawn_id, 1),
+                         authors);
+  batch[0] = open_for (f->stores[SCHOOL], find_envelope (second, "case", NULL, 0), authors);
+  batch[1] = open_for (f->stores[SCHOOL], find_envelope (second, "record", withdrawn_id, 2),
+                       authors);
+  batch[2] = open_for (f->stores[SCHOOL], find_envelope (second, "record", stays_id, 1), authors);
+  batch[3] = open_for (f->stores[SCHOOL], find_envelope (second, "case", NULL, 0), authors);
+  g_assert_true (lia_exchange_import_opened (f->stores[SCHOOL], batch, 4, outcomes, refusals,
+                                             &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (outcomes[0], ==, LIA_IMPORT_ACCEPTED);
+  g_assert_cmpint (outcomes[1], ==, LIA_IMPORT_ACCEPTED);
+  g_assert_cmpint (outcomes[2], ==, LIA_IMPORT_ACCEPTED);
+  g_assert_cmpint (outcomes[3], ==, LIA_IMPORT_DUPLICATE);
+  for (int i = 0; i < 4; i++)
+    {
+      g_assert_null (refusals[i]);
+      lia_opened_envelope_free (batch[i]);
+    }
+
+  /* Version 1 after the withdrawal: refused by the rules, with the other
+   * envelope of its batch stored. */
+  {
+    g_autoptr (GHashTable) fields = lia_test_fields ("text", "Later", NULL);
+
+    later_id = lia_record_add (f->stores[COUNCIL], case_id, LIA_RECORD_NOTE, fields, &error);
+    g_assert_no_error (error);
+  }
+  third_bundle
+    = lia_test_export_bundle (f->stores[COUNCIL], lia_test_orgs[SCHOOL].name, &count, NULL);
+  third = bundle_envelopes (third_bundle);
+  batch[0] = g_steal_pointer (&old_version);
+  batch[1] = open_for (f->stores[SCHOOL], find_envelope (third, "record", later_id, 1), authors);
+  g_assert_true (lia_exchange_import_opened (f->stores[SCHOOL], batch, 2, outcomes, refusals,
+                                             &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (outcomes[0], ==, LIA_IMPORT_REFUSED);
+  g_assert_error (refusals[0], LIA_MODEL_ERROR, LIA_MODEL_ERROR_NOT_ALLOWED);
+  g_assert_nonnull (strstr (refusals[0]->message, "not stored again"));
+  g_assert_cmpint (outcomes[1], ==, LIA_IMPORT_ACCEPTED);
+  g_assert_null (refusals[1]);
+  g_clear_error (&refusals[0]);
+  lia_opened_envelope_free (batch[0]);
+  lia_opened_envelope_free (batch[1]);
+  g_assert_cmpint (lia_test_query_int (f->stores[SCHOOL], "SELECT count (*) FROM envelope"), ==, 4);
+  lia_test_assert_log_intact (f->stores[SCHOOL]);
+}
+
+/* The author removed between the two stages: refused at the second. */
+static void
+test_two_stages_revoked_between (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *case_id = lia_test_new_case (f->stores[ICB], "Child R");
+  g_autoptr (GBytes) bundle = NULL;
+  g_autoptr (GPtrArray) envelopes = NULL;
+  g_autoptr (LiaAuthorTable) authors = NULL;
+  g_autoptr (LiaPeer) peer = NULL;
+  LiaOpenedEnvelope *opened;
+  LiaImportOutcome outcome;
+  GError *refusal = NULL;
+  guint count = 0;
+
+  lia_test_add_participant (f->stores[ICB], case_id, COUNCIL);
+  bundle = lia_test_export_bundle (f->stores[ICB], lia_test_orgs[COUNCIL].name, &count, NULL);
+  envelopes = bundle_envelopes (bundle);
+  authors = lia_exchange_dup_authors (f->stores[COUNCIL], &error);
+  g_assert_no_error (error);
+  opened = open_for (f->stores[COUNCIL], envelopes->pdata[0], authors);
+  peer = lia_store_find_peer (f->stores[COUNCIL], lia_test_orgs[ICB].name, &error);
+  g_assert_no_error (error);
+  g_assert_true (lia_store_revoke_peer (f->stores[COUNCIL], peer, &error));
+  g_assert_true (lia_exchange_import_opened (f->stores[COUNCIL], &opened, 1, &outcome, &refusal,
+                                             &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (outcome, ==, LIA_IMPORT_REFUSED);
+  g_assert_error (refusal, LIA_ENVELOPE_ERROR, LIA_ENVELOPE_ERROR_REVOKED_AUTHOR);
+  g_clear_error (&refusal);
+  lia_opened_envelope_free (opened);
+  g_assert_cmpint (lia_test_query_int (f->stores[COUNCIL], "SELECT count (*) FROM lcase"), ==, 0);
+
+  /* A snapshot taken now knows. */
+  g_clear_pointer (&authors, lia_author_table_free);
+  authors = lia_exchange_dup_authors (f->stores[COUNCIL], &error);
+  g_assert_null (lia_exchange_open_envelope (envelopes->pdata[0],
+                                             lia_store_get_keyring (f->stores[COUNCIL]), authors,
+                                             &error));
+  g_assert_error (error, LIA_ENVELOPE_ERROR, LIA_ENVELOPE_ERROR_REVOKED_AUTHOR);
+}
+
 /* A revoked peer's envelopes are refused, and nothing more is sealed for
  * it. */
 static void
 test_revoked_peer (Fixture *f, gconstpointer data)
 {
   g_autoptr (GError) error = NULL;
-  g_autofree char *case_id = new_case (f->stores[ICB], "Child D");
+  g_autofree char *case_id = lia_test_new_case (f->stores[ICB], "Child D");
   g_autoptr (GBytes) bundle = NULL;
   g_autoptr (LiaImportReport) report = NULL;
   g_autoptr (LiaPeer) peer = NULL;
   guint count = 0;
 
-  add_participant (f->stores[ICB], case_id, COUNCIL);
-  bundle = lia_test_export_bundle (f->stores[ICB], org_defs[COUNCIL].name, &count, NULL);
+  lia_test_add_participant (f->stores[ICB], case_id, COUNCIL);
+  bundle = lia_test_export_bundle (f->stores[ICB], lia_test_orgs[COUNCIL].name, &count, NULL);
   g_assert_cmpuint (count, ==, 1);
-  peer = lia_store_find_peer (f->stores[COUNCIL], org_defs[ICB].name, &error);
+  peer = lia_store_find_peer (f->stores[COUNCIL], lia_test_orgs[ICB].name, &error);
   g_assert_no_error (error);
   g_assert_true (lia_store_revoke_peer (f->stores[COUNCIL], peer, &error));
   g_assert_no_error (error);
@@ -513,8 +652,8 @@ test_revoked_peer (Fixture *f, gconstpointer data)
   {
     g_autoptr (GOutputStream) out = g_memory_output_stream_new_resizable ();
 
-    g_assert_false (lia_exchange_export_bundle (f->stores[COUNCIL], org_defs[ICB].name, out, NULL,
-                                                NULL, &error));
+    g_assert_false (lia_exchange_export_bundle (f->stores[COUNCIL], lia_test_orgs[ICB].name, out,
+                                                NULL, NULL, &error));
     g_assert_error (error, LIA_MODEL_ERROR, LIA_MODEL_ERROR_NOT_ALLOWED);
   }
 }
@@ -526,7 +665,7 @@ static void
 test_withdraw_and_destroy (Fixture *f, gconstpointer data)
 {
   g_autoptr (GError) error = NULL;
-  g_autofree char *case_id = new_case (f->stores[COUNCIL], "Child E");
+  g_autofree char *case_id = lia_test_new_case (f->stores[COUNCIL], "Child E");
   g_autofree char *withdrawn_id = NULL;
   g_autofree char *destroyed_id = NULL;
   g_autoptr (GHashTable) a = NULL;
@@ -538,9 +677,9 @@ test_withdraw_and_destroy (Fixture *f, gconstpointer data)
   guint count;
   GDate today;
 
-  add_participant (f->stores[COUNCIL], case_id, IOPC);
-  g_assert_true (lia_case_share (f->stores[COUNCIL], case_id, org_defs[IOPC].name, reports, NULL,
-                                 &error));
+  lia_test_add_participant (f->stores[COUNCIL], case_id, IOPC);
+  g_assert_true (
+    lia_case_share (f->stores[COUNCIL], case_id, lia_test_orgs[IOPC].name, reports, NULL, &error));
   a = lia_test_fields ("text", "Report to be withdrawn.", NULL);
   withdrawn_id = lia_record_add (f->stores[COUNCIL], case_id, LIA_RECORD_INFORMATION_REPORT, a,
                                  &error);
@@ -548,7 +687,7 @@ test_withdraw_and_destroy (Fixture *f, gconstpointer data)
   destroyed_id = lia_record_add (f->stores[COUNCIL], case_id, LIA_RECORD_INFORMATION_REPORT, b,
                                  &error);
   g_assert_no_error (error);
-  old_bundle = lia_test_export_bundle (f->stores[COUNCIL], org_defs[IOPC].name, &count, NULL);
+  old_bundle = lia_test_export_bundle (f->stores[COUNCIL], lia_test_orgs[IOPC].name, &count, NULL);
   report = lia_test_import_bundle (f->stores[IOPC], old_bundle);
   g_assert_cmpuint (report->accepted, ==, 3);
   g_clear_pointer (&report, lia_import_report_free);
@@ -561,8 +700,10 @@ test_withdraw_and_destroy (Fixture *f, gconstpointer data)
   g_assert_no_error (error);
   g_assert_true (record->withdrawn);
   g_assert_null (lia_record_get_field (record, "text"));
-  g_assert_true (log_has (f->stores[IOPC], LIA_LOG_WITHDRAWN, withdrawn_id, 0, f->stores[COUNCIL]));
-  g_assert_true (log_has (f->stores[COUNCIL], LIA_LOG_WITHDRAWN, withdrawn_id, 2, f->stores[IOPC]));
+  g_assert_true (
+    lia_test_log_has (f->stores[IOPC], LIA_LOG_WITHDRAWN, withdrawn_id, 0, f->stores[COUNCIL]));
+  g_assert_true (
+    lia_test_log_has (f->stores[COUNCIL], LIA_LOG_WITHDRAWN, withdrawn_id, 2, f->stores[IOPC]));
 
   g_date_clear (&today, 1);
   g_date_set_dmy (&today, 2, G_DATE_OCTOBER, 2026);
@@ -591,498 +732,26 @@ test_withdraw_and_destroy (Fixture *f, gconstpointer data)
   g_assert_cmpuint (deliver (f, IOPC, COUNCIL), >=, 1);
   g_assert_cmpint (lia_test_query_int (f->stores[COUNCIL],
                                        "SELECT count (*) FROM destruction_receipt"), ==, 1);
-  g_assert_true (log_has (f->stores[COUNCIL], LIA_LOG_DESTROYED, destroyed_id, 0, f->stores[IOPC]));
-  g_assert_true (log_has (f->stores[IOPC], LIA_LOG_DESTROYED, destroyed_id, 0, f->stores[COUNCIL]));
-  assert_log_intact (f->stores[COUNCIL]);
-  assert_log_intact (f->stores[IOPC]);
+  g_assert_true (
+    lia_test_log_has (f->stores[COUNCIL], LIA_LOG_DESTROYED, destroyed_id, 0, f->stores[IOPC]));
+  g_assert_true (
+    lia_test_log_has (f->stores[IOPC], LIA_LOG_DESTROYED, destroyed_id, 0, f->stores[COUNCIL]));
+  lia_test_assert_log_intact (f->stores[COUNCIL]);
+  lia_test_assert_log_intact (f->stores[IOPC]);
 }
 
-/* ---- the need-to-know property -------------------------------------------- */
-
-#define MAX_VERSIONS 8
-#define N_KINDS 4
-
-static const LiaRecordKind kinds[N_KINDS] = {
-  LIA_RECORD_INFORMATION_REPORT, LIA_RECORD_FACTUAL_SUMMARY, LIA_RECORD_TERMS_OF_REFERENCE,
-  LIA_RECORD_NOTE,
-};
-
-typedef struct
-{
-  char    *id;
-  int      lead;
-  guint    participants;                  /* bit per org */
-  guint    share[N_ORGS][N_ORGS];         /* [originator][participant]: bit per kind */
-} MCase;
-
-typedef struct
-{
-  char    *id;
-  int      case_ix;
-  int      orig;
-  int      kind;
-  gboolean secret;
-  gboolean destroy;                       /* has a destruction date in the past */
-  int      version;
-  char    *text[MAX_VERSIONS + 1];        /* by version */
-  guint    recipients[MAX_VERSIONS + 1];  /* by version: bit per org */
-  guint    releases;
-  guint    grants;                        /* added by the originator's grant */
-  gboolean withdrawn;
-} MRecord;
-
-typedef struct
-{
-  Fixture   *f;
-  GRand     *rand;
-  GPtrArray *cases;     /* MCase */
-  GPtrArray *records;   /* MRecord */
-} World;
+/* ---- the need-to-know property, by bundle ------------------------------------- */
 
 static void
-mcase_free (MCase *c)
+bundle_deliver_all (gpointer data, GRand *rand)
 {
-  g_free (c->id);
-  g_free (c);
+  deliver_all (data, rand);
 }
 
 static void
-mrecord_free (MRecord *r)
+bundle_deliver (gpointer data, int from, int to)
 {
-  g_free (r->id);
-  for (int v = 0; v <= MAX_VERSIONS; v++)
-    g_free (r->text[v]);
-  g_free (r);
-}
-
-static guint
-ever (const MRecord *r)
-{
-  guint all = 0;
-
-  for (int v = 1; v <= r->version; v++)
-    all |= r->recipients[v];
-  return all;
-}
-
-/* The rules of lia-exchange.h, written out again. */
-static guint
-entitled_now (World *w, const MRecord *r)
-{
-  const MCase *c = w->cases->pdata[r->case_ix];
-  guint out = 1u << r->orig;
-
-  if (r->withdrawn)
-    return ever (r);
-  out |= r->releases;
-  if (!r->secret)
-    out |= r->grants;
-  if (!r->secret)
-    for (int p = 0; p < N_ORGS; p++)
-      if ((c->participants & (1u << p)) && (c->share[r->orig][p] & (1u << r->kind)))
-        out |= 1u << p;
-  return out;
-}
-
-/* What a sharing decision or a new participant does: the current version
- * goes to those newly entitled. */
-static void
-catch_up (World *w)
-{
-  for (guint i = 0; i < w->records->len; i++)
-    {
-      MRecord *r = w->records->pdata[i];
-
-      if (!r->withdrawn)
-        r->recipients[r->version] |= entitled_now (w, r);
-    }
-}
-
-static int
-random_participant (World *w, const MCase *c)
-{
-  int n = 0, pick;
-
-  for (int p = 0; p < N_ORGS; p++)
-    n += (c->participants >> p) & 1;
-  pick = g_rand_int_range (w->rand, 0, n);
-  for (int p = 0; p < N_ORGS; p++)
-    if ((c->participants >> p) & 1 && pick-- == 0)
-      return p;
-  g_assert_not_reached ();
-}
-
-static void
-op_new_case (World *w)
-{
-  MCase *c = g_new0 (MCase, 1);
-  g_autofree char *child = g_strdup_printf ("Child %u", w->cases->len + 1);
-
-  c->lead = g_rand_int_range (w->rand, 0, N_ORGS);
-  c->id = new_case (w->f->stores[c->lead], child);
-  c->participants = 1u << c->lead;
-  for (int p = 0; p < N_ORGS; p++)
-    if (p != c->lead && g_rand_boolean (w->rand))
-      {
-        add_participant (w->f->stores[c->lead], c->id, p);
-        c->participants |= 1u << p;
-      }
-  g_ptr_array_add (w->cases, c);
-  /* Everyone learns of the case before acting on it. */
-  deliver_all (w->f, w->rand);
-  catch_up (w);
-}
-
-static void
-op_add_participant (World *w, MCase *c)
-{
-  int p = g_rand_int_range (w->rand, 0, N_ORGS);
-
-  if (c->participants & (1u << p))
-    return;
-  add_participant (w->f->stores[c->lead], c->id, p);
-  c->participants |= 1u << p;
-  deliver_all (w->f, w->rand);
-  catch_up (w);
-}
-
-static void
-op_share (World *w, MCase *c)
-{
-  g_autoptr (GError) error = NULL;
-  int orig = random_participant (w, c);
-  int p = random_participant (w, c);
-  int k = g_rand_int_range (w->rand, 0, N_KINDS);
-  const char *categories[] = { lia_record_kind_to_string (kinds[k]), NULL };
-
-  if (p == orig)
-    return;
-  if (g_rand_int_range (w->rand, 0, 4) == 0)
-    {
-      g_assert_true (lia_case_unshare (w->f->stores[orig], c->id, org_defs[p].name, categories,
-                                       &error));
-      c->share[orig][p] &= ~(1u << k);
-    }
-  else
-    {
-      g_assert_true (lia_case_share (w->f->stores[orig], c->id, org_defs[p].name, categories,
-                                     NULL, &error));
-      c->share[orig][p] |= 1u << k;
-    }
-  g_assert_no_error (error);
-  catch_up (w);
-}
-
-static void
-op_add_record (World *w, int case_ix)
-{
-  g_autoptr (GError) error = NULL;
-  MCase *c = w->cases->pdata[case_ix];
-  MRecord *r = g_new0 (MRecord, 1);
-  g_autoptr (GHashTable) fields = NULL;
-  int roll = g_rand_int_range (w->rand, 0, 10);
-
-  r->case_ix = case_ix;
-  r->orig = random_participant (w, c);
-  r->kind = g_rand_int_range (w->rand, 0, N_KINDS);
-  r->secret = roll == 0;
-  r->destroy = g_rand_int_range (w->rand, 0, 6) == 0;
-  r->version = 1;
-  r->text[1] = g_strdup_printf ("Record %u, version 1", w->records->len);
-  fields = lia_test_fields ("text", r->text[1], NULL);
-  if (roll <= 2)
-    {
-      g_hash_table_insert (fields, g_strdup ("classification"),
-                           g_strdup (r->secret ? "secret" : "sensitive"));
-      g_hash_table_insert (fields, g_strdup ("basis"), g_strdup ("Third-party personal data"));
-    }
-  if (r->destroy)
-    g_hash_table_insert (fields, g_strdup ("destroy-on"), g_strdup ("2026-10-01"));
-  r->id = lia_record_add (w->f->stores[r->orig], c->id, kinds[r->kind], fields, &error);
-  g_assert_no_error (error);
-  g_ptr_array_add (w->records, r);
-  r->recipients[1] = entitled_now (w, r);
-}
-
-static void
-op_edit (World *w, MRecord *r)
-{
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GHashTable) changes = NULL;
-
-  if (r->withdrawn || r->version >= MAX_VERSIONS)
-    return;
-  r->version++;
-  r->text[r->version] = g_strdup_printf ("%s, version %d", r->id, r->version);
-  changes = lia_test_fields ("text", r->text[r->version], NULL);
-  g_assert_true (lia_record_edit (w->f->stores[r->orig], r->id, changes, &error));
-  g_assert_no_error (error);
-  r->recipients[r->version] = entitled_now (w, r);
-}
-
-static void
-op_release (World *w, MRecord *r)
-{
-  g_autoptr (GError) error = NULL;
-  const MCase *c = w->cases->pdata[r->case_ix];
-  int to = random_participant (w, c);
-
-  if (r->withdrawn || to == r->orig)
-    return;
-  g_assert_true (lia_record_release (w->f->stores[r->orig], r->id, org_defs[to].name,
-                                     "Needed for the review", NULL, &error));
-  g_assert_no_error (error);
-  r->releases |= 1u << to;
-  catch_up (w);
-}
-
-/* A recipient of some record asks its originator to extend it to a
- * participant that does not have it; the originator grants it: a new
- * version, for one more organisation. */
-static void
-op_grant (World *w)
-{
-  g_autoptr (GError) error = NULL;
-  g_autofree char *request_id = NULL;
-  LiaRequestStep step = { .reason = "Agreed", .by = "The originator" };
-  guint n = w->records->len;
-  guint first = n > 0 ? g_rand_int_range (w->rand, 0, n) : 0;
-  MRecord *r = NULL;
-  int asker = -1, to = -1;
-  GDate today;
-
-  for (guint k = 0; k < n && r == NULL; k++)
-    {
-      MRecord *candidate = w->records->pdata[(first + k) % n];
-      const MCase *c = w->cases->pdata[candidate->case_ix];
-
-      if (candidate->withdrawn || candidate->secret || candidate->version >= MAX_VERSIONS)
-        continue;
-      asker = to = -1;
-      for (int o = 0; o < N_ORGS; o++)
-        if (o != candidate->orig && (candidate->recipients[candidate->version] & (1u << o)))
-          asker = o;
-      for (int o = 0; o < N_ORGS; o++)
-        if ((c->participants & (1u << o)) && !(entitled_now (w, candidate) & (1u << o)))
-          to = o;
-      if (asker >= 0 && to >= 0)
-        r = candidate;
-    }
-  if (r == NULL)
-    return;
-  /* The asker must hold the record before it can ask about it. */
-  deliver_all (w->f, w->rand);
-  g_date_clear (&today, 1);
-  g_date_set_dmy (&today, 21, G_DATE_NOVEMBER, 2026);
-  request_id = lia_request_extend (w->f->stores[asker], r->id, org_defs[to].name, "Needed",
-                                   "Someone", &today, &error);
-  g_assert_no_error (error);
-  deliver (w->f, asker, r->orig);
-  g_assert_true (lia_request_decide (w->f->stores[r->orig], request_id, LIA_DECISION_GRANT, &step,
-                                     &today, &error));
-  g_assert_no_error (error);
-  g_test_message ("granted %.8s to %s", r->id, org_defs[to].name);
-  r->grants |= 1u << to;
-  r->version++;
-  r->text[r->version] = g_strdup (r->text[r->version - 1]);
-  r->recipients[r->version] = entitled_now (w, r);
-}
-
-static void
-op_withdraw (World *w, MRecord *r)
-{
-  g_autoptr (GError) error = NULL;
-
-  if (r->withdrawn || r->version >= MAX_VERSIONS)
-    return;
-  g_assert_true (lia_record_withdraw (w->f->stores[r->orig], r->id, "Sent in error", NULL, &error));
-  g_assert_no_error (error);
-  r->withdrawn = TRUE;
-  r->version++;
-  r->recipients[r->version] = ever (r);
-}
-
-/* The last version of @r that @o was sent. */
-static int
-last_version_for (const MRecord *r, int o)
-{
-  for (int v = r->version; v >= 1; v--)
-    if (r->recipients[v] & (1u << o))
-      return v;
-  return 0;
-}
-
-static LiaAuthorStatus
-any_author_cb (const guint8 *key, gpointer data)
-{
-  return LIA_AUTHOR_KNOWN;
-}
-
-static void
-check_world (World *w)
-{
-  for (guint i = 0; i < w->records->len; i++)
-    {
-      const MRecord *r = w->records->pdata[i];
-      guint had = ever (r);
-
-      for (int o = 0; o < N_ORGS; o++)
-        {
-          LiaStore *store = w->f->stores[o];
-          g_autoptr (GError) error = NULL;
-          g_autoptr (LiaRecord) held = lia_record_load (store, r->id, &error);
-
-          if (o == r->orig)
-            {
-              g_assert_no_error (error);
-              g_assert_cmpint (held->version, ==, r->version);
-              g_assert_true (held->originator->is_self);
-              for (int p = 0; p < N_ORGS; p++)
-                for (int v = 1; v <= r->version; v++)
-                  if (p != o && (r->recipients[v] & (1u << p)))
-                    g_assert_true (log_has (store, r->withdrawn && v == r->version
-                                                     ? LIA_LOG_WITHDRAWN : LIA_LOG_DISCLOSED,
-                                            r->id, v, w->f->stores[p]));
-              continue;
-            }
-          if (!(had & (1u << o)))
-            {
-              /* Not entitled: nothing of it here at all. */
-              g_assert_error (error, LIA_MODEL_ERROR, LIA_MODEL_ERROR_NOT_FOUND);
-              g_assert_false (log_has (store, LIA_LOG_RECEIVED, r->id, 0, w->f->stores[r->orig]));
-              continue;
-            }
-          g_assert_no_error (error);
-          if (r->withdrawn)
-            {
-              g_assert_true (held->withdrawn);
-              g_assert_null (lia_record_get_field (held, "text"));
-              g_assert_true (log_has (store, LIA_LOG_WITHDRAWN, r->id, 0, w->f->stores[r->orig]));
-            }
-          else if (r->destroy)
-            {
-              g_assert_true (held->destroyed);
-              g_assert_null (lia_record_get_field (held, "text"));
-              g_assert_true (log_has (store, LIA_LOG_DESTROYED, r->id, 0, w->f->stores[r->orig]));
-              g_assert_true (log_has (w->f->stores[r->orig], LIA_LOG_DESTROYED, r->id, 0, store));
-            }
-          else
-            {
-              int v = last_version_for (r, o);
-
-              g_assert_cmpint (held->version, ==, v);
-              g_assert_cmpstr (lia_record_get_field (held, "text"), ==, r->text[v]);
-              for (int u = 1; u <= r->version; u++)
-                if (r->recipients[u] & (1u << o))
-                  g_assert_true (log_has (store, LIA_LOG_RECEIVED, r->id, u,
-                                          w->f->stores[r->orig]));
-            }
-        }
-    }
-
-  /* Nothing readable that is not addressed to the store: every envelope
-   * each store holds is for it, and the originator's envelopes open only
-   * for their recipients. */
-  for (int o = 0; o < N_ORGS; o++)
-    {
-      sqlite3 *db = lia_store_get_db (w->f->stores[o]);
-      sqlite3_stmt *stmt = NULL;
-      GBytes *self = lia_store_get_identity_public_key (w->f->stores[o]);
-
-      g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT bytes FROM envelope", -1, &stmt, NULL), ==,
-                       SQLITE_OK);
-      while (sqlite3_step (stmt) == SQLITE_ROW)
-        {
-          g_autoptr (GBytes) bytes = g_bytes_new (sqlite3_column_blob (stmt, 0),
-                                                  sqlite3_column_bytes (stmt, 0));
-          g_autoptr (GError) error = NULL;
-          g_autoptr (LiaEnvelope) env = lia_envelope_parse (bytes, &error);
-
-          g_assert_no_error (error);
-          /* Its own receipts are sealed for the originator alone. */
-          if (memcmp (lia_envelope_get_author_sign_public (env), g_bytes_get_data (self, NULL), 32) != 0)
-            g_assert_true (lia_envelope_is_for (env, g_bytes_get_data (self, NULL)));
-          for (int p = 0; p < N_ORGS; p++)
-            {
-              GBytes *key = lia_store_get_identity_public_key (w->f->stores[p]);
-              g_autoptr (LiaEnvelope) again = lia_envelope_parse (bytes, NULL);
-              g_autoptr (GBytes) content = NULL;
-              g_autoptr (GError) open_error = NULL;
-
-              if (lia_envelope_is_for (again, g_bytes_get_data (key, NULL)))
-                continue;
-              /* Genuine, and still unreadable to a non-recipient. */
-              g_assert_true (lia_envelope_verify (again, any_author_cb, NULL, NULL));
-              content = lia_envelope_open (again, lia_store_get_keyring (w->f->stores[p]),
-                                           &open_error);
-              g_assert_null (content);
-              g_assert_nonnull (open_error);
-            }
-        }
-      sqlite3_finalize (stmt);
-    }
-  for (int o = 0; o < N_ORGS; o++)
-    assert_log_intact (w->f->stores[o]);
-}
-
-static void
-run_world (Fixture *f, guint32 seed)
-{
-  World w = { f, g_rand_new_with_seed (seed), NULL, NULL };
-  GDate today;
-
-  w.cases = g_ptr_array_new_with_free_func ((GDestroyNotify) mcase_free);
-  w.records = g_ptr_array_new_with_free_func ((GDestroyNotify) mrecord_free);
-  op_new_case (&w);
-  op_new_case (&w);
-  for (int step = 0; step < 40; step++)
-    {
-      int roll = g_rand_int_range (w.rand, 0, 100);
-      guint ci = g_rand_int_range (w.rand, 0, w.cases->len);
-      MRecord *r = w.records->len > 0
-                     ? w.records->pdata[g_rand_int_range (w.rand, 0, w.records->len)]
-                     : NULL;
-
-      if (roll < 4)
-        op_new_case (&w);
-      else if (roll < 10)
-        op_add_participant (&w, w.cases->pdata[ci]);
-      else if (roll < 35)
-        op_share (&w, w.cases->pdata[ci]);
-      else if (roll < 65 || r == NULL)
-        op_add_record (&w, ci);
-      else if (roll < 80)
-        op_edit (&w, r);
-      else if (roll < 82)
-        op_release (&w, r);
-      else if (roll < 95)
-        op_grant (&w);
-      else
-        op_withdraw (&w, r);
-      /* Some exchange as it goes, in no particular order. */
-      if (g_rand_int_range (w.rand, 0, 3) == 0)
-        {
-          int a = g_rand_int_range (w.rand, 0, N_ORGS);
-          int b = (a + g_rand_int_range (w.rand, 1, N_ORGS)) % N_ORGS;
-
-          deliver (f, a, b);
-        }
-    }
-  deliver_all (f, w.rand);
-  g_date_clear (&today, 1);
-  g_date_set_dmy (&today, 21, G_DATE_NOVEMBER, 2026);
-  for (int o = 0; o < N_ORGS; o++)
-    {
-      g_autoptr (GError) error = NULL;
-
-      g_assert_cmpint (lia_exchange_destroy_due (f->stores[o], &today, &error), >=, 0);
-      g_assert_no_error (error);
-    }
-  deliver_all (f, w.rand);
-  check_world (&w);
-  g_ptr_array_unref (w.cases);
-  g_ptr_array_unref (w.records);
-  g_rand_free (w.rand);
+  deliver (data, from, to);
 }
 
 static void
@@ -1096,10 +765,11 @@ test_need_to_know (gconstpointer data)
   for (guint i = 0; i < n; i++)
     {
       Fixture f = { { NULL } };
+      LiaTestDelivery by_bundle = { bundle_deliver_all, bundle_deliver, &f };
 
       g_test_message ("seed %u", seed + i);
       fixture_setup (&f, NULL);
-      run_world (&f, seed + i);
+      lia_test_world_run (f.stores, N_ORGS, seed + i, &by_bundle);
       fixture_teardown (&f, NULL);
     }
 }
@@ -1116,6 +786,8 @@ main (int argc, char **argv)
   ADD ("/exchange/secret-needs-release", test_secret_needs_release);
   ADD ("/exchange/bad-bundles", test_bad_bundles);
   ADD ("/exchange/revoked-peer", test_revoked_peer);
+  ADD ("/exchange/two-stages", test_two_stages);
+  ADD ("/exchange/two-stages/revoked-between", test_two_stages_revoked_between);
   ADD ("/exchange/withdraw-and-destroy", test_withdraw_and_destroy);
   g_test_add_data_func ("/exchange/need-to-know", NULL, test_need_to_know);
   return g_test_run ();

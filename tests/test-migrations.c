@@ -144,6 +144,51 @@ test_organisation_keys_mirrored (void)
   sqlite3_close (db);
 }
 
+/* Migration 6 (sync) fills the ledger of held envelope numbers from what a
+ * store already holds: runs per originator, gaps left as gaps, this
+ * organisation's own envelopes and other recipients' numbers left out. */
+static void
+test_held_numbers_from_version_3 (void)
+{
+  guint n;
+  const LiaMigration *migrations = lia_store_migrations (&n);
+  sqlite3 *db = open_memory ();
+  g_autoptr (GError) error = NULL;
+  static const struct { int author, recipient, number; } rows[] = {
+    { 2, 1, 1 }, { 2, 1, 2 }, { 2, 1, 3 }, { 2, 1, 5 }, { 2, 1, 7 }, { 2, 1, 8 },
+    { 3, 1, 4 },
+    { 2, 3, 9 },    /* for another recipient: relayed, not this one's */
+    { 1, 1, 1 },    /* this organisation's own */
+  };
+
+  g_assert_true (lia_migrations_apply (db, migrations, n, 3, &error));
+  g_assert_no_error (error);
+  exec_ok (db, "INSERT INTO organisation (id, name, kind, created_at, sign_public, "
+               "sign_secret_wrapped, box_public, box_secret_wrapped, curve_public, "
+               "curve_secret_wrapped) VALUES (1, 'Old Council', 'local-authority', 1, "
+               "randomblob (32), x'00', randomblob (32), x'00', randomblob (32), x'00')");
+  exec_ok (db, "INSERT INTO org (id, name, kind, added_at) VALUES (2, 'B', 'icb', 1), "
+               "(3, 'C', 'police', 1)");
+  exec_ok (db, "INSERT INTO envelope (seq, hash, author, kind, object_id, version, created, "
+               "bytes, received_at) VALUES (1, randomblob (32), 2, 'record', 'x', 1, 1, x'00', 1)");
+  for (guint i = 0; i < G_N_ELEMENTS (rows); i++)
+    {
+      g_autofree char *sql = g_strdup_printf ("INSERT INTO envelope_recipient (author, recipient, "
+                                              "number, envelope_seq) VALUES (%d, %d, %d, 1)",
+                                              rows[i].author, rows[i].recipient, rows[i].number);
+
+      exec_ok (db, sql);
+    }
+  g_assert_true (lia_migrations_apply (db, migrations, n, -1, &error));
+  g_assert_no_error (error);
+
+  g_assert_cmpint (query_int (db, "SELECT count (*) FROM envelope_held"), ==, 4);
+  g_assert_cmpint (query_int (db, "SELECT count (*) FROM envelope_held WHERE "
+                                  "(author, first, last) IN (VALUES (2, 1, 3), (2, 5, 5), "
+                                  "(2, 7, 8), (3, 4, 4))"), ==, 4);
+  sqlite3_close (db);
+}
+
 static void
 test_failure_rolls_back (void)
 {
@@ -212,6 +257,7 @@ main (int argc, char **argv)
   g_test_add_func ("/migrations/from-empty", test_from_empty);
   g_test_add_func ("/migrations/from-each-version", test_from_each_version);
   g_test_add_func ("/migrations/organisation-keys-mirrored", test_organisation_keys_mirrored);
+  g_test_add_func ("/migrations/held-numbers-from-version-3", test_held_numbers_from_version_3);
   g_test_add_func ("/migrations/failure-rolls-back", test_failure_rolls_back);
   g_test_add_func ("/migrations/too-new", test_too_new);
   g_test_add_func ("/migrations/store-too-new", test_store_too_new);

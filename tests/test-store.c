@@ -11,6 +11,7 @@
 
 #include <glib/gstdio.h>
 
+#include "lia-db.h"
 #include "lia-keyfile.h"
 #include "lia-store-private.h"
 #include "lia-test-util.h"
@@ -426,6 +427,144 @@ test_reader_and_writer_threads (void)
   g_assert_no_error (error);
 }
 
+/* ---- siblings: a second handle for another thread ---- */
+
+static gint64
+query_int (LiaStore *store, const char *sql)
+{
+  return lia_test_query_int (store, sql);
+}
+
+static void
+test_sibling_shares_the_store (void)
+{
+  g_autoptr (LiaStore) store = lia_test_create_store ("Sibling Council");
+  g_autoptr (LiaStore) sibling = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *fingerprint = NULL, *sibling_fingerprint = NULL;
+  LiaOrgPublicKeys keys, sibling_keys;
+
+  sibling = lia_store_open_sibling (store, &error);
+  g_assert_no_error (error);
+  g_assert_false (lia_store_is_locked (sibling));
+  g_assert_cmpstr (lia_store_get_directory (sibling), ==, lia_store_get_directory (store));
+  g_assert_cmpstr (lia_store_get_org_name (sibling), ==, "Sibling Council");
+  fingerprint = lia_store_dup_fingerprint (store);
+  sibling_fingerprint = lia_store_dup_fingerprint (sibling);
+  g_assert_cmpstr (sibling_fingerprint, ==, fingerprint);
+  lia_store_get_public_keys (store, &keys);
+  lia_store_get_public_keys (sibling, &sibling_keys);
+  g_assert_cmpmem (&keys, sizeof keys, &sibling_keys, sizeof sibling_keys);
+  /* Its own connection, its own copies of the secrets. */
+  g_assert_true (lia_store_get_db (sibling) != lia_store_get_db (store));
+  g_assert_true (lia_store_get_sign_secret (sibling) != lia_store_get_sign_secret (store));
+  g_assert_true (lia_secret_equal (lia_store_get_sign_secret (sibling),
+                                   lia_store_get_sign_secret (store)));
+  g_assert_true (lia_secret_equal (lia_store_get_curve_secret (sibling),
+                                   lia_store_get_curve_secret (store)));
+
+  /* Each sees what the other commits. */
+  lia_test_exec (store, "CREATE TABLE t (v INTEGER)");
+  lia_test_exec (sibling, "INSERT INTO t VALUES (1)");
+  g_assert_cmpint (query_int (store, "SELECT sum (v) FROM t"), ==, 1);
+  lia_test_exec (store, "INSERT INTO t VALUES (2)");
+  g_assert_cmpint (query_int (sibling, "SELECT sum (v) FROM t"), ==, 3);
+
+  /* Locking the sibling leaves the original as it was. */
+  lia_store_lock (sibling);
+  g_assert_true (lia_store_is_locked (sibling));
+  g_assert_cmpint (prctl (PR_GET_DUMPABLE, 0, 0, 0, 0), ==, 0);
+  lia_test_exec (store, "INSERT INTO t VALUES (4)");
+  g_assert_cmpint (query_int (store, "SELECT sum (v) FROM t"), ==, 7);
+  g_assert_true (lia_store_check (store, NULL, &error));
+  g_assert_no_error (error);
+}
+
+static void
+test_sibling_of_locked_store (void)
+{
+  g_autoptr (LiaStore) store = lia_test_create_store ("Locked Council");
+  g_autoptr (LiaStore) sibling = NULL;
+  g_autoptr (GError) error = NULL;
+
+  lia_store_lock (store);
+  sibling = lia_store_open_sibling (store, &error);
+  g_assert_null (sibling);
+  g_assert_error (error, LIA_STORE_ERROR, LIA_STORE_ERROR_LOCKED);
+}
+
+/* The original locked first: the sibling's reads and writes fail with a
+ * store error (its key is gone), and nothing is damaged. The hardening stays while the sibling
+ * holds secrets. */
+static void
+test_sibling_outlived_by_lock (void)
+{
+  g_autoptr (LiaStore) store = lia_test_create_store ("Outlived Council");
+  g_autoptr (LiaStore) sibling = NULL;
+  g_autoptr (GError) error = NULL;
+
+  lia_test_exec (store, "CREATE TABLE t (v INTEGER)");
+  sibling = lia_store_open_sibling (store, &error);
+  g_assert_no_error (error);
+  lia_store_lock (store);
+  g_assert_cmpint (prctl (PR_GET_DUMPABLE, 0, 0, 0, 0), ==, 0);
+  g_assert_false (lia_store_exec (sibling, "INSERT INTO t VALUES (1)", &error));
+  g_assert_nonnull (error);
+  g_assert_true (error->domain == LIA_STORE_ERROR);
+  g_clear_error (&error);
+  g_clear_object (&sibling);
+  g_assert_cmpint (prctl (PR_GET_DUMPABLE, 0, 0, 0, 0), ==, 1);
+
+  g_assert_true (lia_store_unlock (store, LIA_TEST_PASSPHRASE, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (query_int (store, "SELECT count (*) FROM t"), ==, 0);
+  g_assert_true (lia_store_check (store, NULL, &error));
+  g_assert_no_error (error);
+}
+
+typedef struct
+{
+  LiaStore *sibling;
+  int       rows;
+} SiblingThreadData;
+
+static gpointer
+sibling_writer_thread (gpointer user_data)
+{
+  SiblingThreadData *data = user_data;
+  g_autoptr (GError) error = NULL;
+
+  for (int i = 0; i < data->rows; i++)
+    {
+      g_assert_true (lia_store_exec (data->sibling, "INSERT INTO t VALUES (1)", &error));
+      g_assert_no_error (error);
+    }
+  return NULL;
+}
+
+/* The point of a sibling: another thread writes through it while this one
+ * writes through the original. */
+static void
+test_sibling_in_another_thread (void)
+{
+  g_autoptr (LiaStore) store = lia_test_create_store ("Busy Council");
+  g_autoptr (GError) error = NULL;
+  SiblingThreadData data = { NULL, 200 };
+  GThread *thread;
+
+  lia_test_exec (store, "CREATE TABLE t (v INTEGER)");
+  data.sibling = lia_store_open_sibling (store, &error);
+  g_assert_no_error (error);
+  thread = g_thread_new ("sibling", sibling_writer_thread, &data);
+  for (int i = 0; i < 200; i++)
+    lia_test_exec (store, "INSERT INTO t VALUES (2)");
+  g_thread_join (thread);
+  g_clear_object (&data.sibling);
+  g_assert_cmpint (query_int (store, "SELECT sum (v) FROM t"), ==, 600);
+  g_assert_true (lia_store_check (store, NULL, &error));
+  g_assert_no_error (error);
+}
+
 /* ---- key file failures ---- */
 
 static void
@@ -507,6 +646,82 @@ test_database_missing (void)
   g_assert_false (g_file_test (db, G_FILE_TEST_EXISTS));
 }
 
+/* ---- prepared statements kept for reuse ---------------------------------- */
+
+/* A statement given back is the one the next prepare of its SQL gets:
+ * reset (no transaction held open, another connection can write and it
+ * sees that) and without its bindings; two users at once get two. */
+static void
+test_statements_reused (void)
+{
+  g_autoptr (LiaStore) store = lia_test_create_store ("Cache Council");
+  g_autoptr (LiaStore) sibling = NULL;
+  g_autoptr (GError) error = NULL;
+  sqlite3 *db = lia_store_get_db (store);
+  const char *sql = "SELECT ?1, (SELECT count (*) FROM t)";
+  sqlite3_stmt *first, *second, *again;
+
+  lia_test_exec (store, "CREATE TABLE t (v INTEGER)");
+  sibling = lia_store_open_sibling (store, &error);
+  g_assert_no_error (error);
+
+  first = lia_db_prepare (db, sql, &error);
+  g_assert_no_error (error);
+  sqlite3_bind_int (first, 1, 42);
+  g_assert_cmpint (sqlite3_step (first), ==, SQLITE_ROW);
+  g_assert_cmpint (sqlite3_column_int (first, 0), ==, 42);
+  /* In use: the same SQL now is another statement. */
+  second = lia_db_prepare (db, sql, &error);
+  g_assert_true (second != first);
+  /* Given back mid-read: reset, so the sibling's write is seen next. */
+  lia_db_release (first);
+  lia_test_exec (sibling, "INSERT INTO t VALUES (1)");
+  again = lia_db_prepare (db, sql, &error);
+  g_assert_true (again == first);
+  g_assert_false (sqlite3_stmt_busy (again));
+  g_assert_cmpint (sqlite3_step (again), ==, SQLITE_ROW);
+  g_assert_cmpint (sqlite3_column_type (again, 0), ==, SQLITE_NULL);
+  g_assert_cmpint (sqlite3_column_int (again, 1), ==, 1);
+  /* One kept per SQL: the second given back while the first is kept is
+   * finalised (ASan would see it leak otherwise). */
+  lia_db_release (again);
+  lia_db_release (second);
+  lia_db_release (NULL);
+}
+
+/* The store's connection closes, kept statements and all, when it is
+ * locked (lia_db_cache_disable() before sqlite3_close(): the close
+ * would fail with statements left, which is a critical); a connection
+ * that did not ask for it keeps nothing. */
+static void
+test_statements_closed_with_the_store (void)
+{
+  g_autoptr (LiaStore) store = lia_test_create_store ("Cache Council");
+  g_autoptr (GError) error = NULL;
+  sqlite3 *other = lia_store_open_connection (store, &error);
+  sqlite3_stmt *stmt, *again;
+
+  g_assert_no_error (error);
+  for (int i = 0; i < 3; i++)
+    {
+      g_autoptr (sqlite3_stmt) kept = lia_db_prepare (lia_store_get_db (store),
+                                                      "SELECT count (*) FROM sqlite_schema",
+                                                      &error);
+
+      g_assert_no_error (error);
+      g_assert_cmpint (sqlite3_step (kept), ==, SQLITE_ROW);
+    }
+  stmt = lia_db_prepare (other, "SELECT 1", &error);
+  g_assert_no_error (error);
+  lia_db_release (stmt);
+  again = lia_db_prepare (other, "SELECT 1", &error);
+  lia_db_release (again);
+  g_assert_cmpint (sqlite3_close (other), ==, SQLITE_OK);
+
+  lia_store_lock (store);
+  g_assert_true (lia_store_is_locked (store));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -526,6 +741,12 @@ main (int argc, char **argv)
   g_test_add_func ("/store/async/create-rekey-unlock-open", test_async);
   g_test_add_func ("/store/async/cancelled", test_async_cancelled);
   g_test_add_func ("/store/threads/reader-writer", test_reader_and_writer_threads);
+  g_test_add_func ("/store/sibling/shares-the-store", test_sibling_shares_the_store);
+  g_test_add_func ("/store/sibling/locked", test_sibling_of_locked_store);
+  g_test_add_func ("/store/sibling/outlived-by-lock", test_sibling_outlived_by_lock);
+  g_test_add_func ("/store/sibling/another-thread", test_sibling_in_another_thread);
+  g_test_add_func ("/store/statements/reused", test_statements_reused);
+  g_test_add_func ("/store/statements/closed-with-the-store", test_statements_closed_with_the_store);
 
   return g_test_run ();
 }
