@@ -232,7 +232,7 @@ lia_sync_link_send (Actor          *actor,
                     Link           *link,
                     LiaSyncMessage *message)
 {
-  g_autoptr (LiaSyncMessage) owned = message;
+  g_autoptr (LiaSyncMessage) G_GNUC_UNUSED owned = message;  /* sent or not, freed */
   g_autoptr (GBytes) bytes = NULL;
   Peer *peer = link->peer;
   int rc;
