@@ -640,7 +640,7 @@ delete_in_batches (sqlite3    *db,
           lia_store_set_sqlite_error (error, db, rc, "Could not read the chunks to remove");
           goto fail;
         }
-      g_clear_pointer (&select, sqlite3_finalize);
+      g_clear_pointer (&select, lia_db_release);
       n = hashes->len / LIA_ATTACHMENT_HASH_BYTES;
       for (guint i = 0; i < G_N_ELEMENTS (delete_unreferenced); i++)
         if (!run_for_hashes (db, delete_unreferenced[i], hashes->data, n, error))
@@ -676,7 +676,7 @@ lia_attachment_collect_garbage (sqlite3 *db,
                                        "Could not read the chunks");
   queued = sqlite3_column_int (any, 0);
   stale = sqlite3_column_int (any, 1);
-  g_clear_pointer (&any, sqlite3_finalize);
+  g_clear_pointer (&any, lia_db_release);
 
   /* chunk_garbage's hashes; then staged chunks that no attach finished,
    * which the queue's check ("nothing refers to it") lets go too. */
@@ -1482,7 +1482,7 @@ lia_attachment_chunk_put (LiaStore         *store,
                            "No record here lists this chunk; it was not stored");
       return FALSE;
     }
-  g_clear_pointer (&stmt, sqlite3_finalize);
+  g_clear_pointer (&stmt, lia_db_release);
   stmt = lia_db_prepare (db, "INSERT INTO chunk (hash, bytes) VALUES (?, ?) "
                              "ON CONFLICT (hash) DO NOTHING", error);
   if (stmt == NULL)

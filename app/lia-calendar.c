@@ -531,10 +531,13 @@ same_file (gboolean exists, const GStatBuf *a, const GStatBuf *b)
 LiaCalendar *
 lia_calendar_ref_current (void)
 {
-  g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&current_lock);
   g_autofree char *path = lia_calendar_cache_path (NULL, LIA_CALENDAR_CACHE_DATA);
   GStatBuf st = { 0, };
-  gboolean exists = g_stat (path, &st) == 0;
+  gboolean exists;
+  LiaCalendar *calendar;
+
+  g_mutex_lock (&current_lock);
+  exists = g_stat (path, &st) == 0;
 
   if (current == NULL || g_strcmp0 (path, current_path) != 0 || exists != current_exists
       || !same_file (exists, &st, &current_stat))
@@ -549,7 +552,9 @@ lia_calendar_ref_current (void)
       current_stat = st;
       current_exists = exists;
     }
-  return g_object_ref (current);
+  calendar = g_object_ref (current);
+  g_mutex_unlock (&current_lock);
+  return calendar;
 }
 
 const char *

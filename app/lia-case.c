@@ -624,7 +624,7 @@ lia_case_create (LiaStore           *store,
   sqlite3_bind_int64 (stmt, 9, now);
   if (!lia_db_step_done (db, stmt, "Could not save the case", error))
     goto fail;
-  g_clear_pointer (&stmt, sqlite3_finalize);
+  g_clear_pointer (&stmt, lia_db_release);
 
   stmt = lia_db_prepare (db, "INSERT INTO participant (case_id, org_id, role, contact, added_at) "
                              "VALUES (?, 1, ?, ?, ?)", error);
@@ -757,7 +757,7 @@ load_lists (sqlite3  *db,
     }
   if (rc != SQLITE_DONE)
     return lia_store_set_sqlite_error (error, db, rc, "Could not read the participants");
-  g_clear_pointer (&stmt, sqlite3_finalize);
+  g_clear_pointer (&stmt, lia_db_release);
 
   stmt = lia_db_prepare (db, "SELECT a.id, a.name, a.position, p.role, " ORG_COLUMNS " "
                              "FROM attendee a JOIN participant p "
@@ -781,7 +781,7 @@ load_lists (sqlite3  *db,
     }
   if (rc != SQLITE_DONE)
     return lia_store_set_sqlite_error (error, db, rc, "Could not read the attendance");
-  g_clear_pointer (&stmt, sqlite3_finalize);
+  g_clear_pointer (&stmt, lia_db_release);
 
   stmt = lia_db_prepare (db, "SELECT id, sent, reason, revised FROM delay_notice "
                              "WHERE case_id = ? ORDER BY sent, id", error);

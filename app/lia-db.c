@@ -23,14 +23,91 @@ lia_db_get (LiaStore *store,
   return db;
 }
 
+/* ---- prepared statements, kept for reuse ----------------------------------
+ *
+ * Preparing a statement (parsing and planning its SQL) costs more than
+ * running most of the model's: importing a batch of envelopes spent over a
+ * third of its time there. So a connection that asks for it
+ * (lia_db_cache_enable(), which the store does for its own) keeps, per SQL
+ * text, one prepared statement that is not in use. lia_db_prepare() takes
+ * it, and lia_db_release() (the g_autoptr cleanup) resets it, clears its
+ * bindings and puts it back; a second user of the same SQL at the same time
+ * prepares its own, and the one released when the place is taken is
+ * finalised. A statement in the cache is reset, so it holds no
+ * transaction open and no bound value. */
+
+/* A bound on the statements kept per connection, against SQL built at run
+ * time; the model has fewer. */
+#define CACHE_MAX 512
+
+static GMutex cache_lock;
+static GHashTable *caches;  /* sqlite3 * -> GHashTable (SQL -> idle sqlite3_stmt *) */
+
+static void
+cache_free (gpointer data)
+{
+  GHashTable *idle = data;
+  GHashTableIter iter;
+  gpointer stmt;
+
+  g_hash_table_iter_init (&iter, idle);
+  while (g_hash_table_iter_next (&iter, NULL, &stmt))
+    sqlite3_finalize (stmt);
+  g_hash_table_destroy (idle);
+}
+
+void
+lia_db_cache_enable (sqlite3 *db)
+{
+  if (g_getenv ("NOCACHE")) return;
+  g_mutex_lock (&cache_lock);
+  if (caches == NULL)
+    caches = g_hash_table_new_full (NULL, NULL, NULL, cache_free);
+  if (!g_hash_table_contains (caches, db))
+    g_hash_table_insert (caches, db, g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL));
+  g_mutex_unlock (&cache_lock);
+}
+
+void
+lia_db_cache_disable (sqlite3 *db)
+{
+  g_mutex_lock (&cache_lock);
+  if (caches != NULL)
+    g_hash_table_remove (caches, db);
+  g_mutex_unlock (&cache_lock);
+}
+
+/* The idle statement for @sql, taken out of the cache, or NULL; whether
+ * @db caches in @out_caching. */
+static sqlite3_stmt *
+cache_take (sqlite3    *db,
+            const char *sql,
+            gboolean   *out_caching)
+{
+  GHashTable *idle;
+  gpointer key = NULL, stmt = NULL;
+
+  g_mutex_lock (&cache_lock);
+  idle = caches != NULL ? g_hash_table_lookup (caches, db) : NULL;
+  *out_caching = idle != NULL;
+  if (idle != NULL && g_hash_table_steal_extended (idle, sql, &key, &stmt))
+    g_free (key);
+  g_mutex_unlock (&cache_lock);
+  return stmt;
+}
+
 sqlite3_stmt *
 lia_db_prepare (sqlite3    *db,
                 const char *sql,
                 GError    **error)
 {
-  sqlite3_stmt *stmt = NULL;
-  int rc = sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL);
+  gboolean caching;
+  sqlite3_stmt *stmt = cache_take (db, sql, &caching);
+  int rc;
 
+  if (stmt != NULL)
+    return stmt;
+  rc = sqlite3_prepare_v3 (db, sql, -1, caching ? SQLITE_PREPARE_PERSISTENT : 0, &stmt, NULL);
   if (rc != SQLITE_OK)
     {
       lia_store_set_sqlite_error (error, db, rc, "Could not read the store");
@@ -38,6 +115,31 @@ lia_db_prepare (sqlite3    *db,
       return NULL;
     }
   return stmt;
+}
+
+void
+lia_db_release (sqlite3_stmt *stmt)
+{
+  sqlite3 *db;
+  const char *sql;
+  GHashTable *idle;
+
+  if (stmt == NULL)
+    return;
+  db = sqlite3_db_handle (stmt);
+  sql = sqlite3_sql (stmt);
+  g_mutex_lock (&cache_lock);
+  idle = caches != NULL ? g_hash_table_lookup (caches, db) : NULL;
+  if (idle != NULL && sql != NULL && g_hash_table_size (idle) < CACHE_MAX
+      && !g_hash_table_contains (idle, sql))
+    {
+      sqlite3_reset (stmt);
+      sqlite3_clear_bindings (stmt);
+      g_hash_table_insert (idle, g_strdup (sql), stmt);
+      stmt = NULL;
+    }
+  g_mutex_unlock (&cache_lock);
+  sqlite3_finalize (stmt);
 }
 
 void
@@ -85,12 +187,30 @@ lia_db_step_done (sqlite3      *db,
   return TRUE;
 }
 
+/* Runs one statement that returns no rows, prepared once per connection
+ * (a transaction's BEGIN, SAVEPOINT and RELEASE run for every change). */
+static int
+run (sqlite3 *db, const char *sql)
+{
+  g_autoptr (sqlite3_stmt) stmt = lia_db_prepare (db, sql, NULL);
+  int rc;
+
+  if (stmt == NULL)
+    return sqlite3_errcode (db);
+  rc = sqlite3_step (stmt);
+  return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
 static gboolean
 exec (sqlite3 *db, const char *sql, const char *what, GError **error)
 {
-  int rc = sqlite3_exec (db, sql, NULL, NULL, NULL);
+  g_autoptr (sqlite3_stmt) stmt = lia_db_prepare (db, sql, error);
+  int rc;
 
-  if (rc != SQLITE_OK)
+  if (stmt == NULL)
+    return FALSE;
+  rc = sqlite3_step (stmt);
+  if (rc != SQLITE_DONE)
     return lia_store_set_sqlite_error (error, db, rc, what);
   return TRUE;
 }
@@ -120,7 +240,7 @@ lia_db_commit (sqlite3 *db,
       lia_db_rollback (db);
       return FALSE;
     }
-  if (sqlite3_exec (db, "RELEASE lia_step", NULL, NULL, NULL) == SQLITE_OK)
+  if (run (db, "RELEASE lia_step") == SQLITE_OK)
     return TRUE;
   if (exec (db, "COMMIT", "Could not save the change", error))
     return TRUE;

@@ -14,10 +14,24 @@ G_BEGIN_DECLS
 sqlite3      *lia_db_get (LiaStore *store,
                           GError  **error);
 
+/* A prepared statement for @sql: one kept from an earlier use if @db
+ * caches them (see lia_db_cache_enable()). Give it back with
+ * lia_db_release(), which g_autoptr (sqlite3_stmt) does; sqlite3_finalize()
+ * is also fine, it only forgoes the reuse. */
 sqlite3_stmt *lia_db_prepare (sqlite3    *db,
                               const char *sql,
                               GError    **error);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (sqlite3_stmt, sqlite3_finalize)
+/* Resets @stmt and keeps it for the next lia_db_prepare() of its SQL on
+ * its connection, or finalises it. Any statement may be given, NULL too. */
+void          lia_db_release (sqlite3_stmt *stmt);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (sqlite3_stmt, lia_db_release)
+
+/* Whether @db keeps statements for reuse. Disable (which finalises those
+ * kept) before closing it: a connection with kept statements does not
+ * close. Thread-safe; each connection is still used by one thread at a
+ * time. */
+void          lia_db_cache_enable (sqlite3 *db);
+void          lia_db_cache_disable (sqlite3 *db);
 
 /* Binds NULL for a NULL string. */
 void          lia_db_bind_text (sqlite3_stmt *stmt,

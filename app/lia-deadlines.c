@@ -862,7 +862,7 @@ load_case_facts (sqlite3      *db,
       lia_store_set_sqlite_error (error, db, rc, "Could not read the cases");
       return NULL;
     }
-  g_clear_pointer (&stmt, sqlite3_finalize);
+  g_clear_pointer (&stmt, lia_db_release);
 
   /* The fields, in the same order (the primary key's): a merge, not a
    * lookup per row. The names are this file's own constants. */
@@ -894,7 +894,7 @@ load_case_facts (sqlite3      *db,
       lia_store_set_sqlite_error (error, db, rc, "Could not read the cases' processes");
       return NULL;
     }
-  g_clear_pointer (&stmt, sqlite3_finalize);
+  g_clear_pointer (&stmt, lia_db_release);
 
   stmt = lia_db_prepare (db, case_id != NULL
                                ? "SELECT case_id, id, sent, reason, revised FROM delay_notice "
@@ -1118,7 +1118,7 @@ rebuild (sqlite3     *db,
   lia_db_bind_text (stmt, 1, case_id);
   if (!lia_db_step_done (db, stmt, "Could not save the deadlines", error))
     return FALSE;
-  g_clear_pointer (&stmt, sqlite3_finalize);
+  g_clear_pointer (&stmt, lia_db_release);
 
   cases = load_case_facts (db, case_id, strings, error);
   if (cases == NULL)
@@ -1200,7 +1200,7 @@ lia_deadlines_update (sqlite3  *db,
         if (!rebuild (db, calendar, stale->pdata[i], error))
           return FALSE;
     }
-  g_clear_pointer (&stmt, sqlite3_finalize);
+  g_clear_pointer (&stmt, lia_db_release);
   if (some_stale)
     {
       stmt = lia_db_prepare (db, "DELETE FROM milestone_stale", error);

@@ -1165,7 +1165,7 @@ case_content (sqlite3 *db, const char *case_id, GError **error)
   json_builder_begin_object (b);
   for (guint i = 0; i < G_N_ELEMENTS (facts); i++)
     add_text_member (b, facts[i], stmt, i);
-  g_clear_pointer (&stmt, sqlite3_finalize);
+  g_clear_pointer (&stmt, lia_db_release);
 
   json_builder_set_member_name (b, "fields");
   json_builder_begin_object (b);
@@ -1179,7 +1179,7 @@ case_content (sqlite3 *db, const char *case_id, GError **error)
   if (rc != SQLITE_DONE)
     goto fail;
   json_builder_end_object (b);
-  g_clear_pointer (&stmt, sqlite3_finalize);
+  g_clear_pointer (&stmt, lia_db_release);
 
   json_builder_set_member_name (b, "participants");
   json_builder_begin_array (b);
@@ -1204,7 +1204,7 @@ case_content (sqlite3 *db, const char *case_id, GError **error)
   if (rc != SQLITE_DONE)
     goto fail;
   json_builder_end_array (b);
-  g_clear_pointer (&stmt, sqlite3_finalize);
+  g_clear_pointer (&stmt, lia_db_release);
 
   json_builder_set_member_name (b, "attendees");
   json_builder_begin_array (b);
@@ -1226,7 +1226,7 @@ case_content (sqlite3 *db, const char *case_id, GError **error)
   if (rc != SQLITE_DONE)
     goto fail;
   json_builder_end_array (b);
-  g_clear_pointer (&stmt, sqlite3_finalize);
+  g_clear_pointer (&stmt, lia_db_release);
 
   json_builder_set_member_name (b, "delays");
   json_builder_begin_array (b);
@@ -1290,7 +1290,7 @@ seal_case (LiaStore   *store,
     return lia_store_set_sqlite_error (error, db, sqlite3_errcode (db), "Could not read the case");
   version = sqlite3_column_int64 (stmt, 0);
   changed = sqlite3_column_int (stmt, 1);
-  g_clear_pointer (&stmt, sqlite3_finalize);
+  g_clear_pointer (&stmt, lia_db_release);
   if (changed)
     version++;
 
@@ -1303,7 +1303,7 @@ seal_case (LiaStore   *store,
     g_ptr_array_add (parties, party_from_row (stmt, 0));
   if (rc != SQLITE_DONE)
     return lia_store_set_sqlite_error (error, db, rc, "Could not read the participants");
-  g_clear_pointer (&stmt, sqlite3_finalize);
+  g_clear_pointer (&stmt, lia_db_release);
   for (guint i = 0; i < parties->len; i++)
     {
       Party *p = parties->pdata[i];
@@ -1864,7 +1864,7 @@ participant_org (sqlite3    *db,
       lia_db_bind_text (stmt, 1, name);
       if (sqlite3_step (stmt) == SQLITE_ROW)
         return sqlite3_column_int64 (stmt, 0);
-      g_clear_pointer (&stmt, sqlite3_finalize);
+      g_clear_pointer (&stmt, lia_db_release);
     }
   /* A new organisation, known here through the lead. Names are unique:
    * one that clashes with an organisation already known here keeps its
@@ -1889,7 +1889,7 @@ participant_org (sqlite3    *db,
         return 0;
       if (sqlite3_changes (db) == 1)
         return sqlite3_last_insert_rowid (db);
-      g_clear_pointer (&stmt, sqlite3_finalize);
+      g_clear_pointer (&stmt, lia_db_release);
     }
   g_set_error (error, LIA_MODEL_ERROR, LIA_MODEL_ERROR_EXISTS,
                "The case names a participant, %s, whose name clashes with one known here", name);
@@ -1958,7 +1958,7 @@ apply_case (LiaStore    *store,
       if (sqlite3_column_int64 (stmt, 1) >= version)
         return TRUE;   /* held already */
     }
-  g_clear_pointer (&stmt, sqlite3_finalize);
+  g_clear_pointer (&stmt, lia_db_release);
 
   stmt = lia_db_prepare (db, "INSERT INTO lcase (id, lead, title, child, area, incident, aware, "
                              "type, status, created_at, updated_at, version) "
@@ -1976,7 +1976,7 @@ apply_case (LiaStore    *store,
   sqlite3_bind_int64 (stmt, 11, version);
   if (!lia_db_step_done (db, stmt, "Could not save the case", error))
     return FALSE;
-  g_clear_pointer (&stmt, sqlite3_finalize);
+  g_clear_pointer (&stmt, lia_db_release);
 
   /* The lists are replaced whole: the lead's version is the case. */
   {
@@ -1993,7 +1993,7 @@ apply_case (LiaStore    *store,
         lia_db_bind_text (stmt, 1, id);
         if (!lia_db_step_done (db, stmt, "Could not update the case", error))
           return FALSE;
-        g_clear_pointer (&stmt, sqlite3_finalize);
+        g_clear_pointer (&stmt, lia_db_release);
       }
   }
 
@@ -2032,7 +2032,7 @@ apply_case (LiaStore    *store,
           if (!lia_db_step_done (db, stmt, "Could not save the case's fields", error))
             return FALSE;
         }
-      g_clear_pointer (&stmt, sqlite3_finalize);
+      g_clear_pointer (&stmt, lia_db_release);
     }
 
   node = json_object_get_member (o, "participants");
@@ -2080,7 +2080,7 @@ apply_case (LiaStore    *store,
           if (!lia_db_step_done (db, stmt, "Could not save the participants", error))
             return FALSE;
         }
-      g_clear_pointer (&stmt, sqlite3_finalize);
+      g_clear_pointer (&stmt, lia_db_release);
     }
 
   node = json_object_get_member (o, "attendees");
@@ -2122,7 +2122,7 @@ apply_case (LiaStore    *store,
           if (!lia_db_step_done (db, stmt, "Could not save the attendance", error))
             return FALSE;
         }
-      g_clear_pointer (&stmt, sqlite3_finalize);
+      g_clear_pointer (&stmt, lia_db_release);
     }
 
   node = json_object_get_member (o, "delays");
@@ -2157,7 +2157,7 @@ apply_case (LiaStore    *store,
           if (!lia_db_step_done (db, stmt, "Could not save the delay notices", error))
             return FALSE;
         }
-      g_clear_pointer (&stmt, sqlite3_finalize);
+      g_clear_pointer (&stmt, lia_db_release);
     }
   return lia_case_index (db, id, error);
 }
@@ -2247,7 +2247,7 @@ apply_request (LiaStore    *store,
     sqlite3_bind_int64 (stmt, 11, extend_to);
   if (!lia_db_step_done (db, stmt, "Could not save the request", error))
     return FALSE;
-  g_clear_pointer (&stmt, sqlite3_finalize);
+  g_clear_pointer (&stmt, lia_db_release);
   stmt = lia_db_prepare (db, "INSERT INTO request_event (request_id, kind, reason, by_name, by_org, "
                              "event_on, created_at) VALUES (?, 'made', ?, ?, ?, ?, ?)", error);
   if (stmt == NULL)
@@ -2315,7 +2315,7 @@ apply_decision (LiaStore    *store,
                           "make to its author", id);
   case_id = lia_db_column_dup (stmt, 0);
   record_id = lia_db_column_dup (stmt, 1);
-  g_clear_pointer (&stmt, sqlite3_finalize);
+  g_clear_pointer (&stmt, lia_db_release);
   stmt = lia_db_prepare (db, "UPDATE request SET state = ?, updated_at = ? WHERE id = ?", error);
   if (stmt == NULL)
     return FALSE;
@@ -2324,7 +2324,7 @@ apply_decision (LiaStore    *store,
   lia_db_bind_text (stmt, 3, id);
   if (!lia_db_step_done (db, stmt, "Could not save the decision", error))
     return FALSE;
-  g_clear_pointer (&stmt, sqlite3_finalize);
+  g_clear_pointer (&stmt, lia_db_release);
   stmt = lia_db_prepare (db, "INSERT INTO request_event (request_id, kind, decision, reason, basis, "
                              "by_name, by_org, event_on, created_at) "
                              "VALUES (?, 'decision', ?, ?, ?, ?, ?, ?, ?)", error);
@@ -2408,7 +2408,7 @@ apply_keys (LiaStore    *store,
   sqlite3_bind_int64 (stmt, 2, lia_envelope_get_created (env));
   if (sqlite3_step (stmt) == SQLITE_ROW)
     return TRUE;
-  g_clear_pointer (&stmt, sqlite3_finalize);
+  g_clear_pointer (&stmt, lia_db_release);
   stmt = lia_db_prepare (db, "UPDATE org SET box_public = ?, box_signature = ?, curve_public = ?, "
                              "curve_signature = ? WHERE id = ?", error);
   if (stmt == NULL)
@@ -2454,7 +2454,10 @@ apply (LiaStore    *store,
   return FALSE;
 }
 
-/* Applies the records that waited for @case_id to arrive. */
+/* Applies the records that waited for @case_id to arrive. Their numbers
+ * first, then each envelope by itself: however many wait, only one is in
+ * memory at a time (sorting them with their bytes took SQLite a copy of
+ * them all). */
 static gboolean
 apply_pending (LiaStore   *store,
                sqlite3    *db,
@@ -2462,11 +2465,10 @@ apply_pending (LiaStore   *store,
                GError    **error)
 {
   g_autoptr (sqlite3_stmt) stmt = NULL;
-  g_autoptr (GPtrArray) waiting = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
   g_autoptr (GArray) seqs = g_array_new (FALSE, FALSE, sizeof (gint64));
   int rc;
 
-  stmt = lia_db_prepare (db, "SELECT seq, bytes, author FROM envelope WHERE applied = 0 AND case_id = ? "
+  stmt = lia_db_prepare (db, "SELECT seq FROM envelope WHERE applied = 0 AND case_id = ? "
                              "ORDER BY version, seq", error);
   if (stmt == NULL)
     return FALSE;
@@ -2476,19 +2478,29 @@ apply_pending (LiaStore   *store,
       gint64 seq = sqlite3_column_int64 (stmt, 0);
 
       g_array_append_val (seqs, seq);
-      g_ptr_array_add (waiting, g_bytes_new (sqlite3_column_blob (stmt, 1),
-                                             sqlite3_column_bytes (stmt, 1)));
     }
   if (rc != SQLITE_DONE)
     return lia_store_set_sqlite_error (error, db, rc, "Could not read the waiting envelopes");
-  g_clear_pointer (&stmt, sqlite3_finalize);
-  for (guint i = 0; i < waiting->len; i++)
+  g_clear_pointer (&stmt, lia_db_release);
+  for (guint i = 0; i < seqs->len; i++)
     {
-      g_autoptr (LiaEnvelope) env = lia_envelope_parse (waiting->pdata[i], error);
+      gint64 seq = g_array_index (seqs, gint64, i);
+      g_autoptr (GBytes) bytes = NULL;
+      g_autoptr (LiaEnvelope) env = NULL;
       g_autoptr (GBytes) content = NULL;
       gboolean pending = FALSE;
       gint64 author;
 
+      stmt = lia_db_prepare (db, "SELECT bytes FROM envelope WHERE seq = ?", error);
+      if (stmt == NULL)
+        return FALSE;
+      sqlite3_bind_int64 (stmt, 1, seq);
+      if (sqlite3_step (stmt) != SQLITE_ROW)
+        return lia_store_set_sqlite_error (error, db, sqlite3_errcode (db),
+                                           "Could not read the waiting envelopes");
+      bytes = g_bytes_new (sqlite3_column_blob (stmt, 0), sqlite3_column_bytes (stmt, 0));
+      g_clear_pointer (&stmt, lia_db_release);
+      env = lia_envelope_parse (bytes, error);
       if (env == NULL || !lia_envelope_verify (env, author_status_cb, db, error)
           || (content = lia_envelope_open (env, lia_store_get_keyring (store), error)) == NULL)
         return FALSE;
@@ -2498,10 +2510,10 @@ apply_pending (LiaStore   *store,
       stmt = lia_db_prepare (db, "UPDATE envelope SET applied = 1 WHERE seq = ?", error);
       if (stmt == NULL)
         return FALSE;
-      sqlite3_bind_int64 (stmt, 1, g_array_index (seqs, gint64, i));
+      sqlite3_bind_int64 (stmt, 1, seq);
       if (!lia_db_step_done (db, stmt, "Could not update the envelope", error))
         return FALSE;
-      g_clear_pointer (&stmt, sqlite3_finalize);
+      g_clear_pointer (&stmt, lia_db_release);
     }
   return TRUE;
 }

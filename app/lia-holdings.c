@@ -143,7 +143,7 @@ lia_holdings_note (sqlite3 *db,
       sqlite3_bind_int64 (change, 2, number + 1);
       if (!lia_db_step_done (db, change, what, error))
         return FALSE;
-      g_clear_pointer (&change, sqlite3_finalize);
+      g_clear_pointer (&change, lia_db_release);
       change = lia_db_prepare (db, "UPDATE envelope_held SET last = ?3 WHERE author = ?1 "
                                    "AND first = ?2", error);
       if (change == NULL)
@@ -427,7 +427,7 @@ lia_outbox_free (LiaOutbox *self)
 {
   if (self == NULL)
     return;
-  g_clear_pointer (&self->read, sqlite3_finalize);
+  g_clear_pointer (&self->read, lia_db_release);
   g_clear_object (&self->store);
   g_ptr_array_unref (self->holdings);
   g_array_unref (self->items);

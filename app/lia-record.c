@@ -731,7 +731,7 @@ lia_record_edit (LiaStore   *store,
   lia_db_bind_text (stmt, 2, record->id);
   if (!lia_db_step_done (db, stmt, "Could not keep the earlier version", error))
     goto fail;
-  g_clear_pointer (&stmt, sqlite3_finalize);
+  g_clear_pointer (&stmt, lia_db_release);
 
   stmt = lia_db_prepare (db, "UPDATE record SET version = version + 1, title = ?, date = ?, "
                              "classification = ?, fields = ?, destroy_on = ?, return_on = ?, "
@@ -756,7 +756,7 @@ lia_record_edit (LiaStore   *store,
     }
   seq = sqlite3_column_int64 (stmt, 0);
   version = sqlite3_column_int64 (stmt, 1);
-  g_clear_pointer (&stmt, sqlite3_finalize);
+  g_clear_pointer (&stmt, lia_db_release);
   /* The new version lists the attachments of the one it replaces. */
   if (!index_record (db, seq, title, clean, error)
       || (record->kind == LIA_RECORD_CHRONOLOGY
@@ -851,7 +851,7 @@ lia_record_put_received (sqlite3       *db,
   if (sqlite3_step (stmt) != SQLITE_ROW)
     return lia_store_set_sqlite_error (error, db, sqlite3_errcode (db), "Could not save the record");
   seq = sqlite3_column_int64 (stmt, 0);
-  g_clear_pointer (&stmt, sqlite3_finalize);
+  g_clear_pointer (&stmt, lia_db_release);
   return index_record (db, seq, title, clean, error)
          && (kind != LIA_RECORD_CHRONOLOGY
              || index_chronology (db, seq, id, case_id, originator->id, clean, error));
@@ -877,7 +877,7 @@ lia_record_bump_version (sqlite3    *db,
     return lia_store_set_sqlite_error (error, db, sqlite3_errcode (db),
                                        "Could not save the record");
   version = sqlite3_column_int64 (stmt, 0);
-  g_clear_pointer (&stmt, sqlite3_finalize);
+  g_clear_pointer (&stmt, lia_db_release);
   /* The new version lists the same attachments as the one before. */
   return lia_attachment_carry_forward (db, record_id, version, error);
 }
@@ -915,7 +915,7 @@ lia_record_make_tombstone (sqlite3       *db,
       lia_db_bind_text (stmt, 1, id);
       if (!lia_db_step_done (db, stmt, "Could not remove the record's content", error))
         return FALSE;
-      g_clear_pointer (&stmt, sqlite3_finalize);
+      g_clear_pointer (&stmt, lia_db_release);
     }
   /* And its attachments: their keys now, their chunks once the caller has
    * committed (lia_attachment_collect_garbage()). */

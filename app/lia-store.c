@@ -553,7 +553,10 @@ session_free (Session *session)
 
   if (session->db != NULL)
     {
-      int rc = sqlite3_close (session->db);
+      int rc;
+
+      lia_db_cache_disable (session->db);
+      rc = sqlite3_close (session->db);
 
       if (rc != SQLITE_OK)
         g_critical ("The store's database connection could not be closed (%s); a statement "
@@ -629,6 +632,7 @@ session_start (const char       *db_path,
   session->db = open_connection (session->uri, create, error);
   if (session->db == NULL)
     return NULL;
+  lia_db_cache_enable (session->db);
   if (!check_layout (session->db, error))
     return NULL;
   if (!lia_migrations_apply (session->db, migrations, n_migrations, -1, error))
@@ -2257,6 +2261,7 @@ lia_store_open_sibling (LiaStore *self,
   session->db = open_connection (session->uri, FALSE, error);
   if (session->db == NULL)
     return NULL;
+  lia_db_cache_enable (session->db);
   session->org_name = g_strdup (from->org_name);
   session->org_kind = from->org_kind;
   session->sign_public = g_bytes_ref (from->sign_public);

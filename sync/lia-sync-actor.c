@@ -232,7 +232,7 @@ lia_sync_link_send (Actor          *actor,
                     Link           *link,
                     LiaSyncMessage *message)
 {
-  g_autoptr (LiaSyncMessage) owned = message;
+  g_autoptr (LiaSyncMessage) G_GNUC_UNUSED owned = message;  /* sent or not, freed */
   g_autoptr (GBytes) bytes = NULL;
   Peer *peer = link->peer;
   int rc;
@@ -500,8 +500,10 @@ monitor_event (Actor *actor,
       peer->out_link->up = TRUE;
       peer->out_link->last_rx_us = lia_sync_now_us ();
       peer->failures = 0;
-      /* Whenever two nodes can reach each other, they sync. */
-      peer->want_sync = TRUE;
+      /* Whenever two nodes can reach each other, they sync (in manual
+       * mode, only what was asked for, which is still wanted). */
+      if (actor->tuning.automatic)
+        peer->want_sync = TRUE;
       lia_sync_peer_set_status (actor, peer, LIA_SYNC_PEER_CONNECTING, peer->state.last_error);
       g_debug ("Connected to %s", peer->state.name);
       break;
@@ -1262,7 +1264,7 @@ schedule_peer (Actor *actor,
 
   if (peer->quarantine_until_us > now)
     return;
-  if (now >= peer->next_periodic_us)
+  if (actor->tuning.automatic && now >= peer->next_periodic_us)
     {
       peer->want_sync = TRUE;
       peer->next_periodic_us = now + (gint64) actor->tuning.sync_period_ms * 1000;

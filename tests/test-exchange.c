@@ -37,25 +37,11 @@ typedef struct
   LiaStore *stores[N_ORGS];
 } Fixture;
 
-static LiaStore *
-create_store (int i)
-{
-  g_autofree char *dir = lia_test_make_dir ("store");
-  g_autofree char *store_dir = g_build_filename (dir, "liaison", NULL);
-  g_autoptr (LiaStore) store = lia_store_new (store_dir);
-  g_autoptr (GError) error = NULL;
-
-  lia_store_create (store, lia_test_orgs[i].name, lia_test_orgs[i].kind, LIA_TEST_PASSPHRASE, NULL,
-                    &error);
-  g_assert_no_error (error);
-  return g_steal_pointer (&store);
-}
-
 static void
 fixture_setup (Fixture *f, gconstpointer data)
 {
   for (int i = 0; i < N_ORGS; i++)
-    f->stores[i] = create_store (i);
+    f->stores[i] = lia_test_create_store_of_kind (lia_test_orgs[i].name, lia_test_orgs[i].kind);
   for (int i = 0; i < N_ORGS; i++)
     for (int j = 0; j < N_ORGS; j++)
       if (i != j)

@@ -396,7 +396,6 @@ test_outbox_refuses_removed_and_unknown (Fixture *f, gconstpointer data)
 static void
 test_outbox_skips_deleted (Fixture *f, gconstpointer data)
 {
-  g_autoptr (GError) error = NULL;
   g_autofree char *id = NULL;
   g_autoptr (LiaOutbox) outbox = NULL;
   g_autoptr (GPtrArray) sent = NULL;

@@ -685,8 +685,6 @@ static void
 test_tamper_other_key (Fixture *f, gconstpointer data)
 {
   g_autoptr (LiaStore) other = lia_test_create_store ("Another Council");
-  g_autofree char *path = g_build_filename (lia_store_get_directory (other), LIA_STORE_DB_NAME,
-                                            NULL);
   g_autoptr (GError) error = NULL;
   LiaLogAppend entry = { LIA_LOG_DISCLOSED, NULL, NULL, 0, 0, "share", "Forged" };
 

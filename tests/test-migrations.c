@@ -144,7 +144,7 @@ test_organisation_keys_mirrored (void)
   sqlite3_close (db);
 }
 
-/* Migration 4 fills the ledger of held envelope numbers from what a
+/* Migration 6 (sync) fills the ledger of held envelope numbers from what a
  * store already holds: runs per originator, gaps left as gaps, this
  * organisation's own envelopes and other recipients' numbers left out. */
 static void

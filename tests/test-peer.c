@@ -767,8 +767,6 @@ test_cli_refused (Cli *c, gconstpointer data)
 static void
 test_cli_usage (Cli *c, gconstpointer data)
 {
-  g_autofree char *nine = NULL;
-
   REFUSED (c->council, 1, "“tcp://host:0” is not an endpoint", "invite", "--endpoint",
            "tcp://host:0");
   REFUSED (c->council, 1, "“localhost:7310” is not an endpoint", "invite", "--endpoint",

@@ -663,7 +663,6 @@ test_not_writable_existing (void)
   g_autofree char *dir = NULL;
   g_autoptr (GHashTable) before = NULL;
   g_autoptr (LiaStore) store = NULL;
-  g_autoptr (GError) error = NULL;
 
   if (!in_subprocess ())
     return;

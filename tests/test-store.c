@@ -11,6 +11,7 @@
 
 #include <glib/gstdio.h>
 
+#include "lia-db.h"
 #include "lia-keyfile.h"
 #include "lia-store-private.h"
 #include "lia-test-util.h"
@@ -645,6 +646,82 @@ test_database_missing (void)
   g_assert_false (g_file_test (db, G_FILE_TEST_EXISTS));
 }
 
+/* ---- prepared statements kept for reuse ---------------------------------- */
+
+/* A statement given back is the one the next prepare of its SQL gets:
+ * reset (no transaction held open, another connection can write and it
+ * sees that) and without its bindings; two users at once get two. */
+static void
+test_statements_reused (void)
+{
+  g_autoptr (LiaStore) store = lia_test_create_store ("Cache Council");
+  g_autoptr (LiaStore) sibling = NULL;
+  g_autoptr (GError) error = NULL;
+  sqlite3 *db = lia_store_get_db (store);
+  const char *sql = "SELECT ?1, (SELECT count (*) FROM t)";
+  sqlite3_stmt *first, *second, *again;
+
+  lia_test_exec (store, "CREATE TABLE t (v INTEGER)");
+  sibling = lia_store_open_sibling (store, &error);
+  g_assert_no_error (error);
+
+  first = lia_db_prepare (db, sql, &error);
+  g_assert_no_error (error);
+  sqlite3_bind_int (first, 1, 42);
+  g_assert_cmpint (sqlite3_step (first), ==, SQLITE_ROW);
+  g_assert_cmpint (sqlite3_column_int (first, 0), ==, 42);
+  /* In use: the same SQL now is another statement. */
+  second = lia_db_prepare (db, sql, &error);
+  g_assert_true (second != first);
+  /* Given back mid-read: reset, so the sibling's write is seen next. */
+  lia_db_release (first);
+  lia_test_exec (sibling, "INSERT INTO t VALUES (1)");
+  again = lia_db_prepare (db, sql, &error);
+  g_assert_true (again == first);
+  g_assert_false (sqlite3_stmt_busy (again));
+  g_assert_cmpint (sqlite3_step (again), ==, SQLITE_ROW);
+  g_assert_cmpint (sqlite3_column_type (again, 0), ==, SQLITE_NULL);
+  g_assert_cmpint (sqlite3_column_int (again, 1), ==, 1);
+  /* One kept per SQL: the second given back while the first is kept is
+   * finalised (ASan would see it leak otherwise). */
+  lia_db_release (again);
+  lia_db_release (second);
+  lia_db_release (NULL);
+}
+
+/* The store's connection closes, kept statements and all, when it is
+ * locked (lia_db_cache_disable() before sqlite3_close(): the close
+ * would fail with statements left, which is a critical); a connection
+ * that did not ask for it keeps nothing. */
+static void
+test_statements_closed_with_the_store (void)
+{
+  g_autoptr (LiaStore) store = lia_test_create_store ("Cache Council");
+  g_autoptr (GError) error = NULL;
+  sqlite3 *other = lia_store_open_connection (store, &error);
+  sqlite3_stmt *stmt, *again;
+
+  g_assert_no_error (error);
+  for (int i = 0; i < 3; i++)
+    {
+      g_autoptr (sqlite3_stmt) kept = lia_db_prepare (lia_store_get_db (store),
+                                                      "SELECT count (*) FROM sqlite_schema",
+                                                      &error);
+
+      g_assert_no_error (error);
+      g_assert_cmpint (sqlite3_step (kept), ==, SQLITE_ROW);
+    }
+  stmt = lia_db_prepare (other, "SELECT 1", &error);
+  g_assert_no_error (error);
+  lia_db_release (stmt);
+  again = lia_db_prepare (other, "SELECT 1", &error);
+  lia_db_release (again);
+  g_assert_cmpint (sqlite3_close (other), ==, SQLITE_OK);
+
+  lia_store_lock (store);
+  g_assert_true (lia_store_is_locked (store));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -668,6 +745,8 @@ main (int argc, char **argv)
   g_test_add_func ("/store/sibling/locked", test_sibling_of_locked_store);
   g_test_add_func ("/store/sibling/outlived-by-lock", test_sibling_outlived_by_lock);
   g_test_add_func ("/store/sibling/another-thread", test_sibling_in_another_thread);
+  g_test_add_func ("/store/statements/reused", test_statements_reused);
+  g_test_add_func ("/store/statements/closed-with-the-store", test_statements_closed_with_the_store);
 
   return g_test_run ();
 }

@@ -232,8 +232,14 @@ test_serve_sync_status (void)
   g_assert_nonnull (strstr (before->out, "never synced"));
   g_assert_nonnull (strstr (before->out, "has not listened yet"));
 
-  serve = serve_start (alpha_dir, endpoint, FALSE);
+  serve = serve_start (alpha_dir, endpoint, TRUE);
   sync = run_cli (beta_dir, (const char *[]) { "sync", NULL });
+  if (strstr (sync->out, "Alpha Council: up to date (6 envelopes received, 0 sent)") == NULL)
+    {
+      g_test_message ("sync's stderr:\n%s", sync->err);
+      for (guint i = 0; i < serve->err_lines->len; i++)
+        g_test_message ("serve: %s", (char *) serve->err_lines->pdata[i]);
+    }
   g_assert_cmpint (sync->status, ==, 0);
   g_assert_nonnull (strstr (sync->out, "Alpha Council: up to date (6 envelopes received, 0 sent)"));
 

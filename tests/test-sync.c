@@ -1046,13 +1046,23 @@ fake_expect (Fake *f, LiaSyncMessageType type)
     }
 }
 
+/* The next ERROR other than a timeout, unless a timeout is expected: a
+ * session the engine starts itself with the fake (which never answers
+ * one) times out meanwhile when the test is slow (sanitizers). */
 static void
 fake_expect_error (Fake *f, LiaSyncMessageError code)
 {
-  g_autoptr (LiaSyncMessage) error = fake_expect (f, LIA_SYNC_MSG_ERROR);
+  for (;;)
+    {
+      g_autoptr (LiaSyncMessage) error = fake_expect (f, LIA_SYNC_MSG_ERROR);
 
-  g_test_message ("ERROR %u: %s", error->error.code, error->error.message);
-  g_assert_cmpuint (error->error.code, ==, code);
+      g_test_message ("ERROR %u: %s", error->error.code, error->error.message);
+      if (error->error.code == LIA_SYNC_MESSAGE_ERROR_TIMEOUT
+          && code != LIA_SYNC_MESSAGE_ERROR_TIMEOUT)
+        continue;
+      g_assert_cmpuint (error->error.code, ==, code);
+      return;
+    }
 }
 
 static GPtrArray *
@@ -1319,7 +1329,7 @@ static void
 test_bad_stops_mid_batch (Bad *b, gconstpointer data)
 {
   g_autoptr (GPtrArray) envelopes = icb_envelopes (b, 4);
-  g_autoptr (LiaSyncMessage) welcome = fake_hello (&b->fake, 21);
+  g_autoptr (LiaSyncMessage) G_GNUC_UNUSED welcome = fake_hello (&b->fake, 21);
   g_autoptr (LiaSyncMessage) ack = NULL;
 
   fake_send (&b->fake, lia_sync_message_new_batch (21, 1, pick (envelopes, 0, 2)));
@@ -1367,7 +1377,8 @@ test_bad_flooding (Bad *b, gconstpointer data)
 static void
 test_bad_out_of_turn (Bad *b, gconstpointer data)
 {
-  g_autoptr (GPtrArray) envelopes = icb_envelopes (b, 1);
+  /* Something to offer, though out of turn nothing is asked for. */
+  g_autoptr (GPtrArray) G_GNUC_UNUSED envelopes = icb_envelopes (b, 1);
   g_autoptr (LiaSyncMessage) welcome = NULL;
   guint8 hash[32] = { 0 };
 
@@ -1485,7 +1496,7 @@ test_chunks_after_envelopes (Bad *b, gconstpointer data)
 static void
 test_want_answered (Bad *b, gconstpointer data)
 {
-  g_autoptr (LiaSyncMessage) welcome = fake_hello (&b->fake, 51);
+  g_autoptr (LiaSyncMessage) G_GNUC_UNUSED welcome = fake_hello (&b->fake, 51);
   g_autoptr (LiaSyncMessage) chunk = NULL;
   GPtrArray *hashes = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
   guint8 hash[32] = { 0xab };
