@@ -16,6 +16,10 @@ G_BEGIN_DECLS
 #define LIA_TEST_KDF_OPSLIMIT 1
 #define LIA_TEST_KDF_MEMLIMIT (64u * 1024u)
 
+/* The cheap limits above, and the encrypting VFS registered; for test
+ * programs that call g_test_init() themselves. */
+void        lia_test_setup_store_limits (void);
+
 /* g_test_init() with isolated directories, and the cheap limits above. */
 void        lia_test_init (int    *argc,
                            char ***argv);
@@ -27,6 +31,7 @@ char       *lia_test_make_dir (const char *prefix);
  * for a local authority called @org_name; or for an organisation of @kind. */
 #define LIA_TEST_PASSPHRASE "correct horse"
 LiaStore   *lia_test_create_store (const char *org_name);
+/* The same for an organisation of @kind. */
 LiaStore   *lia_test_create_store_of_kind (const char *org_name,
                                            LiaOrgKind  kind);
 
