@@ -139,15 +139,15 @@ bind_row_cb (GtkSignalListItemFactory *factory,
   g_autofree char *accessible = NULL;
 
   /* Translators: a log entry's number, what happened and with whom */
-  heading = g_strdup_printf (_("%" G_GINT64_FORMAT ". %s %s"), e->seq, event_label (e->event),
+  heading = g_strdup_printf (_("%lld. %s %s"), (long long) e->seq, event_label (e->event),
                              e->counterpart_name != NULL ? e->counterpart_name : _("no one"));
   gtk_label_set_text (GTK_LABEL (title), heading);
   g_string_append (text, when);
   if (e->what != NULL)
     g_string_append_printf (text, " · %s", e->what);
   if (e->record_id != NULL)
-    g_string_append_printf (text, _(" · record %.8s, version %" G_GINT64_FORMAT), e->record_id,
-                            e->record_version);
+    g_string_append_printf (text, _(" · record %.8s, version %lld"), e->record_id,
+                            (long long) e->record_version);
   if (e->decision != NULL)
     g_string_append_printf (text, _(" · decision: %s"), e->decision);
   if (e->redirect_name != NULL)
@@ -193,21 +193,21 @@ loaded_cb (gpointer      result,
     }
   if (data->verified)
     {
-      text = g_strdup_printf (ngettext ("Verified: the log’s %" G_GINT64_FORMAT " entry is in "
+      text = g_strdup_printf (ngettext ("Verified: the log’s %lld entry is in "
                                         "order, complete and signed by this organisation.",
-                                        "Verified: the log’s %" G_GINT64_FORMAT " entries are in "
+                                        "Verified: the log’s %lld entries are in "
                                         "order, complete and signed by this organisation.",
-                                        data->n_checked),
-                              data->n_checked);
+                                        (gulong) data->n_checked),
+                              (long long) data->n_checked);
       gtk_image_set_from_icon_name (self->verify_icon, "emblem-ok-symbolic");
       gtk_widget_add_css_class (GTK_WIDGET (self->verify_icon), "success");
     }
   else
     {
-      text = g_strdup_printf (_("The log does not verify: it has been altered at entry %"
-                                G_GINT64_FORMAT ". Keep the store as it is and tell your "
+      text = g_strdup_printf (_("The log does not verify: it has been altered at entry "
+                                "%lld. Keep the store as it is and tell your "
                                 "information governance lead. (%s)"),
-                              data->bad_seq, data->error != NULL ? data->error->message : "");
+                              (long long) data->bad_seq, data->error != NULL ? data->error->message : "");
       gtk_image_set_from_icon_name (self->verify_icon, "dialog-warning-symbolic");
       gtk_widget_add_css_class (GTK_WIDGET (self->verify_icon), "error");
       gtk_widget_add_css_class (GTK_WIDGET (self->verify_label), "error");

@@ -587,18 +587,18 @@ sync_details (const LiaSyncPeerState *state)
   else if (state->pending_out > 0)
     {
       g_string_append_c (text, ' ');
-      g_string_append_printf (text, ngettext ("%" G_GINT64_FORMAT " item waiting to go to it.",
-                                              "%" G_GINT64_FORMAT " items waiting to go to it.",
+      g_string_append_printf (text, ngettext ("%lld item waiting to go to it.",
+                                              "%lld items waiting to go to it.",
                                               (gulong) state->pending_out),
-                              state->pending_out);
+                              (long long) state->pending_out);
     }
   if (state->pending_in > 0)
     {
       g_string_append_c (text, ' ');
-      g_string_append_printf (text, ngettext ("%" G_GINT64_FORMAT " item still to come from it.",
-                                              "%" G_GINT64_FORMAT " items still to come from it.",
+      g_string_append_printf (text, ngettext ("%lld item still to come from it.",
+                                              "%lld items still to come from it.",
                                               (gulong) state->pending_in),
-                              state->pending_in);
+                              (long long) state->pending_in);
     }
   if (state->status == LIA_SYNC_PEER_UNREACHABLE)
     {
