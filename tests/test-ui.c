@@ -1117,6 +1117,8 @@ demo_scenario (LiaApplication *app,
   g_assert_true (g_file_test (*store_dir, G_FILE_TEST_IS_DIR));
   lia_ui_wait_for ("case-list");
   lia_ui_wait_for_any_text ("Child A, Northmoor");
+  /* The case opens by itself, on its overview. */
+  lia_ui_wait_for ("timeline");
   /* The council's peers, verified. */
   activate ("case-list", "main.peers");
   lia_ui_wait_for ("peers-list");
