@@ -173,6 +173,10 @@ welsh_scenario (LiaApplication *app,
   wait_for_welsh_label (window, "Local authority area");
   wait_for_welsh_label (window, "Statutory timeline");
   assert_welsh_button ("overview-edit", "_Edit…");
+  /* A milestone's title and state: the core library's words
+   * (app/lia-deadlines.c), which the application translates too. */
+  wait_for_welsh_label (window, "Notify the Panel of the serious incident");
+  wait_for_welsh_label (window, "Met");
 
   /* A date: today on the statutory timeline, its month in Welsh. */
   /* The catalogue's "Today, %s" with the date put in by hand: the
