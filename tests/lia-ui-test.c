@@ -103,7 +103,6 @@ run_scenario_cb (gpointer user_data)
    * 4.8's blink timer does not complain about focus that moved while the
    * window had none (Xvfb has no window manager to give it). */
   g_object_set (gtk_settings_get_default (), "gtk-cursor-blink", FALSE, NULL);
-  notifications = lia_ui_notifications_new ();
   run->scenario (LIA_APPLICATION (app), window, run->user_data);
   /* Closing every window ends g_application_run(), as for a person. */
   {
@@ -169,6 +168,11 @@ lia_ui_test_run_app (const char *const *args,
   for (guint i = 0; args != NULL && args[i] != NULL; i++)
     g_ptr_array_add (argv, (gpointer) args[i]);
   g_ptr_array_add (argv, NULL);
+  /* The notification service is there before the application is: GLib
+   * picks the way it sends notifications when it first sends one (which
+   * the demonstration may do before a scenario starts), and falls back to
+   * org.freedesktop.Notifications, which is not there, if it finds none. */
+  notifications = lia_ui_notifications_new ();
   g_signal_connect_after (app, "activate", G_CALLBACK (activated_cb), &run);
   status = g_application_run (G_APPLICATION (app), (int) argv->len - 1, (char **) argv->pdata);
   g_clear_pointer (&notifications, lia_ui_notifications_free);
