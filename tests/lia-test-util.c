@@ -102,9 +102,15 @@ lia_test_export_bundle (LiaStore   *from,
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (GOutputStream) out = g_memory_output_stream_new_resizable ();
+  LiaBundleExport summary = { 0 };
 
-  g_assert_true (lia_exchange_export_bundle (from, to, out, out_envelopes, out_chunks, &error));
+  g_assert_true (lia_exchange_export_bundle (from, to, LIA_BUNDLE_EXPORT_ALL, out, &summary,
+                                             &error));
   g_assert_no_error (error);
+  if (out_envelopes != NULL)
+    *out_envelopes = summary.envelopes;
+  if (out_chunks != NULL)
+    *out_chunks = summary.chunks;
   g_assert_true (g_output_stream_close (out, NULL, NULL));
   return g_memory_output_stream_steal_as_bytes (G_MEMORY_OUTPUT_STREAM (out));
 }

@@ -652,8 +652,8 @@ test_revoked_peer (Fixture *f, gconstpointer data)
   {
     g_autoptr (GOutputStream) out = g_memory_output_stream_new_resizable ();
 
-    g_assert_false (lia_exchange_export_bundle (f->stores[COUNCIL], lia_test_orgs[ICB].name, out,
-                                                NULL, NULL, &error));
+    g_assert_false (lia_exchange_export_bundle (f->stores[COUNCIL], lia_test_orgs[ICB].name,
+                                                LIA_BUNDLE_EXPORT_ALL, out, NULL, &error));
     g_assert_error (error, LIA_MODEL_ERROR, LIA_MODEL_ERROR_NOT_ALLOWED);
   }
 }

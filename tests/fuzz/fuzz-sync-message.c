@@ -165,13 +165,13 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
       g_autoptr (GBytes) body = g_bytes_new (data + LIA_SYNC_HEADER_BYTES,
                                              size - LIA_SYNC_HEADER_BYTES);
       g_autoptr (GError) holdings_error = NULL;
-      g_autoptr (GPtrArray) holdings = lia_sync_holdings_decode (body, &holdings_error);
+      g_autoptr (GPtrArray) holdings = lia_holdings_decode (body, &holdings_error);
 
       if (holdings == NULL)
         check_error (holdings_error);
       else
         {
-          g_autoptr (GBytes) again = lia_sync_holdings_encode (holdings);
+          g_autoptr (GBytes) again = lia_holdings_encode (holdings);
 
           check_holdings (holdings);
           if (!g_bytes_equal (again, body))
