@@ -320,8 +320,9 @@ lia_bundle_reader_next (LiaBundleReader *self,
         return NULL;
       len -= LIA_BUNDLE_HASH_BYTES;
     }
-  data = g_malloc (len);
-  if (!read_exactly (self, data, len,
+  /* Holdings may be empty: g_malloc (0) is NULL, which no read takes. */
+  data = g_malloc (MAX (len, 1));
+  if (len > 0 && !read_exactly (self, data, len,
                      type == TYPE_CHUNK      ? "a chunk"
                      : type == TYPE_HOLDINGS ? "the acknowledgement"
                                              : "an envelope",
