@@ -102,26 +102,6 @@ lia_holdings_encode (GPtrArray *holdings)
   return g_variant_get_data_as_bytes (value);
 }
 
-static gboolean
-invalid (GError    **error,
-         const char *format,
-         ...) G_GNUC_PRINTF (2, 3);
-
-static gboolean
-invalid (GError    **error,
-         const char *format,
-         ...)
-{
-  va_list args;
-  g_autofree char *detail = NULL;
-
-  va_start (args, format);
-  detail = g_strdup_vprintf (format, args);
-  va_end (args);
-  g_set_error (error, LIA_MODEL_ERROR, LIA_MODEL_ERROR_INVALID, "Holdings %s", detail);
-  return FALSE;
-}
-
 GPtrArray *
 lia_holdings_from_variant (GVariant *array,
                            GError  **error)
@@ -135,8 +115,9 @@ lia_holdings_from_variant (GVariant *array,
 
   if (n > LIA_HOLDINGS_MAX_ORIGINATORS)
     {
-      invalid (error, "of %" G_GSIZE_FORMAT " originators (at most %u)", n,
-               LIA_HOLDINGS_MAX_ORIGINATORS);
+      g_set_error (error, LIA_MODEL_ERROR, LIA_MODEL_ERROR_INVALID,
+                   "Holdings of %" G_GSIZE_FORMAT " originators (at most %u)", n,
+                   LIA_HOLDINGS_MAX_ORIGINATORS);
       return NULL;
     }
   holdings = g_ptr_array_new_full (n, (GDestroyNotify) lia_holdings_entry_free);
@@ -154,18 +135,21 @@ lia_holdings_from_variant (GVariant *array,
 
       if (key_len != LIA_ENVELOPE_KEY_BYTES)
         {
-          invalid (error, "with an originator's key of %" G_GSIZE_FORMAT " bytes", key_len);
+          g_set_error (error, LIA_MODEL_ERROR, LIA_MODEL_ERROR_INVALID,
+                       "Holdings with an originator's key of %" G_GSIZE_FORMAT " bytes", key_len);
           return NULL;
         }
       if (!g_hash_table_add (seen, g_bytes_new (key_data, key_len)))
         {
-          invalid (error, "with an originator named twice");
+          g_set_error_literal (error, LIA_MODEL_ERROR, LIA_MODEL_ERROR_INVALID,
+                               "Holdings with an originator named twice");
           return NULL;
         }
       extras += n_runs;
       if (extras > LIA_HOLDINGS_MAX_EXTRAS)
         {
-          invalid (error, "with more than %u runs", LIA_HOLDINGS_MAX_EXTRAS);
+          g_set_error (error, LIA_MODEL_ERROR, LIA_MODEL_ERROR_INVALID,
+                       "Holdings with more than %u runs", LIA_HOLDINGS_MAX_EXTRAS);
           return NULL;
         }
       entry = lia_holdings_entry_new (key_data, g_variant_get_uint64 (contiguous));
@@ -179,14 +163,16 @@ lia_holdings_from_variant (GVariant *array,
           g_variant_get_child (runs, r, "(tt)", &run.first, &run.last);
           if (run.first <= after || run.first == G_MAXUINT64 || run.last < run.first)
             {
-              invalid (error, "with runs that are not ascending and apart");
+              g_set_error_literal (error, LIA_MODEL_ERROR, LIA_MODEL_ERROR_INVALID,
+                                   "Holdings with runs that are not ascending and apart");
               return NULL;
             }
           g_array_append_val (entry->extras, run);
           after = run.last;
           if (after == G_MAXUINT64 && r + 1 < n_runs)
             {
-              invalid (error, "with runs that are not ascending and apart");
+              g_set_error_literal (error, LIA_MODEL_ERROR, LIA_MODEL_ERROR_INVALID,
+                                   "Holdings with runs that are not ascending and apart");
               return NULL;
             }
         }
@@ -202,8 +188,9 @@ lia_holdings_decode (GBytes  *bytes,
 
   if (g_bytes_get_size (bytes) > LIA_HOLDINGS_MAX_BYTES)
     {
-      invalid (error, "of %" G_GSIZE_FORMAT " bytes (at most %u)", g_bytes_get_size (bytes),
-               LIA_HOLDINGS_MAX_BYTES);
+      g_set_error (error, LIA_MODEL_ERROR, LIA_MODEL_ERROR_INVALID,
+                   "Holdings of %" G_GSIZE_FORMAT " bytes (at most %u)", g_bytes_get_size (bytes),
+                   LIA_HOLDINGS_MAX_BYTES);
       return NULL;
     }
   value = g_variant_ref_sink (g_variant_new_from_bytes (G_VARIANT_TYPE (LIA_HOLDINGS_TYPE), bytes,
@@ -212,7 +199,8 @@ lia_holdings_decode (GBytes  *bytes,
    * bounds, so reading it can neither fail nor be ambiguous. */
   if (!g_variant_is_normal_form (value))
     {
-      invalid (error, "not in GVariant normal form");
+      g_set_error_literal (error, LIA_MODEL_ERROR, LIA_MODEL_ERROR_INVALID,
+                           "Holdings not in GVariant normal form");
       return NULL;
     }
   return lia_holdings_from_variant (value, error);
