@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include <glib/gi18n.h>
 #include <string.h>
 
 #include "lia-case.h"
@@ -214,8 +215,8 @@ lia_store_org_by_id (LiaStore *store,
   return NULL;
 }
 
-const LiaField lia_contact_field = { "contact", "Point of contact", LIA_FIELD_TEXT, NULL, TRUE };
-static const LiaField org_name_field = { "name", "Name", LIA_FIELD_TEXT, NULL, TRUE };
+const LiaField lia_contact_field = { "contact", N_("Point of contact"), LIA_FIELD_TEXT, NULL, TRUE };
+static const LiaField org_name_field = { "name", N_("Name"), LIA_FIELD_TEXT, NULL, TRUE };
 
 LiaOrg *
 lia_store_add_org (LiaStore   *store,
@@ -262,11 +263,11 @@ static const char *const role_names[] = {
 };
 
 static const char *const role_labels[] = {
-  "Safeguarding partner (local authority)",
-  "Safeguarding partner (integrated care board)",
-  "Safeguarding partner (police)",
-  "IOPC investigation team",
-  "Other relevant agency",
+  N_("Safeguarding partner (local authority)"),
+  N_("Safeguarding partner (integrated care board)"),
+  N_("Safeguarding partner (police)"),
+  N_("IOPC investigation team"),
+  N_("Other relevant agency"),
 };
 
 const char *
@@ -347,52 +348,52 @@ static const char *const yes_no_choices[] = { "yes", "no", NULL };
 static const char *const proceedings_choices[] = { "none", "pending", "active", "concluded", NULL };
 
 static const LiaField case_fields[] = {
-  { "title", "Title", LIA_FIELD_TEXT, NULL, TRUE },
-  { "child", "Child (anonymised code)", LIA_FIELD_TEXT, NULL, TRUE },
-  { "area", "Local authority area", LIA_FIELD_TEXT, NULL, TRUE },
-  { "incident", "Date of the incident", LIA_FIELD_DATE, NULL, FALSE },
-  { "aware", "Local authority became aware", LIA_FIELD_DATE, NULL, TRUE },
-  { "type", "Notification type", LIA_FIELD_CHOICE, notification_names, TRUE },
-  { "status", "Case status", LIA_FIELD_CHOICE, status_choices, TRUE },
+  { "title", N_("Title"), LIA_FIELD_TEXT, NULL, TRUE },
+  { "child", N_("Child (anonymised code)"), LIA_FIELD_TEXT, NULL, TRUE },
+  { "area", N_("Local authority area"), LIA_FIELD_TEXT, NULL, TRUE },
+  { "incident", N_("Date of the incident"), LIA_FIELD_DATE, NULL, FALSE },
+  { "aware", N_("Local authority became aware"), LIA_FIELD_DATE, NULL, TRUE },
+  { "type", N_("Notification type"), LIA_FIELD_CHOICE, notification_names, TRUE },
+  { "status", N_("Case status"), LIA_FIELD_CHOICE, status_choices, TRUE },
 
-  { "notification.sent", "Notification sent to the Panel", LIA_FIELD_DATE, NULL, FALSE },
+  { "notification.sent", N_("Notification sent to the Panel"), LIA_FIELD_DATE, NULL, FALSE },
 
-  { "rapid-review.request-sent", "Information request sent to agencies", LIA_FIELD_DATE, NULL, FALSE },
-  { "rapid-review.meeting", "Rapid review meeting", LIA_FIELD_DATE, NULL, FALSE },
-  { "rapid-review.outcome", "Rapid review outcome", LIA_FIELD_CHOICE, outcome_choices, FALSE },
-  { "rapid-review.submitted", "Rapid review submitted to the Panel", LIA_FIELD_DATE, NULL, FALSE },
-  { "rapid-review.recommendation-sent", "Recommendation sent to the partnership chair", LIA_FIELD_DATE, NULL, FALSE },
-  { "rapid-review.recommendation", "Recommendation to the partnership chair", LIA_FIELD_LONG_TEXT, NULL, FALSE },
+  { "rapid-review.request-sent", N_("Information request sent to agencies"), LIA_FIELD_DATE, NULL, FALSE },
+  { "rapid-review.meeting", N_("Rapid review meeting"), LIA_FIELD_DATE, NULL, FALSE },
+  { "rapid-review.outcome", N_("Rapid review outcome"), LIA_FIELD_CHOICE, outcome_choices, FALSE },
+  { "rapid-review.submitted", N_("Rapid review submitted to the Panel"), LIA_FIELD_DATE, NULL, FALSE },
+  { "rapid-review.recommendation-sent", N_("Recommendation sent to the partnership chair"), LIA_FIELD_DATE, NULL, FALSE },
+  { "rapid-review.recommendation", N_("Recommendation to the partnership chair"), LIA_FIELD_LONG_TEXT, NULL, FALSE },
 
-  { "lcspr.decision", "Decision to hold an LCSPR", LIA_FIELD_DATE, NULL, FALSE },
-  { "lcspr.reviewers", "Reviewer(s)", LIA_FIELD_TEXT, NULL, FALSE },
-  { "lcspr.methodology", "Methodology", LIA_FIELD_LONG_TEXT, NULL, FALSE },
-  { "lcspr.terms-of-reference", "Terms of reference", LIA_FIELD_LONG_TEXT, NULL, FALSE },
-  { "lcspr.lines-of-enquiry", "Key lines of enquiry", LIA_FIELD_LONG_TEXT, NULL, FALSE },
-  { "lcspr.publication-planned", "Planned publication", LIA_FIELD_DATE, NULL, FALSE },
-  { "lcspr.published", "Published", LIA_FIELD_DATE, NULL, FALSE },
-  { "lcspr.report-sent", "Full report sent to the Panel, Secretary of State and Ofsted", LIA_FIELD_DATE, NULL, FALSE },
-  { "lcspr.representations-requested", "IOPC asked for representations on publication", LIA_FIELD_DATE, NULL, FALSE },
-  { "lcspr.representations-received", "IOPC representations received", LIA_FIELD_DATE, NULL, FALSE },
-  { "lcspr.not-published", "Decision not to publish, with reasons", LIA_FIELD_LONG_TEXT, NULL, FALSE },
+  { "lcspr.decision", N_("Decision to hold an LCSPR"), LIA_FIELD_DATE, NULL, FALSE },
+  { "lcspr.reviewers", N_("Reviewer(s)"), LIA_FIELD_TEXT, NULL, FALSE },
+  { "lcspr.methodology", N_("Methodology"), LIA_FIELD_LONG_TEXT, NULL, FALSE },
+  { "lcspr.terms-of-reference", N_("Terms of reference"), LIA_FIELD_LONG_TEXT, NULL, FALSE },
+  { "lcspr.lines-of-enquiry", N_("Key lines of enquiry"), LIA_FIELD_LONG_TEXT, NULL, FALSE },
+  { "lcspr.publication-planned", N_("Planned publication"), LIA_FIELD_DATE, NULL, FALSE },
+  { "lcspr.published", N_("Published"), LIA_FIELD_DATE, NULL, FALSE },
+  { "lcspr.report-sent", N_("Full report sent to the Panel, Secretary of State and Ofsted"), LIA_FIELD_DATE, NULL, FALSE },
+  { "lcspr.representations-requested", N_("IOPC asked for representations on publication"), LIA_FIELD_DATE, NULL, FALSE },
+  { "lcspr.representations-received", N_("IOPC representations received"), LIA_FIELD_DATE, NULL, FALSE },
+  { "lcspr.not-published", N_("Decision not to publish, with reasons"), LIA_FIELD_LONG_TEXT, NULL, FALSE },
 
-  { "iopc.referral", "Referral to the IOPC", LIA_FIELD_DATE, NULL, FALSE },
-  { "iopc.mode", "Mode of investigation", LIA_FIELD_CHOICE, mode_choices, FALSE },
-  { "iopc.matter", "Matter investigated", LIA_FIELD_CHOICE, matter_choices, FALSE },
-  { "iopc.status", "Investigation status", LIA_FIELD_CHOICE, iopc_status_choices, FALSE },
-  { "iopc.interested-person", "Partnership given interested person status", LIA_FIELD_CHOICE, yes_no_choices, FALSE },
-  { "iopc.final-report", "IOPC final report", LIA_FIELD_DATE, NULL, FALSE },
-  { "iopc.cps-referral", "Referral to the CPS", LIA_FIELD_DATE, NULL, FALSE },
-  { "iopc.prejudice-notice", "Prejudice notice (request to pause the review)", LIA_FIELD_DATE, NULL, FALSE },
-  { "iopc.prejudice-reasons", "Reasons given for the prejudice notice", LIA_FIELD_LONG_TEXT, NULL, FALSE },
-  { "iopc.prejudice-response", "The partnership's response", LIA_FIELD_LONG_TEXT, NULL, FALSE },
+  { "iopc.referral", N_("Referral to the IOPC"), LIA_FIELD_DATE, NULL, FALSE },
+  { "iopc.mode", N_("Mode of investigation"), LIA_FIELD_CHOICE, mode_choices, FALSE },
+  { "iopc.matter", N_("Matter investigated"), LIA_FIELD_CHOICE, matter_choices, FALSE },
+  { "iopc.status", N_("Investigation status"), LIA_FIELD_CHOICE, iopc_status_choices, FALSE },
+  { "iopc.interested-person", N_("Partnership given interested person status"), LIA_FIELD_CHOICE, yes_no_choices, FALSE },
+  { "iopc.final-report", N_("IOPC final report"), LIA_FIELD_DATE, NULL, FALSE },
+  { "iopc.cps-referral", N_("Referral to the CPS"), LIA_FIELD_DATE, NULL, FALSE },
+  { "iopc.prejudice-notice", N_("Prejudice notice (request to pause the review)"), LIA_FIELD_DATE, NULL, FALSE },
+  { "iopc.prejudice-reasons", N_("Reasons given for the prejudice notice"), LIA_FIELD_LONG_TEXT, NULL, FALSE },
+  { "iopc.prejudice-response", N_("The partnership's response"), LIA_FIELD_LONG_TEXT, NULL, FALSE },
 
-  { "proceedings.criminal", "Criminal proceedings", LIA_FIELD_CHOICE, proceedings_choices, FALSE },
-  { "proceedings.criminal-restrictions", "Reporting restrictions (criminal)", LIA_FIELD_LONG_TEXT, NULL, FALSE },
-  { "proceedings.misconduct", "Misconduct proceedings", LIA_FIELD_CHOICE, proceedings_choices, FALSE },
-  { "proceedings.misconduct-restrictions", "Reporting restrictions (misconduct)", LIA_FIELD_LONG_TEXT, NULL, FALSE },
-  { "proceedings.coronial", "Coronial inquest", LIA_FIELD_CHOICE, proceedings_choices, FALSE },
-  { "proceedings.coronial-restrictions", "Reporting restrictions (inquest)", LIA_FIELD_LONG_TEXT, NULL, FALSE },
+  { "proceedings.criminal", N_("Criminal proceedings"), LIA_FIELD_CHOICE, proceedings_choices, FALSE },
+  { "proceedings.criminal-restrictions", N_("Reporting restrictions (criminal)"), LIA_FIELD_LONG_TEXT, NULL, FALSE },
+  { "proceedings.misconduct", N_("Misconduct proceedings"), LIA_FIELD_CHOICE, proceedings_choices, FALSE },
+  { "proceedings.misconduct-restrictions", N_("Reporting restrictions (misconduct)"), LIA_FIELD_LONG_TEXT, NULL, FALSE },
+  { "proceedings.coronial", N_("Coronial inquest"), LIA_FIELD_CHOICE, proceedings_choices, FALSE },
+  { "proceedings.coronial-restrictions", N_("Reporting restrictions (inquest)"), LIA_FIELD_LONG_TEXT, NULL, FALSE },
 };
 
 /* The first seven are columns of lcase; the rest live in case_field. */
@@ -1062,13 +1063,13 @@ lia_case_set_lead (sqlite3    *db,
 
 /* ---- participants, attendance, delay notices ------------------------------ */
 
-static const LiaField email_field = { "email", "Email address", LIA_FIELD_TEXT, NULL, FALSE };
-static const LiaField phone_field = { "phone", "Telephone", LIA_FIELD_TEXT, NULL, FALSE };
-static const LiaField attendee_field = { "name", "Attendee's name", LIA_FIELD_TEXT, NULL, TRUE };
-static const LiaField position_field = { "position", "Position", LIA_FIELD_TEXT, NULL, FALSE };
-static const LiaField sent_field = { "sent", "Date the delay notice was sent", LIA_FIELD_DATE, NULL, TRUE };
-static const LiaField reason_field = { "reason", "Reasons for the delay", LIA_FIELD_LONG_TEXT, NULL, TRUE };
-static const LiaField revised_field = { "revised", "Revised publication date", LIA_FIELD_DATE, NULL, FALSE };
+static const LiaField email_field = { "email", N_("Email address"), LIA_FIELD_TEXT, NULL, FALSE };
+static const LiaField phone_field = { "phone", N_("Telephone"), LIA_FIELD_TEXT, NULL, FALSE };
+static const LiaField attendee_field = { "name", N_("Attendee's name"), LIA_FIELD_TEXT, NULL, TRUE };
+static const LiaField position_field = { "position", N_("Position"), LIA_FIELD_TEXT, NULL, FALSE };
+static const LiaField sent_field = { "sent", N_("Date the delay notice was sent"), LIA_FIELD_DATE, NULL, TRUE };
+static const LiaField reason_field = { "reason", N_("Reasons for the delay"), LIA_FIELD_LONG_TEXT, NULL, TRUE };
+static const LiaField revised_field = { "revised", N_("Revised publication date"), LIA_FIELD_DATE, NULL, FALSE };
 
 /* Normalises an optional value: NULL stays NULL (unchanged), "" becomes
  * an empty string (clear). */

@@ -21,6 +21,7 @@
  */
 #include "config.h"
 
+#include <glib/gi18n.h>
 #include <string.h>
 
 #include "lia-db.h"
@@ -32,7 +33,7 @@ static const char *const state_names[] = {
 };
 
 static const char *const state_labels[] = {
-  "Waiting", "Due", "Overdue", "Met", "Met late", "Not applicable",
+  N_("Waiting"), N_("Due"), N_("Overdue"), N_("Met"), N_("Met late"), N_("Not applicable"),
 };
 
 const char *
@@ -115,50 +116,50 @@ static const struct
   const char *source;
 } kinds[N_KINDS] = {
   [M_NOTIFY_PANEL] = {
-    "notify-panel", "Notify the Panel of the serious incident",
-    "Within 5 working days of the local authority becoming aware of the incident",
+    "notify-panel", N_("Notify the Panel of the serious incident"),
+    N_("Within 5 working days of the local authority becoming aware of the incident"),
     WT2023 " (section 16C Children Act 2004)" },
   [M_INFORMATION_REQUEST] = {
-    "information-request", "Send the information request to agencies",
-    "Within 2 working days of the notification", "Bucks procedure 4.3" },
+    "information-request", N_("Send the information request to agencies"),
+    N_("Within 2 working days of the notification"), "Bucks procedure 4.3" },
   [M_RAPID_REVIEW_MEETING] = {
-    "rapid-review-meeting", "Hold the rapid review meeting",
-    "Between 7 and 13 working days after the notification", "Bucks procedure 4.4" },
+    "rapid-review-meeting", N_("Hold the rapid review meeting"),
+    N_("Between 7 and 13 working days after the notification"), "Bucks procedure 4.4" },
   [M_RAPID_REVIEW_SUBMITTED] = {
-    "rapid-review-submitted", "Submit the rapid review to the Panel",
-    "Within 15 working days of becoming aware of the incident",
+    "rapid-review-submitted", N_("Submit the rapid review to the Panel"),
+    N_("Within 15 working days of becoming aware of the incident"),
     "Child Safeguarding Practice Review Panel guidance (" WT2023 ")" },
   [M_RECOMMENDATION] = {
-    "recommendation", "Send the recommendation to the partnership chair",
-    "Within one month of the notification", "Bucks procedure 4.7" },
+    "recommendation", N_("Send the recommendation to the partnership chair"),
+    N_("Within one month of the notification"), "Bucks procedure 4.7" },
   [M_LCSPR_PUBLICATION] = {
-    "lcspr-publication", "Publish the LCSPR report",
-    "No later than 6 months from the decision to hold the review", WT2023 },
+    "lcspr-publication", N_("Publish the LCSPR report"),
+    N_("No later than 6 months from the decision to hold the review"), WT2023 },
   [M_REPORT_TO_PANEL] = {
-    "report-to-panel", "Send the full report to the Panel and the Secretary of State (and Ofsted)",
-    "No later than 7 working days before publication", WT2023 },
+    "report-to-panel", N_("Send the full report to the Panel and the Secretary of State (and Ofsted)"),
+    N_("No later than 7 working days before publication"), WT2023 },
   [M_PUBLICATION_DELAY] = {
-    "publication-delay", "Tell the Panel and the Secretary of State of the delay in publication",
-    "When publication will be later than 6 months from the decision, tell the Panel and "
-    "the Secretary of State, with the reasons", WT2023 },
+    "publication-delay", N_("Tell the Panel and the Secretary of State of the delay in publication"),
+    N_("When publication will be later than 6 months from the decision, tell the Panel and "
+    "the Secretary of State, with the reasons"), WT2023 },
   [M_IOPC_REPRESENTATIONS] = {
-    "iopc-representations", "Ask the IOPC for representations on publication",
-    "Before an LCSPR is published while an IOPC investigation is open, ask the IOPC "
-    "whether it has representations on publication",
+    "iopc-representations", N_("Ask the IOPC for representations on publication"),
+    N_("Before an LCSPR is published while an IOPC investigation is open, ask the IOPC "
+    "whether it has representations on publication"),
     FRAMEWORK " (Reports and publication)" },
   [M_KEEP_PUBLISHED] = {
-    "keep-published", "Keep the published report publicly available",
-    "At least one year after publication (three years for a national review)", WT2023 },
+    "keep-published", N_("Keep the published report publicly available"),
+    N_("At least one year after publication (three years for a national review)"), WT2023 },
   [M_ACTION] = {
-    "action", "Action",
-    "The due date agreed in the action plan", "Case action plan" },
+    "action", N_("Action"),
+    N_("The due date agreed in the action plan"), "Case action plan" },
   [M_DESTROY] = {
-    "destroy", "Destroy",
-    "Destroy the disclosed material on the agreed date",
+    "destroy", N_("Destroy"),
+    N_("Destroy the disclosed material on the agreed date"),
     FRAMEWORK " (Disclosure and sharing of material)" },
   [M_RETURN] = {
-    "return", "Return",
-    "Return the disclosed material on the agreed date",
+    "return", N_("Return"),
+    N_("Return the disclosed material on the agreed date"),
     FRAMEWORK " (Disclosure and sharing of material)" },
 };
 

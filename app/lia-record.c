@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include <glib/gi18n.h>
 #include <string.h>
 
 #include <json-glib/json-glib.h>
@@ -22,9 +23,9 @@ static const char *const kind_names[] = {
 };
 
 static const char *const kind_labels[] = {
-  "Chronology entry", "Information report", "Factual summary", "Interview product",
-  "Terms of reference", "Material", "Report", "Representation on publication",
-  "Action-plan item", "Note",
+  N_("Chronology entry"), N_("Information report"), N_("Factual summary"), N_("Interview product"),
+  N_("Terms of reference"), N_("Material"), N_("Report"), N_("Representation on publication"),
+  N_("Action-plan item"), N_("Note"),
 };
 
 static const char *const classification_choices[] = { "standard", "sensitive", "secret", NULL };
@@ -35,84 +36,84 @@ static const char *const grounds_choices[] = { "prejudice", "accuracy", "reporti
 static const char *const action_status_choices[] = { "open", "in-progress", "done", "cancelled", NULL };
 
 #define COMMON_FIELDS(TITLE_REQUIRED)                                                        \
-  { "title", "Title", LIA_FIELD_TEXT, NULL, TITLE_REQUIRED },                               \
-  { "classification", "Classification", LIA_FIELD_CHOICE, classification_choices, FALSE }, \
-  { "basis", "Basis for the classification", LIA_FIELD_LONG_TEXT, NULL, FALSE },           \
-  { "handling", "Handling restrictions", LIA_FIELD_LONG_TEXT, NULL, FALSE },               \
-  { "destroy-on", "Destroy on", LIA_FIELD_DATE, NULL, FALSE },                              \
-  { "return-on", "Return on", LIA_FIELD_DATE, NULL, FALSE }
+  { "title", N_("Title"), LIA_FIELD_TEXT, NULL, TITLE_REQUIRED },                               \
+  { "classification", N_("Classification"), LIA_FIELD_CHOICE, classification_choices, FALSE }, \
+  { "basis", N_("Basis for the classification"), LIA_FIELD_LONG_TEXT, NULL, FALSE },           \
+  { "handling", N_("Handling restrictions"), LIA_FIELD_LONG_TEXT, NULL, FALSE },               \
+  { "destroy-on", N_("Destroy on"), LIA_FIELD_DATE, NULL, FALSE },                              \
+  { "return-on", N_("Return on"), LIA_FIELD_DATE, NULL, FALSE }
 
 #define N_COMMON_FIELDS 6
 
 static const LiaField chronology_fields[] = {
   COMMON_FIELDS (FALSE),
-  { "date", "Date and time", LIA_FIELD_DATE_TIME, NULL, TRUE },
-  { "agency", "Agency", LIA_FIELD_TEXT, NULL, FALSE },
-  { "what", "What happened", LIA_FIELD_LONG_TEXT, NULL, TRUE },
-  { "source", "Source", LIA_FIELD_TEXT, NULL, FALSE },
-  { "analysis", "Analysis", LIA_FIELD_LONG_TEXT, NULL, FALSE },
-  { "expected", "Expected practice", LIA_FIELD_CHOICE, expected_choices, FALSE },
+  { "date", N_("Date and time"), LIA_FIELD_DATE_TIME, NULL, TRUE },
+  { "agency", N_("Agency"), LIA_FIELD_TEXT, NULL, FALSE },
+  { "what", N_("What happened"), LIA_FIELD_LONG_TEXT, NULL, TRUE },
+  { "source", N_("Source"), LIA_FIELD_TEXT, NULL, FALSE },
+  { "analysis", N_("Analysis"), LIA_FIELD_LONG_TEXT, NULL, FALSE },
+  { "expected", N_("Expected practice"), LIA_FIELD_CHOICE, expected_choices, FALSE },
 };
 
 static const LiaField information_report_fields[] = {
   COMMON_FIELDS (FALSE),
-  { "date", "Date", LIA_FIELD_DATE, NULL, FALSE },
-  { "text", "Report", LIA_FIELD_LONG_TEXT, NULL, TRUE },
+  { "date", N_("Date"), LIA_FIELD_DATE, NULL, FALSE },
+  { "text", N_("Report"), LIA_FIELD_LONG_TEXT, NULL, TRUE },
 };
 
 static const LiaField factual_summary_fields[] = {
   COMMON_FIELDS (FALSE),
-  { "date", "Date", LIA_FIELD_DATE, NULL, FALSE },
-  { "text", "Summary", LIA_FIELD_LONG_TEXT, NULL, TRUE },
+  { "date", N_("Date"), LIA_FIELD_DATE, NULL, FALSE },
+  { "text", N_("Summary"), LIA_FIELD_LONG_TEXT, NULL, TRUE },
 };
 
 static const LiaField interview_fields[] = {
   COMMON_FIELDS (FALSE),
-  { "date", "Date of interview", LIA_FIELD_DATE, NULL, TRUE },
-  { "role", "Role of the person interviewed", LIA_FIELD_TEXT, NULL, TRUE },
-  { "summary", "Summary", LIA_FIELD_LONG_TEXT, NULL, TRUE },
+  { "date", N_("Date of interview"), LIA_FIELD_DATE, NULL, TRUE },
+  { "role", N_("Role of the person interviewed"), LIA_FIELD_TEXT, NULL, TRUE },
+  { "summary", N_("Summary"), LIA_FIELD_LONG_TEXT, NULL, TRUE },
 };
 
 static const LiaField terms_of_reference_fields[] = {
   COMMON_FIELDS (FALSE),
-  { "date", "Date", LIA_FIELD_DATE, NULL, FALSE },
-  { "process", "Process", LIA_FIELD_CHOICE, process_choices, FALSE },
-  { "text", "Terms of reference", LIA_FIELD_LONG_TEXT, NULL, TRUE },
+  { "date", N_("Date"), LIA_FIELD_DATE, NULL, FALSE },
+  { "process", N_("Process"), LIA_FIELD_CHOICE, process_choices, FALSE },
+  { "text", N_("Terms of reference"), LIA_FIELD_LONG_TEXT, NULL, TRUE },
 };
 
 static const LiaField material_fields[] = {
   COMMON_FIELDS (TRUE),
-  { "date", "Date", LIA_FIELD_DATE, NULL, FALSE },
-  { "originating-org", "Originating organisation", LIA_FIELD_TEXT, NULL, TRUE },
-  { "description", "Description", LIA_FIELD_LONG_TEXT, NULL, FALSE },
+  { "date", N_("Date"), LIA_FIELD_DATE, NULL, FALSE },
+  { "originating-org", N_("Originating organisation"), LIA_FIELD_TEXT, NULL, TRUE },
+  { "description", N_("Description"), LIA_FIELD_LONG_TEXT, NULL, FALSE },
 };
 
 static const LiaField report_fields[] = {
   COMMON_FIELDS (TRUE),
-  { "date", "Date", LIA_FIELD_DATE, NULL, FALSE },
-  { "status", "Status", LIA_FIELD_CHOICE, report_status_choices, TRUE },
-  { "text", "Report", LIA_FIELD_LONG_TEXT, NULL, FALSE },
+  { "date", N_("Date"), LIA_FIELD_DATE, NULL, FALSE },
+  { "status", N_("Status"), LIA_FIELD_CHOICE, report_status_choices, TRUE },
+  { "text", N_("Report"), LIA_FIELD_LONG_TEXT, NULL, FALSE },
 };
 
 static const LiaField representation_fields[] = {
   COMMON_FIELDS (FALSE),
-  { "date", "Date", LIA_FIELD_DATE, NULL, FALSE },
-  { "grounds", "Grounds", LIA_FIELD_CHOICES, grounds_choices, TRUE },
-  { "text", "Representations", LIA_FIELD_LONG_TEXT, NULL, TRUE },
+  { "date", N_("Date"), LIA_FIELD_DATE, NULL, FALSE },
+  { "grounds", N_("Grounds"), LIA_FIELD_CHOICES, grounds_choices, TRUE },
+  { "text", N_("Representations"), LIA_FIELD_LONG_TEXT, NULL, TRUE },
 };
 
 static const LiaField action_fields[] = {
   COMMON_FIELDS (FALSE),
-  { "owner", "Owner", LIA_FIELD_TEXT, NULL, TRUE },
-  { "action", "Action", LIA_FIELD_LONG_TEXT, NULL, TRUE },
-  { "due", "Due", LIA_FIELD_DATE, NULL, TRUE },
-  { "status", "Status", LIA_FIELD_CHOICE, action_status_choices, FALSE },
+  { "owner", N_("Owner"), LIA_FIELD_TEXT, NULL, TRUE },
+  { "action", N_("Action"), LIA_FIELD_LONG_TEXT, NULL, TRUE },
+  { "due", N_("Due"), LIA_FIELD_DATE, NULL, TRUE },
+  { "status", N_("Status"), LIA_FIELD_CHOICE, action_status_choices, FALSE },
 };
 
 static const LiaField note_fields[] = {
   COMMON_FIELDS (FALSE),
-  { "date", "Date", LIA_FIELD_DATE, NULL, FALSE },
-  { "text", "Note", LIA_FIELD_LONG_TEXT, NULL, TRUE },
+  { "date", N_("Date"), LIA_FIELD_DATE, NULL, FALSE },
+  { "text", N_("Note"), LIA_FIELD_LONG_TEXT, NULL, TRUE },
 };
 
 static const struct

@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include <glib/gi18n.h>
 #include <string.h>
 
 #include "lia-db.h"
@@ -18,14 +19,14 @@ static const char *const state_names[] = {
 };
 
 static const char *const state_labels[] = {
-  "Awaiting a decision",
-  "Notified as sensitive or secret",
-  "Shared",
-  "Shared (redacted)",
-  "Declined",
-  "Redirected to the originating organisation",
-  "Escalated",
-  "Withdrawn",
+  N_("Awaiting a decision"),
+  N_("Notified as sensitive or secret"),
+  N_("Shared"),
+  N_("Shared (redacted)"),
+  N_("Declined"),
+  N_("Redirected to the originating organisation"),
+  N_("Escalated"),
+  N_("Withdrawn"),
 };
 
 static const char *const decision_names[] = {
@@ -37,11 +38,11 @@ static const char *const escalation_names[] = {
 };
 
 static const char *const escalation_labels[] = {
-  "Not escalated",
-  "Local: the IOPC operations manager and the delegated safeguarding partner",
-  "The lead safeguarding partners and the IOPC Director of Investigations",
-  "Statutory request",
-  "The court",
+  N_("Not escalated"),
+  N_("Local: the IOPC operations manager and the delegated safeguarding partner"),
+  N_("The lead safeguarding partners and the IOPC Director of Investigations"),
+  N_("Statutory request"),
+  N_("The court"),
 };
 
 const char *

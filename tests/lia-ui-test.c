@@ -112,7 +112,10 @@ run_scenario_cb (gpointer user_data)
     for (GList *l = windows; l != NULL; l = l->next)
       gtk_window_destroy (l->data);
   }
-  g_clear_pointer (&notifications, lia_ui_notifications_free);
+  /* The notification service stays until the application has stopped:
+   * what it notifies while it shuts down (the demonstration's nodes still
+   * send) must not find the name gone and fall back to a service that is
+   * not there. */
   return G_SOURCE_REMOVE;
 }
 
@@ -151,6 +154,7 @@ lia_ui_test_run_app (const char *const *args,
   g_autoptr (LiaApplication) app = lia_application_new ();
   g_autoptr (GPtrArray) argv = g_ptr_array_new ();
   Run run = { scenario, user_data, FALSE };
+  int status;
 
   /* The application's node listens on loopback only: never the default
    * 0.0.0.0:7310 of a real installation. */
@@ -166,7 +170,9 @@ lia_ui_test_run_app (const char *const *args,
     g_ptr_array_add (argv, (gpointer) args[i]);
   g_ptr_array_add (argv, NULL);
   g_signal_connect_after (app, "activate", G_CALLBACK (activated_cb), &run);
-  return g_application_run (G_APPLICATION (app), (int) argv->len - 1, (char **) argv->pdata);
+  status = g_application_run (G_APPLICATION (app), (int) argv->len - 1, (char **) argv->pdata);
+  g_clear_pointer (&notifications, lia_ui_notifications_free);
+  return status;
 }
 
 GtkWidget *

@@ -1043,7 +1043,56 @@ test_sync (void)
   g_free (node.case_id);
 }
 
-/* ---- preferences: where to listen ------------------------------------------ */
+/* ---- preferences: where to listen; About; shortcuts ----------------------- */
+
+/* The first mapped toplevel of @type, or NULL. */
+static GtkWindow *
+find_toplevel (GType type)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr (GtkWindow) window = g_list_model_get_item (toplevels, i);
+
+      if (G_TYPE_CHECK_INSTANCE_TYPE (window, type) && gtk_widget_get_mapped (GTK_WIDGET (window)))
+        return window;
+    }
+  return NULL;
+}
+
+static gboolean
+about_shown (gpointer user_data)
+{
+  return find_toplevel (ADW_TYPE_ABOUT_WINDOW) != NULL;
+}
+
+static gboolean
+shortcuts_shown (gpointer user_data)
+{
+  return find_toplevel (GTK_TYPE_SHORTCUTS_WINDOW) != NULL;
+}
+
+/* The About window gives the one version of meson.build, and the
+ * shortcuts window opens from the window's action (Ctrl+?). */
+static void
+about_and_shortcuts (LiaApplication *app,
+                     GtkWindow      *window)
+{
+  GtkWindow *about;
+
+  g_action_group_activate_action (G_ACTION_GROUP (app), "about", NULL);
+  lia_ui_wait_until (about_shown, NULL, "the About window");
+  about = find_toplevel (ADW_TYPE_ABOUT_WINDOW);
+  g_assert_cmpstr (adw_about_window_get_version (ADW_ABOUT_WINDOW (about)), ==, PACKAGE_VERSION);
+  g_assert_cmpstr (adw_about_window_get_application_name (ADW_ABOUT_WINDOW (about)), ==,
+                   "Liaison");
+  gtk_window_destroy (about);
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-help-overlay", NULL));
+  lia_ui_wait_until (shortcuts_shown, NULL, "the keyboard shortcuts window");
+  gtk_window_destroy (find_toplevel (GTK_TYPE_SHORTCUTS_WINDOW));
+}
 
 static void
 preferences_scenario (LiaApplication *app,
@@ -1068,6 +1117,10 @@ preferences_scenario (LiaApplication *app,
   /* Put right: it listens again. */
   lia_ui_type ("prefs-listen-address", "127.0.0.1");
   lia_ui_wait_for_text ("prefs-listen-status", "Listening for peers at tcp://127.0.0.1:");
+  gtk_window_destroy (GTK_WINDOW (gtk_widget_get_ancestor (lia_ui_find ("prefs-listen-status"),
+                                                           GTK_TYPE_WINDOW)));
+
+  about_and_shortcuts (app, window);
 }
 
 static void
@@ -1117,6 +1170,8 @@ demo_scenario (LiaApplication *app,
   g_assert_true (g_file_test (*store_dir, G_FILE_TEST_IS_DIR));
   lia_ui_wait_for ("case-list");
   lia_ui_wait_for_any_text ("Child A, Northmoor");
+  /* The case opens by itself, on its overview. */
+  lia_ui_wait_for ("timeline");
   /* The council's peers, verified. */
   activate ("case-list", "main.peers");
   lia_ui_wait_for ("peers-list");

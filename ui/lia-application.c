@@ -247,6 +247,7 @@ demo_unlocked_cb (GObject      *source,
 {
   LiaApplication *self = LIA_APPLICATION (source);
   g_autoptr (GError) error = NULL;
+  GtkWindow *window;
 
   if (!lia_application_unlock_finish (self, result, &error))
     {
@@ -255,6 +256,10 @@ demo_unlocked_cb (GObject      *source,
       fail (self, message);
       return;
     }
+  /* Straight to the case, where the others' records will arrive. */
+  window = gtk_application_get_active_window (GTK_APPLICATION (self));
+  if (LIA_IS_WINDOW (window) && lia_demo_runner_get_case_id (self->demo_runner) != NULL)
+    lia_window_open_case (LIA_WINDOW (window), lia_demo_runner_get_case_id (self->demo_runner));
   lia_demo_runner_start_others (self->demo_runner);
 }
 

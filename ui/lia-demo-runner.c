@@ -528,6 +528,13 @@ lia_demo_runner_get_passphrase (LiaDemoRunner *self)
 }
 
 const char *
+lia_demo_runner_get_case_id (LiaDemoRunner *self)
+{
+  g_return_val_if_fail (LIA_IS_DEMO_RUNNER (self), NULL);
+  return self->case_id;
+}
+
+const char *
 lia_demo_runner_get_council_endpoint (LiaDemoRunner *self)
 {
   g_return_val_if_fail (LIA_IS_DEMO_RUNNER (self), NULL);

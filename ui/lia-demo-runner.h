@@ -34,6 +34,8 @@ LiaDemoRunner *lia_demo_runner_new (GError **error);
 /* The council's store, which the window opens, and its passphrase. */
 const char    *lia_demo_runner_get_council_store (LiaDemoRunner *self);
 const char    *lia_demo_runner_get_passphrase (LiaDemoRunner *self);
+/* The demonstration case's id, once prepared. */
+const char    *lia_demo_runner_get_case_id (LiaDemoRunner *self);
 /* Where the council's own node (the window's sync engine) listens. */
 const char    *lia_demo_runner_get_council_endpoint (LiaDemoRunner *self);
 
