@@ -89,13 +89,8 @@ void       lia_attachment_collect_garbage_quietly (sqlite3 *db);
 
 /* ---- bundles (lia_exchange_export_bundle) ---- */
 
-/* How many chunks org @org_id is entitled to (as lia_attachment_chunk_get()
- * decides) that this store holds. */
-gboolean   lia_attachment_count_for (sqlite3 *db,
-                                     gint64   org_id,
-                                     guint   *out_count,
-                                     GError **error);
-/* Adds those chunks to @writer. */
+/* Adds every chunk org @org_id is entitled to (as lia_attachment_chunk_get()
+ * decides) that this store holds to @writer. */
 gboolean   lia_attachment_write_for (sqlite3         *db,
                                      gint64           org_id,
                                      LiaBundleWriter *writer,

@@ -1498,26 +1498,6 @@ lia_attachment_chunk_put (LiaStore         *store,
 /* ---- bundles ---------------------------------------------------------------------- */
 
 gboolean
-lia_attachment_count_for (sqlite3 *db,
-                          gint64   org_id,
-                          guint   *out_count,
-                          GError **error)
-{
-  g_autoptr (sqlite3_stmt) stmt = NULL;
-
-  stmt = lia_db_prepare (db, "SELECT count (*) FROM chunk WHERE " HELD " AND hash IN ("
-                             CHUNKS_FOR_ORG ")", error);
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_int64 (stmt, 1, org_id);
-  if (sqlite3_step (stmt) != SQLITE_ROW)
-    return lia_store_set_sqlite_error (error, db, sqlite3_errcode (db),
-                                       "Could not read the chunks");
-  *out_count = (guint) sqlite3_column_int64 (stmt, 0);
-  return TRUE;
-}
-
-gboolean
 lia_attachment_write_for (sqlite3         *db,
                           gint64           org_id,
                           LiaBundleWriter *writer,

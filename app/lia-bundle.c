@@ -3,7 +3,9 @@
  * The reader treats the file as hostile: every length is checked against
  * the envelope's or the chunk's limit before anything is allocated, and
  * the counts against LIA_BUNDLE_MAX_ENVELOPES and _MAX_CHUNKS, so a file
- * of any size and content costs at most one item's memory at a time.
+ * of any size and content costs at most one item's memory at a time. The
+ * holdings item is bounded by LIA_HOLDINGS_MAX_BYTES here; its contents
+ * are for lia_holdings_decode().
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -14,6 +16,7 @@
 #include "lia-attachment.h"
 #include "lia-bundle.h"
 #include "lia-envelope.h"
+#include "lia-holdings.h"
 
 G_DEFINE_QUARK (lia-bundle-error-quark, lia_bundle_error)
 
@@ -22,10 +25,11 @@ static const guint8 magic[8] = { 'L', 'I', 'A', 'B', 'N', 'D', 'L', '\n' };
 #define END_MARKER  0xFFFFFFFFu
 #define HEADER_SIZE (sizeof magic + 1 + 2 * LIA_BUNDLE_KEY_BYTES)
 
-/* The item types of version 2. */
+/* The item types of versions 2 and 3. */
 #define TYPE_END      0
 #define TYPE_ENVELOPE LIA_BUNDLE_ITEM_ENVELOPE
 #define TYPE_CHUNK    LIA_BUNDLE_ITEM_CHUNK
+#define TYPE_HOLDINGS LIA_BUNDLE_ITEM_HOLDINGS
 #define CHUNK_ITEM_MIN (LIA_BUNDLE_HASH_BYTES + LIA_ATTACHMENT_CHUNK_MIN_BYTES)
 #define CHUNK_ITEM_MAX (LIA_BUNDLE_HASH_BYTES + LIA_ATTACHMENT_CHUNK_MAX_BYTES)
 
@@ -37,13 +41,13 @@ struct _LiaBundleReader
   guint8        for_key[LIA_BUNDLE_KEY_BYTES];
   guint         count;   /* envelopes */
   guint         n_chunks;
+  gboolean      holdings; /* version 3: its holdings were read */
   gboolean      done;    /* the end was reached, or the framing failed */
 };
 
 struct _LiaBundleWriter
 {
   GOutputStream *out;    /* owned */
-  guint8         version;
   guint          count;
   guint          n_chunks;
 };
@@ -179,6 +183,13 @@ read_end (LiaBundleReader *self,
   gsize trailer_len = self->version == 1 ? 4 : 8;
   gsize got = 0;
 
+  if (self->version == 3 && !self->holdings)
+    {
+      g_set_error_literal (error, LIA_BUNDLE_ERROR, LIA_BUNDLE_ERROR_MALFORMED,
+                           "The bundle ends without the acknowledgement of what its sender "
+                           "holds, which comes last: it is damaged");
+      return FALSE;
+    }
   if (!read_exactly (self, trailer, trailer_len, "its end", cancellable, error))
     return FALSE;
   if (read_be32 (trailer) != self->count)
@@ -235,7 +246,15 @@ lia_bundle_reader_next (LiaBundleReader *self,
           read_end (self, cancellable, error);
           return NULL;
         }
-      if (type != TYPE_ENVELOPE && type != TYPE_CHUNK)
+      if (self->holdings)
+        {
+          g_set_error_literal (error, LIA_BUNDLE_ERROR, LIA_BUNDLE_ERROR_MALFORMED,
+                               "The bundle goes on after the acknowledgement of what its sender "
+                               "holds, which comes last: it is damaged from there on");
+          return NULL;
+        }
+      if (type != TYPE_ENVELOPE && type != TYPE_CHUNK
+          && (type != TYPE_HOLDINGS || self->version < 3))
         {
           g_set_error (error, LIA_BUNDLE_ERROR, LIA_BUNDLE_ERROR_MALFORMED,
                        "Item %u of the bundle has an unknown type (%u): the bundle is damaged "
@@ -245,7 +264,9 @@ lia_bundle_reader_next (LiaBundleReader *self,
         }
     }
   if (!read_exactly (self, prefix, sizeof prefix,
-                     type == TYPE_CHUNK ? "a chunk's length" : "an envelope's length",
+                     type == TYPE_CHUNK      ? "a chunk's length"
+                     : type == TYPE_HOLDINGS ? "the acknowledgement's length"
+                                             : "an envelope's length",
                      cancellable, error))
     return NULL;
   len = read_be32 (prefix);
@@ -270,6 +291,14 @@ lia_bundle_reader_next (LiaBundleReader *self,
                    self->n_chunks + 1, len, (guint) CHUNK_ITEM_MIN, (guint) CHUNK_ITEM_MAX);
       return NULL;
     }
+  if (type == TYPE_HOLDINGS && len > LIA_HOLDINGS_MAX_BYTES)
+    {
+      g_set_error (error, LIA_BUNDLE_ERROR, LIA_BUNDLE_ERROR_MALFORMED,
+                   "The acknowledgement of what the bundle's sender holds claims a length of "
+                   "%u bytes (at most %u): the bundle is damaged from there on",
+                   len, LIA_HOLDINGS_MAX_BYTES);
+      return NULL;
+    }
   if (type == TYPE_ENVELOPE && self->count >= LIA_BUNDLE_MAX_ENVELOPES)
     {
       g_set_error (error, LIA_BUNDLE_ERROR, LIA_BUNDLE_ERROR_MALFORMED,
@@ -291,12 +320,18 @@ lia_bundle_reader_next (LiaBundleReader *self,
         return NULL;
       len -= LIA_BUNDLE_HASH_BYTES;
     }
-  data = g_malloc (len);
-  if (!read_exactly (self, data, len, type == TYPE_CHUNK ? "a chunk" : "an envelope",
+  /* Holdings may be empty: g_malloc (0) is NULL, which no read takes. */
+  data = g_malloc (MAX (len, 1));
+  if (len > 0 && !read_exactly (self, data, len,
+                     type == TYPE_CHUNK      ? "a chunk"
+                     : type == TYPE_HOLDINGS ? "the acknowledgement"
+                                             : "an envelope",
                      cancellable, error))
     return NULL;
   if (type == TYPE_CHUNK)
     self->n_chunks++;
+  else if (type == TYPE_HOLDINGS)
+    self->holdings = TRUE;
   else
     self->count++;
   *out_item = type;
@@ -317,7 +352,6 @@ LiaBundleWriter *
 lia_bundle_writer_new (GOutputStream *out,
                        const guint8  *from,
                        const guint8  *for_key,
-                       gboolean       with_chunks,
                        GCancellable  *cancellable,
                        GError       **error)
 {
@@ -328,9 +362,8 @@ lia_bundle_writer_new (GOutputStream *out,
   g_return_val_if_fail (from != NULL && for_key != NULL, NULL);
 
   self->out = g_object_ref (out);
-  self->version = with_chunks ? 2 : 1;
   memcpy (header, magic, sizeof magic);
-  header[sizeof magic] = self->version;
+  header[sizeof magic] = LIA_BUNDLE_VERSION;
   memcpy (header + sizeof magic + 1, from, LIA_BUNDLE_KEY_BYTES);
   memcpy (header + sizeof magic + 1 + LIA_BUNDLE_KEY_BYTES, for_key, LIA_BUNDLE_KEY_BYTES);
   if (!g_output_stream_write_all (out, header, sizeof header, NULL, cancellable, error))
@@ -352,10 +385,8 @@ lia_bundle_writer_add (LiaBundleWriter *self,
   g_return_val_if_fail (len > 0 && len <= LIA_ENVELOPE_MAX_SIZE, FALSE);
   g_return_val_if_fail (self->count < LIA_BUNDLE_MAX_ENVELOPES, FALSE);
 
-  /* Version 1 has no type byte. */
   write_be32 (prefix + 1, len);
-  if (!g_output_stream_write_all (self->out, self->version == 1 ? prefix + 1 : prefix,
-                                  self->version == 1 ? 4 : 5, NULL, cancellable, error)
+  if (!g_output_stream_write_all (self->out, prefix, sizeof prefix, NULL, cancellable, error)
       || !g_output_stream_write_all (self->out, data, len, NULL, cancellable, error))
     return FALSE;
   self->count++;
@@ -373,7 +404,7 @@ lia_bundle_writer_add_chunk (LiaBundleWriter *self,
   const guint8 *data = g_bytes_get_data (chunk, &len);
   guint8 prefix[5 + LIA_BUNDLE_HASH_BYTES] = { TYPE_CHUNK };
 
-  g_return_val_if_fail (self != NULL && self->version > 1, FALSE);
+  g_return_val_if_fail (self != NULL, FALSE);
   g_return_val_if_fail (len >= LIA_ATTACHMENT_CHUNK_MIN_BYTES
                         && len <= LIA_ATTACHMENT_CHUNK_MAX_BYTES, FALSE);
   g_return_val_if_fail (self->n_chunks < LIA_BUNDLE_MAX_CHUNKS, FALSE);
@@ -389,22 +420,26 @@ lia_bundle_writer_add_chunk (LiaBundleWriter *self,
 
 gboolean
 lia_bundle_writer_finish (LiaBundleWriter *self,
+                          GBytes          *holdings,
                           GCancellable    *cancellable,
                           GError         **error)
 {
+  gsize len = 0;
+  const guint8 *data = g_bytes_get_data (holdings, &len);
+  guint8 prefix[5] = { TYPE_HOLDINGS };
   guint8 trailer[9] = { TYPE_END };
 
   g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (len <= LIA_HOLDINGS_MAX_BYTES, FALSE);
 
-  if (self->version == 1)
-    {
-      write_be32 (trailer, END_MARKER);
-      write_be32 (trailer + 4, self->count);
-      return g_output_stream_write_all (self->out, trailer, 8, NULL, cancellable, error);
-    }
+  write_be32 (prefix + 1, len);
   write_be32 (trailer + 1, self->count);
   write_be32 (trailer + 5, self->n_chunks);
-  return g_output_stream_write_all (self->out, trailer, sizeof trailer, NULL, cancellable, error);
+  return g_output_stream_write_all (self->out, prefix, sizeof prefix, NULL, cancellable, error)
+         && (len == 0
+             || g_output_stream_write_all (self->out, data, len, NULL, cancellable, error))
+         && g_output_stream_write_all (self->out, trailer, sizeof trailer, NULL, cancellable,
+                                       error);
 }
 
 guint

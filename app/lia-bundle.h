@@ -10,7 +10,7 @@
  * Layout (integers big-endian):
  *
  *   magic        8 bytes  "LIABNDL\n"
- *   version      1 byte   1 or 2
+ *   version      1 byte   1, 2 or 3
  *   from         32 bytes the exporting organisation's identity key
  *   for          32 bytes the identity key of the organisation it is for
  *
@@ -21,21 +21,30 @@
  *   end          4 bytes  0xFFFFFFFF
  *   count        4 bytes  the number of envelopes before it
  *
- * and in version 2, which also carries the chunks of attachments
- * (lia-attachment.h), for each item:
+ * and in versions 2 and 3, for each item:
  *
- *     type       1 byte   1 an envelope, 2 a chunk, 0 the end
+ *     type       1 byte   1 an envelope, 2 a chunk, 3 holdings, 0 the end
  *     length     4 bytes  an envelope: 1 .. LIA_ENVELOPE_MAX_SIZE; a chunk:
  *                         32 + LIA_ATTACHMENT_CHUNK_MIN_BYTES ..
- *                         32 + LIA_ATTACHMENT_CHUNK_MAX_BYTES
+ *                         32 + LIA_ATTACHMENT_CHUNK_MAX_BYTES; holdings:
+ *                         0 .. LIA_HOLDINGS_MAX_BYTES
  *     bytes      length bytes: the envelope; or the chunk's hash (32
- *                bytes) then the chunk
+ *                bytes) then the chunk; or the holdings
  *   and after the end's type byte (which has no length):
  *   envelopes    4 bytes  the number of envelopes before it
  *   chunks       4 bytes  the number of chunks before it
  *
- * A bundle is written as version 1 unless it carries chunks, so that one
- * without attachments is still read by earlier versions of Liaison.
+ * Version 2 carries the chunks of attachments (lia-attachment.h). Version
+ * 3 also carries, as its last item before the end and exactly once, the
+ * exporting organisation's holdings (lia-holdings.h: what it holds of
+ * what was sealed for it, in their one encoding): an acknowledgement, so
+ * that the organisation it is for can later leave out what is held
+ * already. A bundle with no envelopes is then a pure acknowledgement.
+ *
+ * This version of Liaison always writes version 3, and reads all three:
+ * choosing the lowest version that could carry a file's items would buy
+ * nothing, since every bundle now carries holdings (and no earlier release
+ * of Liaison is in use).
  *
  * A file that stops before the end marker was cut short (a failed copy, a
  * full disk): the items before the cut are still whole and are imported;
@@ -49,8 +58,9 @@
 
 G_BEGIN_DECLS
 
-/* The newest version this program reads and writes (it reads 1 too). */
-#define LIA_BUNDLE_VERSION     2
+/* The version this program writes, and the newest it reads (it reads 1
+ * and 2 too). */
+#define LIA_BUNDLE_VERSION     3
 #define LIA_BUNDLE_KEY_BYTES   32
 #define LIA_BUNDLE_HASH_BYTES  32
 /* No more envelopes than this in one file: a bound for the reader, far
@@ -75,6 +85,7 @@ typedef enum
 {
   LIA_BUNDLE_ITEM_ENVELOPE = 1,
   LIA_BUNDLE_ITEM_CHUNK = 2,
+  LIA_BUNDLE_ITEM_HOLDINGS = 3,
 } LiaBundleItem;
 
 typedef struct _LiaBundleReader LiaBundleReader;
@@ -91,13 +102,15 @@ const guint8    *lia_bundle_reader_get_for (LiaBundleReader *self);
  * its framing is wrong, after which nothing more can be read. @out_item
  * says what it is; for a chunk, the bytes are the chunk and its hash as
  * the bundle gives it (LIA_BUNDLE_HASH_BYTES, not yet checked either) is
- * copied to @out_hash. */
+ * copied to @out_hash; holdings are still to be decoded
+ * (lia_holdings_decode()). In version 3, the end without holdings before
+ * it, or an item after them, is MALFORMED. */
 GBytes          *lia_bundle_reader_next (LiaBundleReader *self,
                                          LiaBundleItem   *out_item,
                                          guint8          *out_hash,
                                          GCancellable    *cancellable,
                                          GError         **error);
-/* The bundle's format version, 1 or 2. */
+/* The bundle's format version, 1 to 3. */
 guint            lia_bundle_reader_get_version (LiaBundleReader *self);
 /* Envelopes and chunks read so far. */
 guint            lia_bundle_reader_get_count (LiaBundleReader *self);
@@ -107,26 +120,26 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (LiaBundleReader, lia_bundle_reader_free)
 
 typedef struct _LiaBundleWriter LiaBundleWriter;
 
-/* A bundle of version 2 if @with_chunks, else of version 1. */
+/* A bundle of version 3 (LIA_BUNDLE_VERSION). */
 LiaBundleWriter *lia_bundle_writer_new (GOutputStream *out,
                                         const guint8  *from,
                                         const guint8  *for_key,
-                                        gboolean       with_chunks,
                                         GCancellable  *cancellable,
                                         GError       **error);
 gboolean         lia_bundle_writer_add (LiaBundleWriter *self,
                                         GBytes          *envelope,
                                         GCancellable    *cancellable,
                                         GError         **error);
-/* Only in a writer made @with_chunks. */
 gboolean         lia_bundle_writer_add_chunk (LiaBundleWriter *self,
                                               const guint8    *hash,
                                               GBytes          *chunk,
                                               GCancellable    *cancellable,
                                               GError         **error);
-/* Writes the end marker. A writer freed without it leaves a bundle that
- * reads as cut short. */
+/* Writes @holdings (lia_holdings_encode() of the exporter's, at most
+ * LIA_HOLDINGS_MAX_BYTES) and the end marker. A writer freed without it
+ * leaves a bundle that reads as cut short. */
 gboolean         lia_bundle_writer_finish (LiaBundleWriter *self,
+                                           GBytes          *holdings,
                                            GCancellable    *cancellable,
                                            GError         **error);
 guint            lia_bundle_writer_get_count (LiaBundleWriter *self);

@@ -25,6 +25,7 @@
 #include "lia-envelope.h"
 #include "lia-exchange.h"
 #include "lia-fields.h"
+#include "lia-holdings.h"
 #include "lia-invite.h"
 #include "lia-log.h"
 #include "lia-model-private.h"
@@ -2875,6 +2876,8 @@ lia_import_report_free (LiaImportReport *report)
     return;
   g_clear_pointer (&report->refusals, g_ptr_array_unref);
   g_free (report->cut_short);
+  g_free (report->acknowledged_by);
+  g_free (report->acknowledgement_refused);
   g_free (report);
 }
 
@@ -2927,6 +2930,64 @@ import_chunk (LiaStore        *store,
   return TRUE;
 }
 
+/* Notes the holdings a bundle ends with as its sender's acknowledgement,
+ * or says in @report why not. FALSE only when the store cannot be
+ * written. */
+static gboolean
+import_holdings (LiaStore        *store,
+                 sqlite3         *db,
+                 LiaBundleReader *reader,
+                 GBytes          *bytes,
+                 LiaImportReport *report,
+                 GError         **error)
+{
+  g_autoptr (GError) local_error = NULL;
+  g_autoptr (GPtrArray) holdings = NULL;
+  g_autoptr (Party) from = NULL;
+  const guint8 *from_key = lia_bundle_reader_get_from (reader);
+
+  /* The bundle's framing is not signed, so these are not proof: they
+   * are taken only from a current peer, to a bundle made for this
+   * organisation, and only ever add to what it is known to hold. The worst
+   * a forgery can do is make a later export with LIA_BUNDLE_EXPORT_NEW
+   * leave out envelopes, which a plain export still sends. */
+  holdings = lia_holdings_decode (bytes, &local_error);
+  if (holdings == NULL)
+    {
+      report->acknowledgement_refused
+        = g_strdup_printf ("The bundle's acknowledgement of what its sender holds is damaged "
+                           "(%s): it was not noted",
+                           local_error->message);
+      return TRUE;
+    }
+  if (sodium_memcmp (lia_bundle_reader_get_for (reader), self_key (store),
+                     LIA_BUNDLE_KEY_BYTES) != 0)
+    {
+      report->acknowledgement_refused
+        = g_strdup ("The bundle was made for another organisation: its acknowledgement of what "
+                    "its sender holds was not noted");
+      return TRUE;
+    }
+  if (!lia_store_note_peer_holdings (store, from_key, holdings, &local_error))
+    {
+      if (local_error->domain == LIA_STORE_ERROR)
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return FALSE;
+        }
+      report->acknowledgement_refused
+        = g_strdup_printf ("The bundle's acknowledgement of what its sender holds was not "
+                           "noted: %s",
+                           local_error->message);
+      return TRUE;
+    }
+  from = party_by_id (db, org_id_by_key (db, from_key), error);
+  if (from == NULL)
+    return FALSE;
+  report->acknowledged_by = g_strdup (from->name);
+  return TRUE;
+}
+
 LiaImportReport *
 lia_exchange_import_bundle (LiaStore     *store,
                             GInputStream *in,
@@ -2953,6 +3014,20 @@ lia_exchange_import_bundle (LiaStore     *store,
       g_autoptr (GError) local_error = NULL;
       LiaImportOutcome outcome;
 
+      if (item == LIA_BUNDLE_ITEM_HOLDINGS)
+        {
+          /* The last item: what came before is committed first. */
+          if ((in_batch && !lia_db_commit (db, &local_error))
+              || !import_holdings (store, db, reader, bytes, report, &local_error))
+            {
+              report->cut_short = g_strdup (local_error->message);
+              g_bytes_unref (bytes);
+              return g_steal_pointer (&report);
+            }
+          in_batch = FALSE;
+          g_bytes_unref (bytes);
+          continue;
+        }
       if (item == LIA_BUNDLE_ITEM_CHUNK)
         {
           if (!import_chunk (store, db, report, hash, bytes,
@@ -3015,20 +3090,91 @@ lia_exchange_import_bundle (LiaStore     *store,
   return g_steal_pointer (&report);
 }
 
+/* This organisation's holdings, encoded for a bundle: its acknowledgement
+ * to the organisation the bundle is for. */
+static GBytes *
+own_holdings (LiaStore *store,
+              GError  **error)
+{
+  g_autoptr (GPtrArray) holdings = lia_store_dup_holdings (store, LIA_HOLDINGS_MAX_EXTRAS, error);
+
+  if (holdings == NULL)
+    return NULL;
+  /* Leaving peers out would tell the other side not to send their
+   * envelopes: refused instead (the sync protocol has the same limit). */
+  if (holdings->len > LIA_HOLDINGS_MAX_ORIGINATORS)
+    {
+      refuse (error, "This organisation has %u peers, more than a bundle can acknowledge (%u)",
+              holdings->len, LIA_HOLDINGS_MAX_ORIGINATORS);
+      return NULL;
+    }
+  return lia_holdings_encode (holdings);
+}
+
+/* Writes the envelopes @peer_holdings say @party lacks; @out_total: how
+ * many it is a recipient of in all. */
+static gboolean
+write_lacking (LiaStore        *store,
+               sqlite3         *db,
+               Party           *party,
+               GPtrArray       *peer_holdings,
+               LiaBundleWriter *writer,
+               guint           *out_total,
+               GError         **error)
+{
+  g_autoptr (LiaOutbox) outbox = NULL;
+  g_autoptr (sqlite3_stmt) stmt = NULL;
+  GBytes *bytes;
+  GError *local_error = NULL;
+
+  stmt = lia_db_prepare (db, "SELECT count (*) FROM envelope e "
+                             "JOIN envelope_recipient er ON er.envelope_seq = e.seq "
+                             "WHERE er.recipient = ?", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, party->id);
+  if (sqlite3_step (stmt) != SQLITE_ROW)
+    return lia_store_set_sqlite_error (error, db, sqlite3_errcode (db),
+                                       "Could not count the envelopes");
+  *out_total = sqlite3_column_int64 (stmt, 0);
+  sqlite3_reset (stmt);
+
+  outbox = lia_outbox_new (store, party->sign, peer_holdings, error);
+  if (outbox == NULL)
+    return FALSE;
+  while ((bytes = lia_outbox_next (outbox, NULL, NULL, &local_error)) != NULL)
+    {
+      gboolean written = lia_bundle_writer_add (writer, bytes, NULL, error);
+
+      g_bytes_unref (bytes);
+      if (!written)
+        return FALSE;
+    }
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, local_error);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 gboolean
-lia_exchange_export_bundle (LiaStore      *store,
-                            const char    *org_name,
-                            GOutputStream *out,
-                            guint         *out_count,
-                            guint         *out_chunks,
-                            GError       **error)
+lia_exchange_export_bundle (LiaStore             *store,
+                            const char           *org_name,
+                            LiaBundleExportFlags  flags,
+                            GOutputStream        *out,
+                            LiaBundleExport      *out_summary,
+                            GError              **error)
 {
   sqlite3 *db = lia_db_get (store, error);
   g_autoptr (LiaOrg) org = NULL;
   g_autoptr (Party) party = NULL;
   g_autoptr (LiaBundleWriter) writer = NULL;
   g_autoptr (sqlite3_stmt) stmt = NULL;
-  guint n_chunks = 0;
+  g_autoptr (GPtrArray) peer_holdings = NULL;
+  g_autoptr (GBytes) holdings = NULL;
+  LiaBundleExport summary = { 0 };
+  guint n_chunks = 0, total = 0;
   int rc;
 
   if (db == NULL)
@@ -3045,38 +3191,66 @@ lia_exchange_export_bundle (LiaStore      *store,
                           "add CODE)", party->name);
   if (!lia_exchange_seal_pending (store, NULL, error))
     return FALSE;
-  /* Version 1 unless there are chunks, so that a bundle without
-   * attachments still reads in earlier versions of Liaison. */
-  if (!lia_attachment_count_for (db, party->id, &n_chunks, error))
+  if (flags & LIA_BUNDLE_EXPORT_NEW)
+    {
+      GError *local_error = NULL;
+
+      peer_holdings = lia_store_dup_peer_holdings (store, party->sign, &local_error);
+      if (local_error != NULL)
+        {
+          g_propagate_error (error, local_error);
+          return FALSE;
+        }
+      summary.acknowledged = peer_holdings != NULL;
+    }
+  /* Taken before the envelopes are read, so that it claims nothing that
+   * could arrive in the meantime. */
+  holdings = own_holdings (store, error);
+  if (holdings == NULL)
     return FALSE;
-  writer = lia_bundle_writer_new (out, self_key (store), party->sign, n_chunks > 0, NULL, error);
+  writer = lia_bundle_writer_new (out, self_key (store), party->sign, NULL, error);
   if (writer == NULL)
     return FALSE;
-  stmt = lia_db_prepare (db, "SELECT e.bytes FROM envelope e "
-                             "JOIN envelope_recipient er ON er.envelope_seq = e.seq "
-                             "WHERE er.recipient = ? ORDER BY e.seq", error);
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_int64 (stmt, 1, party->id);
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+  if (peer_holdings != NULL)
     {
-      g_autoptr (GBytes) bytes = g_bytes_new (sqlite3_column_blob (stmt, 0),
-                                              sqlite3_column_bytes (stmt, 0));
-
-      if (!lia_bundle_writer_add (writer, bytes, NULL, error))
+      if (!write_lacking (store, db, party, peer_holdings, writer, &total, error))
         return FALSE;
     }
-  if (rc != SQLITE_DONE)
-    return lia_store_set_sqlite_error (error, db, rc, "Could not read the envelopes");
+  else
+    {
+      stmt = lia_db_prepare (db, "SELECT e.bytes FROM envelope e "
+                                 "JOIN envelope_recipient er ON er.envelope_seq = e.seq "
+                                 "WHERE er.recipient = ? ORDER BY e.seq", error);
+      if (stmt == NULL)
+        return FALSE;
+      sqlite3_bind_int64 (stmt, 1, party->id);
+      while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+        {
+          g_autoptr (GBytes) bytes = g_bytes_new (sqlite3_column_blob (stmt, 0),
+                                                  sqlite3_column_bytes (stmt, 0));
+
+          if (!lia_bundle_writer_add (writer, bytes, NULL, error))
+            return FALSE;
+        }
+      if (rc != SQLITE_DONE)
+        return lia_store_set_sqlite_error (error, db, rc, "Could not read the envelopes");
+      total = lia_bundle_writer_get_count (writer);
+    }
   /* The chunks after every envelope, so that the versions that list them
-   * are there by the time they are imported. */
-  if ((n_chunks > 0 && !lia_attachment_write_for (db, party->id, writer, &n_chunks, error))
-      || !lia_bundle_writer_finish (writer, NULL, error))
+   * are there by the time they are imported. All of them even when only
+   * new envelopes are written: an acknowledgement does not say which
+   * chunks are held, and an earlier bundle may have been cut short in
+   * them. */
+  if (!lia_attachment_write_for (db, party->id, writer, &n_chunks, error)
+      || !lia_bundle_writer_finish (writer, holdings, NULL, error))
     return FALSE;
-  if (out_count != NULL)
-    *out_count = lia_bundle_writer_get_count (writer);
-  if (out_chunks != NULL)
-    *out_chunks = lia_bundle_writer_get_chunk_count (writer);
+  if (out_summary != NULL)
+    {
+      summary.envelopes = lia_bundle_writer_get_count (writer);
+      summary.chunks = lia_bundle_writer_get_chunk_count (writer);
+      summary.left_out = total - summary.envelopes;
+      *out_summary = summary;
+    }
   return TRUE;
 }
 

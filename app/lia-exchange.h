@@ -119,16 +119,43 @@ gboolean   lia_exchange_announce_keys (LiaStore *store,
                                        guint    *out_told,
                                        GError  **error);
 
-/* Writes a bundle of every envelope that @org is a recipient of (after
- * sealing what is due) to @out, and then every chunk of an attachment
- * held here that @org is entitled to (lia_attachment_chunk_get()):
- * @out_count envelopes and @out_chunks chunks. */
-gboolean   lia_exchange_export_bundle (LiaStore      *store,
-                                       const char    *org,
-                                       GOutputStream *out,
-                                       guint         *out_count,
-                                       guint         *out_chunks,
-                                       GError       **error);
+typedef enum
+{
+  LIA_BUNDLE_EXPORT_ALL = 0,
+  /* Only the envelopes that @org's last acknowledgement (by a bundle or a
+   * sync: lia_store_dup_peer_holdings()) says it lacks; everything if it
+   * has acknowledged nothing yet. */
+  LIA_BUNDLE_EXPORT_NEW = 1 << 0,
+} LiaBundleExportFlags;
+
+typedef struct
+{
+  guint    envelopes;     /* written */
+  guint    chunks;        /* of attachments, written */
+  /* LIA_BUNDLE_EXPORT_NEW: envelopes for @org left out because its
+   * acknowledgement says it holds them (or does not accept their author:
+   * it lists the originators it accepts) */
+  guint    left_out;
+  /* LIA_BUNDLE_EXPORT_NEW: whether @org had acknowledged anything; if
+   * not, everything was written */
+  gboolean acknowledged;
+} LiaBundleExport;
+
+/* Writes a bundle (after sealing what is due) to @out: every envelope that
+ * @org is a recipient of, or with LIA_BUNDLE_EXPORT_NEW only those it
+ * lacks (lia_outbox_new(): this organisation's, and others' it holds for
+ * @org, never one that does not name @org); then every chunk of an
+ * attachment held here that @org is entitled to (lia_attachment_chunk_get(),
+ * whatever the flags: an acknowledgement does not say which chunks are
+ * held); then this organisation's own holdings (lia_store_dup_holdings()),
+ * which acknowledge to @org what it holds. @out_summary, if given, says
+ * what was written. */
+gboolean   lia_exchange_export_bundle (LiaStore             *store,
+                                       const char           *org,
+                                       LiaBundleExportFlags  flags,
+                                       GOutputStream        *out,
+                                       LiaBundleExport      *out_summary,
+                                       GError              **error);
 
 typedef enum
 {
@@ -148,6 +175,12 @@ typedef struct
   guint      chunks_accepted;
   guint      chunks_duplicate;
   guint      chunks_refused;
+  /* The sender's acknowledgement of what it holds (bundles of version 3):
+   * the name of the peer whose holdings were noted
+   * (lia_store_note_peer_holdings()), or why they were not; both NULL for
+   * a bundle without one (or cut short before it). */
+  char      *acknowledged_by;
+  char      *acknowledgement_refused;
 } LiaImportReport;
 
 void             lia_import_report_free (LiaImportReport *report);
@@ -214,8 +247,11 @@ gboolean         lia_exchange_import_opened (LiaStore           *store,
 
 /* Imports every envelope of a bundle, each on its own, and then its
  * chunks: a refused one never stops the others, and a bundle cut short
- * keeps what came before the cut. NULL only if @in is not a bundle at
- * all. */
+ * keeps what came before the cut. Then notes its sender's holdings as
+ * that peer's acknowledgement, if the bundle comes from a current peer
+ * and is for this organisation (the framing is not signed: a forged one
+ * can only make a later LIA_BUNDLE_EXPORT_NEW leave out more, never
+ * disclose anything). NULL only if @in is not a bundle at all. */
 LiaImportReport *lia_exchange_import_bundle (LiaStore     *store,
                                              GInputStream *in,
                                              GError      **error);

@@ -63,6 +63,259 @@ lia_holdings_entry_has (const LiaHoldingsEntry *entry,
   return FALSE;
 }
 
+/* ---- the encoding ---------------------------------------------------------- */
+
+GVariant *
+lia_holdings_to_variant (GPtrArray *holdings)
+{
+  GVariantBuilder builder;
+
+  g_return_val_if_fail (holdings != NULL, NULL);
+  g_return_val_if_fail (holdings->len <= LIA_HOLDINGS_MAX_ORIGINATORS, NULL);
+
+  g_variant_builder_init (&builder, G_VARIANT_TYPE (LIA_HOLDINGS_TYPE));
+  for (guint i = 0; i < holdings->len; i++)
+    {
+      const LiaHoldingsEntry *entry = holdings->pdata[i];
+      GVariantBuilder runs;
+
+      g_variant_builder_init (&runs, G_VARIANT_TYPE ("a(tt)"));
+      for (guint r = 0; r < entry->extras->len; r++)
+        {
+          const LiaNumberRun *run = &g_array_index (entry->extras, LiaNumberRun, r);
+
+          g_variant_builder_add (&runs, "(tt)", run->first, run->last);
+        }
+      g_variant_builder_add (&builder, "(@ayt@a(tt))",
+                             g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, entry->originator,
+                                                        LIA_ENVELOPE_KEY_BYTES, 1),
+                             entry->contiguous, g_variant_builder_end (&runs));
+    }
+  return g_variant_builder_end (&builder);
+}
+
+GBytes *
+lia_holdings_encode (GPtrArray *holdings)
+{
+  g_autoptr (GVariant) value = g_variant_ref_sink (lia_holdings_to_variant (holdings));
+
+  return g_variant_get_data_as_bytes (value);
+}
+
+GPtrArray *
+lia_holdings_from_variant (GVariant *array,
+                           GError  **error)
+{
+  g_autoptr (GPtrArray) holdings = NULL;
+  g_autoptr (GHashTable) seen = NULL;
+  gsize n = g_variant_n_children (array);
+  gsize extras = 0;
+
+  g_return_val_if_fail (g_variant_is_of_type (array, G_VARIANT_TYPE (LIA_HOLDINGS_TYPE)), NULL);
+
+  if (n > LIA_HOLDINGS_MAX_ORIGINATORS)
+    {
+      g_set_error (error, LIA_MODEL_ERROR, LIA_MODEL_ERROR_INVALID,
+                   "Holdings of %" G_GSIZE_FORMAT " originators (at most %u)", n,
+                   LIA_HOLDINGS_MAX_ORIGINATORS);
+      return NULL;
+    }
+  holdings = g_ptr_array_new_full (n, (GDestroyNotify) lia_holdings_entry_free);
+  seen = g_hash_table_new_full (g_bytes_hash, g_bytes_equal, (GDestroyNotify) g_bytes_unref, NULL);
+  for (gsize i = 0; i < n; i++)
+    {
+      g_autoptr (GVariant) item = g_variant_get_child_value (array, i);
+      g_autoptr (GVariant) key = g_variant_get_child_value (item, 0);
+      g_autoptr (GVariant) contiguous = g_variant_get_child_value (item, 1);
+      g_autoptr (GVariant) runs = g_variant_get_child_value (item, 2);
+      gsize key_len, n_runs = g_variant_n_children (runs);
+      const guint8 *key_data = g_variant_get_fixed_array (key, &key_len, 1);
+      LiaHoldingsEntry *entry;
+      guint64 after;
+
+      if (key_len != LIA_ENVELOPE_KEY_BYTES)
+        {
+          g_set_error (error, LIA_MODEL_ERROR, LIA_MODEL_ERROR_INVALID,
+                       "Holdings with an originator's key of %" G_GSIZE_FORMAT " bytes", key_len);
+          return NULL;
+        }
+      if (!g_hash_table_add (seen, g_bytes_new (key_data, key_len)))
+        {
+          g_set_error_literal (error, LIA_MODEL_ERROR, LIA_MODEL_ERROR_INVALID,
+                               "Holdings with an originator named twice");
+          return NULL;
+        }
+      extras += n_runs;
+      if (extras > LIA_HOLDINGS_MAX_EXTRAS)
+        {
+          g_set_error (error, LIA_MODEL_ERROR, LIA_MODEL_ERROR_INVALID,
+                       "Holdings with more than %u runs", LIA_HOLDINGS_MAX_EXTRAS);
+          return NULL;
+        }
+      entry = lia_holdings_entry_new (key_data, g_variant_get_uint64 (contiguous));
+      g_ptr_array_add (holdings, entry);
+      /* Each run beyond the contiguous part, ascending and apart. */
+      after = entry->contiguous;
+      for (gsize r = 0; r < n_runs; r++)
+        {
+          LiaNumberRun run;
+
+          g_variant_get_child (runs, r, "(tt)", &run.first, &run.last);
+          if (run.first <= after || run.first == G_MAXUINT64 || run.last < run.first)
+            {
+              g_set_error_literal (error, LIA_MODEL_ERROR, LIA_MODEL_ERROR_INVALID,
+                                   "Holdings with runs that are not ascending and apart");
+              return NULL;
+            }
+          g_array_append_val (entry->extras, run);
+          after = run.last;
+          if (after == G_MAXUINT64 && r + 1 < n_runs)
+            {
+              g_set_error_literal (error, LIA_MODEL_ERROR, LIA_MODEL_ERROR_INVALID,
+                                   "Holdings with runs that are not ascending and apart");
+              return NULL;
+            }
+        }
+    }
+  return g_steal_pointer (&holdings);
+}
+
+GPtrArray *
+lia_holdings_decode (GBytes  *bytes,
+                     GError **error)
+{
+  g_autoptr (GVariant) value = NULL;
+
+  if (g_bytes_get_size (bytes) > LIA_HOLDINGS_MAX_BYTES)
+    {
+      g_set_error (error, LIA_MODEL_ERROR, LIA_MODEL_ERROR_INVALID,
+                   "Holdings of %" G_GSIZE_FORMAT " bytes (at most %u)", g_bytes_get_size (bytes),
+                   LIA_HOLDINGS_MAX_BYTES);
+      return NULL;
+    }
+  value = g_variant_ref_sink (g_variant_new_from_bytes (G_VARIANT_TYPE (LIA_HOLDINGS_TYPE), bytes,
+                                                        FALSE));
+  /* Only normal form is read: exactly one encoding, every offset in
+   * bounds, so reading it can neither fail nor be ambiguous. */
+  if (!g_variant_is_normal_form (value))
+    {
+      g_set_error_literal (error, LIA_MODEL_ERROR, LIA_MODEL_ERROR_INVALID,
+                           "Holdings not in GVariant normal form");
+      return NULL;
+    }
+  return lia_holdings_from_variant (value, error);
+}
+
+/* ---- union ------------------------------------------------------------------ */
+
+static int
+compare_runs (gconstpointer a,
+              gconstpointer b)
+{
+  const LiaNumberRun *x = a, *y = b;
+
+  return x->first < y->first ? -1 : x->first > y->first;
+}
+
+static int
+compare_entries (gconstpointer a,
+                 gconstpointer b)
+{
+  const LiaHoldingsEntry *x = *(LiaHoldingsEntry *const *) a;
+  const LiaHoldingsEntry *y = *(LiaHoldingsEntry *const *) b;
+
+  return memcmp (x->originator, y->originator, LIA_ENVELOPE_KEY_BYTES);
+}
+
+/* Adds what @entry holds to @runs as runs: its contiguous part too. */
+static void
+add_runs (GArray                 *runs,
+          const LiaHoldingsEntry *entry)
+{
+  if (entry->contiguous > 0)
+    {
+      LiaNumberRun run = { 1, entry->contiguous };
+
+      g_array_append_val (runs, run);
+    }
+  g_array_append_vals (runs, entry->extras->data, entry->extras->len);
+}
+
+GPtrArray *
+lia_holdings_union (GPtrArray *a,
+                    GPtrArray *b)
+{
+  /* originator key -> GArray of LiaNumberRun, in no order yet */
+  g_autoptr (GHashTable) by_key = g_hash_table_new_full (g_bytes_hash, g_bytes_equal,
+                                                         (GDestroyNotify) g_bytes_unref,
+                                                         (GDestroyNotify) g_array_unref);
+  g_autoptr (GPtrArray) out = g_ptr_array_new_with_free_func ((GDestroyNotify)
+                                                                lia_holdings_entry_free);
+  GPtrArray *lists[2] = { b, a };
+  GHashTableIter iter;
+  gpointer key, value;
+  guint extras = 0;
+
+  for (guint l = 0; l < G_N_ELEMENTS (lists); l++)
+    for (guint i = 0; i < lists[l]->len; i++)
+      {
+        const LiaHoldingsEntry *entry = lists[l]->pdata[i];
+        g_autoptr (GBytes) originator = g_bytes_new (entry->originator, LIA_ENVELOPE_KEY_BYTES);
+        GArray *runs = g_hash_table_lookup (by_key, originator);
+
+        if (runs == NULL)
+          {
+            if (g_hash_table_size (by_key) >= LIA_HOLDINGS_MAX_ORIGINATORS)
+              continue;
+            runs = g_array_new (FALSE, FALSE, sizeof (LiaNumberRun));
+            g_hash_table_insert (by_key, g_steal_pointer (&originator), runs);
+          }
+        add_runs (runs, entry);
+      }
+
+  g_hash_table_iter_init (&iter, by_key);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    g_ptr_array_add (out, lia_holdings_entry_new (g_bytes_get_data (key, NULL), 0));
+  g_ptr_array_sort (out, compare_entries);
+
+  /* Each originator's runs sorted and joined where they touch or overlap;
+   * one that starts at 1 is the contiguous part. */
+  for (guint i = 0; i < out->len; i++)
+    {
+      LiaHoldingsEntry *entry = out->pdata[i];
+      g_autoptr (GBytes) originator = g_bytes_new_static (entry->originator,
+                                                          LIA_ENVELOPE_KEY_BYTES);
+      GArray *runs = g_hash_table_lookup (by_key, originator);
+      LiaNumberRun current = { 0, 0 };
+      gboolean open = FALSE;
+
+      g_array_sort (runs, compare_runs);
+      for (guint r = 0; r <= runs->len; r++)
+        {
+          const LiaNumberRun *run = r < runs->len ? &g_array_index (runs, LiaNumberRun, r) : NULL;
+
+          if (open && run != NULL && (current.last == G_MAXUINT64 || run->first <= current.last + 1))
+            {
+              current.last = MAX (current.last, run->last);
+              continue;
+            }
+          if (open && current.first == 1)
+            entry->contiguous = current.last;
+          else if (open && extras < LIA_HOLDINGS_MAX_EXTRAS)
+            {
+              g_array_append_val (entry->extras, current);
+              extras++;
+            }
+          if (run != NULL)
+            {
+              current = *run;
+              open = TRUE;
+            }
+        }
+    }
+  return g_steal_pointer (&out);
+}
+
 /* ---- the ledger ----------------------------------------------------------- */
 
 /* Numbers are stored in signed SQLite integers; envelopes never carry more
@@ -256,9 +509,13 @@ struct _LiaOutbox
   sqlite3_stmt *read;       /* owned, prepared on first use */
 };
 
-/* The org row of a peer that may be sent to, by identity key. */
+/* The org row of a current peer, by identity key; @refusal says what a
+ * removed one is refused (it is named before it). */
 static gint64
-peer_org (sqlite3 *db, const guint8 *key, GError **error)
+peer_org (sqlite3      *db,
+          const guint8 *key,
+          const char   *refusal,
+          GError      **error)
 {
   g_autoptr (sqlite3_stmt) stmt = NULL;
   g_autofree char *fingerprint = NULL;
@@ -273,8 +530,8 @@ peer_org (sqlite3 *db, const guint8 *key, GError **error)
   if (rc == SQLITE_ROW && sqlite3_column_int (stmt, 2))
     {
       g_set_error (error, LIA_MODEL_ERROR, LIA_MODEL_ERROR_NOT_ALLOWED,
-                   "%s was removed as a peer: nothing is sent to it",
-                   (const char *) sqlite3_column_text (stmt, 1));
+                   "%s was removed as a peer: %s", (const char *) sqlite3_column_text (stmt, 1),
+                   refusal);
       return 0;
     }
   if (rc == SQLITE_ROW && sqlite3_column_int (stmt, 3))
@@ -304,7 +561,7 @@ lia_outbox_new (LiaStore     *store,
 
   if (db == NULL)
     return NULL;
-  recipient = peer_org (db, peer, error);
+  recipient = peer_org (db, peer, "nothing is sent to it", error);
   if (recipient == 0)
     return NULL;
 
@@ -501,7 +758,8 @@ lia_store_save_sync_record (LiaStore            *store,
                              "last_error, holdings, status) SELECT id, ?2, ?3, ?4, ?5, ?6 FROM org "
                              "WHERE sign_public = ?1 "
                              "ON CONFLICT (org_id) DO UPDATE SET last_sync = ?2, "
-                             "last_attempt = ?3, last_error = ?4, holdings = ?5, status = ?6",
+                             "last_attempt = ?3, last_error = ?4, "
+                             "holdings = coalesce (?5, holdings), status = ?6",
                          error);
   if (stmt == NULL)
     return FALSE;
@@ -521,4 +779,81 @@ lia_store_save_sync_record (LiaStore            *store,
   g_set_error (error, LIA_MODEL_ERROR, LIA_MODEL_ERROR_NOT_FOUND,
                "No organisation has the identity key %s", fingerprint);
   return FALSE;
+}
+
+gboolean
+lia_store_note_peer_holdings (LiaStore     *store,
+                              const guint8 *peer,
+                              GPtrArray    *holdings,
+                              GError      **error)
+{
+  sqlite3 *db = lia_db_get (store, error);
+  g_autoptr (sqlite3_stmt) read = NULL;
+  g_autoptr (sqlite3_stmt) write = NULL;
+  g_autoptr (GPtrArray) kept = NULL;
+  g_autoptr (GPtrArray) merged = NULL;
+  g_autoptr (GBytes) encoded = NULL;
+  gint64 org;
+  int rc;
+
+  if (db == NULL)
+    return FALSE;
+  if (!lia_db_begin (db, error))
+    return FALSE;
+  org = peer_org (db, peer, "what it says it holds is not noted", error);
+  if (org == 0)
+    goto fail;
+  read = lia_db_prepare (db, "SELECT holdings FROM sync_peer WHERE org_id = ?", error);
+  if (read == NULL)
+    goto fail;
+  sqlite3_bind_int64 (read, 1, org);
+  rc = sqlite3_step (read);
+  if (rc == SQLITE_ROW && sqlite3_column_type (read, 0) == SQLITE_BLOB)
+    {
+      g_autoptr (GBytes) kept_bytes = g_bytes_new (sqlite3_column_blob (read, 0),
+                                                   sqlite3_column_bytes (read, 0));
+      /* Kept holdings that do not decode are no fact: replaced. */
+      kept = lia_holdings_decode (kept_bytes, NULL);
+    }
+  else if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    {
+      lia_store_set_sqlite_error (error, db, rc, "Could not read what the peer holds");
+      goto fail;
+    }
+  if (kept == NULL)
+    kept = g_ptr_array_new ();
+  merged = lia_holdings_union (kept, holdings);
+  encoded = lia_holdings_encode (merged);
+  write = lia_db_prepare (db, "INSERT INTO sync_peer (org_id, holdings) VALUES (?1, ?2) "
+                              "ON CONFLICT (org_id) DO UPDATE SET holdings = ?2", error);
+  if (write == NULL)
+    goto fail;
+  sqlite3_bind_int64 (write, 1, org);
+  sqlite3_bind_blob (write, 2, g_bytes_get_data (encoded, NULL), g_bytes_get_size (encoded),
+                     SQLITE_STATIC);
+  if (!lia_db_step_done (db, write, "Could not note what the peer holds", error))
+    goto fail;
+  g_clear_pointer (&read, lia_db_release);
+  g_clear_pointer (&write, lia_db_release);
+  return lia_db_commit (db, error);
+
+fail:
+  g_clear_pointer (&read, lia_db_release);
+  g_clear_pointer (&write, lia_db_release);
+  lia_db_rollback (db);
+  return FALSE;
+}
+
+GPtrArray *
+lia_store_dup_peer_holdings (LiaStore     *store,
+                             const guint8 *peer,
+                             GError      **error)
+{
+  g_autoptr (LiaSyncRecord) record = lia_store_load_sync_record (store, peer, error);
+
+  if (record == NULL || record->holdings == NULL)
+    return NULL;
+  /* Not decoding is not an error here: the worst is that everything is
+   * sent again. */
+  return lia_holdings_decode (record->holdings, NULL);
 }

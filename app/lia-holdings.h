@@ -56,6 +56,42 @@ gboolean          lia_holdings_entry_has (const LiaHoldingsEntry *entry,
                                           guint64                 number);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (LiaHoldingsEntry, lia_holdings_entry_free)
 
+/* Holdings travel (in the sync protocol's HELLO and WELCOME, and in
+ * bundles) and are kept (a peer's, in its sync record) in one encoding:
+ * the GVariant LIA_HOLDINGS_TYPE in normal form, an array of (originator's
+ * key, contiguous, runs beyond it). These bound what a decoder accepts: a
+ * node with more peers than this is not what Liaison is for; a node with
+ * more runs leaves the highest out (a peer then offers a few envelopes
+ * held already, which are skipped). LIA_HOLDINGS_MAX_BYTES is well above
+ * the largest encoding within those limits (about 120 KiB). */
+#define LIA_HOLDINGS_TYPE            "a(ayta(tt))"
+#define LIA_HOLDINGS_MAX_ORIGINATORS 1024
+#define LIA_HOLDINGS_MAX_EXTRAS      4096
+#define LIA_HOLDINGS_MAX_BYTES       (256u * 1024u)
+
+/* @holdings (LiaHoldingsEntry) as a floating GVariant of LIA_HOLDINGS_TYPE,
+ * and as its bytes. Holdings beyond the limits are a programming mistake. */
+GVariant         *lia_holdings_to_variant (GPtrArray *holdings);
+GBytes           *lia_holdings_encode (GPtrArray *holdings);
+/* Reads holdings from untrusted bytes: at most LIA_HOLDINGS_MAX_BYTES, in
+ * normal form (so exactly one encoding, every offset in bounds), keys of
+ * LIA_ENVELOPE_KEY_BYTES, each originator once, runs ascending and apart,
+ * within the limits. Fails with LIA_MODEL_ERROR_INVALID saying what is
+ * wrong. */
+GPtrArray        *lia_holdings_decode (GBytes  *bytes,
+                                       GError **error);
+/* The same for a value of LIA_HOLDINGS_TYPE already known to be in normal
+ * form (inside a larger GVariant that was checked). */
+GPtrArray        *lia_holdings_from_variant (GVariant *value,
+                                             GError  **error);
+/* Per originator, the numbers held in @a or in @b: a new list, ordered by
+ * key, within the limits (if the union would name more originators than
+ * LIA_HOLDINGS_MAX_ORIGINATORS, those of @b come first; runs beyond
+ * LIA_HOLDINGS_MAX_EXTRAS are left out, so it never claims more than was
+ * said). */
+GPtrArray        *lia_holdings_union (GPtrArray *a,
+                                      GPtrArray *b);
+
 /* This organisation's holdings: an entry for every originator whose
  * envelopes it accepts (every current peer; not itself), ordered by
  * originator key, with at most @max_extras runs beyond the contiguous
@@ -101,8 +137,9 @@ typedef struct
   gint64  last_sync;     /* Unix seconds when a sync last finished; 0 never */
   gint64  last_attempt;  /* Unix seconds when one was last tried; 0 never */
   char   *last_error;    /* why the last try failed, or NULL */
-  GBytes *holdings;      /* what the peer last said it holds, encoded by the
-                          * sync engine (opaque here), or NULL */
+  /* What the peer last said it holds (lia_holdings_encode()), by sync or
+   * in a bundle (lia_store_note_peer_holdings()), or NULL. */
+  GBytes *holdings;
 } LiaSyncRecord;
 
 void              lia_sync_record_free (LiaSyncRecord *record);
@@ -113,10 +150,29 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (LiaSyncRecord, lia_sync_record_free)
 LiaSyncRecord    *lia_store_load_sync_record (LiaStore     *store,
                                               const guint8 *peer,
                                               GError      **error);
-/* Replaces it. NOT_FOUND for a key that is no organisation's. */
+/* Replaces it; but a record without holdings keeps those kept (the sync
+ * engine saves a peer's status more often than it hears its holdings).
+ * NOT_FOUND for a key that is no organisation's. */
 gboolean          lia_store_save_sync_record (LiaStore            *store,
                                               const guint8        *peer,
                                               const LiaSyncRecord *record,
                                               GError             **error);
+
+/* Notes that the peer @peer says it holds @holdings (by a bundle's
+ * acknowledgement): kept in its sync record as the union with what is
+ * kept there already, since both are facts about what it held and a
+ * bundle may arrive after a later one or after a sync. Only for a current
+ * peer: a removed one is refused (LIA_MODEL_ERROR_NOT_ALLOWED), an unknown
+ * one too (NOT_FOUND). In a transaction of its own. */
+gboolean          lia_store_note_peer_holdings (LiaStore     *store,
+                                                const guint8 *peer,
+                                                GPtrArray    *holdings,
+                                                GError      **error);
+/* What the peer @peer last said it holds, by sync or bundle: NULL (without
+ * an error) if it has said nothing yet. Kept holdings that no longer decode
+ * count as nothing said (the caller then sends everything). */
+GPtrArray        *lia_store_dup_peer_holdings (LiaStore     *store,
+                                               const guint8 *peer,
+                                               GError      **error);
 
 G_END_DECLS

@@ -19,6 +19,8 @@ typedef struct
 } Options;
 
 static Options opt;
+/* bundle export --new */
+static gboolean opt_new;
 
 static gboolean
 reset_options (const char *name, const char *value, gpointer data, GError **error)
@@ -27,6 +29,7 @@ reset_options (const char *name, const char *value, gpointer data, GError **erro
 
   for (gsize i = 0; i < sizeof opt / sizeof (char *); i++)
     g_clear_pointer (&strings[i], g_free);
+  opt_new = FALSE;
   return TRUE;
 }
 
@@ -295,7 +298,7 @@ cmd_bundle_export (CliOptions *options)
   g_autoptr (GFile) file = NULL;
   g_autoptr (LiaAtomicFile) out = NULL;
   g_autofree char *path = NULL;
-  guint count = 0, chunks = 0;
+  LiaBundleExport summary = { 0 };
 
   if (opt.forr == NULL)
     return cli_usage_error ("Name the organisation the bundle is for (--for ORG)");
@@ -310,8 +313,9 @@ cmd_bundle_export (CliOptions *options)
   path = g_file_get_path (file);
   out = lia_atomic_file_new (path, TRUE, "the bundle", &error);
   if (out == NULL
-      || !lia_exchange_export_bundle (store, opt.forr, lia_atomic_file_get_stream (out), &count,
-                                      &chunks, &error)
+      || !lia_exchange_export_bundle (store, opt.forr,
+                                      opt_new ? LIA_BUNDLE_EXPORT_NEW : LIA_BUNDLE_EXPORT_ALL,
+                                      lia_atomic_file_get_stream (out), &summary, &error)
       || !lia_atomic_file_commit (out, &error))
     return cli_fail (error);
   if (options->json)
@@ -320,17 +324,31 @@ cmd_bundle_export (CliOptions *options)
 
       cli_json_begin_object (b);
       cli_json_member_string (b, "file", path);
-      cli_json_member_int (b, "envelopes", count);
-      cli_json_member_int (b, "chunks", chunks);
+      cli_json_member_int (b, "envelopes", summary.envelopes);
+      cli_json_member_int (b, "chunks", summary.chunks);
+      cli_json_member_int (b, "left_out", summary.left_out);
+      cli_json_member (b, "acknowledged");
+      if (opt_new)
+        cli_json_bool (b, summary.acknowledged);
+      else
+        cli_json_null (b);
       cli_json_end_object (b);
       cli_json_finish (b);
+      return EXIT_OK;
     }
-  else if (chunks > 0)
-    g_print ("Wrote %u envelope%s and %u chunk%s of attachments for %s to %s.\n", count,
-             count == 1 ? "" : "s", chunks, chunks == 1 ? "" : "s", opt.forr, opt.output);
+  if (summary.chunks > 0)
+    g_print ("Wrote %u envelope%s and %u chunk%s of attachments for %s to %s.\n",
+             summary.envelopes, summary.envelopes == 1 ? "" : "s", summary.chunks,
+             summary.chunks == 1 ? "" : "s", opt.forr, opt.output);
   else
-    g_print ("Wrote %u envelope%s for %s to %s.\n", count, count == 1 ? "" : "s", opt.forr,
-             opt.output);
+    g_print ("Wrote %u envelope%s for %s to %s.\n", summary.envelopes,
+             summary.envelopes == 1 ? "" : "s", opt.forr, opt.output);
+  if (opt_new && !summary.acknowledged)
+    g_print ("%s has not acknowledged anything yet (by a bundle of its own or a sync), so "
+             "everything for it was written.\n", opt.forr);
+  else if (opt_new)
+    g_print ("Left out %u envelope%s that %s already holds or does not accept, as it last "
+             "acknowledged.\n", summary.left_out, summary.left_out == 1 ? "" : "s", opt.forr);
   return EXIT_OK;
 }
 
@@ -371,6 +389,8 @@ cmd_bundle_import (CliOptions *options)
       cli_json_member_int (b, "chunks_accepted", report->chunks_accepted);
       cli_json_member_int (b, "chunks_duplicates", report->chunks_duplicate);
       cli_json_member_int (b, "chunks_refused", report->chunks_refused);
+      cli_json_member_string (b, "acknowledged_by", report->acknowledged_by);
+      cli_json_member_string (b, "acknowledgement_refused", report->acknowledgement_refused);
       cli_json_end_object (b);
       cli_json_finish (b);
     }
@@ -384,14 +404,20 @@ cmd_bundle_import (CliOptions *options)
         g_print ("Stored %u chunk%s of attachments; %u held already; %u refused.\n",
                  report->chunks_accepted, report->chunks_accepted == 1 ? "" : "s",
                  report->chunks_duplicate, report->chunks_refused);
+      if (report->acknowledged_by != NULL)
+        g_print ("Noted what %s holds, as the bundle acknowledges: bundle export --new leaves "
+                 "that out.\n", report->acknowledged_by);
       for (guint i = 0; i < report->refusals->len; i++)
         g_printerr ("%s\n", (const char *) report->refusals->pdata[i]);
+      if (report->acknowledgement_refused != NULL)
+        g_printerr ("%s\n", report->acknowledgement_refused);
       if (report->cut_short != NULL)
         g_printerr ("%s\n", report->cut_short);
     }
   /* Everything whole was imported; the exit status still says that not
    * everything in the file was. */
   return report->refused > 0 || report->chunks_refused > 0 || report->cut_short != NULL
+             || report->acknowledgement_refused != NULL
            ? EXIT_FAILED : EXIT_OK;
 }
 
@@ -456,6 +482,8 @@ static const GOptionEntry withdraw_entries[] = {
 static const GOptionEntry export_entries[] = {
   { "for", 0, 0, G_OPTION_ARG_STRING, &opt.forr, "The organisation it is for", "ORG" },
   { "output", 'o', 0, G_OPTION_ARG_FILENAME, &opt.output, "The file to write", "FILE" },
+  { "new", 0, 0, G_OPTION_ARG_NONE, &opt_new,
+    "Only the envelopes it has not acknowledged holding", NULL },
   { NULL }
 };
 
@@ -486,8 +514,9 @@ const Command cli_exchange_commands[] = {
   { "request", "extend", "RECORD --to ORG --reason TEXT", 1,
     "Ask a record's originator to agree to its disclosure to another organisation",
     extend_entries, cmd_request_extend, 0 RESET },
-  { "bundle", "export", "--for ORG -o FILE", 0,
-    "Write every envelope an organisation is to receive to a file", export_entries,
+  { "bundle", "export", "--for ORG -o FILE [--new]", 0,
+    "Write every envelope an organisation is to receive (or only those it lacks) to a file",
+    export_entries,
     cmd_bundle_export, 0 RESET },
   { "bundle", "import", "FILE", 1, "Verify and store the envelopes of a bundle file", NULL,
     cmd_bundle_import, 0 RESET },

@@ -158,11 +158,15 @@ lia_sync_peer_save (Actor *actor,
     peer->state.last_attempt, peer->state.last_error, NULL,
   };
 
+  /* Holdings only when newly heard: saving none keeps those kept, which a
+   * bundle's acknowledgement may have added to since. */
   if (peer->holdings != NULL)
-    holdings = lia_sync_holdings_encode (peer->holdings);
+    holdings = lia_holdings_encode (peer->holdings);
   record.holdings = holdings;
   if (!lia_store_save_sync_record (actor->store, peer->sign_public, &record, &error))
     g_warning ("Could not save how the sync with %s went: %s", peer->state.name, error->message);
+  else
+    g_clear_pointer (&peer->holdings, g_ptr_array_unref);
 }
 
 /* ---- links ------------------------------------------------------------------ */
@@ -1021,8 +1025,6 @@ peer_new (Actor         *actor,
       peer->state.last_sync = record->last_sync;
       peer->state.last_attempt = record->last_attempt;
       peer->state.last_error = g_strdup (record->last_error);
-      if (record->holdings != NULL)
-        peer->holdings = lia_sync_holdings_decode (record->holdings, NULL);
     }
   if (peer->endpoints[0] != NULL)
     peer->state.status = LIA_SYNC_PEER_CONNECTING;

@@ -163,7 +163,7 @@ lia_sync_dup_saved_peer_states (LiaStore  *store,
       /* What it lacks, as far as it last said. */
       if (record->holdings != NULL)
         {
-          g_autoptr (GPtrArray) holdings = lia_sync_holdings_decode (record->holdings, NULL);
+          g_autoptr (GPtrArray) holdings = lia_holdings_decode (record->holdings, NULL);
           g_autoptr (LiaOutbox) outbox = NULL;
 
           if (holdings != NULL)

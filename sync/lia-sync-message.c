@@ -13,7 +13,7 @@
 G_DEFINE_QUARK (lia-sync-message-error-quark, lia_sync_message_error)
 
 /* The body's GVariant type for each message type. */
-#define HOLDINGS_TYPE "a(ayta(tt))"
+#define HOLDINGS_TYPE LIA_HOLDINGS_TYPE
 static const char *const body_types[LIA_SYNC_MSG_LAST + 1] = {
   [LIA_SYNC_MSG_HELLO] = "(tu" HOLDINGS_TYPE ")",
   [LIA_SYNC_MSG_WELCOME] = "(tu" HOLDINGS_TYPE "t)",
@@ -246,32 +246,6 @@ lia_sync_batch_overhead (guint n_envelopes)
 /* ---- encoding ---------------------------------------------------------------- */
 
 static GVariant *
-holdings_to_variant (GPtrArray *holdings)
-{
-  GVariantBuilder builder;
-
-  g_variant_builder_init (&builder, G_VARIANT_TYPE (HOLDINGS_TYPE));
-  for (guint i = 0; i < holdings->len; i++)
-    {
-      const LiaHoldingsEntry *entry = holdings->pdata[i];
-      GVariantBuilder runs;
-
-      g_variant_builder_init (&runs, G_VARIANT_TYPE ("a(tt)"));
-      for (guint r = 0; r < entry->extras->len; r++)
-        {
-          const LiaNumberRun *run = &g_array_index (entry->extras, LiaNumberRun, r);
-
-          g_variant_builder_add (&runs, "(tt)", run->first, run->last);
-        }
-      g_variant_builder_add (&builder, "(@ayt@a(tt))",
-                             g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, entry->originator,
-                                                        LIA_ENVELOPE_KEY_BYTES, 1),
-                             entry->contiguous, g_variant_builder_end (&runs));
-    }
-  return g_variant_builder_end (&builder);
-}
-
-static GVariant *
 bytes_array (GPtrArray *items)
 {
   GVariantBuilder builder;
@@ -291,10 +265,10 @@ body_of (const LiaSyncMessage *m)
     {
     case LIA_SYNC_MSG_HELLO:
       return g_variant_new ("(tu@" HOLDINGS_TYPE ")", m->session, m->hello.window,
-                            holdings_to_variant (m->hello.holdings));
+                            lia_holdings_to_variant (m->hello.holdings));
     case LIA_SYNC_MSG_WELCOME:
       return g_variant_new ("(tu@" HOLDINGS_TYPE "t)", m->session, m->hello.window,
-                            holdings_to_variant (m->hello.holdings), m->hello.offered);
+                            lia_holdings_to_variant (m->hello.holdings), m->hello.offered);
     case LIA_SYNC_MSG_BATCH:
       return g_variant_new ("(tt@aay)", m->session, m->batch.seq,
                             bytes_array (m->batch.envelopes));
@@ -398,76 +372,6 @@ read_text (GVariant   *value,
   return TRUE;
 }
 
-static GPtrArray *
-read_holdings (GVariant *array,
-               GError  **error)
-{
-  g_autoptr (GPtrArray) holdings = NULL;
-  g_autoptr (GHashTable) seen = NULL;
-  gsize n = g_variant_n_children (array);
-  gsize extras = 0;
-
-  if (n > LIA_SYNC_MAX_ORIGINATORS)
-    {
-      malformed (error, "holdings of %" G_GSIZE_FORMAT " originators (at most %u)", n,
-                 LIA_SYNC_MAX_ORIGINATORS);
-      return NULL;
-    }
-  holdings = g_ptr_array_new_full (n, (GDestroyNotify) lia_holdings_entry_free);
-  seen = g_hash_table_new_full (g_bytes_hash, g_bytes_equal, (GDestroyNotify) g_bytes_unref, NULL);
-  for (gsize i = 0; i < n; i++)
-    {
-      g_autoptr (GVariant) item = g_variant_get_child_value (array, i);
-      g_autoptr (GVariant) key = g_variant_get_child_value (item, 0);
-      g_autoptr (GVariant) contiguous = g_variant_get_child_value (item, 1);
-      g_autoptr (GVariant) runs = g_variant_get_child_value (item, 2);
-      gsize key_len, n_runs = g_variant_n_children (runs);
-      const guint8 *key_data = g_variant_get_fixed_array (key, &key_len, 1);
-      LiaHoldingsEntry *entry;
-      guint64 after;
-
-      if (key_len != LIA_ENVELOPE_KEY_BYTES)
-        {
-          malformed (error, "an originator's key of %" G_GSIZE_FORMAT " bytes", key_len);
-          return NULL;
-        }
-      if (!g_hash_table_add (seen, g_bytes_new (key_data, key_len)))
-        {
-          malformed (error, "an originator named twice in the holdings");
-          return NULL;
-        }
-      extras += n_runs;
-      if (extras > LIA_SYNC_MAX_EXTRAS)
-        {
-          malformed (error, "holdings with more than %u runs", LIA_SYNC_MAX_EXTRAS);
-          return NULL;
-        }
-      entry = lia_holdings_entry_new (key_data, g_variant_get_uint64 (contiguous));
-      g_ptr_array_add (holdings, entry);
-      /* Each run beyond the contiguous part, ascending and apart. */
-      after = entry->contiguous;
-      for (gsize r = 0; r < n_runs; r++)
-        {
-          LiaNumberRun run;
-
-          g_variant_get_child (runs, r, "(tt)", &run.first, &run.last);
-          if (run.first <= after || run.first == G_MAXUINT64 || run.last < run.first)
-            {
-              malformed (error, "the holdings' runs are not ascending and apart");
-              return NULL;
-            }
-          g_array_append_val (entry->extras, run);
-          after = run.last;
-          if (after == G_MAXUINT64 && r + 1 < n_runs)
-            {
-              malformed (error, "the holdings' runs are not ascending and apart");
-              return NULL;
-            }
-        }
-    }
-  return g_steal_pointer (&holdings);
-}
-
 /* The "ay" children of @array as GBytes that share its bytes, each 1 to
  * @max bytes (exactly @max when @exact). */
 static GPtrArray *
@@ -513,6 +417,7 @@ read_body (LiaSyncMessage *m,
     case LIA_SYNC_MSG_WELCOME:
       {
         g_autoptr (GVariant) holdings = g_variant_get_child_value (body, 2);
+        g_autoptr (GError) holdings_error = NULL;
 
         g_variant_get_child (body, 0, "t", &m->session);
         g_variant_get_child (body, 1, "u", &m->hello.window);
@@ -521,8 +426,10 @@ read_body (LiaSyncMessage *m,
         if (m->hello.window < 1 || m->hello.window > LIA_SYNC_MAX_WINDOW)
           return malformed (error, "a window of %u batches (1 to %u)", m->hello.window,
                             LIA_SYNC_MAX_WINDOW);
-        m->hello.holdings = read_holdings (holdings, error);
-        return m->hello.holdings != NULL;
+        m->hello.holdings = lia_holdings_from_variant (holdings, &holdings_error);
+        if (m->hello.holdings == NULL)
+          return malformed (error, "%s", holdings_error->message);
+        return TRUE;
       }
     case LIA_SYNC_MSG_BATCH:
       {
@@ -675,35 +582,4 @@ lia_sync_message_decode (GBytes  *bytes,
   if (!read_body (message, body, error))
     return NULL;
   return g_steal_pointer (&message);
-}
-
-/* ---- holdings alone ---------------------------------------------------------- */
-
-GBytes *
-lia_sync_holdings_encode (GPtrArray *holdings)
-{
-  g_autoptr (GVariant) value = g_variant_ref_sink (holdings_to_variant (holdings));
-
-  return g_variant_get_data_as_bytes (value);
-}
-
-GPtrArray *
-lia_sync_holdings_decode (GBytes  *bytes,
-                          GError **error)
-{
-  g_autoptr (GVariant) value = NULL;
-
-  if (g_bytes_get_size (bytes) > LIA_SYNC_MAX_MESSAGE)
-    {
-      malformed (error, "holdings of %" G_GSIZE_FORMAT " bytes", g_bytes_get_size (bytes));
-      return NULL;
-    }
-  value = g_variant_ref_sink (g_variant_new_from_bytes (G_VARIANT_TYPE (HOLDINGS_TYPE), bytes,
-                                                        FALSE));
-  if (!g_variant_is_normal_form (value))
-    {
-      malformed (error, "holdings not in GVariant normal form");
-      return NULL;
-    }
-  return read_holdings (value, error);
 }

@@ -27,6 +27,7 @@
 #include <glib.h>
 
 #include "lia-envelope.h"
+#include "lia-holdings.h"
 
 G_BEGIN_DECLS
 
@@ -35,11 +36,10 @@ G_BEGIN_DECLS
 /* A whole message, header included. */
 #define LIA_SYNC_MAX_MESSAGE       (1024u * 1024u)
 /* Holdings: originators named, and runs beyond their contiguous parts in
- * all. A node with more peers than this is not what Liaison is for; a
- * node with more runs leaves the highest out (the peer then offers a few
- * envelopes held already, which are skipped). */
-#define LIA_SYNC_MAX_ORIGINATORS   1024
-#define LIA_SYNC_MAX_EXTRAS        4096
+ * all (lia-holdings.h has their one encoding, shared with bundles and
+ * sync records). */
+#define LIA_SYNC_MAX_ORIGINATORS   LIA_HOLDINGS_MAX_ORIGINATORS
+#define LIA_SYNC_MAX_EXTRAS        LIA_HOLDINGS_MAX_EXTRAS
 /* Envelopes in one batch (a batch is also bounded by the message size). */
 #define LIA_SYNC_MAX_BATCH         4096
 /* Unacknowledged batches a receiver may accept at once. */
@@ -201,13 +201,6 @@ GBytes         *lia_sync_message_encode (const LiaSyncMessage *message);
  * MALFORMED, VERSION or UNKNOWN_TYPE, with a message for the log. */
 LiaSyncMessage *lia_sync_message_decode (GBytes  *bytes,
                                          GError **error);
-
-/* Holdings (LiaHoldingsEntry) alone, as a HELLO encodes them: how a sync
- * record keeps what a peer last said it holds. The decoder checks what the
- * HELLO's does, and fails with LIA_SYNC_MESSAGE_ERROR_MALFORMED. */
-GBytes         *lia_sync_holdings_encode (GPtrArray *holdings);
-GPtrArray      *lia_sync_holdings_decode (GBytes  *bytes,
-                                          GError **error);
 
 /* How many bytes a batch of envelopes of these sizes takes, header and
  * framing included: for filling batches up to LIA_SYNC_MAX_MESSAGE. An

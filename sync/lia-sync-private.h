@@ -172,7 +172,7 @@ struct _Peer
   gboolean          want_sync;      /* a sync is due: a kick, the period, sync_now */
   gboolean          requested;      /* someone waits for sync-finished */
   gint64            next_periodic_us;
-  GPtrArray        *holdings;       /* what it last said it holds, or NULL */
+  GPtrArray        *holdings;       /* what it said it holds, until saved; or NULL */
   GHashTable       *refused;        /* envelope hashes it refused (GBytes set) */
   gint64            quarantine_until_us;
   guint             warnings;       /* logged in the current minute */

@@ -14,6 +14,7 @@
 
 #include <glib/gstdio.h>
 
+#include "lia-bundle.h"
 #include "lia-crypt-vfs.h"
 #include "lia-invite.h"
 #include "lia-keyfile.h"
@@ -102,9 +103,15 @@ lia_test_export_bundle (LiaStore   *from,
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (GOutputStream) out = g_memory_output_stream_new_resizable ();
+  LiaBundleExport summary = { 0 };
 
-  g_assert_true (lia_exchange_export_bundle (from, to, out, out_envelopes, out_chunks, &error));
+  g_assert_true (lia_exchange_export_bundle (from, to, LIA_BUNDLE_EXPORT_ALL, out, &summary,
+                                             &error));
   g_assert_no_error (error);
+  if (out_envelopes != NULL)
+    *out_envelopes = summary.envelopes;
+  if (out_chunks != NULL)
+    *out_chunks = summary.chunks;
   g_assert_true (g_output_stream_close (out, NULL, NULL));
   return g_memory_output_stream_steal_as_bytes (G_MEMORY_OUTPUT_STREAM (out));
 }
@@ -120,6 +127,32 @@ lia_test_import_bundle (LiaStore *to,
   g_assert_no_error (error);
   g_assert_nonnull (report);
   return report;
+}
+
+gsize
+lia_test_bundle_tail (GBytes *bundle)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GInputStream) in = g_memory_input_stream_new_from_bytes (bundle);
+  g_autoptr (LiaBundleReader) reader = lia_bundle_reader_new (in, NULL, &error);
+  guint8 hash[LIA_BUNDLE_HASH_BYTES];
+  LiaBundleItem item;
+  GBytes *bytes;
+  gsize tail = 0;
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (lia_bundle_reader_get_version (reader), ==, 3);
+  while ((bytes = lia_bundle_reader_next (reader, &item, hash, NULL, &error)) != NULL)
+    {
+      /* Type and length, the holdings, then the end: its type and two
+       * counts. */
+      if (item == LIA_BUNDLE_ITEM_HOLDINGS)
+        tail = 5 + g_bytes_get_size (bytes) + 9;
+      g_bytes_unref (bytes);
+    }
+  g_assert_no_error (error);
+  g_assert_cmpuint (tail, >, 0);
+  return tail;
 }
 
 GHashTable *

@@ -60,6 +60,9 @@ GBytes     *lia_test_export_bundle (LiaStore   *from,
  * bundle. */
 LiaImportReport *lia_test_import_bundle (LiaStore *to,
                                          GBytes   *bundle);
+/* How many bytes end @bundle (of version 3) after its last envelope or
+ * chunk: its acknowledgement item and the end marker. */
+gsize            lia_test_bundle_tail (GBytes *bundle);
 
 /* A table of field name -> value from NULL-terminated pairs, owning
  * copies of both. */

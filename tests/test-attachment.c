@@ -886,26 +886,28 @@ test_bundle (Fixture *f, gconstpointer data)
   g_autoptr (GBytes) cut = NULL;
   g_autoptr (LiaImportReport) report = NULL;
   guint envelopes = 0, chunks = 0;
+  gsize tail;
 
   attach_file (f->stores[COUNCIL], record_id, path, NULL);
-  /* The ICB is entitled to the case's facts but to no chunk: a bundle of
-   * version 1, which earlier versions of Liaison read. */
+  /* The ICB is entitled to the case's facts but to no chunk. Every bundle
+   * is of version 3. */
   for_icb = lia_test_export_bundle (f->stores[COUNCIL], org_defs[ICB].name, &envelopes,
                                     &chunks);
   g_assert_cmpuint (chunks, ==, 0);
-  g_assert_cmpuint (((const guint8 *) g_bytes_get_data (for_icb, NULL))[8], ==, 1);
+  g_assert_cmpuint (((const guint8 *) g_bytes_get_data (for_icb, NULL))[8], ==, 3);
 
   bundle = lia_test_export_bundle (f->stores[COUNCIL], org_defs[POLICE].name, &envelopes,
                                    &chunks);
   g_assert_cmpuint (chunks, ==, 4);
-  g_assert_cmpuint (((const guint8 *) g_bytes_get_data (bundle, NULL))[8], ==, 2);
+  g_assert_cmpuint (((const guint8 *) g_bytes_get_data (bundle, NULL))[8], ==, 3);
+  tail = lia_test_bundle_tail (bundle);
 
   /* Cut short in its third chunk: the envelopes and two chunks stay. */
-  /* From the end: the end marker (9 bytes), the last chunk's item (its
-   * type, length and hash, and 17 + 16 bytes), then 100 bytes of the
-   * third's. */
+  /* From the end: the acknowledgement and the end marker, the last chunk's
+   * item (its type, length and hash, and 17 + 16 bytes), then 100 bytes of
+   * the third's. */
   cut = g_bytes_new_from_bytes (bundle, 0,
-                                g_bytes_get_size (bundle) - 9 - (5 + 32 + 17 + 16) - 100);
+                                g_bytes_get_size (bundle) - tail - (5 + 32 + 17 + 16) - 100);
   report = lia_test_import_bundle (f->stores[POLICE], cut);
   g_assert_nonnull (report->cut_short);
   g_assert_nonnull (strstr (report->cut_short, "2 chunks"));
@@ -947,7 +949,7 @@ test_bundle (Fixture *f, gconstpointer data)
     gsize len = g_bytes_get_size (bundle);
     g_autoptr (GBytes) damaged = NULL;
 
-    copy[len - 9 - 10] ^= 0x01;   /* inside the last chunk */
+    copy[len - tail - 10] ^= 0x01;   /* inside the last chunk */
     damaged = g_bytes_new_take (copy, len);
     lia_test_exec (f->stores[POLICE], "DELETE FROM chunk");
     report = lia_test_import_bundle (f->stores[POLICE], damaged);

@@ -747,6 +747,143 @@ test_prompt (void)
   g_assert_false (g_file_test (other, G_FILE_TEST_EXISTS));
 }
 
+/* ---- bundles and their acknowledgements ------------------------------------ */
+
+/* Runs liaison-cli on the store in @dir; it must exit with @status. */
+static LiaTestCliRun *
+run_in (const char *dir, int status, const char *const *args)
+{
+  LiaTestCliRun *run = lia_test_run_cli (PASS, NULL, dir, args);
+
+  if (run->status != status)
+    g_test_message ("out: %s\nerr: %s", run->out, run->err);
+  g_assert_cmpint (run->status, ==, status);
+  return run;
+}
+
+#define IN(dir, status, ...) run_in (dir, status, (const char *const[]) { __VA_ARGS__, NULL })
+
+/* The JSON object a run printed. */
+static JsonObject *
+json_of (LiaTestCliRun *run, JsonNode **node)
+{
+  g_autoptr (GError) error = NULL;
+
+  *node = json_from_string (run->out, &error);
+  g_assert_no_error (error);
+  g_assert_true (JSON_NODE_HOLDS_OBJECT (*node));
+  return json_node_get_object (*node);
+}
+
+/* The council sends the police a bundle; the police's bundle back
+ * acknowledges it; then `bundle export --new` writes only the new note. */
+static void
+test_bundle_acknowledgement (void)
+{
+  g_autofree char *council = new_store_dir ();
+  g_autofree char *police = new_store_dir ();
+  g_autofree char *files = lia_test_make_dir ("bundles");
+  g_autofree char *first = g_build_filename (files, "first.liaison", NULL);
+  g_autofree char *back = g_build_filename (files, "back.liaison", NULL);
+  g_autofree char *later = g_build_filename (files, "later.liaison", NULL);
+  g_autofree char *case_id = NULL;
+  g_autoptr (JsonNode) node = NULL;
+  JsonObject *o;
+
+  g_clear_pointer (&node, json_node_unref);
+  lia_test_cli_run_free (IN (council, 0, "init", "--org", "Northmoor Council", "--kind",
+                             "local-authority"));
+  lia_test_cli_run_free (IN (police, 0, "init", "--org", "Northmoor Police", "--kind", "police"));
+  {
+    g_autoptr (LiaTestCliRun) code = IN (council, 0, "invite");
+    g_autoptr (LiaTestCliRun) code2 = IN (police, 0, "invite");
+
+    g_strstrip (code->out);
+    g_strstrip (code2->out);
+    lia_test_cli_run_free (IN (police, 0, "peer", "add", code->out));
+    lia_test_cli_run_free (IN (council, 0, "peer", "add", code2->out));
+  }
+  {
+    g_autoptr (LiaTestCliRun) made = IN (council, 0, "--json", "case", "new", "--title", "Child L",
+                                         "--child", "L-1", "--area", "Northmoor", "--aware",
+                                         "2026-06-01");
+
+    o = json_of (made, &node);
+    case_id = g_strdup (json_object_get_string_member (o, "id"));
+    g_clear_pointer (&node, json_node_unref);
+  }
+  lia_test_cli_run_free (IN (council, 0, "case", "participant", "add", case_id,
+                             "Northmoor Police", "--role", "police", "--contact", "P. Constable"));
+  lia_test_cli_run_free (IN (council, 0, "case", "share", case_id, "--with", "Northmoor Police",
+                             "--categories", "note"));
+  lia_test_cli_run_free (IN (council, 0, "record", "add", case_id, "--kind", "note", "--text",
+                             "First note"));
+
+  /* Nothing acknowledged yet: --new writes everything, and says so. */
+  {
+    g_autoptr (LiaTestCliRun) run = IN (council, 0, "bundle", "export", "--for",
+                                        "Northmoor Police", "-o", first, "--new");
+
+    g_assert_nonnull (strstr (run->out, "Wrote 2 envelopes for Northmoor Police"));
+    g_assert_nonnull (strstr (run->out, "has not acknowledged anything yet"));
+  }
+  {
+    g_autoptr (LiaTestCliRun) run = IN (police, 0, "--json", "bundle", "import", first);
+
+    o = json_of (run, &node);
+    g_assert_cmpint (json_object_get_int_member (o, "accepted"), ==, 2);
+    g_assert_cmpstr (json_object_get_string_member (o, "acknowledged_by"), ==,
+                     "Northmoor Council");
+    g_assert_true (json_object_get_null_member (o, "acknowledgement_refused"));
+    g_clear_pointer (&node, json_node_unref);
+  }
+
+  /* The police has nothing new for the council: a pure acknowledgement. */
+  {
+    g_autoptr (LiaTestCliRun) run = IN (police, 0, "bundle", "export", "--for",
+                                        "Northmoor Council", "-o", back, "--new");
+
+    g_assert_nonnull (strstr (run->out, "Wrote 0 envelopes for Northmoor Council"));
+    g_assert_nonnull (strstr (run->out, "Left out 2 envelopes that Northmoor Council already "
+                                        "holds"));
+  }
+  {
+    g_autoptr (LiaTestCliRun) run = IN (council, 0, "bundle", "import", back);
+
+    g_assert_nonnull (strstr (run->out, "Accepted 0 envelopes"));
+    g_assert_nonnull (strstr (run->out, "Noted what Northmoor Police holds"));
+  }
+
+  lia_test_cli_run_free (IN (council, 0, "record", "add", case_id, "--kind", "note", "--text",
+                             "Second note"));
+  {
+    g_autoptr (LiaTestCliRun) run = IN (council, 0, "--json", "bundle", "export", "--for",
+                                        "Northmoor Police", "-o", later, "--new");
+
+    o = json_of (run, &node);
+    g_assert_cmpint (json_object_get_int_member (o, "envelopes"), ==, 1);
+    g_assert_cmpint (json_object_get_int_member (o, "left_out"), ==, 2);
+    g_assert_true (json_object_get_boolean_member (o, "acknowledged"));
+    g_clear_pointer (&node, json_node_unref);
+  }
+  {
+    g_autoptr (LiaTestCliRun) run = IN (police, 0, "--json", "bundle", "import", later);
+
+    o = json_of (run, &node);
+    g_assert_cmpint (json_object_get_int_member (o, "accepted"), ==, 1);
+    g_assert_cmpint (json_object_get_int_member (o, "duplicates"), ==, 0);
+    g_clear_pointer (&node, json_node_unref);
+  }
+
+  /* A bundle made for someone else: its envelopes are held already, its
+   * acknowledgement is not noted, and the exit status says so. */
+  {
+    g_autoptr (LiaTestCliRun) run = IN (council, 2, "bundle", "import", first);
+
+    g_assert_nonnull (strstr (run->err, "made for another organisation"));
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -761,6 +898,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/store-check", test_store_check);
   g_test_add_func ("/cli/version-and-help", test_version_and_help);
   g_test_add_func ("/cli/prompt", test_prompt);
+  g_test_add_func ("/cli/bundle/acknowledgement", test_bundle_acknowledgement);
   g_test_add_func ("/cli/calendar", test_calendar);
   g_test_add_func ("/cli/identity/backup", test_identity_backup);
   g_test_add_func ("/cli/identity/rotate", test_identity_rotate);

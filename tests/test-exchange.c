@@ -20,6 +20,7 @@
 #include "lia-bundle.h"
 #include "lia-envelope.h"
 #include "lia-exchange.h"
+#include "lia-holdings.h"
 #include "lia-log.h"
 #include "lia-peer.h"
 #include "lia-record.h"
@@ -385,7 +386,7 @@ test_bad_bundles (Fixture *f, gconstpointer data)
 
   /* One byte changed near the end (inside the last envelope). */
   copy = g_bytes_unref_to_data (g_bytes_ref (bundle), &len);
-  copy[len - 100] ^= 0x01;
+  copy[len - lia_test_bundle_tail (bundle) - 100] ^= 0x01;
   damaged = g_bytes_new_take (copy, len);
   report = lia_test_import_bundle (f->stores[SCHOOL], damaged);
   g_assert_cmpuint (report->accepted, ==, 4);
@@ -652,8 +653,8 @@ test_revoked_peer (Fixture *f, gconstpointer data)
   {
     g_autoptr (GOutputStream) out = g_memory_output_stream_new_resizable ();
 
-    g_assert_false (lia_exchange_export_bundle (f->stores[COUNCIL], lia_test_orgs[ICB].name, out,
-                                                NULL, NULL, &error));
+    g_assert_false (lia_exchange_export_bundle (f->stores[COUNCIL], lia_test_orgs[ICB].name,
+                                                LIA_BUNDLE_EXPORT_ALL, out, NULL, &error));
     g_assert_error (error, LIA_MODEL_ERROR, LIA_MODEL_ERROR_NOT_ALLOWED);
   }
 }
@@ -774,6 +775,393 @@ test_need_to_know (gconstpointer data)
     }
 }
 
+/* ---- acknowledgements ------------------------------------------------------ */
+
+/* A note of @store's in @case_id. */
+static void
+add_note (LiaStore *store, const char *case_id, const char *text)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GHashTable) fields = lia_test_fields ("text", text, NULL);
+  g_autofree char *id = lia_record_add (store, case_id, LIA_RECORD_NOTE, fields, &error);
+
+  g_assert_no_error (error);
+}
+
+/* A bundle from @from for @to, @flags as given; @summary says what. */
+static GBytes *
+export_for (Fixture *f, int from, int to, LiaBundleExportFlags flags, LiaBundleExport *summary)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GOutputStream) out = g_memory_output_stream_new_resizable ();
+
+  g_assert_true (lia_exchange_export_bundle (f->stores[from], lia_test_orgs[to].name, flags, out,
+                                             summary, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_output_stream_close (out, NULL, NULL));
+  return g_memory_output_stream_steal_as_bytes (G_MEMORY_OUTPUT_STREAM (out));
+}
+
+/* A case of the council's with the police as a participant that receives
+ * its notes, and @n notes in it. */
+static char *
+council_case_for_police (Fixture *f, int n)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *case_id = lia_test_new_case (f->stores[COUNCIL], "Child K");
+  static const char *const notes[] = { "note", NULL };
+
+  lia_test_add_participant (f->stores[COUNCIL], case_id, POLICE);
+  g_assert_true (lia_case_share (f->stores[COUNCIL], case_id, lia_test_orgs[POLICE].name, notes,
+                                 NULL, &error));
+  g_assert_no_error (error);
+  for (int i = 0; i < n; i++)
+    {
+      g_autofree char *text = g_strdup_printf ("Note %d", i);
+
+      add_note (f->stores[COUNCIL], case_id, text);
+    }
+  return g_steal_pointer (&case_id);
+}
+
+/* The council sends the police its notes; the police's bundle back
+ * acknowledges them, and then the council's --new bundle holds only what
+ * came after. With nothing new, it is a pure acknowledgement. */
+static void
+test_acknowledgement_round_trip (Fixture *f, gconstpointer data)
+{
+  g_autofree char *case_id = council_case_for_police (f, 3);
+  g_autoptr (GBytes) first = NULL;
+  g_autoptr (GBytes) back = NULL;
+  g_autoptr (GBytes) later = NULL;
+  g_autoptr (GBytes) nothing = NULL;
+  g_autoptr (LiaImportReport) report = NULL;
+  LiaBundleExport summary = { 0 };
+
+  /* No acknowledgement yet: everything, and it says so. */
+  first = export_for (f, COUNCIL, POLICE, LIA_BUNDLE_EXPORT_NEW, &summary);
+  g_assert_false (summary.acknowledged);
+  g_assert_cmpuint (summary.envelopes, ==, 4);   /* the case and three notes */
+  g_assert_cmpuint (summary.left_out, ==, 0);
+  report = lia_test_import_bundle (f->stores[POLICE], first);
+  g_assert_cmpuint (report->accepted, ==, 4);
+  /* The council's own holdings came with it. */
+  g_assert_cmpstr (report->acknowledged_by, ==, lia_test_orgs[COUNCIL].name);
+  g_assert_null (report->acknowledgement_refused);
+  g_clear_pointer (&report, lia_import_report_free);
+
+  /* The police has nothing for the council but the acknowledgement. */
+  back = export_for (f, POLICE, COUNCIL, LIA_BUNDLE_EXPORT_NEW, &summary);
+  g_assert_true (summary.acknowledged);
+  g_assert_cmpuint (summary.envelopes, ==, 0);
+  report = lia_test_import_bundle (f->stores[COUNCIL], back);
+  g_assert_cmpuint (report->accepted + report->duplicates + report->refused, ==, 0);
+  g_assert_cmpstr (report->acknowledged_by, ==, lia_test_orgs[POLICE].name);
+  g_assert_null (report->cut_short);
+  g_clear_pointer (&report, lia_import_report_free);
+
+  /* Two more notes: only they go. */
+  add_note (f->stores[COUNCIL], case_id, "Note 3");
+  add_note (f->stores[COUNCIL], case_id, "Note 4");
+  later = export_for (f, COUNCIL, POLICE, LIA_BUNDLE_EXPORT_NEW, &summary);
+  g_assert_true (summary.acknowledged);
+  g_assert_cmpuint (summary.envelopes, ==, 2);
+  g_assert_cmpuint (summary.left_out, ==, 4);
+  report = lia_test_import_bundle (f->stores[POLICE], later);
+  g_assert_cmpuint (report->accepted, ==, 2);
+  g_assert_cmpuint (report->duplicates, ==, 0);
+  g_clear_pointer (&report, lia_import_report_free);
+  g_assert_cmpint (lia_test_query_int (f->stores[POLICE], "SELECT count (*) FROM record"), ==, 5);
+
+  /* Without --new, everything still goes. */
+  g_bytes_unref (export_for (f, COUNCIL, POLICE, LIA_BUNDLE_EXPORT_ALL, &summary));
+  g_assert_cmpuint (summary.envelopes, ==, 6);
+  g_assert_cmpuint (summary.left_out, ==, 0);
+
+  /* The police has not acknowledged the last two yet: they go again. */
+  g_bytes_unref (export_for (f, COUNCIL, POLICE, LIA_BUNDLE_EXPORT_NEW, &summary));
+  g_assert_cmpuint (summary.envelopes, ==, 2);
+  nothing = export_for (f, POLICE, COUNCIL, LIA_BUNDLE_EXPORT_NEW, &summary);
+  report = lia_test_import_bundle (f->stores[COUNCIL], nothing);
+  g_assert_cmpstr (report->acknowledged_by, ==, lia_test_orgs[POLICE].name);
+  g_bytes_unref (export_for (f, COUNCIL, POLICE, LIA_BUNDLE_EXPORT_NEW, &summary));
+  g_assert_cmpuint (summary.envelopes, ==, 0);
+  g_assert_cmpuint (summary.left_out, ==, 6);
+
+  /* An older acknowledgement arriving late takes nothing back. */
+  g_clear_pointer (&report, lia_import_report_free);
+  report = lia_test_import_bundle (f->stores[COUNCIL], back);
+  g_assert_cmpstr (report->acknowledged_by, ==, lia_test_orgs[POLICE].name);
+  g_bytes_unref (export_for (f, COUNCIL, POLICE, LIA_BUNDLE_EXPORT_NEW, &summary));
+  g_assert_cmpuint (summary.envelopes, ==, 0);
+}
+
+/* The council's sync record of the police, as a store-level fact. */
+static GBytes *
+kept_holdings (Fixture *f, int of)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (LiaPeer) peer = lia_store_find_peer (f->stores[COUNCIL], lia_test_orgs[of].name,
+                                                  &error);
+  g_autoptr (LiaSyncRecord) record = NULL;
+
+  g_assert_no_error (error);
+  record = lia_store_load_sync_record (f->stores[COUNCIL], peer->sign_public, &error);
+  g_assert_no_error (error);
+  return record->holdings != NULL ? g_bytes_ref (record->holdings) : NULL;
+}
+
+/* An acknowledgement is noted only from a current peer, in a bundle for
+ * this organisation. */
+static void
+test_acknowledgement_only_from_peers (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (LiaStore) stranger = lia_test_create_store_of_kind ("Stranger Agency",
+                                                                  LIA_ORG_KIND_AGENCY);
+  g_autoptr (GBytes) from_stranger = NULL;
+  g_autoptr (GBytes) for_icb = NULL;
+  g_autoptr (GBytes) from_police = NULL;
+  g_autoptr (GBytes) kept = NULL;
+  g_autoptr (LiaImportReport) report = NULL;
+  g_autoptr (LiaPeer) police = NULL;
+
+  /* The stranger knows the council; the council does not know it. */
+  lia_test_introduce (f->stores[COUNCIL], stranger);
+  from_stranger = lia_test_export_bundle (stranger, lia_test_orgs[COUNCIL].name, NULL, NULL);
+  report = lia_test_import_bundle (f->stores[COUNCIL], from_stranger);
+  g_assert_null (report->acknowledged_by);
+  g_assert_nonnull (strstr (report->acknowledgement_refused, "No peer of this organisation"));
+  g_clear_pointer (&report, lia_import_report_free);
+
+  /* The police's bundle for the ICB, brought to the council. */
+  for_icb = lia_test_export_bundle (f->stores[POLICE], lia_test_orgs[ICB].name, NULL, NULL);
+  report = lia_test_import_bundle (f->stores[COUNCIL], for_icb);
+  g_assert_null (report->acknowledged_by);
+  g_assert_nonnull (strstr (report->acknowledgement_refused, "made for another organisation"));
+  g_clear_pointer (&report, lia_import_report_free);
+  g_assert_null (kept_holdings (f, POLICE));
+
+  /* The police acknowledges holding nothing of the council's yet. */
+  from_police = lia_test_export_bundle (f->stores[POLICE], lia_test_orgs[COUNCIL].name, NULL,
+                                        NULL);
+  report = lia_test_import_bundle (f->stores[COUNCIL], from_police);
+  g_assert_cmpstr (report->acknowledged_by, ==, lia_test_orgs[POLICE].name);
+  g_clear_pointer (&report, lia_import_report_free);
+  kept = kept_holdings (f, POLICE);
+  g_assert_nonnull (kept);
+
+  /* It receives three envelopes, and is then removed as a peer: its
+   * acknowledgement of them is not noted. */
+  g_free (council_case_for_police (f, 2));
+  g_assert_cmpuint (deliver (f, COUNCIL, POLICE), ==, 3);
+  police = lia_store_find_peer (f->stores[COUNCIL], lia_test_orgs[POLICE].name, &error);
+  g_assert_no_error (error);
+  g_assert_true (lia_store_revoke_peer (f->stores[COUNCIL], police, &error));
+  g_assert_no_error (error);
+  g_clear_pointer (&from_police, g_bytes_unref);
+  from_police = lia_test_export_bundle (f->stores[POLICE], lia_test_orgs[COUNCIL].name, NULL,
+                                        NULL);
+  report = lia_test_import_bundle (f->stores[COUNCIL], from_police);
+  g_assert_null (report->acknowledged_by);
+  g_assert_nonnull (strstr (report->acknowledgement_refused, "was removed as a peer"));
+  {
+    g_autoptr (GBytes) still = kept_holdings (f, POLICE);
+
+    g_assert_true (g_bytes_equal (still, kept));
+  }
+}
+
+/* Writes a bundle of version 3 by hand: @envelopes, then an
+ * acknowledgement item of @holdings_len bytes from @holdings. */
+static GBytes *
+bundle_with_holdings (Fixture *f, int from, int to, GPtrArray *envelopes,
+                      const guint8 *holdings, guint32 holdings_len, gboolean whole)
+{
+  g_autoptr (GByteArray) out = g_byte_array_new ();
+  guint8 be[4];
+
+  g_byte_array_append (out, (const guint8 *) "LIABNDL\n\3", 9);
+  g_byte_array_append (out, g_bytes_get_data (lia_store_get_identity_public_key (f->stores[from]),
+                                              NULL), 32);
+  g_byte_array_append (out, g_bytes_get_data (lia_store_get_identity_public_key (f->stores[to]),
+                                              NULL), 32);
+  for (guint i = 0; i < envelopes->len; i++)
+    {
+      gsize len;
+      const guint8 *data = g_bytes_get_data (envelopes->pdata[i], &len);
+
+      g_byte_array_append (out, (const guint8 *) "\1", 1);
+      be[0] = len >> 24, be[1] = len >> 16, be[2] = len >> 8, be[3] = len;
+      g_byte_array_append (out, be, 4);
+      g_byte_array_append (out, data, len);
+    }
+  g_byte_array_append (out, (const guint8 *) "\3", 1);
+  be[0] = holdings_len >> 24, be[1] = holdings_len >> 16, be[2] = holdings_len >> 8;
+  be[3] = holdings_len;
+  g_byte_array_append (out, be, 4);
+  if (whole)
+    {
+      g_byte_array_append (out, holdings, holdings_len);
+      g_byte_array_append (out, (const guint8 *) "\0\0\0\0", 4);
+      g_byte_array_append (out, (const guint8 *) "\0\0\0\0\0", 5);
+      out->data[out->len - 5] = envelopes->len;
+    }
+  return g_byte_array_free_to_bytes (g_steal_pointer (&out));
+}
+
+/* A damaged or oversized acknowledgement is refused with a clear message;
+ * the envelopes before it are kept, and nothing is noted. */
+static void
+test_acknowledgement_damaged (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *case_id = council_case_for_police (f, 2);
+  g_autoptr (GBytes) real = lia_test_export_bundle (f->stores[COUNCIL],
+                                                    lia_test_orgs[POLICE].name, NULL, NULL);
+  g_autoptr (GPtrArray) envelopes = bundle_envelopes (real);
+  g_autoptr (GPtrArray) twice = g_ptr_array_new_with_free_func ((GDestroyNotify)
+                                                                  lia_holdings_entry_free);
+  g_autoptr (GBytes) twice_bytes = NULL;
+  g_autoptr (GBytes) bundle = NULL;
+  g_autoptr (LiaImportReport) report = NULL;
+  g_autoptr (LiaSyncRecord) record = NULL;
+  guint8 key[32] = { 7 };
+  static const guint8 garbage[] = { 0xff, 0x01, 0xff };
+
+  g_assert_cmpuint (envelopes->len, ==, 3);
+  /* In normal form, but an originator named twice. */
+  g_ptr_array_add (twice, lia_holdings_entry_new (key, 3));
+  g_ptr_array_add (twice, lia_holdings_entry_new (key, 4));
+  twice_bytes = lia_holdings_encode (twice);
+  bundle = bundle_with_holdings (f, COUNCIL, POLICE, envelopes,
+                                 g_bytes_get_data (twice_bytes, NULL),
+                                 g_bytes_get_size (twice_bytes), TRUE);
+  report = lia_test_import_bundle (f->stores[POLICE], bundle);
+  g_assert_cmpuint (report->accepted, ==, 3);
+  g_assert_null (report->cut_short);
+  g_assert_null (report->acknowledged_by);
+  g_test_message ("%s", report->acknowledgement_refused);
+  g_assert_nonnull (strstr (report->acknowledgement_refused, "is damaged"));
+  g_assert_nonnull (strstr (report->acknowledgement_refused, "named twice"));
+  g_clear_pointer (&report, lia_import_report_free);
+  g_clear_pointer (&bundle, g_bytes_unref);
+
+  /* Not in normal form. */
+  bundle = bundle_with_holdings (f, COUNCIL, POLICE, envelopes, garbage, sizeof garbage, TRUE);
+  report = lia_test_import_bundle (f->stores[POLICE], bundle);
+  g_assert_cmpuint (report->duplicates, ==, 3);
+  g_assert_nonnull (strstr (report->acknowledgement_refused, "normal form"));
+  g_clear_pointer (&report, lia_import_report_free);
+  g_clear_pointer (&bundle, g_bytes_unref);
+
+  /* Over the size limit: the framing stops there, after the envelopes. */
+  bundle = bundle_with_holdings (f, COUNCIL, POLICE, envelopes, NULL,
+                                 LIA_HOLDINGS_MAX_BYTES + 1, FALSE);
+  report = lia_test_import_bundle (f->stores[POLICE], bundle);
+  g_assert_cmpuint (report->duplicates, ==, 3);
+  g_assert_nonnull (report->cut_short);
+  g_assert_nonnull (strstr (report->cut_short, "acknowledgement"));
+  g_assert_nonnull (strstr (report->cut_short, "at most"));
+  g_assert_null (report->acknowledged_by);
+
+  record = lia_store_load_sync_record (f->stores[POLICE],
+                                       g_bytes_get_data (lia_store_get_identity_public_key (
+                                                           f->stores[COUNCIL]),
+                                                         NULL),
+                                       &error);
+  g_assert_no_error (error);
+  g_assert_null (record->holdings);
+}
+
+/* What a sync heard a peer say it holds is what --new goes by too: the
+ * council's sync record of the police, saved as the sync engine saves it
+ * after a HELLO. */
+static void
+test_acknowledgement_by_sync (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *case_id = council_case_for_police (f, 3);
+  g_autoptr (GBytes) first = lia_test_export_bundle (f->stores[COUNCIL],
+                                                     lia_test_orgs[POLICE].name, NULL, NULL);
+  g_autoptr (LiaImportReport) report = lia_test_import_bundle (f->stores[POLICE], first);
+  g_autoptr (GPtrArray) police_holds = NULL;
+  g_autoptr (GBytes) encoded = NULL;
+  g_autoptr (LiaPeer) police = NULL;
+  LiaSyncRecord record = { (char *) "idle", 1700000000, 1700000000, NULL, NULL };
+  LiaBundleExport summary = { 0 };
+
+  police_holds = lia_store_dup_holdings (f->stores[POLICE], LIA_HOLDINGS_MAX_EXTRAS, &error);
+  g_assert_no_error (error);
+  encoded = lia_holdings_encode (police_holds);
+  record.holdings = encoded;
+  police = lia_store_find_peer (f->stores[COUNCIL], lia_test_orgs[POLICE].name, &error);
+  g_assert_no_error (error);
+  g_assert_true (lia_store_save_sync_record (f->stores[COUNCIL], police->sign_public, &record,
+                                             &error));
+  g_assert_no_error (error);
+
+  add_note (f->stores[COUNCIL], case_id, "After the sync");
+  g_bytes_unref (export_for (f, COUNCIL, POLICE, LIA_BUNDLE_EXPORT_NEW, &summary));
+  g_assert_true (summary.acknowledged);
+  g_assert_cmpuint (summary.envelopes, ==, 1);
+  g_assert_cmpuint (summary.left_out, ==, 4);
+
+  /* A later save of the sync record without holdings (a status) keeps
+   * them. */
+  record.holdings = NULL;
+  record.status = (char *) "unreachable";
+  g_assert_true (lia_store_save_sync_record (f->stores[COUNCIL], police->sign_public, &record,
+                                             &error));
+  g_bytes_unref (export_for (f, COUNCIL, POLICE, LIA_BUNDLE_EXPORT_NEW, &summary));
+  g_assert_cmpuint (summary.envelopes, ==, 1);
+}
+
+/* A bundle of version 1 or 2 (written by hand, as earlier versions of
+ * Liaison wrote them) still imports; it acknowledges nothing. */
+static void
+test_earlier_versions (Fixture *f, gconstpointer data)
+{
+  g_autofree char *case_id = council_case_for_police (f, 2);
+  g_autoptr (GBytes) real = lia_test_export_bundle (f->stores[COUNCIL],
+                                                    lia_test_orgs[POLICE].name, NULL, NULL);
+  g_autoptr (GPtrArray) envelopes = bundle_envelopes (real);
+
+  for (guint version = 1; version <= 2; version++)
+    {
+      g_autoptr (GByteArray) out = g_byte_array_new ();
+      g_autoptr (GBytes) bundle = NULL;
+      g_autoptr (LiaImportReport) report = NULL;
+      guint8 be[4], v = version;
+
+      g_byte_array_append (out, (const guint8 *) "LIABNDL\n", 8);
+      g_byte_array_append (out, &v, 1);
+      g_byte_array_append (out, (const guint8 *) g_bytes_get_data (real, NULL) + 9, 64);
+      for (guint i = 0; i < envelopes->len; i++)
+        {
+          gsize len;
+          const guint8 *bytes = g_bytes_get_data (envelopes->pdata[i], &len);
+
+          if (version == 2)
+            g_byte_array_append (out, (const guint8 *) "\1", 1);
+          be[0] = len >> 24, be[1] = len >> 16, be[2] = len >> 8, be[3] = len;
+          g_byte_array_append (out, be, 4);
+          g_byte_array_append (out, bytes, len);
+        }
+      if (version == 1)
+        g_byte_array_append (out, (const guint8 *) "\xff\xff\xff\xff\0\0\0\3", 8);
+      else
+        g_byte_array_append (out, (const guint8 *) "\0\0\0\0\3\0\0\0\0", 9);
+      bundle = g_byte_array_free_to_bytes (g_steal_pointer (&out));
+      report = lia_test_import_bundle (f->stores[POLICE], bundle);
+      g_assert_null (report->cut_short);
+      g_assert_cmpuint (report->refused, ==, 0);
+      g_assert_cmpuint (report->accepted + report->duplicates, ==, 3);
+      g_assert_null (report->acknowledged_by);
+      g_assert_null (report->acknowledgement_refused);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -789,6 +1177,11 @@ main (int argc, char **argv)
   ADD ("/exchange/two-stages", test_two_stages);
   ADD ("/exchange/two-stages/revoked-between", test_two_stages_revoked_between);
   ADD ("/exchange/withdraw-and-destroy", test_withdraw_and_destroy);
+  ADD ("/exchange/acknowledgement/round-trip", test_acknowledgement_round_trip);
+  ADD ("/exchange/acknowledgement/only-from-peers", test_acknowledgement_only_from_peers);
+  ADD ("/exchange/acknowledgement/damaged", test_acknowledgement_damaged);
+  ADD ("/exchange/acknowledgement/by-sync", test_acknowledgement_by_sync);
+  ADD ("/exchange/earlier-versions", test_earlier_versions);
   g_test_add_data_func ("/exchange/need-to-know", NULL, test_need_to_know);
   return g_test_run ();
 }

@@ -447,6 +447,187 @@ test_sync_records (Fixture *f, gconstpointer data)
   g_assert_error (error, LIA_MODEL_ERROR, LIA_MODEL_ERROR_NOT_FOUND);
 }
 
+/* ---- the encoding, unions and noted holdings ------------------------------ */
+
+static LiaHoldingsEntry *
+entry_with (guint8 key, guint64 contiguous, const guint64 *runs, guint n_runs)
+{
+  guint8 originator[LIA_ENVELOPE_KEY_BYTES] = { key };
+  LiaHoldingsEntry *entry = lia_holdings_entry_new (originator, contiguous);
+
+  for (guint i = 0; i < n_runs; i++)
+    {
+      LiaNumberRun run = { runs[2 * i], runs[2 * i + 1] };
+
+      g_array_append_val (entry->extras, run);
+    }
+  return entry;
+}
+
+static GPtrArray *
+holdings_new (void)
+{
+  return g_ptr_array_new_with_free_func ((GDestroyNotify) lia_holdings_entry_free);
+}
+
+/* The union joins runs that touch or overlap, absorbs those that reach
+ * the contiguous part, keeps originators named on one side only, and is
+ * ordered by key. */
+static void
+test_holdings_union (void)
+{
+  g_autoptr (GPtrArray) a = holdings_new ();
+  g_autoptr (GPtrArray) b = holdings_new ();
+  g_autoptr (GPtrArray) both = NULL;
+  static const guint64 a_runs[] = { 7, 8, 20, 20 };
+  static const guint64 b_runs[] = { 4, 6, 9, 10, 30, G_MAXUINT64 };
+  const LiaHoldingsEntry *e;
+
+  g_ptr_array_add (a, entry_with (2, 2, a_runs, 2));
+  g_ptr_array_add (a, entry_with (5, 1, NULL, 0));
+  g_ptr_array_add (b, entry_with (2, 3, b_runs, 3));
+  g_ptr_array_add (b, entry_with (1, 0, NULL, 0));
+  both = lia_holdings_union (a, b);
+
+  g_assert_cmpuint (both->len, ==, 3);
+  e = both->pdata[0];
+  g_assert_cmpuint (e->originator[0], ==, 1);
+  g_assert_cmpuint (e->contiguous, ==, 0);
+  g_assert_cmpuint (e->extras->len, ==, 0);
+  e = both->pdata[1];
+  g_assert_cmpuint (e->originator[0], ==, 2);
+  /* 1-3, 4-6, 7-8, 9-10: one run from 1. */
+  g_assert_cmpuint (e->contiguous, ==, 10);
+  g_assert_cmpuint (e->extras->len, ==, 2);
+  g_assert_cmpuint (g_array_index (e->extras, LiaNumberRun, 0).first, ==, 20);
+  g_assert_cmpuint (g_array_index (e->extras, LiaNumberRun, 0).last, ==, 20);
+  g_assert_cmpuint (g_array_index (e->extras, LiaNumberRun, 1).first, ==, 30);
+  g_assert_cmpuint (g_array_index (e->extras, LiaNumberRun, 1).last, ==, G_MAXUINT64);
+  g_assert_false (lia_holdings_entry_has (e, 11));
+  e = both->pdata[2];
+  g_assert_cmpuint (e->originator[0], ==, 5);
+  g_assert_cmpuint (e->contiguous, ==, 1);
+
+  /* And it encodes and decodes as it is. */
+  {
+    g_autoptr (GError) error = NULL;
+    g_autoptr (GBytes) bytes = lia_holdings_encode (both);
+    g_autoptr (GPtrArray) back = lia_holdings_decode (bytes, &error);
+    g_autoptr (GBytes) again = NULL;
+
+    g_assert_no_error (error);
+    again = lia_holdings_encode (back);
+    g_assert_true (g_bytes_equal (bytes, again));
+  }
+}
+
+/* The largest holdings within the limits encode within
+ * LIA_HOLDINGS_MAX_BYTES, and one originator more is refused. */
+static void
+test_holdings_limits (void)
+{
+  g_autoptr (GPtrArray) most = holdings_new ();
+  g_autoptr (GBytes) bytes = NULL;
+  g_autoptr (GPtrArray) back = NULL;
+  g_autoptr (GError) error = NULL;
+  guint per = LIA_HOLDINGS_MAX_EXTRAS / LIA_HOLDINGS_MAX_ORIGINATORS;
+
+  for (guint i = 0; i < LIA_HOLDINGS_MAX_ORIGINATORS; i++)
+    {
+      guint8 key[LIA_ENVELOPE_KEY_BYTES];
+      LiaHoldingsEntry *entry;
+
+      memset (key, 0xa5, sizeof key);
+      key[0] = i >> 8;
+      key[1] = i;
+      entry = lia_holdings_entry_new (key, G_MAXINT64);
+      for (guint r = 0; r < per; r++)
+        {
+          LiaNumberRun run = { (guint64) G_MAXINT64 + 2 + 3 * r, (guint64) G_MAXINT64 + 3 + 3 * r };
+
+          g_array_append_val (entry->extras, run);
+        }
+      g_ptr_array_add (most, entry);
+    }
+  bytes = lia_holdings_encode (most);
+  g_test_message ("the largest holdings: %" G_GSIZE_FORMAT " bytes", g_bytes_get_size (bytes));
+  g_assert_cmpuint (g_bytes_get_size (bytes), <=, LIA_HOLDINGS_MAX_BYTES);
+  back = lia_holdings_decode (bytes, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (back->len, ==, LIA_HOLDINGS_MAX_ORIGINATORS);
+  g_clear_pointer (&back, g_ptr_array_unref);
+  g_clear_pointer (&bytes, g_bytes_unref);
+
+  /* One more originator (made by hand: the encoder will not): refused,
+   * naming the limit. */
+  {
+    GVariantBuilder builder;
+    g_autoptr (GVariant) value = NULL;
+
+    g_variant_builder_init (&builder, G_VARIANT_TYPE (LIA_HOLDINGS_TYPE));
+    for (guint i = 0; i <= LIA_HOLDINGS_MAX_ORIGINATORS; i++)
+      {
+        guint8 key[LIA_ENVELOPE_KEY_BYTES] = { i >> 8, i };
+
+        g_variant_builder_add (&builder, "(@ayt@a(tt))",
+                               g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, key, sizeof key, 1),
+                               (guint64) 1, g_variant_new_array (G_VARIANT_TYPE ("(tt)"), NULL, 0));
+      }
+    value = g_variant_ref_sink (g_variant_builder_end (&builder));
+    bytes = g_variant_get_data_as_bytes (value);
+  }
+  back = lia_holdings_decode (bytes, &error);
+  g_assert_null (back);
+  g_assert_error (error, LIA_MODEL_ERROR, LIA_MODEL_ERROR_INVALID);
+  g_assert_nonnull (strstr (error->message, "1025 originators"));
+}
+
+/* Noting a peer's holdings: the union with what is kept, never less; only
+ * for a current peer. */
+static void
+test_note_peer_holdings (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) first = holdings_new ();
+  g_autoptr (GPtrArray) older = holdings_new ();
+  g_autoptr (GPtrArray) kept = NULL;
+  g_autoptr (LiaPeer) gamma = NULL;
+  static const guint64 runs[] = { 7, 8 };
+  guint8 stranger[32] = { 9 };
+
+  g_assert_null (lia_store_dup_peer_holdings (f->stores[ALPHA], key_of (f, BETA), &error));
+  g_assert_no_error (error);
+  g_ptr_array_add (first, entry_with (1, 5, NULL, 0));
+  g_ptr_array_add (older, entry_with (1, 2, runs, 1));
+  g_assert_true (lia_store_note_peer_holdings (f->stores[ALPHA], key_of (f, BETA), first, &error));
+  g_assert_true (lia_store_note_peer_holdings (f->stores[ALPHA], key_of (f, BETA), older, &error));
+  g_assert_no_error (error);
+  kept = lia_store_dup_peer_holdings (f->stores[ALPHA], key_of (f, BETA), &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (kept->len, ==, 1);
+  g_assert_cmpuint (((LiaHoldingsEntry *) kept->pdata[0])->contiguous, ==, 5);
+  g_assert_true (lia_holdings_entry_has (kept->pdata[0], 8));
+  g_assert_false (lia_holdings_entry_has (kept->pdata[0], 6));
+
+  g_assert_false (lia_store_note_peer_holdings (f->stores[ALPHA], stranger, first, &error));
+  g_assert_error (error, LIA_MODEL_ERROR, LIA_MODEL_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  g_assert_false (lia_store_note_peer_holdings (f->stores[ALPHA], key_of (f, ALPHA), first,
+                                                &error));
+  g_assert_error (error, LIA_MODEL_ERROR, LIA_MODEL_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  gamma = lia_store_find_peer (f->stores[ALPHA], names[GAMMA], &error);
+  g_assert_no_error (error);
+  g_assert_true (lia_store_revoke_peer (f->stores[ALPHA], gamma, &error));
+  g_assert_false (lia_store_note_peer_holdings (f->stores[ALPHA], key_of (f, GAMMA), first,
+                                                &error));
+  g_assert_error (error, LIA_MODEL_ERROR, LIA_MODEL_ERROR_NOT_ALLOWED);
+  g_assert_nonnull (strstr (error->message, "is not noted"));
+  g_clear_error (&error);
+  g_assert_null (lia_store_dup_peer_holdings (f->stores[ALPHA], key_of (f, GAMMA), &error));
+  g_assert_no_error (error);
+}
+
 static void
 test_settings (void)
 {
@@ -486,6 +667,9 @@ main (int argc, char **argv)
   ADD ("/holdings/outbox/removed-and-unknown", test_outbox_refuses_removed_and_unknown);
   ADD ("/holdings/outbox/deleted", test_outbox_skips_deleted);
   ADD ("/holdings/sync-records", test_sync_records);
+  ADD ("/holdings/note-peer", test_note_peer_holdings);
+  g_test_add_func ("/holdings/union", test_holdings_union);
+  g_test_add_func ("/holdings/limits", test_holdings_limits);
   g_test_add_func ("/holdings/settings", test_settings);
   return g_test_run ();
 }

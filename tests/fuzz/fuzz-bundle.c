@@ -18,9 +18,11 @@
 
 #include <gio/gio.h>
 
+#include "fuzz-util.h"
 #include "lia-attachment.h"
 #include "lia-bundle.h"
 #include "lia-envelope.h"
+#include "lia-holdings.h"
 
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
 
@@ -43,6 +45,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   LiaBundleItem item;
   guint8 hash[LIA_BUNDLE_HASH_BYTES];
   gsize seen = 0;
+  gboolean holdings = FALSE;
 
   if (reader == NULL)
     {
@@ -50,13 +53,25 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
         fail ("a header refused without a bundle error");
       return 0;
     }
-  if (lia_bundle_reader_get_version (reader) < 1 || lia_bundle_reader_get_version (reader) > 2)
+  if (lia_bundle_reader_get_version (reader) < 1 || lia_bundle_reader_get_version (reader) > 3)
     fail ("a bundle of a version the reader does not know");
   while ((item_bytes = lia_bundle_reader_next (reader, &item, hash, NULL, &error)) != NULL)
     {
       gsize len = g_bytes_get_size (item_bytes);
 
-      if (item == LIA_BUNDLE_ITEM_CHUNK)
+      if (holdings)
+        fail ("an item after the holdings");
+      if (item == LIA_BUNDLE_ITEM_HOLDINGS)
+        {
+          if (lia_bundle_reader_get_version (reader) < 3)
+            fail ("holdings in a bundle before version 3");
+          if (len > LIA_HOLDINGS_MAX_BYTES)
+            fail ("holdings over the size limit");
+          holdings = TRUE;
+          seen += 5 + len;
+          fuzz_check_holdings_bytes ("fuzz-bundle", item_bytes);
+        }
+      else if (item == LIA_BUNDLE_ITEM_CHUNK)
         {
           if (lia_bundle_reader_get_version (reader) < 2)
             fail ("a chunk in a bundle of version 1");
@@ -84,6 +99,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     }
   if (error != NULL && error->domain != LIA_BUNDLE_ERROR && error->domain != G_IO_ERROR)
     fail ("reading stopped with an error of another kind");
+  if (error == NULL && lia_bundle_reader_get_version (reader) == 3 && !holdings)
+    fail ("a bundle of version 3 read to its end without holdings");
   if (lia_bundle_reader_get_count (reader) > LIA_BUNDLE_MAX_ENVELOPES
       || lia_bundle_reader_get_chunk_count (reader) > LIA_BUNDLE_MAX_CHUNKS)
     fail ("more envelopes or chunks than the limit");

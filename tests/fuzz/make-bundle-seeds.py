@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 # Writes tests/fuzz/corpus/bundle/: bundles framing the envelope seeds
-# (corpus/envelope/), in version 1 and in version 2 with chunks of
-# attachments, and near misses of the framing. Run from the root:
+# (corpus/envelope/), in version 1, in version 2 with chunks of
+# attachments, and in version 3 with holdings (the sender's acknowledgement,
+# a GVariant a(ayta(tt)) in normal form, encoded here by hand), and near
+# misses of the framing and of the holdings. Run from the root:
 #   python3 tests/fuzz/make-bundle-seeds.py
 import hashlib
 import os
@@ -47,6 +49,52 @@ def bundle2(items, end=True, counts=None):
     return out
 
 
+def offset_size(body, n):
+    """GVariant's framing offset size for a container of @body bytes and
+    @n offsets."""
+    for size in (1, 2, 4, 8):
+        if body + n * size <= (1 << (8 * size)) - 1:
+            return size
+    raise ValueError
+
+
+def holdings_entry(key, contiguous, runs):
+    body = key + bytes(-len(key) % 8) + struct.pack("<Q", contiguous)
+    for first, last in runs:
+        body += struct.pack("<QQ", first, last)
+    return body + len(key).to_bytes(offset_size(len(body), 1), "little")
+
+
+def holdings(entries):
+    """entries: (key, contiguous, [(first, last)...]), as lia_holdings_encode()."""
+    out = b""
+    ends = []
+    for entry in entries:
+        out += bytes(-len(out) % 8) + holdings_entry(*entry)
+        ends.append(len(out))
+    size = offset_size(len(out), len(ends))
+    return out + b"".join(end.to_bytes(size, "little") for end in ends)
+
+
+HOLDINGS_MAX = 256 * 1024
+
+
+def bundle3(items, ack, end=True, counts=None):
+    """As bundle2, with the holdings @ack (bytes, or None for none) last."""
+    out = bundle2(items, end=False)
+    out = out[:8] + b"\x03" + out[9:]
+    n_env = sum(1 for i in items if i[0] == "e")
+    n_chunk = sum(1 for i in items if i[0] == "c")
+    if ack is not None:
+        out += b"\x03" + struct.pack(">I", len(ack)) + ack
+    if end:
+        out += b"\x00" + struct.pack(">II", *(counts or (n_env, n_chunk)))
+    return out
+
+
+ACK = holdings([(FROM, 4, [(7, 9), (12, 12)]), (FOR, 0, [])])
+
+
 def chunk(n, seed):
     data = bytes((seed * 31 + i * 7) & 0xFF for i in range(n))
     return ("c", hashlib.blake2b(data, digest_size=32).digest(), data)
@@ -67,7 +115,29 @@ seeds = {
     "wrong-count": bundle(valid[:1], count=7),
     "zero-length": MAGIC + b"\x01" + FROM + FOR + b"\x00\x00\x00\x00",
     "huge-length": MAGIC + b"\x01" + FROM + FOR + b"\x7f\xff\xff\xff",
-    "version-3": bundle(valid[:1], version=3),
+    "version-4": bundle(valid[:1], version=4),
+    "v3-ack-only": bundle3([], ACK),
+    "v3-empty-ack": bundle3([], b""),
+    "v3-envelopes-chunks-ack": bundle3([("e", e) for e in valid[:2]] + [chunk(17, 11)], ACK),
+    "v3-ack-large": bundle3([("e", valid[0])],
+                            holdings([(bytes([i // 256, i % 256]) + bytes(30), 10 ** 6 + i,
+                                       [(10 ** 7, 10 ** 7 + 1), (2 ** 64 - 1, 2 ** 64 - 1)])
+                                      for i in range(300)])),
+    "v3-no-ack": bundle3([("e", valid[0])], None),
+    "v3-envelope-after-ack": bundle3([("e", valid[0])], ACK, end=False)
+                             + b"\x01" + struct.pack(">I", len(valid[0])) + valid[0]
+                             + b"\x00" + struct.pack(">II", 2, 0),
+    "v3-ack-twice": bundle3([], ACK, end=False) + b"\x03" + struct.pack(">I", len(ACK)) + ACK
+                    + b"\x00" + struct.pack(">II", 0, 0),
+    "v3-ack-too-long": bundle3([("e", valid[0])], None, end=False)
+                       + b"\x03" + struct.pack(">I", HOLDINGS_MAX + 1) + bytes(64),
+    "v3-ack-cut": bundle3([("e", valid[0])], ACK)[:-20],
+    "v3-ack-not-normal": bundle3([], b"\xff\x01\xff"),
+    "v3-ack-named-twice": bundle3([], holdings([(FROM, 1, []), (FROM, 2, [])])),
+    "v3-ack-short-key": bundle3([], holdings([(b"ab", 1, [])])),
+    "v3-ack-runs-apart": bundle3([], holdings([(FROM, 5, [(3, 9)])])),
+    "v3-wrong-count": bundle3([("e", valid[0])], ACK, counts=(2, 0)),
+    "v2-ack": bundle2([("e", valid[0]), ("x", b"\x03" + struct.pack(">I", len(ACK)) + ACK)]),
     "v2-empty": bundle2([]),
     "v2-envelopes-and-chunks": bundle2([("e", e) for e in valid[:2]]
                                        + [chunk(17, 1), chunk(1000, 2)]),
