@@ -783,7 +783,7 @@ add_note (LiaStore *store, const char *case_id, const char *text)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (GHashTable) fields = lia_test_fields ("text", text, NULL);
-  g_autofree char *id = lia_record_add (store, case_id, LIA_RECORD_NOTE, fields, &error);
+  g_autofree char G_GNUC_UNUSED *id = lia_record_add (store, case_id, LIA_RECORD_NOTE, fields, &error);
 
   g_assert_no_error (error);
 }
@@ -1016,7 +1016,7 @@ static void
 test_acknowledgement_damaged (Fixture *f, gconstpointer data)
 {
   g_autoptr (GError) error = NULL;
-  g_autofree char *case_id = council_case_for_police (f, 2);
+  g_autofree char G_GNUC_UNUSED *case_id = council_case_for_police (f, 2);
   g_autoptr (GBytes) real = lia_test_export_bundle (f->stores[COUNCIL],
                                                     lia_test_orgs[POLICE].name, NULL, NULL);
   g_autoptr (GPtrArray) envelopes = bundle_envelopes (real);
@@ -1084,7 +1084,7 @@ test_acknowledgement_by_sync (Fixture *f, gconstpointer data)
   g_autofree char *case_id = council_case_for_police (f, 3);
   g_autoptr (GBytes) first = lia_test_export_bundle (f->stores[COUNCIL],
                                                      lia_test_orgs[POLICE].name, NULL, NULL);
-  g_autoptr (LiaImportReport) report = lia_test_import_bundle (f->stores[POLICE], first);
+  g_autoptr (LiaImportReport) G_GNUC_UNUSED report = lia_test_import_bundle (f->stores[POLICE], first);
   g_autoptr (GPtrArray) police_holds = NULL;
   g_autoptr (GBytes) encoded = NULL;
   g_autoptr (LiaPeer) police = NULL;
@@ -1122,7 +1122,7 @@ test_acknowledgement_by_sync (Fixture *f, gconstpointer data)
 static void
 test_earlier_versions (Fixture *f, gconstpointer data)
 {
-  g_autofree char *case_id = council_case_for_police (f, 2);
+  g_autofree char G_GNUC_UNUSED *case_id = council_case_for_police (f, 2);
   g_autoptr (GBytes) real = lia_test_export_bundle (f->stores[COUNCIL],
                                                     lia_test_orgs[POLICE].name, NULL, NULL);
   g_autoptr (GPtrArray) envelopes = bundle_envelopes (real);

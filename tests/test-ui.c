@@ -338,7 +338,7 @@ test_case (void)
   /* Known by name: a participant to add. */
   {
     g_autoptr (GError) error = NULL;
-    g_autoptr (LiaOrg) police = lia_store_add_org (store, "Northmoor Police",
+    g_autoptr (LiaOrg) G_GNUC_UNUSED police = lia_store_add_org (store, "Northmoor Police",
                                                    LIA_ORG_KIND_POLICE, &error);
 
     g_assert_no_error (error);
@@ -954,8 +954,8 @@ sync_scenario (LiaApplication *app,
                           "--what", "Officers visited the home and spoke to the mother.", NULL };
     const char *share[] = { "case", "share", node->case_id, "--with",
                             "Northmoor Borough Council", "--categories", "chronology", NULL };
-    g_autoptr (JsonNode) added = node_json (node, add);
-    g_autoptr (JsonNode) shared = node_json (node, share);
+    g_autoptr (JsonNode) G_GNUC_UNUSED added = node_json (node, add);
+    g_autoptr (JsonNode) G_GNUC_UNUSED shared = node_json (node, share);
   }
   lia_ui_wait_until (chronology_has_two, NULL, "the police's entry in the chronology");
   {
@@ -976,7 +976,7 @@ sync_scenario (LiaApplication *app,
    * and the peers window says so and what to do. */
   {
     const char *remove[] = { "peer", "remove", "Northmoor Borough Council", NULL };
-    g_autoptr (JsonNode) removed = node_json (node, remove);
+    g_autoptr (JsonNode) G_GNUC_UNUSED removed = node_json (node, remove);
   }
   g_test_log_set_fatal_handler (refused_is_expected, NULL);
   lia_test_proc_wait_line (node->serve, TRUE, "is no longer a peer", 0, 120);
