@@ -75,7 +75,10 @@ cmd_case_share (CliOptions *options)
       || !lia_case_share (store, options->args[0], opt.with, (const char *const *) categories,
                           cli_person_name (opt.by), &error))
     return cli_fail (error);
-  if (!options->json)
+  if (!options->json && g_strv_contains ((const char *const *) categories, "all"))
+    g_print ("Shared: %s now receives all of this organisation's records in this case.\n",
+             opt.with);
+  else if (!options->json)
     g_print ("Shared: %s now receives this organisation's %s in this case.\n", opt.with,
              opt.categories);
   else
