@@ -11,6 +11,8 @@
  */
 #include "config.h"
 
+#include <signal.h>
+
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 
@@ -1214,6 +1216,150 @@ test_demo (void)
   g_assert_false (g_file_test (store_dir, G_FILE_TEST_EXISTS));
 }
 
+/* ---- the demonstration's nodes never outlive it --------------------------- */
+
+/* Whether process @pid is gone (or a zombie, which no longer runs). */
+static gboolean
+process_gone (pid_t pid)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%d/stat", (int) pid);
+  g_autofree char *stat = NULL;
+  const char *paren;
+
+  if (!g_file_get_contents (path, &stat, NULL, NULL))
+    return TRUE;
+  paren = strrchr (stat, ')');
+  return paren == NULL || paren[1] == '\0' || paren[2] == 'Z';
+}
+
+/* The pids of @parent's running children whose command line has "serve",
+ * and the --store of the first one. */
+static GArray *
+serve_children (pid_t   parent,
+                char  **out_store)
+{
+  GArray *pids = g_array_new (FALSE, FALSE, sizeof (pid_t));
+  g_autoptr (GDir) proc = g_dir_open ("/proc", 0, NULL);
+  const char *name;
+
+  g_assert_nonnull (proc);
+  while ((name = g_dir_read_name (proc)) != NULL)
+    {
+      g_autofree char *stat_path = g_build_filename ("/proc", name, "stat", NULL);
+      g_autofree char *cmd_path = g_build_filename ("/proc", name, "cmdline", NULL);
+      g_autofree char *stat = NULL;
+      g_autofree char *cmdline = NULL;
+      gsize length = 0;
+      const char *paren;
+      int ppid = 0;
+      char state = 0;
+      gboolean serve = FALSE;
+      const char *store = NULL;
+
+      if (!g_ascii_isdigit (name[0]) || !g_file_get_contents (stat_path, &stat, NULL, NULL)
+          || (paren = strrchr (stat, ')')) == NULL
+          || sscanf (paren + 1, " %c %d", &state, &ppid) != 2 || ppid != (int) parent
+          || state == 'Z' || !g_file_get_contents (cmd_path, &cmdline, &length, NULL))
+        continue;
+      for (const char *arg = cmdline; arg < cmdline + length; arg += strlen (arg) + 1)
+        {
+          const char *next = arg + strlen (arg) + 1;
+
+          if (g_str_equal (arg, "serve"))
+            serve = TRUE;
+          if (g_str_equal (arg, "--store") && next < cmdline + length)
+            store = next;
+        }
+      if (serve)
+        {
+          pid_t pid = (pid_t) g_ascii_strtoll (name, NULL, 10);
+
+          g_array_append_val (pids, pid);
+          if (out_store != NULL && *out_store == NULL && store != NULL)
+            *out_store = g_strdup (store);
+        }
+    }
+  return pids;
+}
+
+/* `liaison --demo`, the real program as a process of its own, asked to
+ * stop (SIGTERM: it quits as Ctrl+Q does, its nodes stop and its
+ * directory goes) or killed outright (SIGKILL: the kernel sends each node
+ * SIGTERM as its parent dies). Either way no node runs on. */
+static void
+test_demo_nodes (gconstpointer data)
+{
+  int signal_number = GPOINTER_TO_INT (data);
+  const char *gui = g_getenv ("LIAISON_GUI");
+  g_autoptr (GSubprocess) app = NULL;
+  g_autoptr (GArray) nodes = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *store = NULL;
+  g_autofree char *demo_dir = NULL;
+  gint64 deadline;
+  pid_t pid;
+
+  if (gui == NULL)
+    {
+      g_test_skip ("LIAISON_GUI does not name the liaison program");
+      return;
+    }
+  app = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE,
+                          &error, gui, "--demo", NULL);
+  g_assert_no_error (error);
+  pid = (pid_t) g_ascii_strtoll (g_subprocess_get_identifier (app), NULL, 10);
+
+  /* Its three nodes, once they run (the set-up makes four stores first). */
+  deadline = g_get_monotonic_time () + 300 * G_USEC_PER_SEC;
+  for (;;)
+    {
+      g_clear_pointer (&nodes, g_array_unref);
+      g_clear_pointer (&store, g_free);
+      nodes = serve_children (pid, &store);
+      if (nodes->len == 3 && store != NULL)
+        break;
+      if (g_get_monotonic_time () > deadline || process_gone (pid))
+        g_error ("liaison --demo did not start its three nodes (%u running)", nodes->len);
+      g_usleep (100 * 1000);
+    }
+  demo_dir = g_path_get_dirname (store);
+  g_assert_true (g_file_test (demo_dir, G_FILE_TEST_IS_DIR));
+
+  g_subprocess_send_signal (app, signal_number);
+  g_subprocess_wait (app, NULL, &error);
+  g_assert_no_error (error);
+
+  deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+  for (guint i = 0; i < nodes->len; i++)
+    {
+      pid_t node = g_array_index (nodes, pid_t, i);
+
+      while (!process_gone (node))
+        {
+          if (g_get_monotonic_time () > deadline)
+            g_error ("the demonstration's node %d still runs after liaison stopped", (int) node);
+          g_usleep (50 * 1000);
+        }
+    }
+  if (signal_number == SIGTERM)
+    {
+      /* Quit as a person would: nothing left behind. */
+      g_assert_true (g_subprocess_get_if_exited (app));
+      g_assert_false (g_file_test (demo_dir, G_FILE_TEST_EXISTS));
+    }
+  else
+    {
+      /* Killed, it could not remove its directory (fictional data,
+       * encrypted at rest): the test does. */
+      const char *argv[] = { "rm", "-rf", demo_dir, NULL };
+
+      g_assert_true (g_subprocess_get_if_signaled (app));
+      g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
+                                   NULL, NULL, NULL, &error));
+      g_assert_no_error (error);
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1230,5 +1376,7 @@ main (int   argc,
   g_test_add_func ("/ui/sync", test_sync);
   g_test_add_func ("/ui/preferences", test_preferences);
   g_test_add_func ("/ui/demo", test_demo);
+  g_test_add_data_func ("/ui/demo/nodes/terminated", GINT_TO_POINTER (SIGTERM), test_demo_nodes);
+  g_test_add_data_func ("/ui/demo/nodes/killed", GINT_TO_POINTER (SIGKILL), test_demo_nodes);
   return g_test_run ();
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include <glib/gi18n.h>
+#include <glib-unix.h>
 
 #include "lia-application.h"
 #include "lia-crypt-vfs.h"
@@ -732,6 +733,18 @@ quit_action (GSimpleAction *action,
     gtk_window_close (l->data);
 }
 
+/* SIGTERM, SIGINT or SIGHUP (a logout, kill, Ctrl+C in a terminal): quit
+ * as Ctrl+Q does, so that the store is locked and its keys wiped, and the
+ * demonstration's nodes stopped and its directory removed, rather than
+ * dying where it stands. */
+static gboolean
+quit_signal_cb (gpointer user_data)
+{
+  g_message ("Asked to stop: quitting");
+  g_action_group_activate_action (G_ACTION_GROUP (user_data), "quit", NULL);
+  return G_SOURCE_CONTINUE;
+}
+
 static void
 preferences_action (GSimpleAction *action,
                     GVariant      *parameter,
@@ -815,6 +828,10 @@ lia_application_startup (GApplication *application)
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.quit", quit_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.preferences",
                                          prefs_accels);
+
+  g_unix_signal_add (SIGTERM, quit_signal_cb, self);
+  g_unix_signal_add (SIGINT, quit_signal_cb, self);
+  g_unix_signal_add (SIGHUP, quit_signal_cb, self);
 
   self->settings = g_settings_new (APPLICATION_ID);
   g_signal_connect (self->settings, "changed::idle-lock-time",

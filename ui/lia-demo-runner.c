@@ -5,6 +5,8 @@
 #include "config.h"
 
 #include <signal.h>
+#include <sys/prctl.h>
+#include <unistd.h>
 
 #include <glib/gi18n.h>
 #include <json-glib/json-glib.h>
@@ -211,6 +213,21 @@ out:
     g_clear_object (&stores[i]);
 }
 
+/* In each node, between fork and exec: it is sent SIGTERM (and stops as
+ * on Ctrl+C) when this process ends in any way, killed or crashed
+ * included, so that no node outlives the window. The nodes are started
+ * from the main thread, whose end is the process's. */
+static void
+die_with_parent (gpointer user_data)
+{
+  pid_t parent = GPOINTER_TO_INT (user_data);
+
+  prctl (PR_SET_PDEATHSIG, SIGTERM);
+  /* Gone already, between fork and prctl. */
+  if (getppid () != parent)
+    raise (SIGTERM);
+}
+
 static void
 start_nodes (LiaDemoRunner *self,
              GError       **error)
@@ -222,6 +239,8 @@ start_nodes (LiaDemoRunner *self,
         G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
 
       g_subprocess_launcher_setenv (launcher, "LIAISON_PASSPHRASE", DEMO_PASSPHRASE, TRUE);
+      g_subprocess_launcher_set_child_setup (launcher, die_with_parent,
+                                             GINT_TO_POINTER (getpid ()), NULL);
       node->serve = g_subprocess_launcher_spawn (launcher, error, self->cli, "--store", node->dir,
                                                  "serve", "--listen", node->endpoint, NULL);
     }
