@@ -131,6 +131,32 @@ typedef struct
   guint       n_requests;
 } Loader;
 
+/* A loader for @store, or FALSE if its database cannot be had. */
+static gboolean
+loader_init (Loader    *l,
+             LiaStore  *store,
+             gboolean   own_only,
+             GError   **error)
+{
+  *l = (Loader) { store, NULL, NULL, NULL, NULL, own_only, NULL, { 0, }, 0, 0 };
+  l->db = lia_db_get (store, error);
+  if (l->db == NULL)
+    return FALSE;
+  lia_date_set_today (&l->today);
+  l->orgs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                   (GDestroyNotify) lia_org_free);
+  l->records = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  return TRUE;
+}
+
+static void
+loader_clear (Loader *l)
+{
+  g_clear_pointer (&l->case_id, g_free);
+  g_clear_pointer (&l->orgs, g_hash_table_unref);
+  g_clear_pointer (&l->records, g_hash_table_unref);
+}
+
 static LiaOrg *
 org_for (Loader *l, const char *key, GError **error)
 {
@@ -442,20 +468,13 @@ lia_demo_load (LiaStore      *store,
                GError       **error)
 {
   g_autoptr (JsonParser) parser = json_parser_new ();
-  Loader l = { store, NULL, NULL, NULL, NULL, own_only, NULL, { 0, }, 0, 0 };
+  Loader l;
   JsonObject *root;
   gboolean ok = FALSE;
 
-  l.db = lia_db_get (store, error);
-  if (l.db == NULL)
-    return FALSE;
   root = parse_demo (parser, data, error);
-  if (root == NULL)
+  if (root == NULL || !loader_init (&l, store, own_only, error))
     return FALSE;
-
-  lia_date_set_today (&l.today);
-  l.orgs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) lia_org_free);
-  l.records = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
 
   /* All or nothing: every change below is a savepoint of this. */
   if (!lia_db_begin (l.db, error))
@@ -477,9 +496,7 @@ lia_demo_load (LiaStore      *store,
       result->n_requests = l.n_requests;
     }
 out:
-  g_free (l.case_id);
-  g_hash_table_unref (l.orgs);
-  g_hash_table_unref (l.records);
+  loader_clear (&l);
   return ok;
 }
 
@@ -493,27 +510,20 @@ lia_demo_load_into (LiaStore      *store,
 {
   g_autoptr (JsonParser) parser = json_parser_new ();
   g_autoptr (LiaCase) lcase = NULL;
-  Loader l = { store, NULL, NULL, NULL, NULL, TRUE, NULL, { 0, }, 0, 0 };
+  Loader l;
   JsonObject *root;
   gboolean ok = FALSE;
 
   g_return_val_if_fail (as_key != NULL, FALSE);
   g_return_val_if_fail (case_id != NULL, FALSE);
 
-  l.db = lia_db_get (store, error);
-  if (l.db == NULL)
-    return FALSE;
   root = parse_demo (parser, data, error);
   if (root == NULL)
     return FALSE;
   /* The case as the lead made it, which came here with its facts. */
   lcase = lia_case_load (store, case_id, error);
-  if (lcase == NULL)
+  if (lcase == NULL || !loader_init (&l, store, TRUE, error))
     return FALSE;
-
-  lia_date_set_today (&l.today);
-  l.orgs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) lia_org_free);
-  l.records = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   l.case_id = g_strdup (lcase->id);
 
   if (!lia_db_begin (l.db, error))
@@ -533,8 +543,6 @@ lia_demo_load_into (LiaStore      *store,
       result->n_requests = 0;
     }
 out:
-  g_free (l.case_id);
-  g_hash_table_unref (l.orgs);
-  g_hash_table_unref (l.records);
+  loader_clear (&l);
   return ok;
 }
