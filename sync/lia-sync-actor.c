@@ -23,6 +23,7 @@
 #include <sodium.h>
 #include <string.h>
 
+#include "lia-db.h"
 #include "lia-identity.h"
 #include "lia-peer.h"
 #include "lia-store-private.h"
@@ -1124,15 +1125,14 @@ peers_reload (Actor   *actor,
 static gint64
 data_version (Actor *actor)
 {
-  sqlite3_stmt *stmt = NULL;
-  gint64 version = -1;
+  /* Asked on every turn of the loop: prepared once, from the store's
+   * statement cache. */
+  g_autoptr (sqlite3_stmt) stmt = lia_db_prepare (lia_store_get_db (actor->store),
+                                                  "PRAGMA data_version", NULL);
 
-  if (sqlite3_prepare_v2 (lia_store_get_db (actor->store), "PRAGMA data_version", -1, &stmt,
-                          NULL) == SQLITE_OK
-      && sqlite3_step (stmt) == SQLITE_ROW)
-    version = sqlite3_column_int64 (stmt, 0);
-  sqlite3_finalize (stmt);
-  return version;
+  if (stmt == NULL || sqlite3_step (stmt) != SQLITE_ROW)
+    return -1;
+  return sqlite3_column_int64 (stmt, 0);
 }
 
 /* Something changed in the store elsewhere: perhaps the peers, perhaps
