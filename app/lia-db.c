@@ -59,7 +59,6 @@ cache_free (gpointer data)
 void
 lia_db_cache_enable (sqlite3 *db)
 {
-  if (g_getenv ("NOCACHE")) return;
   g_mutex_lock (&cache_lock);
   if (caches == NULL)
     caches = g_hash_table_new_full (NULL, NULL, NULL, cache_free);

@@ -404,6 +404,41 @@ read_head (sqlite3  *db,
   return TRUE;
 }
 
+/* The last entry's seq and hash, from the entries themselves: inside a
+ * batch the head lags behind them. */
+static gboolean
+read_last (sqlite3  *db,
+           GBytes   *owner_key,
+           gint64   *out_seq,
+           guint8   *out_hash,
+           GError  **error)
+{
+  g_autoptr (sqlite3_stmt) stmt = lia_db_prepare (db, "SELECT seq, hash FROM disclosure_log "
+                                                      "ORDER BY seq DESC LIMIT 1", error);
+  int rc;
+
+  if (stmt == NULL)
+    return FALSE;
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_DONE)
+    {
+      *out_seq = 0;
+      genesis_hash (owner_key, out_hash);
+      return TRUE;
+    }
+  if (rc != SQLITE_ROW)
+    return lia_store_set_sqlite_error (error, db, rc, "Could not read the disclosure log");
+  *out_seq = sqlite3_column_int64 (stmt, 0);
+  if (sqlite3_column_bytes (stmt, 1) != HASH_BYTES)
+    {
+      g_set_error (error, LIA_STORE_ERROR, LIA_STORE_ERROR_CORRUPT,
+                   "The disclosure log's last entry is damaged; run “liaison-cli log verify”");
+      return FALSE;
+    }
+  memcpy (out_hash, sqlite3_column_blob (stmt, 1), HASH_BYTES);
+  return TRUE;
+}
+
 static void
 bind_bytes (sqlite3_stmt *stmt, int index, GBytes *bytes)
 {
@@ -490,6 +525,7 @@ lia_log_append (LiaStore           *store,
   guint8 prev_hash[HASH_BYTES], hash[HASH_BYTES];
   guint8 signature[SIG_BYTES], head_signature[SIG_BYTES];
   gint64 last_seq = 0;
+  gboolean batch;
 
   g_return_val_if_fail (entry != NULL, FALSE);
   g_return_val_if_fail (entry->event < LIA_LOG_N_EVENTS, FALSE);
@@ -522,8 +558,13 @@ lia_log_append (LiaStore           *store,
     }
 
   /* Everything below reads and writes under the one write lock, so that
-   * two connections cannot both append after the same entry. */
-  if (!lia_db_begin (db, error))
+   * two connections cannot both append after the same entry. In a batch,
+   * the caller's transaction is that lock, and the head waits for the
+   * batch's end. */
+  batch = *lia_store_log_batch (store) > 0;
+  if (batch)
+    g_return_val_if_fail (!sqlite3_get_autocommit (db), FALSE);
+  else if (!lia_db_begin (db, error))
     return FALSE;
   if (e->record_id != NULL && e->record_version == 0
       && !read_record_version (db, e->record_id, &e->record_version, error))
@@ -534,7 +575,8 @@ lia_log_append (LiaStore           *store,
   if (entry->redirect_org > 0
       && !read_org (db, entry->redirect_org, &e->redirect_key, &e->redirect_name, error))
     goto fail;
-  if (!read_head (db, owner_key, &last_seq, prev_hash, error))
+  if (!(batch ? read_last (db, owner_key, &last_seq, prev_hash, error)
+              : read_head (db, owner_key, &last_seq, prev_hash, error)))
     goto fail;
 
   e->seq = last_seq + 1;
@@ -542,6 +584,9 @@ lia_log_append (LiaStore           *store,
   entry_hash (owner_key, prev_hash, e, event_names[e->event], hash);
   message = signed_message (hash);
   sign (store, message, signature);
+  if (batch)
+    /* The insert is the only write: if it fails, nothing was written. */
+    return insert_entry (db, e, prev_hash, hash, signature, error);
   head = head_message (owner_key, e->seq, hash);
   sign (store, head, head_signature);
 
@@ -552,8 +597,49 @@ lia_log_append (LiaStore           *store,
   return TRUE;
 
 fail:
-  lia_db_rollback (db);
+  /* A batch's failure is its caller's to undo, with the whole batch. */
+  if (!batch)
+    lia_db_rollback (db);
   return FALSE;
+}
+
+void
+lia_log_batch_begin (LiaStore *store)
+{
+  sqlite3 *db = lia_store_get_db (store);
+
+  g_return_if_fail (db != NULL && !sqlite3_get_autocommit (db));
+  *lia_store_log_batch (store) += 1;
+}
+
+gboolean
+lia_log_batch_end (LiaStore *store,
+                   GError  **error)
+{
+  sqlite3 *db = lia_store_get_db (store);
+  GBytes *owner_key = lia_store_get_identity_public_key (store);
+  g_autoptr (GByteArray) head = NULL;
+  guint8 hash[HASH_BYTES], head_hash[HASH_BYTES], head_signature[SIG_BYTES];
+  gint64 last_seq = 0, head_seq = 0;
+
+  g_return_val_if_fail (*lia_store_log_batch (store) > 0, FALSE);
+  if (--*lia_store_log_batch (store) > 0)
+    return TRUE;
+  if (!read_last (db, owner_key, &last_seq, hash, error)
+      || !read_head (db, owner_key, &head_seq, head_hash, error))
+    return FALSE;
+  if (last_seq == head_seq)
+    return TRUE;
+  head = head_message (owner_key, last_seq, hash);
+  sign (store, head, head_signature);
+  return write_head (db, last_seq, hash, head_signature, error);
+}
+
+void
+lia_log_batch_abandon (LiaStore *store)
+{
+  g_return_if_fail (*lia_store_log_batch (store) > 0);
+  *lia_store_log_batch (store) -= 1;
 }
 
 /* ---- reading ----------------------------------------------------------------- */

@@ -128,6 +128,18 @@ gboolean    lia_log_append (LiaStore           *store,
                             const LiaLogAppend *entry,
                             GError            **error);
 
+/* A batch of appends inside the caller's transaction (an import of many
+ * envelopes): each entry is chained and signed as ever, but the signed
+ * head is written once, by lia_log_batch_end(), which the caller calls
+ * before it commits. An append in a batch takes no savepoint of its own:
+ * if it fails, the caller rolls back the whole transaction and calls
+ * lia_log_batch_abandon(). Batches nest; the outermost one's end writes
+ * the head. */
+void        lia_log_batch_begin   (LiaStore *store);
+gboolean    lia_log_batch_end     (LiaStore *store,
+                                   GError  **error);
+void        lia_log_batch_abandon (LiaStore *store);
+
 /* The entries in the order written, all of them or those of one case (an
  * id or a unique prefix of one). */
 GPtrArray  *lia_log_list (LiaStore   *store,

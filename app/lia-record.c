@@ -774,6 +774,25 @@ fail:
   return FALSE;
 }
 
+static gboolean
+record_exists (sqlite3    *db,
+               const char *record_id,
+               gboolean   *out_exists,
+               GError    **error)
+{
+  g_autoptr (sqlite3_stmt) stmt = lia_db_prepare (db, "SELECT 1 FROM record WHERE id = ?", error);
+  int rc;
+
+  if (stmt == NULL)
+    return FALSE;
+  lia_db_bind_text (stmt, 1, record_id);
+  rc = sqlite3_step (stmt);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    return lia_store_set_sqlite_error (error, db, rc, "Could not read the records");
+  *out_exists = rc == SQLITE_ROW;
+  return TRUE;
+}
+
 /* Keeps the version about to be replaced in record_version. */
 static gboolean
 keep_version (sqlite3    *db,
@@ -810,6 +829,7 @@ lia_record_put_received (sqlite3       *db,
   g_autofree char *title = NULL;
   g_autofree char *json = NULL;
   const char *classification;
+  gboolean exists = FALSE;
   gint64 seq;
 
   g_return_val_if_fail (kind < LIA_RECORD_N_KINDS, FALSE);
@@ -822,16 +842,24 @@ lia_record_put_received (sqlite3       *db,
   title = derive_title (kind, clean);
   json = fields_to_json (clean);
   classification = g_hash_table_lookup (clean, "classification");
-  if (!keep_version (db, id, error))
+  if (!record_exists (db, id, &exists, error))
     return FALSE;
-  stmt = lia_db_prepare (db, "INSERT INTO record (id, case_id, originator, kind, version, title, "
-                             "date, classification, fields, destroy_on, return_on, created_at, "
-                             "updated_at, status, owner) "
-                             "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15) "
-                             "ON CONFLICT (id) DO UPDATE SET version = ?5, title = ?6, date = ?7, "
-                             "classification = ?8, fields = ?9, destroy_on = ?10, return_on = ?11, "
-                             "updated_at = ?13, status = ?14, owner = ?15, destroyed_at = NULL "
-                             "RETURNING seq", error);
+  /* A new record (nearly always, in a sync) is one plain INSERT: an
+   * INSERT ... SELECT or an upsert takes a statement journal, and each one
+   * makes the full-text index write out what it has pending, a segment
+   * per record. */
+  if (exists && !keep_version (db, id, error))
+    return FALSE;
+  if (exists)
+    stmt = lia_db_prepare (db, "UPDATE record SET version = ?5, title = ?6, date = ?7, "
+                               "classification = ?8, fields = ?9, destroy_on = ?10, "
+                               "return_on = ?11, updated_at = ?13, status = ?14, owner = ?15, "
+                               "destroyed_at = NULL WHERE id = ?1 RETURNING seq", error);
+  else
+    stmt = lia_db_prepare (db, "INSERT INTO record (id, case_id, originator, kind, version, "
+                               "title, date, classification, fields, destroy_on, return_on, "
+                               "created_at, updated_at, status, owner) VALUES (?1, ?2, ?3, ?4, ?5, "
+                               "?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15) RETURNING seq", error);
   if (stmt == NULL)
     return FALSE;
   lia_db_bind_text (stmt, 1, id);

@@ -26,6 +26,10 @@ const LiaSecret *lia_store_get_sign_secret (LiaStore *self);
 const LiaSecret *lia_store_get_box_secret (LiaStore *self);
 const LiaSecret *lia_store_get_curve_secret (LiaStore *self);
 
+/* How deep the disclosure log is inside batches (lia-log.c's state, kept
+ * with the unlocked session); valid while unlocked. */
+guint           *lia_store_log_batch (LiaStore *self);
+
 /* This organisation's keyring for sealing and opening envelopes, with
  * its cache of pairwise keys and its retired X25519 keys; borrowed, valid
  * while unlocked. After a key rotation the store makes a new one (with the

@@ -68,6 +68,10 @@ typedef struct
    * page keys and VFS registration, which only the original's lock may
    * revoke and detach. */
   gboolean      sibling;
+  /* How deep inside batches of disclosure log entries
+   * (lia_log_batch_begin()): the signed head is written once, at the
+   * outermost one's end. */
+  guint         log_batch;
 } Session;
 
 struct _LiaStore
@@ -1831,6 +1835,14 @@ lia_store_get_sign_secret (LiaStore *self)
   g_return_val_if_fail (LIA_IS_STORE (self), NULL);
   g_return_val_if_fail (self->session != NULL, NULL);
   return self->session->sign_secret;
+}
+
+guint *
+lia_store_log_batch (LiaStore *self)
+{
+  g_return_val_if_fail (LIA_IS_STORE (self), NULL);
+  g_return_val_if_fail (self->session != NULL, NULL);
+  return &self->session->log_batch;
 }
 
 const LiaSecret *
