@@ -241,7 +241,7 @@ lia_db_commit (sqlite3 *db,
     }
   if (run (db, "RELEASE lia_step") == SQLITE_OK)
     return TRUE;
-  if (exec (db, "COMMIT", "Could not save the change", error))
+  if (lia_record_index_flush (db, error) && exec (db, "COMMIT", "Could not save the change", error))
     return TRUE;
   lia_db_rollback (db);
   return FALSE;

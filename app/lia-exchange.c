@@ -1758,9 +1758,16 @@ apply_record (LiaStore    *store,
 
   /* A record whose case has not arrived yet waits for it. */
   {
-    g_autofree char *held = lia_db_resolve_id (db, "lcase", case_id, "case", NULL);
+    g_autoptr (sqlite3_stmt) held = lia_db_prepare (db, "SELECT 1 FROM lcase WHERE id = ?", error);
+    int rc;
 
-    if (held == NULL || strcmp (held, case_id) != 0)
+    if (held == NULL)
+      return FALSE;
+    lia_db_bind_text (held, 1, case_id);
+    rc = sqlite3_step (held);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+      return lia_store_set_sqlite_error (error, db, rc, "Could not read the cases");
+    if (rc == SQLITE_DONE)
       {
         *out_pending = TRUE;
         return attachments == NULL

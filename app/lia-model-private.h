@@ -127,6 +127,11 @@ gboolean lia_record_put_received (sqlite3       *db,
                                   gint64         created_at,
                                   gint64         updated_at,
                                   GError       **error);
+/* Writes the full-text index of the records changed in this transaction
+ * (lia-record.c says why it waits); lia_db_commit() calls it before the
+ * outermost commit. */
+gboolean lia_record_index_flush (sqlite3 *db,
+                                 GError **error);
 /* A new version number with the same content (a grant), attachments
  * included. */
 gboolean lia_record_bump_version (sqlite3    *db,

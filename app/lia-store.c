@@ -475,8 +475,14 @@ open_connection (const char *uri,
   sqlite3_db_config (db, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0, NULL);
   sqlite3_db_config (db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
 
+  /* The records' text waiting for the full-text index until the
+   * transaction commits (lia-record.c); in memory (temp_store), and the
+   * connection's own. */
   if (!exec_sql (db, lia_store_connection_pragmas (), "Could not configure the store's database",
-                 error))
+                 error)
+      || !exec_sql (db, "CREATE TEMP TABLE record_fts_pending (seq INTEGER PRIMARY KEY, "
+                        "title TEXT, body TEXT)", "Could not configure the store's database",
+                    error))
     {
       sqlite3_close (db);
       return NULL;

@@ -959,6 +959,56 @@ test_cli_log (Fixture *f, gconstpointer data)
   g_assert_nonnull (strstr (run->err, "no case"));
 }
 
+#define HEAD_SEQ "SELECT coalesce ((SELECT seq FROM disclosure_log_head), 0)"
+
+/* A batch (an import of envelopes): each entry chained and signed as
+ * ever, the signed head written once at its end; a batch undone leaves
+ * the log as it was. */
+static void
+test_batch (Fixture *f, gconstpointer data)
+{
+  sqlite3 *db = lia_store_get_db (f->store);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *record = add_note (f, "Strategy discussion, 3 January 2026");
+  const LiaLogAppend received = {
+    LIA_LOG_RECEIVED, f->case_id, record, 1, f->police->id, NULL, NULL, NULL, NULL,
+  };
+  guint before = n_entries (f);
+  gint64 head = lia_test_query_int (f->store, HEAD_SEQ);
+
+  g_assert_true (lia_db_begin (db, &error));
+  lia_log_batch_begin (f->store);
+  for (guint i = 0; i < 3; i++)
+    append (f, &received);
+  /* A batch inside the batch: only the outermost writes the head. */
+  lia_log_batch_begin (f->store);
+  append (f, &received);
+  g_assert_true (lia_log_batch_end (f->store, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (lia_test_query_int (f->store, HEAD_SEQ), ==, head);
+  g_assert_true (lia_log_batch_end (f->store, &error));
+  g_assert_no_error (error);
+  g_assert_true (lia_db_commit (db, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (n_entries (f), ==, before + 4);
+  g_assert_cmpint (lia_test_query_int (f->store, HEAD_SEQ), ==,
+                   head + 4);
+  assert_intact (f, before + 4);
+
+  /* Undone: the entries and the head as they were, and appends outside a
+   * batch write the head again. */
+  g_assert_true (lia_db_begin (db, &error));
+  lia_log_batch_begin (f->store);
+  append (f, &received);
+  lia_log_batch_abandon (f->store);
+  lia_db_rollback (db);
+  assert_intact (f, before + 4);
+  append (f, &received);
+  g_assert_cmpint (lia_test_query_int (f->store, HEAD_SEQ), ==,
+                   head + 5);
+  assert_intact (f, before + 5);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -973,6 +1023,7 @@ main (int argc, char **argv)
   ADD ("/log/append/refused", test_append_refused, NULL);
   ADD ("/log/append-only", test_append_only, NULL);
   ADD ("/log/rollback", test_rollback, NULL);
+  ADD ("/log/batch", test_batch, NULL);
   ADD ("/log/requests", test_request_decisions, NULL);
   ADD ("/log/csv", test_csv, NULL);
   ADD ("/log/verify/other-key", test_tamper_other_key, NULL);

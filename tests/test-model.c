@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "lia-case.h"
+#include "lia-db.h"
 #include "lia-fields.h"
 #include "lia-record.h"
 #include "lia-test-util.h"
@@ -1593,6 +1594,63 @@ test_chronology_csv (void)
     }
 }
 
+/* The full-text index of what changes inside a larger transaction (a
+ * batch of envelopes, the demo loader) is written when that transaction
+ * commits, as it stands then; and a rollback leaves nothing of it. */
+static void
+test_record_search_in_transaction (Fixture       *fixture,
+                                   gconstpointer  data)
+{
+  sqlite3 *db = lia_store_get_db (fixture->store);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GHashTable) changes = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autofree char *edited = NULL;
+  g_autofree char *kept = NULL;
+  g_autofree char *undone = NULL;
+
+  g_assert_true (lia_db_begin (db, &error));
+  g_assert_no_error (error);
+  edited = add_chronology (fixture, NULL, "2026-01-03", SELF_NAME, "Strategy meeting postponed");
+  kept = add_chronology (fixture, NULL, "2026-01-04", SELF_NAME, "Paediatric assessment held");
+  g_hash_table_insert (changes, "what", "Strategy meeting cancelled");
+  g_assert_true (lia_record_edit (fixture->store, edited, changes, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (lia_test_query_int (fixture->store,
+                                       "SELECT count (*) FROM temp.record_fts_pending"), ==, 2);
+  g_assert_true (lia_db_commit (db, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (lia_test_query_int (fixture->store,
+                                       "SELECT count (*) FROM temp.record_fts_pending"), ==, 0);
+  {
+    g_autoptr (GPtrArray) hits = search_ok (fixture, "cancelled");
+
+    g_assert_cmpuint (hits->len, ==, 1);
+    require_hit (hits, edited);
+  }
+  {
+    g_autoptr (GPtrArray) hits = search_ok (fixture, "postponed");
+
+    g_assert_cmpuint (hits->len, ==, 0);
+  }
+  {
+    g_autoptr (GPtrArray) hits = search_ok (fixture, "paediatric");
+
+    require_hit (hits, kept);
+  }
+
+  g_assert_true (lia_db_begin (db, &error));
+  g_assert_no_error (error);
+  undone = add_chronology (fixture, NULL, "2026-01-05", SELF_NAME, "Housing officer visited");
+  lia_db_rollback (db);
+  {
+    g_autoptr (GPtrArray) hits = search_ok (fixture, "housing");
+
+    g_assert_cmpuint (hits->len, ==, 0);
+  }
+  g_assert_cmpint (lia_test_query_int (fixture->store,
+                                       "SELECT count (*) FROM temp.record_fts_pending"), ==, 0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1623,6 +1681,7 @@ main (int argc, char **argv)
   ADD ("/model/record/edit-other-originator", test_record_edit_other_originator);
   ADD ("/model/record/list-order", test_record_list_order);
   ADD ("/model/record/search", test_record_search);
+  ADD ("/model/record/search-in-transaction", test_record_search_in_transaction);
   ADD ("/model/chronology/merge", test_chronology_merge);
   ADD ("/model/org/names", test_org_names);
 #undef ADD
