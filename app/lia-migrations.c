@@ -595,6 +595,54 @@ static const LiaMigration store_migrations[] = {
     "  value TEXT NOT NULL CHECK (length (value) <= 4096)"
     ") STRICT, WITHOUT ROWID;"
   },
+  {
+    7, "which of this organisation's records may be due to be sealed",
+    /* What lia_exchange_seal_pending() looks at: a record of this
+     * organisation's (record_id), every one of a case's (case_id), or
+     * every one (neither), marked whenever something that entitlement
+     * depends on changes (lia-exchange.h has the rules), and cleared as
+     * they are sealed. Without it, every sync after a change anywhere in
+     * the store asked it of every record. No key, as milestone_stale
+     * (migration 5) says why. */
+    "CREATE TABLE seal_due ("
+    "  case_id TEXT,"
+    "  record_id TEXT"
+    ") STRICT;"
+    "CREATE INDEX seal_due_record ON seal_due (record_id);"
+    "CREATE TRIGGER seal_due_record_insert AFTER INSERT ON record"
+    "  WHEN NEW.originator = 1 BEGIN"
+    "  INSERT INTO seal_due (record_id) VALUES (NEW.id);"
+    "END;"
+    "CREATE TRIGGER seal_due_record_update AFTER UPDATE OF case_id, kind, version, classification"
+    "  ON record WHEN NEW.originator = 1 BEGIN"
+    "  INSERT INTO seal_due (record_id) VALUES (NEW.id);"
+    "END;"
+    "CREATE TRIGGER seal_due_recipient_insert AFTER INSERT ON record_recipient BEGIN"
+    "  INSERT INTO seal_due (record_id) VALUES (NEW.record_id);"
+    "END;"
+    "CREATE TRIGGER seal_due_recipient_update AFTER UPDATE ON record_recipient BEGIN"
+    "  INSERT INTO seal_due (record_id) VALUES (NEW.record_id);"
+    "END;"
+    "CREATE TRIGGER seal_due_share_insert AFTER INSERT ON share BEGIN"
+    "  INSERT INTO seal_due (case_id) VALUES (NEW.case_id);"
+    "END;"
+    "CREATE TRIGGER seal_due_participant_insert AFTER INSERT ON participant BEGIN"
+    "  INSERT INTO seal_due (case_id) VALUES (NEW.case_id);"
+    "END;"
+    "CREATE TRIGGER seal_due_participant_update AFTER UPDATE OF case_id, org_id ON participant BEGIN"
+    "  INSERT INTO seal_due (case_id) VALUES (NEW.case_id);"
+    "END;"
+    /* Keys that arrive, change or come back after a revocation. */
+    "CREATE TRIGGER seal_due_org_insert AFTER INSERT ON org BEGIN"
+    "  INSERT INTO seal_due (case_id, record_id) VALUES (NULL, NULL);"
+    "END;"
+    "CREATE TRIGGER seal_due_org_update AFTER UPDATE OF sign_public, box_public, revoked_at ON org"
+    "  BEGIN"
+    "  INSERT INTO seal_due (case_id, record_id) VALUES (NULL, NULL);"
+    "END;"
+    /* Everything once, as before. */
+    "INSERT INTO seal_due (case_id, record_id) VALUES (NULL, NULL);"
+  },
 };
 
 const LiaMigration *
