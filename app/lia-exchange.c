@@ -721,15 +721,27 @@ catch_up_records (LiaStore   *store,
   g_autoptr (sqlite3_stmt) stmt = NULL;
   g_autoptr (sqlite3_stmt) done = NULL;
   g_autoptr (GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
-  int rc;
+  int due, rc;
 
-  stmt = lia_db_prepare (db, UNSEALED ("seal_due d JOIN record r ON r.id = d.record_id", "1")
-                             " UNION "
-                             UNSEALED ("seal_due d JOIN record r ON r.case_id = d.case_id", "1")
-                             " UNION "
-                             UNSEALED ("record r", "EXISTS (SELECT 1 FROM seal_due "
-                                                   "WHERE case_id IS NULL AND record_id IS NULL)")
-                             " ORDER BY 2", error);
+  /* 0: nothing is due; 1: some records or cases; 2: everything. */
+  stmt = lia_db_prepare (db, "SELECT max (CASE WHEN case_id IS NULL AND record_id IS NULL "
+                             "THEN 2 ELSE 1 END) FROM seal_due", error);
+  if (stmt == NULL)
+    return FALSE;
+  rc = sqlite3_step (stmt);
+  if (rc != SQLITE_ROW)
+    return lia_store_set_sqlite_error (error, db, rc, "Could not read the records");
+  due = sqlite3_column_int (stmt, 0);
+  g_clear_pointer (&stmt, lia_db_release);
+  if (due == 0)
+    return TRUE;
+  if (due == 2)
+    stmt = lia_db_prepare (db, UNSEALED ("record r", "1") " ORDER BY 2", error);
+  else
+    stmt = lia_db_prepare (db, UNSEALED ("seal_due d JOIN record r ON r.id = d.record_id", "1")
+                               " UNION "
+                               UNSEALED ("seal_due d JOIN record r ON r.case_id = d.case_id", "1")
+                               " ORDER BY 2", error);
   if (stmt == NULL)
     return FALSE;
   lia_db_bind_text (stmt, 1, case_id);
