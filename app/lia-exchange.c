@@ -2500,12 +2500,14 @@ apply (LiaStore    *store,
        sqlite3     *db,
        LiaEnvelope *env,
        GBytes      *content,
+       JsonNode    *root,
        gint64       author,
        gboolean    *out_pending,
        GError     **error)
 {
   g_autoptr (JsonParser) parser = json_parser_new_immutable ();
-  JsonObject *o = parse_content (content, parser, error);
+  JsonObject *o = root != NULL ? json_node_get_object (root)
+                               : parse_content (content, parser, error);
   const char *kind = lia_envelope_get_kind (env);
 
   *out_pending = FALSE;
@@ -2579,7 +2581,7 @@ apply_pending (LiaStore   *store,
           || (content = lia_envelope_open (env, lia_store_get_keyring (store), error)) == NULL)
         return FALSE;
       author = org_id_by_key (db, lia_envelope_get_author_sign_public (env));
-      if (!apply (store, db, env, content, author, &pending, error))
+      if (!apply (store, db, env, content, NULL, author, &pending, error))
         return FALSE;
       stmt = lia_db_prepare (db, "UPDATE envelope SET applied = 1 WHERE seq = ?", error);
       if (stmt == NULL)
@@ -2599,6 +2601,10 @@ struct _LiaOpenedEnvelope
 {
   LiaEnvelope *env;      /* owned, verified */
   GBytes      *content;  /* owned, decrypted */
+  /* owned, immutable: the content parsed, by the first stage (which the
+   * sync engine runs on its threads, so that the thread that stores has
+   * less to do), or NULL if it is not a JSON object */
+  JsonNode    *root;
 };
 
 void
@@ -2607,6 +2613,7 @@ lia_opened_envelope_free (LiaOpenedEnvelope *opened)
   if (opened == NULL)
     return;
   g_clear_pointer (&opened->env, lia_envelope_free);
+  g_clear_pointer (&opened->root, json_node_unref);
   if (opened->content != NULL)
     {
       gsize len;
@@ -2654,6 +2661,12 @@ open_parsed (LiaEnvelope   *env,
   opened = g_new0 (LiaOpenedEnvelope, 1);
   opened->env = g_steal_pointer (&owned);
   opened->content = content;
+  {
+    g_autoptr (JsonParser) parser = json_parser_new_immutable ();
+
+    if (parse_content (content, parser, NULL) != NULL)
+      opened->root = json_parser_steal_root (parser);
+  }
   return opened;
 }
 
@@ -2793,7 +2806,7 @@ import_opened_one (LiaStore          *store,
   if (guarded && sqlite3_exec (db, "SAVEPOINT lia_envelope", NULL, NULL, NULL) != SQLITE_OK)
     return lia_store_set_sqlite_error (error, db, sqlite3_errcode (db),
                                        "Could not start storing the envelope");
-  if (!apply (store, db, env, opened->content, author, &pending, error)
+  if (!apply (store, db, env, opened->content, opened->root, author, &pending, error)
       || !store_envelope (db, env, author, !pending, error)
       || (g_str_equal (lia_envelope_get_kind (env), KIND_CASE)
           && !apply_pending (store, db, lia_envelope_get_object_id (env), error)))
