@@ -63,7 +63,9 @@ lia_db_cache_enable (sqlite3 *db)
   if (caches == NULL)
     caches = g_hash_table_new_full (NULL, NULL, NULL, cache_free);
   if (!g_hash_table_contains (caches, db))
-    g_hash_table_insert (caches, db, g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL));
+    /* Each key is its statement's own text (sqlite3_sql()), which lives
+     * as long as the statement, so nothing is copied at every release. */
+    g_hash_table_insert (caches, db, g_hash_table_new (g_str_hash, g_str_equal));
   g_mutex_unlock (&cache_lock);
 }
 
@@ -84,13 +86,13 @@ cache_take (sqlite3    *db,
             gboolean   *out_caching)
 {
   GHashTable *idle;
-  gpointer key = NULL, stmt = NULL;
+  gpointer stmt = NULL;
 
   g_mutex_lock (&cache_lock);
   idle = caches != NULL ? g_hash_table_lookup (caches, db) : NULL;
   *out_caching = idle != NULL;
-  if (idle != NULL && g_hash_table_steal_extended (idle, sql, &key, &stmt))
-    g_free (key);
+  if (idle != NULL)
+    g_hash_table_steal_extended (idle, sql, NULL, &stmt);
   g_mutex_unlock (&cache_lock);
   return stmt;
 }
@@ -134,7 +136,7 @@ lia_db_release (sqlite3_stmt *stmt)
     {
       sqlite3_reset (stmt);
       sqlite3_clear_bindings (stmt);
-      g_hash_table_insert (idle, g_strdup (sql), stmt);
+      g_hash_table_insert (idle, (gpointer) sql, stmt);
       stmt = NULL;
     }
   g_mutex_unlock (&cache_lock);
