@@ -10,6 +10,7 @@
 #include "lia-errors.h"
 #include "lia-field-form.h"
 #include "lia-form-dialog.h"
+#include "lia-info-row.h"
 #include "lia-overview-page.h"
 #include "lia-util.h"
 
@@ -108,7 +109,7 @@ milestone_row (const LiaMilestone *m)
     g_string_append_printf (subtitle, "\n%s", m->note);
 
   row = lia_info_row_new (lia_tr (m->title), subtitle->str);
-  adw_action_row_add_suffix (ADW_ACTION_ROW (row),
+  lia_info_row_add_suffix (LIA_INFO_ROW (row),
                              lia_pill_new (lia_tr (lia_milestone_state_label (m->state)),
                                            lia_milestone_css_class (m->state)));
   accessible = g_strdup_printf ("%s. %s. %s", lia_tr (m->title),

@@ -10,6 +10,7 @@
 #include "lia-errors.h"
 #include "lia-exchange.h"
 #include "lia-form-dialog.h"
+#include "lia-info-row.h"
 #include "lia-item.h"
 #include "lia-loader.h"
 #include "lia-record-dialog.h"

@@ -107,11 +107,6 @@ void        lia_show_error_label (GtkLabel     *label,
 /* Removes every row of @list_box. */
 void        lia_list_box_clear (GtkListBox *list_box);
 
-/* An AdwActionRow showing @title and, under it, @subtitle in full (not
- * cut short); @subtitle may be NULL. */
-GtkWidget  *lia_info_row_new (const char *title,
-                              const char *subtitle);
-
 /* A small rounded label for a state ("Overdue", "Met"), styled by
  * @css_class ("overdue", "soon", "later", "met", "neutral"). */
 GtkWidget  *lia_pill_new (const char *text,

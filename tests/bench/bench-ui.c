@@ -230,6 +230,9 @@ set_phase (const char *phase)
       json_builder_add_double_value (bench.phases, bench.phase_frame_cpu);
       json_builder_end_object (bench.phases);
     }
+  if (verbose)
+    g_printerr ("bench-ui: %s from %.0f ms (monotonic %" G_GINT64_FORMAT " µs)\n", phase,
+                bench.started_at != 0 ? (wall - bench.started_at) / 1000.0 : 0.0, wall);
   bench.phase_wall = wall;
   bench.phase_cpu = cpu;
   bench.phase_frames = 0;
@@ -299,7 +302,8 @@ after_paint_cb (GdkFrameClock *clock,
                   "%ld page faults), ended at %.0f ms\n",
                   (now - bench.frame_start) / 1000.0, bench.phase,
                   (layout_end - bench.frame_start) / 1000.0, (paint_end - layout_end) / 1000.0,
-                  thread_page_faults () - bench.frame_faults, (now - bench.started_at) / 1000.0);
+                  thread_page_faults () - bench.frame_faults,
+                  bench.started_at != 0 ? (now - bench.started_at) / 1000.0 : 0.0);
     }
 
   bench.frames_seen++;
@@ -423,7 +427,6 @@ scenario (LiaApplication *app,
   GtkWidget *list, *pages;
   gint64 start, frame;
 
-  gtk_window_set_default_size (window, 1280, 820);
   g_signal_connect (app, "notify::state", G_CALLBACK (state_cb), NULL);
   lia_ui_wait_for_state (app, LIA_APP_STATE_LOCKED);
   lia_ui_wait_for ("unlock-passphrase");
@@ -432,6 +435,9 @@ scenario (LiaApplication *app,
   g_signal_connect (clock, "layout", G_CALLBACK (layout_cb), NULL);
   g_signal_connect (clock, "paint", G_CALLBACK (paint_cb), NULL);
   g_signal_connect (clock, "after-paint", G_CALLBACK (after_paint_cb), NULL);
+  /* From the unlock page on the screen: its first frame is the end of
+   * starting up, not a part of unlocking. */
+  wait_for_frame ();
   bench.last_tick = bench.started_at = g_get_monotonic_time ();
   bench.last_wait = run_queue_wait_ns ();
   g_timeout_add_full (G_PRIORITY_HIGH, WATCHDOG_MS, watchdog_cb, NULL, NULL);
@@ -679,6 +685,16 @@ main (int    argc,
     }
   lia_ui_test_setup_environment ();
   g_setenv ("GSETTINGS_SCHEMA_DIR", LIAISON_SCHEMA_DIR, TRUE);
+  {
+    /* The window opens at 1280 × 820 as a person's would at the size it
+     * was last closed at (the settings are in memory, this process's
+     * only): resizing it once it is up would paint it afresh while the
+     * watchdog counts, which no person's unlocking does. */
+    g_autoptr (GSettings) settings = g_settings_new (APPLICATION_ID);
+
+    g_settings_set_int (settings, "window-width", 1280);
+    g_settings_set_int (settings, "window-height", 820);
+  }
   lia_crypto_init ();
   lia_crypt_vfs_register ();
   dir = build_store ();
