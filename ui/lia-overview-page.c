@@ -21,6 +21,7 @@ struct _LiaOverviewPage
   LiaApplication *app;      /* borrowed */
   char           *case_id;  /* owned */
   LiaCaseData    *data;     /* owned, or NULL until loaded */
+  guint           rest_id;  /* lia_after_next_frame() of show_rest(), or 0 */
 
   GtkButton      *edit_button;
   GtkButton      *add_participant_button;
@@ -253,6 +254,16 @@ show_processes (LiaOverviewPage *self)
         gtk_list_box_append (list, lia_info_row_new (lia_tr (fields[i].label), value));
       shown_in_current++;
     }
+}
+
+static void
+show_rest (gpointer user_data)
+{
+  LiaOverviewPage *self = user_data;
+
+  self->rest_id = 0;
+  show_participants (self);
+  show_processes (self);
 }
 
 /* ---- editing the case ------------------------------------------------------ */
@@ -565,6 +576,9 @@ add_participant_action (GtkWidget  *widget,
 static void
 lia_overview_page_dispose (GObject *object)
 {
+  LiaOverviewPage *self = LIA_OVERVIEW_PAGE (object);
+
+  lia_after_next_frame_cancel (GTK_WIDGET (self), &self->rest_id);
   gtk_widget_dispose_template (GTK_WIDGET (object), LIA_TYPE_OVERVIEW_PAGE);
   G_OBJECT_CLASS (lia_overview_page_parent_class)->dispose (object);
 }
@@ -641,6 +655,9 @@ lia_overview_page_set_data (LiaOverviewPage *self,
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "overview.add-participant", lead);
   show_facts (self);
   show_timeline (self);
-  show_participants (self);
-  show_processes (self);
+  /* The participants and the processes come a frame later: opening a case
+   * lays out and paints its facts and timeline, at the top, in one frame,
+   * and the rest, mostly below them, in the next (lia_after_next_frame()). */
+  lia_after_next_frame_cancel (GTK_WIDGET (self), &self->rest_id);
+  self->rest_id = lia_after_next_frame (GTK_WIDGET (self), show_rest, self, NULL);
 }
