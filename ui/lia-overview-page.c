@@ -111,8 +111,8 @@ milestone_row (const LiaMilestone *m)
 
   row = lia_info_row_new (lia_tr (m->title), subtitle->str);
   lia_info_row_add_suffix (LIA_INFO_ROW (row),
-                             lia_pill_new (lia_tr (lia_milestone_state_label (m->state)),
-                                           lia_milestone_css_class (m->state)));
+                           lia_pill_new (lia_tr (lia_milestone_state_label (m->state)),
+                                         lia_milestone_css_class (m->state)));
   accessible = g_strdup_printf ("%s. %s. %s", lia_tr (m->title),
                                 lia_tr (lia_milestone_state_label (m->state)), subtitle->str);
   gtk_accessible_update_property (GTK_ACCESSIBLE (row), GTK_ACCESSIBLE_PROPERTY_LABEL, accessible,
