@@ -151,12 +151,6 @@ items_changed_cb (GListModel    *model,
 }
 
 static void
-view_unmapped_cb (LiaPacedModel *self)
-{
-  lia_paced_model_show_all (self);
-}
-
-static void
 lia_paced_model_dispose (GObject *object)
 {
   LiaPacedModel *self = LIA_PACED_MODEL (object);
@@ -194,8 +188,6 @@ lia_paced_model_new (GListModel *model,
   self->shown = g_list_model_get_n_items (model);
   g_set_weak_pointer (&self->view, view);
   g_signal_connect (model, "items-changed", G_CALLBACK (items_changed_cb), self);
-  g_signal_connect_object (view, "unmap", G_CALLBACK (view_unmapped_cb), self,
-                           G_CONNECT_SWAPPED);
   return self;
 }
 

@@ -12,9 +12,11 @@
  * the view the first LIA_PACED_MODEL_STEP of them, and as many more at
  * the start of each following frame, until the view has every row it
  * keeps; then the rest at once, for which the view makes no rows. Changes
- * of a few items pass straight through. Anything that needs an item the
- * view may not have yet (selecting it, scrolling to it) calls
- * lia_paced_model_show_all() first; so does the view leaving the screen.
+ * of a few items pass straight through, and so does everything while the
+ * view is off the screen. A view that leaves the screen meanwhile (another
+ * page shown) goes on filling at the same pace: its frames go on while it
+ * is realized. Anything that needs an item the view may not have yet
+ * (selecting it, scrolling to it) calls lia_paced_model_show_all() first.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
