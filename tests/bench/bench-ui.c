@@ -3,8 +3,10 @@
  * Builds an encrypted store (the shipped Argon2id limits) of --cases cases
  * of realistic shape and one case of --entries chronology entries (the
  * same store as bench-model, bench-populate.c), then runs the real
- * application on it under the X server it is given (Xvfb) and measures, as
- * a person would meet them:
+ * application on it under the X server it is given (Xvfb), its window
+ * opening at 1280 x 820 (the size it reopens at, from its settings), and
+ * measures, from the unlock page's first frame on the screen, as a person
+ * would meet them:
  *
  *   - unlock: from pressing Unlock to the store being open (mostly the
  *     deliberate key derivation, on the store's thread);
@@ -18,8 +20,8 @@
  *     frame clock's before-paint to its after-paint (update, layout and
  *     paint, where the list binds the rows that scroll in), in wall-clock
  *     time and in the main thread's own CPU time (which a busy machine
- *     does not inflate), and the interval between frames, over --frames frames of a steady fling and
- *     as many of page-sized jumps;
+ *     does not inflate), and the interval between frames, over --frames
+ *     frames of a steady fling and as many of page-sized jumps;
  *   - main-loop stalls: a watchdog timer every 10 ms on the main loop
  *     records how late it runs, less the time the main thread spent
  *     waiting for a CPU (the machine's stall, not the application's; the
