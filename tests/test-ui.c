@@ -17,10 +17,14 @@
 #include <json-glib/json-glib.h>
 
 #include "lia-backup.h"
+#include "lia-case-summary.h"
 #include "lia-case.h"
 #include "lia-demo.h"
 #include "lia-invite.h"
+#include "lia-item.h"
 #include "lia-peer.h"
+#include "lia-record.h"
+#include "lia-store-private.h"
 #include "lia-test-util.h"
 #include "lia-ui-test.h"
 #include "lia-util.h"
@@ -569,6 +573,116 @@ test_screens (void)
       }
   }
   run_on_store (store, screens_scenario, NULL);
+}
+
+/* ---- long lists: shown a few rows a frame, but shown whole ---------------- */
+
+/* More cases and chronology entries than GTK's list view keeps rows for,
+ * so that the lists fill over several frames (lia-paced-model.h). */
+#define LONG_CASES   300
+#define LONG_ENTRIES 600
+
+typedef struct
+{
+  GtkListView *view;
+  guint        n;
+} ListCount;
+
+static gboolean
+list_count_cb (gpointer user_data)
+{
+  ListCount *count = user_data;
+  GListModel *model = G_LIST_MODEL (gtk_list_view_get_model (count->view));
+
+  return g_list_model_get_n_items (model) == count->n;
+}
+
+/* Waits until the view named @name has @n items. */
+static GtkListView *
+wait_for_list_of (const char *name,
+                  guint       n)
+{
+  ListCount count = { GTK_LIST_VIEW (lia_ui_wait_for (name)), n };
+  g_autofree char *what = g_strdup_printf ("%u items in %s", n, name);
+
+  lia_ui_wait_until (list_count_cb, &count, what);
+  return count.view;
+}
+
+static void
+long_lists_scenario (LiaApplication *app,
+                     GtkWindow      *window,
+                     gpointer        user_data)
+{
+  GtkListView *list;
+  g_autoptr (LiaItem) last = NULL;
+  g_autofree char *count = g_strdup_printf ("%u entries", LONG_ENTRIES);
+
+  lia_ui_wait_for_state (app, LIA_APP_STATE_LOCKED);
+  unlock_with (LIA_TEST_PASSPHRASE);
+
+  /* Every case reaches the list, the last one included. */
+  list = wait_for_list_of ("case-list", LONG_CASES + 1);
+  last = g_list_model_get_item (G_LIST_MODEL (gtk_list_view_get_model (list)), LONG_CASES);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (list), "list.scroll-to-item", "u",
+                                             LONG_CASES));
+  lia_ui_wait_for_any_text (((const LiaCaseSummary *) lia_item_get (last))->title);
+
+  /* The long case: its overview whole, the parts that come a frame later
+   * included, and every entry of its chronology. */
+  lia_ui_type ("case-search", "long chronology");
+  wait_for_list_of ("case-list", 1);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (list), "list.activate-item", "u", 0));
+  lia_ui_wait_for ("timeline-today");
+  lia_ui_wait_for_any_text ("Lead contact");
+  lia_ui_wait_for_any_text ("Rapid review");
+  show_page ("chronology");
+  wait_for_list_of ("chronology-list", LONG_ENTRIES);
+  lia_ui_wait_for_text ("chronology-count", count);
+  show_page ("records");
+  wait_for_list_of ("records-list", LONG_ENTRIES);
+}
+
+static void
+test_long_lists (void)
+{
+  g_autoptr (LiaStore) store = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *big = NULL;
+  LiaCaseDraft draft = { "A long chronology", "Child Z", "Northmoor", "2026-06-01", NULL, NULL };
+
+  if (!g_test_subprocess ())
+    {
+      run_in_subprocess (NULL);
+      return;
+    }
+  store = lia_test_create_store ("Northmoor Borough Council");
+  g_assert_true (lia_store_exec (store, "BEGIN IMMEDIATE", &error));
+  for (guint i = 0; i < LONG_CASES; i++)
+    {
+      g_autofree char *title = g_strdup_printf ("Case %03u", i);
+      g_autofree char *child = g_strdup_printf ("Child %03u", i);
+      LiaCaseDraft each = { title, child, "Northmoor", "2026-08-01", NULL, NULL };
+      g_autofree char *id = lia_case_create (store, &each, NULL, &error);
+
+      g_assert_no_error (error);
+    }
+  big = lia_case_create (store, &draft, "Lead contact", &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < LONG_ENTRIES; i++)
+    {
+      g_autoptr (GHashTable) fields = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
+      g_autofree char *id = NULL;
+
+      g_hash_table_insert (fields, "date", g_strdup_printf ("2026-05-%02uT%02u:%02u", 1 + i % 28,
+                                                           8 + i % 10, i % 60));
+      g_hash_table_insert (fields, "what", g_strdup_printf ("Contact number %u with the family", i));
+      g_hash_table_insert (fields, "source", g_strdup ("Case management system"));
+      id = lia_record_add (store, big, LIA_RECORD_CHRONOLOGY, fields, &error);
+      g_assert_no_error (error);
+    }
+  g_assert_true (lia_store_exec (store, "COMMIT", &error));
+  run_on_store (store, long_lists_scenario, NULL);
 }
 
 /* ---- a deadline falls due: a notification that opens the case ------------ */
@@ -1371,6 +1485,7 @@ main (int   argc,
   g_test_add_func ("/ui/idle-lock", test_idle_lock);
   g_test_add_func ("/ui/damaged-store", test_damaged_store);
   g_test_add_func ("/ui/screens", test_screens);
+  g_test_add_func ("/ui/long-lists", test_long_lists);
   g_test_add_func ("/ui/deadline-notification", test_deadline_notification);
   g_test_add_func ("/ui/peers", test_peers);
   g_test_add_func ("/ui/sync", test_sync);

@@ -8,6 +8,7 @@
 
 #include "lia-actions-page.h"
 #include "lia-errors.h"
+#include "lia-info-row.h"
 #include "lia-loader.h"
 #include "lia-record-dialog.h"
 #include "lia-record.h"
@@ -95,7 +96,7 @@ action_row (LiaActionsPage  *self,
       state_label = lia_choice_label (status != NULL ? status : "open");
       state_class = open ? "soon" : "met";
     }
-  adw_action_row_add_suffix (ADW_ACTION_ROW (row), lia_pill_new (state_label, state_class));
+  lia_info_row_add_suffix (LIA_INFO_ROW (row), lia_pill_new (state_label, state_class));
   if (action->originator->id == self->data->self->id && !action->withdrawn)
     {
       GtkWidget *edit = gtk_button_new_from_icon_name ("document-edit-symbolic");
@@ -107,7 +108,7 @@ action_row (LiaActionsPage  *self,
                                       _("Update this action"), -1);
       gtk_actionable_set_action_name (GTK_ACTIONABLE (edit), "actions.edit");
       gtk_actionable_set_action_target (GTK_ACTIONABLE (edit), "s", action->id);
-      adw_action_row_add_suffix (ADW_ACTION_ROW (row), edit);
+      lia_info_row_add_suffix (LIA_INFO_ROW (row), edit);
     }
   return row;
 }

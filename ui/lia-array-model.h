@@ -28,7 +28,9 @@ typedef gboolean (*LiaRowEqualFunc) (gconstpointer a,
                                      gconstpointer b);
 
 /* Takes a reference to @array (NULL empties the model). @equal may be
- * NULL: then every row counts as changed. */
+ * NULL: then every row counts as changed. A large array's reference is
+ * given up on another thread, where it may be the last: its free function
+ * must be safe there (the rows are plain data). */
 void           lia_array_model_set_array (LiaArrayModel  *self,
                                           GPtrArray      *array,
                                           LiaRowEqualFunc equal);

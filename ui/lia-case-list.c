@@ -13,6 +13,7 @@
 #include "lia-errors.h"
 #include "lia-item.h"
 #include "lia-loader.h"
+#include "lia-paced-model.h"
 
 struct _LiaCaseList
 {
@@ -23,6 +24,7 @@ struct _LiaCaseList
   LiaArrayModel      *cases;        /* owned: LiaCaseSummary rows */
   GtkCustomFilter    *filter;       /* owned */
   GtkFilterListModel *filtered;     /* owned */
+  LiaPacedModel      *paced;        /* owned: the filtered cases, to the view */
   GtkSingleSelection *selection;    /* owned */
   char               *search;       /* owned: case-folded search words, or NULL */
   char              **search_words; /* owned */
@@ -128,6 +130,8 @@ select_now (LiaCaseList *self,
     }
   if (position == GTK_INVALID_LIST_POSITION)
     return;
+  /* The view may not have that row yet (lia-paced-model.h). */
+  lia_paced_model_show_all (self->paced);
   self->selecting = TRUE;
   gtk_single_selection_set_selected (self->selection, position);
   self->selecting = FALSE;
@@ -153,6 +157,10 @@ loaded_cb (gpointer      result,
       gtk_stack_set_visible_child_name (self->stack, "error");
       return;
     }
+  /* The list on the screen before it fills, so that it fills a few rows
+   * a frame (lia-paced-model.h). */
+  if (summaries->len > 0)
+    gtk_stack_set_visible_child_name (self->stack, "list");
   self->selecting = TRUE;
   lia_array_model_set_array (self->cases, summaries, lia_case_summary_equal);
   self->selecting = FALSE;
@@ -293,6 +301,7 @@ lia_case_list_dispose (GObject *object)
   if (self->list_view != NULL)
     gtk_list_view_set_model (self->list_view, NULL);
   g_clear_object (&self->selection);
+  g_clear_object (&self->paced);
   g_clear_object (&self->filtered);
   g_clear_object (&self->filter);
   g_clear_object (&self->cases);
@@ -356,7 +365,8 @@ lia_case_list_init (LiaCaseList *self)
   self->cases = lia_array_model_new ();
   self->filter = gtk_custom_filter_new (filter_func, self, NULL);
   self->filtered = gtk_filter_list_model_new (g_object_ref (G_LIST_MODEL (self->cases)), NULL);
-  self->selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (self->filtered)));
+  self->paced = lia_paced_model_new (G_LIST_MODEL (self->filtered), GTK_WIDGET (self->list_view));
+  self->selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (self->paced)));
   gtk_single_selection_set_autoselect (self->selection, FALSE);
   gtk_single_selection_set_can_unselect (self->selection, TRUE);
   g_signal_connect_swapped (self->selection, "notify::selected",

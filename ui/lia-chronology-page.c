@@ -12,6 +12,7 @@
 #include "lia-errors.h"
 #include "lia-item.h"
 #include "lia-loader.h"
+#include "lia-paced-model.h"
 #include "lia-record-dialog.h"
 #include "lia-record.h"
 #include "lia-util.h"
@@ -26,6 +27,7 @@ struct _LiaChronologyPage
   LiaArrayModel      *entries;    /* owned: LiaChronologyEntry rows */
   GtkCustomFilter    *filter;     /* owned */
   GtkFilterListModel *filtered;   /* owned */
+  LiaPacedModel      *paced;      /* owned: the filtered entries, to the view */
   GtkStringList      *agencies;   /* owned: "All agencies", then each */
   char               *agency;     /* owned: case-folded agency shown, or NULL for all */
   gboolean            loaded;
@@ -216,6 +218,10 @@ loaded_cb (gpointer      result,
       return;
     }
   update_agencies (self, c->agencies);
+  /* The list on the screen before it fills, so that it fills a few rows
+   * a frame (lia-paced-model.h). */
+  if (c->entries->len > 0)
+    gtk_stack_set_visible_child_name (self->stack, "list");
   lia_array_model_set_array (self->entries, c->entries, entry_equal);
   update_count (self);
   chronology_free (c);
@@ -322,6 +328,7 @@ lia_chronology_page_dispose (GObject *object)
   g_clear_object (&self->loader);
   if (self->list_view != NULL)
     gtk_list_view_set_model (self->list_view, NULL);
+  g_clear_object (&self->paced);
   g_clear_object (&self->filtered);
   g_clear_object (&self->filter);
   g_clear_object (&self->entries);
@@ -378,7 +385,8 @@ lia_chronology_page_init (LiaChronologyPage *self)
    * time between frames, not in one long stall. */
   gtk_filter_list_model_set_incremental (self->filtered, TRUE);
   g_signal_connect_swapped (self->filtered, "items-changed", G_CALLBACK (update_count), self);
-  selection = gtk_no_selection_new (g_object_ref (G_LIST_MODEL (self->filtered)));
+  self->paced = lia_paced_model_new (G_LIST_MODEL (self->filtered), GTK_WIDGET (self->list_view));
+  selection = gtk_no_selection_new (g_object_ref (G_LIST_MODEL (self->paced)));
   g_signal_connect (factory, "setup", G_CALLBACK (setup_row_cb), self);
   g_signal_connect (factory, "bind", G_CALLBACK (bind_row_cb), self);
   gtk_list_view_set_factory (self->list_view, factory);

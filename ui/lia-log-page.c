@@ -10,6 +10,7 @@
 #include "lia-errors.h"
 #include "lia-item.h"
 #include "lia-loader.h"
+#include "lia-paced-model.h"
 #include "lia-log-page.h"
 #include "lia-log.h"
 #include "lia-util.h"
@@ -41,6 +42,7 @@ struct _LiaLogPage
   char           *case_id;   /* owned */
   LiaLoader      *loader;    /* owned */
   LiaArrayModel  *entries;   /* owned: LiaLogEntry rows */
+  LiaPacedModel  *paced;     /* owned: the entries, to the view */
 
   GtkImage       *verify_icon;
   GtkLabel       *verify_label;
@@ -213,8 +215,10 @@ loaded_cb (gpointer      result,
       gtk_widget_add_css_class (GTK_WIDGET (self->verify_label), "error");
     }
   gtk_label_set_text (self->verify_label, text);
-  lia_array_model_set_array (self->entries, data->entries, entry_equal);
+  /* The list on the screen before it fills, so that it fills a few rows
+   * a frame (lia-paced-model.h). */
   gtk_stack_set_visible_child_name (self->stack, data->entries->len == 0 ? "empty" : "list");
+  lia_array_model_set_array (self->entries, data->entries, entry_equal);
   log_data_free (data);
 }
 
@@ -269,6 +273,7 @@ lia_log_page_dispose (GObject *object)
   g_clear_object (&self->loader);
   if (self->list_view != NULL)
     gtk_list_view_set_model (self->list_view, NULL);
+  g_clear_object (&self->paced);
   g_clear_object (&self->entries);
   gtk_widget_dispose_template (GTK_WIDGET (self), LIA_TYPE_LOG_PAGE);
   G_OBJECT_CLASS (lia_log_page_parent_class)->dispose (object);
@@ -310,7 +315,8 @@ lia_log_page_init (LiaLogPage *self)
 
   gtk_widget_init_template (GTK_WIDGET (self));
   self->entries = lia_array_model_new ();
-  selection = gtk_no_selection_new (g_object_ref (G_LIST_MODEL (self->entries)));
+  self->paced = lia_paced_model_new (G_LIST_MODEL (self->entries), GTK_WIDGET (self->list_view));
+  selection = gtk_no_selection_new (g_object_ref (G_LIST_MODEL (self->paced)));
   g_signal_connect (factory, "setup", G_CALLBACK (setup_row_cb), self);
   g_signal_connect (factory, "bind", G_CALLBACK (bind_row_cb), self);
   gtk_list_view_set_factory (self->list_view, factory);

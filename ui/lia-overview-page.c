@@ -10,6 +10,7 @@
 #include "lia-errors.h"
 #include "lia-field-form.h"
 #include "lia-form-dialog.h"
+#include "lia-info-row.h"
 #include "lia-overview-page.h"
 #include "lia-util.h"
 
@@ -20,6 +21,7 @@ struct _LiaOverviewPage
   LiaApplication *app;      /* borrowed */
   char           *case_id;  /* owned */
   LiaCaseData    *data;     /* owned, or NULL until loaded */
+  guint           rest_id;  /* lia_after_next_frame() of show_rest(), or 0 */
 
   GtkButton      *edit_button;
   GtkButton      *add_participant_button;
@@ -108,9 +110,9 @@ milestone_row (const LiaMilestone *m)
     g_string_append_printf (subtitle, "\n%s", m->note);
 
   row = lia_info_row_new (lia_tr (m->title), subtitle->str);
-  adw_action_row_add_suffix (ADW_ACTION_ROW (row),
-                             lia_pill_new (lia_tr (lia_milestone_state_label (m->state)),
-                                           lia_milestone_css_class (m->state)));
+  lia_info_row_add_suffix (LIA_INFO_ROW (row),
+                           lia_pill_new (lia_tr (lia_milestone_state_label (m->state)),
+                                         lia_milestone_css_class (m->state)));
   accessible = g_strdup_printf ("%s. %s. %s", lia_tr (m->title),
                                 lia_tr (lia_milestone_state_label (m->state)), subtitle->str);
   gtk_accessible_update_property (GTK_ACCESSIBLE (row), GTK_ACCESSIBLE_PROPERTY_LABEL, accessible,
@@ -252,6 +254,16 @@ show_processes (LiaOverviewPage *self)
         gtk_list_box_append (list, lia_info_row_new (lia_tr (fields[i].label), value));
       shown_in_current++;
     }
+}
+
+static void
+show_rest (gpointer user_data)
+{
+  LiaOverviewPage *self = user_data;
+
+  self->rest_id = 0;
+  show_participants (self);
+  show_processes (self);
 }
 
 /* ---- editing the case ------------------------------------------------------ */
@@ -564,6 +576,9 @@ add_participant_action (GtkWidget  *widget,
 static void
 lia_overview_page_dispose (GObject *object)
 {
+  LiaOverviewPage *self = LIA_OVERVIEW_PAGE (object);
+
+  lia_after_next_frame_cancel (GTK_WIDGET (self), &self->rest_id);
   gtk_widget_dispose_template (GTK_WIDGET (object), LIA_TYPE_OVERVIEW_PAGE);
   G_OBJECT_CLASS (lia_overview_page_parent_class)->dispose (object);
 }
@@ -640,6 +655,9 @@ lia_overview_page_set_data (LiaOverviewPage *self,
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "overview.add-participant", lead);
   show_facts (self);
   show_timeline (self);
-  show_participants (self);
-  show_processes (self);
+  /* The participants and the processes come a frame later: opening a case
+   * lays out and paints its facts and timeline, at the top, in one frame,
+   * and the rest, mostly below them, in the next (lia_after_next_frame()). */
+  lia_after_next_frame_cancel (GTK_WIDGET (self), &self->rest_id);
+  self->rest_id = lia_after_next_frame (GTK_WIDGET (self), show_rest, self, NULL);
 }

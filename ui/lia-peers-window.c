@@ -7,6 +7,7 @@
 #include <glib/gi18n.h>
 
 #include "lia-errors.h"
+#include "lia-info-row.h"
 #include "lia-invite.h"
 #include "lia-loader.h"
 #include "lia-peer.h"
@@ -674,7 +675,7 @@ show_sync_states (LiaPeersWindow *self)
        row = gtk_widget_get_next_sibling (row))
     {
       GtkLabel *pill = g_object_get_data (G_OBJECT (row), "sync-pill");
-      AdwActionRow *sync_row = g_object_get_data (G_OBJECT (row), "sync-row");
+      LiaInfoRow *sync_row = g_object_get_data (G_OBJECT (row), "sync-row");
       const LiaSyncPeerState *state;
       g_autofree char *details = NULL;
 
@@ -684,7 +685,7 @@ show_sync_states (LiaPeersWindow *self)
       gtk_widget_set_visible (GTK_WIDGET (pill), state != NULL);
       if (state == NULL)
         {
-          adw_action_row_set_subtitle (sync_row, _("Not synced yet."));
+          lia_info_row_set_subtitle (sync_row, _("Not synced yet."));
           continue;
         }
       gtk_label_set_text (pill, status_text (state->status));
@@ -692,7 +693,7 @@ show_sync_states (LiaPeersWindow *self)
         gtk_widget_remove_css_class (GTK_WIDGET (pill), status_class (i));
       gtk_widget_add_css_class (GTK_WIDGET (pill), status_class (state->status));
       details = sync_details (state);
-      adw_action_row_set_subtitle (sync_row, details);
+      lia_info_row_set_subtitle (sync_row, details);
     }
 }
 
@@ -862,7 +863,7 @@ peer_row (LiaPeersWindow *self,
         gtk_accessible_update_property (GTK_ACCESSIBLE (sync_now), GTK_ACCESSIBLE_PROPERTY_LABEL,
                                         label, -1);
       }
-      adw_action_row_add_suffix (ADW_ACTION_ROW (sync_row), sync_now);
+      lia_info_row_add_suffix (LIA_INFO_ROW (sync_row), sync_now);
       adw_expander_row_add_row (ADW_EXPANDER_ROW (row), sync_row);
       g_object_set_data (G_OBJECT (row), "sync-pill", pill);
       g_object_set_data (G_OBJECT (row), "sync-row", sync_row);

@@ -10,8 +10,10 @@
 #include "lia-errors.h"
 #include "lia-exchange.h"
 #include "lia-form-dialog.h"
+#include "lia-info-row.h"
 #include "lia-item.h"
 #include "lia-loader.h"
+#include "lia-paced-model.h"
 #include "lia-record-dialog.h"
 #include "lia-records-page.h"
 #include "lia-request.h"
@@ -62,6 +64,7 @@ struct _LiaRecordsPage
   LiaLoader          *loader;          /* owned */
   LiaLoader          *details_loader;  /* owned, for the record chosen */
   LiaArrayModel      *records;         /* owned: LiaRecord rows */
+  LiaPacedModel      *paced;           /* owned: the records, to the view */
   GtkSingleSelection *selection;       /* owned */
   Details            *details;         /* owned: what the details show */
   char               *to_select;       /* owned: a record to show once loaded */
@@ -171,14 +174,17 @@ list_loaded_cb (gpointer      result,
       gtk_stack_set_visible_child_name (self->list_stack, "error");
       return;
     }
-  lia_array_model_set_array (self->records, records, record_equal);
+  /* The list on the screen before it fills, so that it fills a few rows
+   * a frame (lia-paced-model.h). */
   gtk_stack_set_visible_child_name (self->list_stack, records->len == 0 ? "empty" : "list");
+  lia_array_model_set_array (self->records, records, record_equal);
   if (self->to_select != NULL)
     {
       guint position = find_record (self, self->to_select);
 
       if (position != GTK_INVALID_LIST_POSITION)
         {
+          lia_paced_model_show_all (self->paced);
           gtk_single_selection_set_selected (self->selection, position);
           g_clear_pointer (&self->to_select, g_free);
         }
@@ -811,6 +817,7 @@ lia_records_page_dispose (GObject *object)
   if (self->list_view != NULL)
     gtk_list_view_set_model (self->list_view, NULL);
   g_clear_object (&self->selection);
+  g_clear_object (&self->paced);
   g_clear_object (&self->records);
   gtk_widget_dispose_template (GTK_WIDGET (self), LIA_TYPE_RECORDS_PAGE);
   G_OBJECT_CLASS (lia_records_page_parent_class)->dispose (object);
@@ -884,7 +891,8 @@ lia_records_page_init (LiaRecordsPage *self)
   gtk_menu_button_set_menu_model (self->new_button, G_MENU_MODEL (menu));
 
   self->records = lia_array_model_new ();
-  self->selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (self->records)));
+  self->paced = lia_paced_model_new (G_LIST_MODEL (self->records), GTK_WIDGET (self->list_view));
+  self->selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (self->paced)));
   gtk_single_selection_set_autoselect (self->selection, FALSE);
   g_signal_connect_swapped (self->selection, "notify::selected",
                             G_CALLBACK (selection_changed_cb), self);
@@ -924,7 +932,10 @@ lia_records_page_select (LiaRecordsPage *self,
 
   position = find_record (self, record_id);
   if (position != GTK_INVALID_LIST_POSITION)
-    gtk_single_selection_set_selected (self->selection, position);
+    {
+      lia_paced_model_show_all (self->paced);
+      gtk_single_selection_set_selected (self->selection, position);
+    }
   else
     {
       g_free (self->to_select);

@@ -8,6 +8,7 @@
 
 #include "lia-errors.h"
 #include "lia-form-dialog.h"
+#include "lia-info-row.h"
 #include "lia-loader.h"
 #include "lia-request.h"
 #include "lia-requests-page.h"

@@ -8,6 +8,7 @@
 
 #include "lia-errors.h"
 #include "lia-exchange.h"
+#include "lia-info-row.h"
 #include "lia-loader.h"
 #include "lia-records-page.h"
 #include "lia-sharing-page.h"

@@ -111,12 +111,14 @@ run_job (gpointer item,
   job_free (job);
 }
 
+static void stop_thread (LiaStoreWorker *self);
+
 static void
 lia_store_worker_dispose (GObject *object)
 {
   LiaStoreWorker *self = LIA_STORE_WORKER (object);
 
-  lia_store_worker_shutdown (self);
+  stop_thread (self);
   G_OBJECT_CLASS (lia_store_worker_parent_class)->dispose (object);
 }
 
@@ -520,17 +522,44 @@ lia_store_worker_notify_changed (LiaStoreWorker *self,
   g_signal_emit (self, signals[SIGNAL_CHANGED], 0, case_id);
 }
 
-void
-lia_store_worker_shutdown (LiaStoreWorker *self)
+/* Lets the queued jobs finish (a save must not be lost), then joins the
+ * thread; from here on the store is ours alone, and it is locked. */
+static void
+stop_thread (LiaStoreWorker *self)
 {
-  g_return_if_fail (LIA_IS_STORE_WORKER (self));
-
   if (self->pool == NULL)
     return;
-  /* Lets the queued jobs finish (a save must not be lost), then joins the
-   * thread; from here on the store is ours alone. */
   g_thread_pool_free (g_steal_pointer (&self->pool), FALSE, TRUE);
   if (self->store != NULL)
     lia_store_lock (self->store);
   self->unlocked = FALSE;
+}
+
+static void
+shutdown_locked_cb (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  lia_store_worker_run_finish (LIA_STORE_WORKER (source), result, NULL);
+  *(gboolean *) user_data = TRUE;
+}
+
+void
+lia_store_worker_shutdown (LiaStoreWorker *self)
+{
+  gboolean locked = FALSE;
+
+  g_return_if_fail (LIA_IS_STORE_WORKER (self));
+
+  if (self->pool == NULL)
+    return;
+  /* The store is locked on its own thread, after the jobs queued before,
+   * while this thread's main loop goes on: locking gives the freed memory
+   * back to the system, tens of milliseconds that held the main loop at
+   * the very end, and the jobs before it may take longer still. */
+  lia_store_worker_run (self, lock_job, NULL, NULL, NULL, LIA_STORE_JOB_READS, NULL, NULL,
+                        shutdown_locked_cb, &locked);
+  while (!locked)
+    g_main_context_iteration (self->context, TRUE);
+  stop_thread (self);
 }

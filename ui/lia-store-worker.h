@@ -131,8 +131,9 @@ const char     *lia_store_worker_get_fingerprint (LiaStoreWorker *self);
 void            lia_store_worker_notify_changed (LiaStoreWorker *self,
                                                  const char     *case_id);
 
-/* Runs the queued jobs, then stops the thread, and locks the store.
- * Blocks: for shutting down only. */
+/* Runs the queued jobs and then locks the store, on its thread, iterating
+ * the main context meanwhile; then stops the thread. For shutting down
+ * only. */
 void            lia_store_worker_shutdown (LiaStoreWorker *self);
 
 G_END_DECLS

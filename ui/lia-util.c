@@ -374,20 +374,77 @@ lia_list_box_clear (GtkListBox *list_box)
     gtk_list_box_remove (list_box, child);
 }
 
-GtkWidget *
-lia_info_row_new (const char *title,
-                  const char *subtitle)
+typedef struct
 {
-  GtkWidget *row = adw_action_row_new ();
+  LiaFrameFunc   func;
+  gpointer       data;
+  GDestroyNotify destroy;
+  gboolean       next_frame_started;
+} AfterFrame;
 
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
-  /* Values are data, not markup. */
-  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
-  if (subtitle != NULL && *subtitle != '\0')
-    adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
-  adw_action_row_set_subtitle_lines (ADW_ACTION_ROW (row), 0);
-  adw_action_row_set_title_lines (ADW_ACTION_ROW (row), 0);
-  return row;
+static void
+after_frame_free (gpointer p)
+{
+  AfterFrame *after = p;
+
+  if (after->destroy != NULL)
+    after->destroy (after->data);
+  g_free (after);
+}
+
+/* A tick callback runs at the start of each frame: its first run is the
+ * next frame, which is then painted; its second is the one after. */
+static gboolean
+after_frame_tick_cb (GtkWidget     *widget,
+                     GdkFrameClock *clock,
+                     gpointer       user_data)
+{
+  AfterFrame *after = user_data;
+
+  if (!after->next_frame_started)
+    {
+      after->next_frame_started = TRUE;
+      return G_SOURCE_CONTINUE;
+    }
+  after->func (after->data);
+  return G_SOURCE_REMOVE;
+}
+
+guint
+lia_after_next_frame (GtkWidget      *widget,
+                      LiaFrameFunc    func,
+                      gpointer        data,
+                      GDestroyNotify  destroy)
+{
+  AfterFrame *after;
+
+  g_return_val_if_fail (GTK_IS_WIDGET (widget), 0);
+  g_return_val_if_fail (func != NULL, 0);
+
+  if (!gtk_widget_get_mapped (widget))
+    {
+      func (data);
+      if (destroy != NULL)
+        destroy (data);
+      return 0;
+    }
+  after = g_new0 (AfterFrame, 1);
+  after->func = func;
+  after->data = data;
+  after->destroy = destroy;
+  return gtk_widget_add_tick_callback (widget, after_frame_tick_cb, after, after_frame_free);
+}
+
+void
+lia_after_next_frame_cancel (GtkWidget *widget,
+                             guint     *id)
+{
+  g_return_if_fail (GTK_IS_WIDGET (widget));
+  g_return_if_fail (id != NULL);
+
+  if (*id != 0)
+    gtk_widget_remove_tick_callback (widget, *id);
+  *id = 0;
 }
 
 GtkWidget *

@@ -107,10 +107,24 @@ void        lia_show_error_label (GtkLabel     *label,
 /* Removes every row of @list_box. */
 void        lia_list_box_clear (GtkListBox *list_box);
 
-/* An AdwActionRow showing @title and, under it, @subtitle in full (not
- * cut short); @subtitle may be NULL. */
-GtkWidget  *lia_info_row_new (const char *title,
-                              const char *subtitle);
+/* Work that can wait a frame: called with @data at the start of the
+ * frame after @widget's next one, so that the next frame is painted
+ * without it. Opening a page is often two costly frames' worth of work
+ * (a new area painted, then a page of text laid out); in one frame they
+ * make a stall, one after the other they do not. Called at once if
+ * @widget is not mapped (it has no frames to wait for). Returns an id for
+ * lia_after_next_frame_cancel(), or 0 when it was called at once.
+ * @destroy frees @data either way. */
+typedef void (*LiaFrameFunc) (gpointer data);
+
+guint       lia_after_next_frame        (GtkWidget      *widget,
+                                         LiaFrameFunc    func,
+                                         gpointer        data,
+                                         GDestroyNotify  destroy);
+/* Cancels the call if it has not happened (a zero id is ignored) and sets
+ * *@id to 0. */
+void        lia_after_next_frame_cancel (GtkWidget *widget,
+                                         guint     *id);
 
 /* A small rounded label for a state ("Overdue", "Met"), styled by
  * @css_class ("overdue", "soon", "later", "met", "neutral"). */

@@ -123,6 +123,23 @@ lia_window_dispose (GObject *object)
 }
 
 static void
+lia_window_realize (GtkWidget *widget)
+{
+  LiaWindow *self = LIA_WINDOW (widget);
+
+  GTK_WIDGET_CLASS (lia_window_parent_class)->realize (widget);
+  /* A cross-fade between the window's pages (starting, locked, the cases)
+   * draws both whole pages into layers and blends them, every frame for a
+   * fifth of a second. A GPU does that for nothing; GTK's software
+   * renderer (no GPU, or none it can use) takes tens of milliseconds a
+   * frame over a large window, long enough to stall the main loop at the
+   * moment the person is waiting for the cases. Without a GPU the pages
+   * change at once. */
+  if (GSK_IS_CAIRO_RENDERER (gtk_native_get_renderer (GTK_NATIVE (self))))
+    gtk_stack_set_transition_type (self->stack, GTK_STACK_TRANSITION_TYPE_NONE);
+}
+
+static void
 lia_window_finalize (GObject *object)
 {
   LiaWindow *self = LIA_WINDOW (object);
@@ -140,6 +157,7 @@ lia_window_class_init (LiaWindowClass *klass)
 
   object_class->dispose = lia_window_dispose;
   object_class->finalize = lia_window_finalize;
+  widget_class->realize = lia_window_realize;
   window_class->close_request = lia_window_close_request;
 
   g_type_ensure (LIA_TYPE_SETUP_PAGE);

@@ -3,8 +3,10 @@
  * Builds an encrypted store (the shipped Argon2id limits) of --cases cases
  * of realistic shape and one case of --entries chronology entries (the
  * same store as bench-model, bench-populate.c), then runs the real
- * application on it under the X server it is given (Xvfb) and measures, as
- * a person would meet them:
+ * application on it under the X server it is given (Xvfb), its window
+ * opening at 1280 x 820 (the size it reopens at, from its settings), and
+ * measures, from the unlock page's first frame on the screen, as a person
+ * would meet them:
  *
  *   - unlock: from pressing Unlock to the store being open (mostly the
  *     deliberate key derivation, on the store's thread);
@@ -18,13 +20,16 @@
  *     frame clock's before-paint to its after-paint (update, layout and
  *     paint, where the list binds the rows that scroll in), in wall-clock
  *     time and in the main thread's own CPU time (which a busy machine
- *     does not inflate), and the interval between frames, over --frames frames of a steady fling and
- *     as many of page-sized jumps;
+ *     does not inflate), and the interval between frames, over --frames
+ *     frames of a steady fling and as many of page-sized jumps;
  *   - main-loop stalls: a watchdog timer every 10 ms on the main loop
  *     records how late it runs, less the time the main thread spent
  *     waiting for a CPU (the machine's stall, not the application's; the
  *     lateness with it is reported too); any over 50 ms is a stall, with
- *     the phase it happened in.
+ *     the phase it happened in, listed with when it ended (on stderr also
+ *     in the monotonic clock, to cut a `perf record -k CLOCK_MONOTONIC`
+ *     profile to it). --verbose describes every frame over 16 ms: its
+ *     update and layout, its paint, and the page faults it took.
  *
  * Prints one JSON object on stdout; progress on stderr. Run it under Xvfb
  * and a D-Bus session, for example:
@@ -40,6 +45,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include <json-glib/json-glib.h>
@@ -58,6 +64,7 @@ static int n_entries = 50000;
 static int n_frames = 600;
 static int scroll_px = 240;
 static char *dir_option = NULL;
+static gboolean verbose = FALSE;
 
 static const GOptionEntry options[] = {
   { "cases", 0, 0, G_OPTION_ARG_INT, &n_cases, "Cases of realistic shape (10000)", "N" },
@@ -65,6 +72,7 @@ static const GOptionEntry options[] = {
   { "frames", 0, 0, G_OPTION_ARG_INT, &n_frames, "Frames of each kind of scrolling (600)", "N" },
   { "scroll-px", 0, 0, G_OPTION_ARG_INT, &scroll_px, "Pixels a frame while flinging (240)", "PX" },
   { "dir", 0, 0, G_OPTION_ARG_FILENAME, &dir_option, "Use the store in DIR, built there if empty", "DIR" },
+  { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, "Describe every frame over 16 ms on stderr", NULL },
   { NULL }
 };
 
@@ -74,6 +82,9 @@ typedef struct
   gint64       frame_start;
   gint64       frame_start_cpu;  /* this thread's CPU time, µs */
   gint64       last_frame_end;
+  gint64       layout_end;      /* when the frame's layout ended */
+  gint64       paint_end;       /* when its paint (snapshot and render) ended */
+  long         frame_faults;    /* the thread's minor page faults at before-paint */
   gboolean     recording;
   GArray      *frame_work;      /* double ms */
   GArray      *frame_interval;  /* double ms */
@@ -96,6 +107,8 @@ typedef struct
   double       max_stall_ms;
   const char  *max_stall_phase;
   double       max_late_ms;     /* lateness including time waiting for a CPU */
+  gint64       started_at;      /* when the watchdog started */
+  JsonBuilder *stall_list;      /* each stall: phase, when, how long */
 
   /* Results. */
   gint64       unlocked_at;
@@ -132,8 +145,9 @@ run_queue_wait_ns (void)
   return (gint64) waited;
 }
 
-static gboolean
-watchdog_cb (gpointer user_data)
+/* Accounts for the time since the last tick: how late this one is. */
+static void
+watchdog_tick (void)
 {
   gint64 now = g_get_monotonic_time ();
   gint64 wait = run_queue_wait_ns ();
@@ -145,7 +159,23 @@ watchdog_cb (gpointer user_data)
   bench.last_wait = wait;
   bench.max_late_ms = MAX (bench.max_late_ms, raw);
   if (late > STALL_MS)
-    bench.stalls++;
+    {
+      /* When each stall ended (ms from the watchdog's start, and the
+       * monotonic clock's µs, which `perf record -k CLOCK_MONOTONIC`
+       * shares), so that a profile can be cut to it. */
+      bench.stalls++;
+      g_printerr ("bench-ui: stall of %.0f ms in %s, ended at %.0f ms (monotonic %" G_GINT64_FORMAT
+                  " µs)\n",
+                  late, bench.phase, (now - bench.started_at) / 1000.0, now);
+      json_builder_begin_object (bench.stall_list);
+      json_builder_set_member_name (bench.stall_list, "phase");
+      json_builder_add_string_value (bench.stall_list, bench.phase);
+      json_builder_set_member_name (bench.stall_list, "ms");
+      json_builder_add_double_value (bench.stall_list, late);
+      json_builder_set_member_name (bench.stall_list, "ended_at_ms");
+      json_builder_add_double_value (bench.stall_list, (now - bench.started_at) / 1000.0);
+      json_builder_end_object (bench.stall_list);
+    }
   if (late > bench.max_stall_ms)
     {
       bench.max_stall_ms = late;
@@ -158,6 +188,12 @@ watchdog_cb (gpointer user_data)
       g_hash_table_insert (bench.phase_max, (gpointer) bench.phase, max);
     }
   *max = MAX (*max, late);
+}
+
+static gboolean
+watchdog_cb (gpointer user_data)
+{
+  watchdog_tick ();
   return G_SOURCE_CONTINUE;
 }
 
@@ -166,7 +202,18 @@ static gint64 thread_cpu_us (void);
 static void
 set_phase (const char *phase)
 {
-  gint64 wall = g_get_monotonic_time (), cpu = thread_cpu_us ();
+  gint64 wall, cpu;
+
+  /* A stall belongs to the phase it happened in. The scenario moves on to
+   * the next phase as soon as the frame it waits for is painted, before
+   * the watchdog runs again; so a long last frame of a phase (the case's
+   * first frame, say) would be counted in the next (its chronology). A
+   * tick here, between two dispatches of the main loop, closes the
+   * account of the phase that ends; the next tick counts from here. */
+  if (bench.phase_wall != 0)
+    watchdog_tick ();
+  wall = g_get_monotonic_time ();
+  cpu = thread_cpu_us ();
 
   /* How long the phase that ends took, and how much of it the main thread
    * spent working (the rest it waited: for the store's thread, for frames,
@@ -185,6 +232,9 @@ set_phase (const char *phase)
       json_builder_add_double_value (bench.phases, bench.phase_frame_cpu);
       json_builder_end_object (bench.phases);
     }
+  if (verbose)
+    g_printerr ("bench-ui: %s from %.0f ms (monotonic %" G_GINT64_FORMAT " µs)\n", phase,
+                bench.started_at != 0 ? (wall - bench.started_at) / 1000.0 : 0.0, wall);
   bench.phase_wall = wall;
   bench.phase_cpu = cpu;
   bench.phase_frames = 0;
@@ -203,12 +253,40 @@ thread_cpu_us (void)
   return (gint64) ts.tv_sec * G_USEC_PER_SEC + ts.tv_nsec / 1000;
 }
 
+/* This thread's minor page faults so far: memory touched for the first
+ * time, which a frame that draws into new buffers pays for page by page. */
+static long
+thread_page_faults (void)
+{
+  struct rusage usage;
+
+  getrusage (RUSAGE_THREAD, &usage);
+  return usage.ru_minflt;
+}
+
 static void
 before_paint_cb (GdkFrameClock *clock,
                  gpointer       user_data)
 {
   bench.frame_start = g_get_monotonic_time ();
   bench.frame_start_cpu = thread_cpu_us ();
+  bench.frame_faults = thread_page_faults ();
+}
+
+/* Connected after GTK's own handlers (the window's layout, the surface's
+ * paint), so they mark when those ended. */
+static void
+layout_cb (GdkFrameClock *clock,
+           gpointer       user_data)
+{
+  bench.layout_end = g_get_monotonic_time ();
+}
+
+static void
+paint_cb (GdkFrameClock *clock,
+          gpointer       user_data)
+{
+  bench.paint_end = g_get_monotonic_time ();
 }
 
 static void
@@ -216,6 +294,19 @@ after_paint_cb (GdkFrameClock *clock,
                 gpointer       user_data)
 {
   gint64 now = g_get_monotonic_time ();
+
+  if (verbose && now - bench.frame_start > 16000)
+    {
+      gint64 layout_end = MAX (bench.layout_end, bench.frame_start);
+      gint64 paint_end = MAX (bench.paint_end, layout_end);
+
+      g_printerr ("bench-ui: frame of %.1f ms in %s (update and layout %.1f, paint %.1f, "
+                  "%ld page faults), ended at %.0f ms\n",
+                  (now - bench.frame_start) / 1000.0, bench.phase,
+                  (layout_end - bench.frame_start) / 1000.0, (paint_end - layout_end) / 1000.0,
+                  thread_page_faults () - bench.frame_faults,
+                  bench.started_at != 0 ? (now - bench.started_at) / 1000.0 : 0.0);
+    }
 
   bench.frames_seen++;
   bench.phase_frames++;
@@ -338,14 +429,18 @@ scenario (LiaApplication *app,
   GtkWidget *list, *pages;
   gint64 start, frame;
 
-  gtk_window_set_default_size (window, 1280, 820);
   g_signal_connect (app, "notify::state", G_CALLBACK (state_cb), NULL);
   lia_ui_wait_for_state (app, LIA_APP_STATE_LOCKED);
   lia_ui_wait_for ("unlock-passphrase");
   clock = gtk_widget_get_frame_clock (GTK_WIDGET (window));
   g_signal_connect (clock, "before-paint", G_CALLBACK (before_paint_cb), NULL);
+  g_signal_connect (clock, "layout", G_CALLBACK (layout_cb), NULL);
+  g_signal_connect (clock, "paint", G_CALLBACK (paint_cb), NULL);
   g_signal_connect (clock, "after-paint", G_CALLBACK (after_paint_cb), NULL);
-  bench.last_tick = g_get_monotonic_time ();
+  /* From the unlock page on the screen: its first frame is the end of
+   * starting up, not a part of unlocking. */
+  wait_for_frame ();
+  bench.last_tick = bench.started_at = g_get_monotonic_time ();
   bench.last_wait = run_queue_wait_ns ();
   g_timeout_add_full (G_PRIORITY_HIGH, WATCHDOG_MS, watchdog_cb, NULL, NULL);
 
@@ -509,6 +604,9 @@ print_report (void)
   while (g_hash_table_iter_next (&iter, &key, &value))
     add_double (b, key, *(double *) value);
   json_builder_end_object (b);
+  json_builder_end_array (bench.stall_list);
+  json_builder_set_member_name (b, "list");
+  json_builder_add_value (b, json_builder_get_root (bench.stall_list));
   json_builder_end_object (b);
   if (g_file_get_contents ("/proc/loadavg", &loadavg, NULL, NULL))
     {
@@ -589,6 +687,16 @@ main (int    argc,
     }
   lia_ui_test_setup_environment ();
   g_setenv ("GSETTINGS_SCHEMA_DIR", LIAISON_SCHEMA_DIR, TRUE);
+  {
+    /* The window opens at 1280 × 820 as a person's would at the size it
+     * was last closed at (the settings are in memory, this process's
+     * only): resizing it once it is up would paint it afresh while the
+     * watchdog counts, which no person's unlocking does. */
+    g_autoptr (GSettings) settings = g_settings_new (APPLICATION_ID);
+
+    g_settings_set_int (settings, "window-width", 1280);
+    g_settings_set_int (settings, "window-height", 820);
+  }
   lia_crypto_init ();
   lia_crypt_vfs_register ();
   dir = build_store ();
@@ -596,6 +704,8 @@ main (int    argc,
   bench.phase = "start";
   bench.phases = json_builder_new ();
   json_builder_begin_object (bench.phases);
+  bench.stall_list = json_builder_new ();
+  json_builder_begin_array (bench.stall_list);
   bench.phase_max = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
   {
     const char *args[] = { "--store", dir, NULL };
