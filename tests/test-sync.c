@@ -828,6 +828,9 @@ chunks_held (LiaStore *store, const char *record_id)
   g_autoptr (GError) error = NULL;
   g_autoptr (GPtrArray) all = lia_attachment_progress (store, record_id, &error);
 
+  /* The record itself may not have arrived yet: nothing of it is held. */
+  if (g_error_matches (error, LIA_MODEL_ERROR, LIA_MODEL_ERROR_NOT_FOUND))
+    return 0;
   g_assert_no_error (error);
   return all->len == 0 ? 0 : ((LiaAttachment *) all->pdata[0])->n_held;
 }

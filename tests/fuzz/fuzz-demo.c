@@ -101,6 +101,10 @@ static const Table tables[] = {
   { "chunk", "SELECT * FROM chunk" },
   { "chunk_staged", "SELECT * FROM chunk_staged" },
   { "chunk_garbage", "SELECT * FROM chunk_garbage" },
+  /* What may be due to be sealed (migration 7): marks, which a load may
+   * add to and a failed one leaves as they were; a mark may be made twice,
+   * so each is told apart by its rowid. */
+  { "seal_due", "SELECT rowid, * FROM seal_due" },
   /* The deadline engine's results (lia-deadlines.c): a loaded case adds
    * its own; those of cases already there stay as they were. Nothing may
    * be left waiting in milestone_stale after a load, whatever its end
