@@ -368,9 +368,46 @@ read_record_version (sqlite3    *db,
   return TRUE;
 }
 
-/* The seq and hash of the last entry, from the signed head; 0 and the
- * genesis hash for an empty log. The head rather than the last row:
- * appending after a row that someone deleted must not paper over the gap. */
+/* Where the chain ends, as @sql (a row of seq and hash, or none) says:
+ * its seq and hash, or 0 and the genesis hash for an empty log. @what
+ * names the row in the message if it is damaged. */
+static gboolean
+read_end (sqlite3    *db,
+          const char *sql,
+          const char *what,
+          GBytes     *owner_key,
+          gint64     *out_seq,
+          guint8     *out_hash,
+          GError    **error)
+{
+  g_autoptr (sqlite3_stmt) stmt = lia_db_prepare (db, sql, error);
+  int rc;
+
+  if (stmt == NULL)
+    return FALSE;
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_DONE)
+    {
+      *out_seq = 0;
+      genesis_hash (owner_key, out_hash);
+      return TRUE;
+    }
+  if (rc != SQLITE_ROW)
+    return lia_store_set_sqlite_error (error, db, rc, "Could not read the disclosure log");
+  *out_seq = sqlite3_column_int64 (stmt, 0);
+  if (sqlite3_column_bytes (stmt, 1) != HASH_BYTES)
+    {
+      g_set_error (error, LIA_STORE_ERROR, LIA_STORE_ERROR_CORRUPT,
+                   "The disclosure log's %s is damaged; run “liaison-cli log verify”", what);
+      return FALSE;
+    }
+  memcpy (out_hash, sqlite3_column_blob (stmt, 1), HASH_BYTES);
+  return TRUE;
+}
+
+/* The end of the chain as the signed head has it. The head rather than
+ * the last row: appending after a row that someone deleted must not paper
+ * over the gap. */
 static gboolean
 read_head (sqlite3  *db,
            GBytes   *owner_key,
@@ -378,34 +415,12 @@ read_head (sqlite3  *db,
            guint8   *out_hash,
            GError  **error)
 {
-  g_autoptr (sqlite3_stmt) stmt = lia_db_prepare (db, "SELECT seq, hash FROM disclosure_log_head "
-                                                      "WHERE id = 1", error);
-  int rc;
-
-  if (stmt == NULL)
-    return FALSE;
-  rc = sqlite3_step (stmt);
-  if (rc == SQLITE_DONE)
-    {
-      *out_seq = 0;
-      genesis_hash (owner_key, out_hash);
-      return TRUE;
-    }
-  if (rc != SQLITE_ROW)
-    return lia_store_set_sqlite_error (error, db, rc, "Could not read the disclosure log");
-  *out_seq = sqlite3_column_int64 (stmt, 0);
-  if (sqlite3_column_bytes (stmt, 1) != HASH_BYTES)
-    {
-      g_set_error (error, LIA_STORE_ERROR, LIA_STORE_ERROR_CORRUPT,
-                   "The disclosure log's head is damaged; run “liaison-cli log verify”");
-      return FALSE;
-    }
-  memcpy (out_hash, sqlite3_column_blob (stmt, 1), HASH_BYTES);
-  return TRUE;
+  return read_end (db, "SELECT seq, hash FROM disclosure_log_head WHERE id = 1", "head",
+                   owner_key, out_seq, out_hash, error);
 }
 
-/* The last entry's seq and hash, from the entries themselves: inside a
- * batch the head lags behind them. */
+/* The end of the chain as the entries have it: inside a batch the head
+ * lags behind them. */
 static gboolean
 read_last (sqlite3  *db,
            GBytes   *owner_key,
@@ -413,30 +428,8 @@ read_last (sqlite3  *db,
            guint8   *out_hash,
            GError  **error)
 {
-  g_autoptr (sqlite3_stmt) stmt = lia_db_prepare (db, "SELECT seq, hash FROM disclosure_log "
-                                                      "ORDER BY seq DESC LIMIT 1", error);
-  int rc;
-
-  if (stmt == NULL)
-    return FALSE;
-  rc = sqlite3_step (stmt);
-  if (rc == SQLITE_DONE)
-    {
-      *out_seq = 0;
-      genesis_hash (owner_key, out_hash);
-      return TRUE;
-    }
-  if (rc != SQLITE_ROW)
-    return lia_store_set_sqlite_error (error, db, rc, "Could not read the disclosure log");
-  *out_seq = sqlite3_column_int64 (stmt, 0);
-  if (sqlite3_column_bytes (stmt, 1) != HASH_BYTES)
-    {
-      g_set_error (error, LIA_STORE_ERROR, LIA_STORE_ERROR_CORRUPT,
-                   "The disclosure log's last entry is damaged; run “liaison-cli log verify”");
-      return FALSE;
-    }
-  memcpy (out_hash, sqlite3_column_blob (stmt, 1), HASH_BYTES);
-  return TRUE;
+  return read_end (db, "SELECT seq, hash FROM disclosure_log ORDER BY seq DESC LIMIT 1",
+                   "last entry", owner_key, out_seq, out_hash, error);
 }
 
 static void

@@ -76,7 +76,7 @@ show_up_to (LiaPacedModel *self,
 {
   /* Stopping may drop the tick callback's reference, the last if the
    * view has let go of the model meanwhile. */
-  g_autoptr (LiaPacedModel) alive = g_object_ref (self);
+  g_autoptr (LiaPacedModel) G_GNUC_UNUSED alive = g_object_ref (self);
   guint n = g_list_model_get_n_items (self->model);
   guint before = self->shown;
 
@@ -117,7 +117,7 @@ items_changed_cb (GListModel    *model,
                   guint          added,
                   LiaPacedModel *self)
 {
-  g_autoptr (LiaPacedModel) alive = g_object_ref (self);  /* as in show_up_to() */
+  g_autoptr (LiaPacedModel) G_GNUC_UNUSED alive = g_object_ref (self);  /* as in show_up_to() */
   guint n = g_list_model_get_n_items (model);
   guint old_shown = self->shown;
   guint removed_shown, kept_after;
